@@ -1,0 +1,327 @@
+//! The `gen` operation: connect to the configured servers, list their tools, write the TypeScript
+//! tree under `.skillet/`, and keep `skillet.lock` in step (or, with `check`, only compare).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::codegen::{self, GeneratedFile, ServerApi, ToolSpec};
+use crate::config::ServerConfig;
+use crate::lock::{Change, Drift, LockedServer, LockedTool, Lockfile};
+use crate::registry::Registry;
+use crate::upstream::{self, ServerIdentity, ToolResult, Upstream, UpstreamError};
+
+#[derive(Debug, Clone, Default)]
+pub struct GenOptions {
+    /// Compare with the lock only: write nothing.
+    pub check: bool,
+    /// Read servers from this file instead of the registry's `.mcp.json`.
+    pub mcp_config: Option<PathBuf>,
+}
+
+/// What happened to one server.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerOutcome {
+    pub server: String,
+    pub folder: Option<String>,
+    pub tools: usize,
+    pub start_ms: Option<u128>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorReport>,
+}
+
+/// A classified error, for `--json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ErrorReport {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl From<&UpstreamError> for ErrorReport {
+    fn from(e: &UpstreamError) -> Self {
+        Self {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GenReport {
+    pub out_dir: PathBuf,
+    pub servers: Vec<ServerOutcome>,
+    pub drift: Vec<Drift>,
+    pub files_written: usize,
+    pub checked_only: bool,
+}
+
+impl GenReport {
+    pub fn failed(&self) -> bool {
+        self.servers.iter().any(|s| s.error.is_some())
+    }
+}
+
+/// A server's tools as listed (or loaded from a saved `tools/list`).
+pub struct Listed {
+    pub server: String,
+    pub tools: Vec<ToolSpec>,
+    pub start: Option<Duration>,
+    pub identity: ServerIdentity,
+}
+
+/// Connects to every configured server and lists its tools. Connections are closed before return.
+pub async fn list_servers(
+    registry: &Registry,
+    servers: &[ServerConfig],
+    progress: &(dyn Fn(&str, bool) + Sync),
+) -> Vec<(String, Result<Listed, UpstreamError>)> {
+    let connected = upstream::connect_all(
+        servers,
+        &registry.settings().upstream,
+        &registry.logs_dir(),
+        registry.root(),
+        progress,
+    )
+    .await;
+    let mut out = Vec::with_capacity(connected.len());
+    let mut live: Vec<Upstream> = Vec::new();
+    let listed = futures::future::join_all(connected.iter().map(|c| async move {
+        match &c.result {
+            Ok(up) => up.list_tools().await.map(|tools| Listed {
+                server: c.config.name.clone(),
+                tools,
+                start: Some(up.started_in()),
+                identity: up.identity(),
+            }),
+            Err(e) => Err(e.clone()),
+        }
+    }))
+    .await;
+    for (c, result) in connected.into_iter().zip(listed) {
+        out.push((c.config.name.clone(), result));
+        if let Ok(up) = c.result {
+            live.push(up);
+        }
+    }
+    upstream::shutdown_all(live).await;
+    out
+}
+
+/// `skillet gen`: regenerate the tree and the lock from the live servers.
+pub async fn generate(
+    registry: &Registry,
+    options: &GenOptions,
+    progress: &(dyn Fn(&str, bool) + Sync),
+) -> anyhow::Result<GenReport> {
+    let servers = registry.servers(options.mcp_config.as_deref())?;
+    let lock = Lockfile::load(&registry.lock_path())?;
+    let listed = list_servers(registry, &servers, progress).await;
+    let out_dir = registry.api_dir();
+
+    let mut new_lock = lock.clone();
+    let configured: BTreeSet<&str> = servers.iter().map(|s| s.name.as_str()).collect();
+    let mut drift = Vec::new();
+    // Servers that left the configuration: their tools are gone.
+    for (name, old) in &lock.servers {
+        if !configured.contains(name.as_str()) {
+            drift.extend(old.tools.keys().map(|tool| Drift {
+                server: name.clone(),
+                tool: tool.clone(),
+                change: Change::Removed,
+            }));
+            new_lock.servers.remove(name);
+        }
+    }
+
+    let mut outcomes = Vec::new();
+    let mut apis: Vec<ServerApi> = Vec::new();
+    for (name, result) in listed {
+        match result.and_then(|listed| {
+            codegen::generate_server(&name, &listed.tools, &lock.functions(&name))
+                .map(|api| (api, listed.start))
+                .map_err(|e| UpstreamError::Protocol {
+                    server: name.clone(),
+                    message: e.to_string(),
+                })
+        }) {
+            Ok((api, start)) => {
+                let locked = locked_server(&api);
+                drift.extend(lock.diff(&name, &locked));
+                new_lock.servers.insert(name.clone(), locked);
+                outcomes.push(ServerOutcome {
+                    server: name,
+                    folder: Some(api.folder.clone()),
+                    tools: api.tools.len(),
+                    start_ms: start.map(|d| d.as_millis()),
+                    error: None,
+                });
+                apis.push(api);
+            }
+            Err(e) => {
+                outcomes.push(ServerOutcome {
+                    server: name.clone(),
+                    folder: None,
+                    tools: 0,
+                    start_ms: None,
+                    error: Some(ErrorReport::from(&e)),
+                });
+            }
+        }
+    }
+
+    let mut files_written = 0;
+    if !options.check {
+        // A server that failed this time keeps its previous folder, and stays in the root index.
+        let mut index_apis = apis.clone();
+        for outcome in outcomes.iter().filter(|o| o.error.is_some()) {
+            let folder = codegen::safe_segment(&outcome.server);
+            if out_dir.join("servers").join(&folder).is_dir() {
+                index_apis.push(codegen::placeholder_server(&outcome.server));
+            }
+        }
+        files_written = write_tree(&out_dir, &apis, &index_apis, &configured)?;
+        new_lock.save(&registry.lock_path())?;
+    }
+    Ok(GenReport {
+        out_dir,
+        servers: outcomes,
+        drift,
+        files_written,
+        checked_only: options.check,
+    })
+}
+
+fn locked_server(api: &ServerApi) -> LockedServer {
+    LockedServer {
+        tools: api
+            .tools
+            .iter()
+            .map(|t| {
+                (
+                    t.tool.clone(),
+                    LockedTool {
+                        function: t.function.clone(),
+                        schema: format!("sha256:{}", t.schema_hash),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Writes each generated server folder whole, the root files, and removes folders of servers no
+/// longer configured. Returns the number of files written.
+fn write_tree(
+    out_dir: &Path,
+    apis: &[ServerApi],
+    index_apis: &[ServerApi],
+    configured: &BTreeSet<&str>,
+) -> std::io::Result<usize> {
+    let mut written = 0;
+    for api in apis {
+        let prefix = format!("servers/{}/", api.folder);
+        let files: Vec<(&str, &str)> = api
+            .files
+            .iter()
+            .filter_map(|f| Some((f.path.strip_prefix(&prefix)?, f.contents.as_str())))
+            .collect();
+        written += files.len();
+        crate::fsutil::replace_dir(&out_dir.join("servers").join(&api.folder), files)?;
+    }
+    let keep: BTreeSet<String> = configured.iter().map(|s| codegen::safe_segment(s)).collect();
+    if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && !keep.contains(&name) {
+                fs_err::remove_dir_all(entry.path())?;
+            }
+        }
+    }
+    written += write_files(out_dir, &codegen::generate_root(index_apis))?;
+    Ok(written)
+}
+
+/// Writes generated files under `out_dir`, each atomically.
+pub fn write_files(out_dir: &Path, files: &[GeneratedFile]) -> std::io::Result<usize> {
+    for file in files {
+        crate::fsutil::write_atomic(&out_dir.join(&file.path), file.contents.as_bytes())?;
+    }
+    Ok(files.len())
+}
+
+/// `skillet gen --from-json FILE --server NAME --out DIR`: the same tree, offline, from a saved
+/// `tools/list` response.
+pub fn generate_from_json(json_path: &Path, server: &str, out_dir: &Path) -> anyhow::Result<GenReport> {
+    let text = fs_err::read_to_string(json_path)?;
+    let tools = codegen::parse_tools_list(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", json_path.display()))?;
+    let api = codegen::generate_server(server, &tools, &Default::default())?;
+    let mut files_written = api.files.len();
+    let prefix = format!("servers/{}/", api.folder);
+    crate::fsutil::replace_dir(
+        &out_dir.join("servers").join(&api.folder),
+        api.files
+            .iter()
+            .filter_map(|f| Some((f.path.strip_prefix(&prefix)?, f.contents.as_str()))),
+    )?;
+    // Keep other servers already generated into the same folder in the root index.
+    let mut index_apis = vec![api.clone()];
+    if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && name != api.folder {
+                index_apis.push(codegen::placeholder_server(&name));
+            }
+        }
+    }
+    index_apis.sort_by(|a, b| a.folder.cmp(&b.folder));
+    files_written += write_files(out_dir, &codegen::generate_root(&index_apis))?;
+    Ok(GenReport {
+        out_dir: out_dir.to_owned(),
+        servers: vec![ServerOutcome {
+            server: server.to_owned(),
+            folder: Some(api.folder.clone()),
+            tools: api.tools.len(),
+            start_ms: None,
+            error: None,
+        }],
+        drift: Vec::new(),
+        files_written,
+        checked_only: false,
+    })
+}
+
+/// `skillet call`: connects to one configured server, calls one tool, and closes the connection.
+/// A result with `isError` is returned as a [`UpstreamError::ToolError`].
+pub async fn call(
+    registry: &Registry,
+    servers: &[ServerConfig],
+    server: &str,
+    tool: &str,
+    arguments: serde_json::Map<String, serde_json::Value>,
+) -> anyhow::Result<Result<ToolResult, UpstreamError>> {
+    let Some(config) = servers.iter().find(|s| s.name == server) else {
+        let known: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
+        anyhow::bail!(
+            "no server `{server}` is configured (configured: {})\nhint: add it to {}",
+            if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+            registry.mcp_config_path().display()
+        );
+    };
+    let up = match Upstream::connect(
+        config,
+        &registry.settings().upstream,
+        &registry.logs_dir(),
+        registry.root(),
+    )
+    .await
+    {
+        Ok(up) => up,
+        Err(e) => return Ok(Err(e)),
+    };
+    let result = up.call_tool_checked(tool, arguments).await;
+    up.shutdown().await;
+    Ok(result)
+}

@@ -1,0 +1,42 @@
+use super::{CliResult, Context, Failure, output};
+use crate::api::{self, ErrorReport};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The configured server.
+    server: String,
+    /// The tool's MCP name (as in `tools/list`, not the TypeScript function name).
+    tool: String,
+    /// The arguments, as a JSON object.
+    #[arg(default_value = "{}")]
+    arguments: String,
+    /// Print the whole result (content blocks, structured content) as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(ctx: &Context, args: Args) -> CliResult {
+    let arguments: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&args.arguments)
+        .map_err(|e| anyhow::anyhow!("the arguments are not a JSON object: {e}\nhint: pass them like '{{\"path\": \"/tmp\"}}'"))?;
+    let registry = ctx.registry()?;
+    let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
+    match api::call(&registry, &servers, &args.server, &args.tool, arguments).await? {
+        Ok(result) => {
+            if args.json {
+                output::json(&result)?;
+            } else if let Some(structured) = &result.structured_content {
+                output::json(structured)?;
+            } else {
+                output::print(&result.text())?;
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if args.json {
+                output::json(&serde_json::json!({ "error": ErrorReport::from(&e) }))?;
+            }
+            output::error(&anyhow::anyhow!("{e}"));
+            Err(Failure::Exit(1))
+        }
+    }
+}

@@ -1,0 +1,68 @@
+use super::{CliResult, Context, output};
+use crate::demo::DemoReport;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Keep the demo registry in DIR (default: a temporary folder, removed afterwards).
+    #[arg(long, value_name = "DIR")]
+    keep: Option<std::path::PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(ctx: &Context, args: Args) -> CliResult {
+    let exe = std::env::current_exe()?;
+    let tmp = tempfile::Builder::new().prefix("skillet-demo-").tempdir()?;
+    let workdir = match &args.keep {
+        Some(dir) => ctx.start_dir()?.join(dir),
+        None => tmp.path().to_owned(),
+    };
+    let bar = output::progress(3, "starting the sample servers");
+    let report = crate::demo::run(&exe, &workdir).await?;
+    bar.finish_and_clear();
+    if args.json {
+        return Ok(output::json(&report)?);
+    }
+    Ok(output::print(&render(&report))?)
+}
+
+fn render(r: &DemoReport) -> String {
+    let n = |v: usize| {
+        let s = v.to_string();
+        let mut out = String::new();
+        for (i, c) in s.chars().enumerate() {
+            if i > 0 && (s.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let mut t = format!(
+        "skillet demo: what an agent's context holds to use {} MCP servers ({} tools), in o200k tokens\n\n",
+        r.servers.len(),
+        r.tools
+    );
+    t.push_str("Direct tool calling (every definition, loaded up front)\n");
+    t.push_str(&format!("  {:<44} {:>8}\n\n", r.direct.what, n(r.direct.tokens)));
+    t.push_str("Code mode (the agent lists the tree and reads the two files its task needs)\n");
+    for p in &r.code_mode {
+        t.push_str(&format!("  {:<44} {:>8}\n", p.what, n(p.tokens)));
+    }
+    t.push_str(&format!("  {:<44} {:>8}\n", "total", n(r.code_mode_total)));
+    if r.code_mode_total > 0 {
+        t.push_str(&format!(
+            "  {:.1}x less than direct calling; the gap grows with every server you add\n\n",
+            r.direct.tokens as f64 / r.code_mode_total as f64
+        ));
+    }
+    t.push_str("Intermediate results\n");
+    t.push_str(&format!(
+        "  {:<44} {:>8}\n  Direct calling passes it through the model to read it and again to write it to\n  the CRM: {} tokens. In code mode it stays in the sandbox.\n",
+        r.transcript.what,
+        n(r.transcript.tokens),
+        n(r.transcript.tokens * 2)
+    ));
+    t
+}

@@ -1,0 +1,96 @@
+use std::path::PathBuf;
+
+use super::{CliResult, Context, Failure, output};
+use crate::api::{self, GenOptions, GenReport};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Change nothing: compare the servers' tools with skillet.lock and exit 1 on any drift.
+    #[arg(long, conflicts_with = "from_json")]
+    check: bool,
+    /// Generate offline from a saved `tools/list` response instead of live servers.
+    #[arg(long, value_name = "FILE", requires_all = ["server", "out"])]
+    from_json: Option<PathBuf>,
+    /// With --from-json: the server name to generate under.
+    #[arg(long, value_name = "NAME", requires = "from_json")]
+    server: Option<String>,
+    /// With --from-json: the folder to write the tree into.
+    #[arg(long, value_name = "DIR", requires = "from_json")]
+    out: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(ctx: &Context, args: Args) -> CliResult {
+    let report = if let (Some(json), Some(server), Some(out)) = (&args.from_json, &args.server, &args.out) {
+        let start = ctx.start_dir()?;
+        api::generate_from_json(&start.join(json), server, &start.join(out))?
+    } else {
+        let registry = ctx.registry()?;
+        let options = GenOptions {
+            check: args.check,
+            mcp_config: ctx.mcp_config()?,
+        };
+        let servers = registry.servers(options.mcp_config.as_deref())?;
+        let bar = output::progress(servers.len(), "connecting");
+        let report = api::generate(&registry, &options, &|name, _| {
+            bar.inc(1);
+            bar.set_message(format!("listed {name}"));
+        })
+        .await?;
+        bar.finish_and_clear();
+        report
+    };
+    if args.json {
+        output::json(&report)?;
+    } else {
+        output::print(&render(&report))?;
+        for server in &report.servers {
+            if let Some(err) = &server.error {
+                output::error(&anyhow::anyhow!("{}", err.message));
+            }
+        }
+    }
+    if report.failed() {
+        return Err(Failure::Exit(1));
+    }
+    if report.checked_only && !report.drift.is_empty() {
+        output::error(&anyhow::anyhow!(
+            "the servers' tools differ from skillet.lock ({} change{})\nhint: run `skillet gen` to regenerate the API and update the lock, then review and commit it",
+            report.drift.len(),
+            if report.drift.len() == 1 { "" } else { "s" }
+        ));
+        return Err(Failure::Exit(1));
+    }
+    Ok(())
+}
+
+fn render(report: &GenReport) -> String {
+    let mut text = String::new();
+    for s in &report.servers {
+        match &s.error {
+            None => text.push_str(&format!(
+                "{}ok{:#}     {:<20} {:>4} tools{}\n",
+                output::OK,
+                output::OK,
+                s.server,
+                s.tools,
+                s.start_ms.map(|ms| format!("  (started in {ms} ms)")).unwrap_or_default()
+            )),
+            Some(e) => text.push_str(&format!("{}error{:#}  {:<20} {}\n", output::BAD, output::BAD, s.server, e.kind)),
+        }
+    }
+    if report.drift.is_empty() {
+        text.push_str("no changes against skillet.lock\n");
+    } else {
+        text.push_str(&format!("changes against skillet.lock:\n"));
+        for d in &report.drift {
+            text.push_str(&format!("  {d}\n"));
+        }
+    }
+    if !report.checked_only {
+        text.push_str(&format!("wrote {} files to {}\n", report.files_written, report.out_dir.display()));
+    }
+    text
+}

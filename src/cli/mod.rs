@@ -1,0 +1,178 @@
+//! The `skillet` command line: parses arguments, calls one library operation, prints the result.
+//! Data goes to stdout (`--json` for machines); logs, progress and errors go to stderr.
+
+mod call;
+mod demo;
+mod generate;
+mod init;
+mod output;
+mod sample_server;
+mod schema;
+mod servers;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::registry::Registry;
+
+/// Code mode for MCP: a typed TypeScript API over your MCP servers, and a registry of the skills
+/// your agents write with it.
+#[derive(Debug, Parser)]
+#[command(name = "skillet", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Run as if skillet was started in DIR.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+
+    /// Read MCP servers from FILE (`mcpServers` JSON) instead of the registry's `.mcp.json`.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub mcp_config: Option<PathBuf>,
+
+    /// More logs on stderr (-v: info, -vv: debug). `SKILLET_LOG` takes a full filter.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a registry: a git repository with skillet.toml, skills/, signing/ and .mcp.json.
+    Init(init::Args),
+    /// Connect to the configured MCP servers and show their status.
+    Servers(servers::Args),
+    /// Generate the TypeScript API (`.skillet/servers/...`) and update skillet.lock.
+    #[command(name = "gen")]
+    Gen(generate::Args),
+    /// Call one tool of a configured server and print its result.
+    Call(call::Args),
+    /// Show, offline, what an agent's context holds with direct tool calls and with code mode.
+    Demo(demo::Args),
+    /// Print a JSON Schema of one of skillet's files.
+    Schema(schema::Args),
+    /// Run a bundled sample MCP server (used by `demo` and the tests).
+    #[command(hide = true)]
+    SampleServer(sample_server::Args),
+}
+
+/// How a command ended, beyond success.
+#[derive(Debug)]
+pub enum Failure {
+    /// An error to print (with its chain) and exit 1.
+    Error(anyhow::Error),
+    /// The command printed its findings already; exit with this code.
+    Exit(u8),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Self::Error(e.into())
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    init_logging(cli.verbose, matches!(cli.command, Command::SampleServer(_)));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            output::error(&anyhow::anyhow!("cannot start the async runtime: {e}"));
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Children and tasks still running are ended with the runtime; do not wait on stragglers.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(5));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Exit(code)) => ExitCode::from(code),
+        Err(Failure::Error(e)) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            output::error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> CliResult {
+    let ctx = Context {
+        directory: cli.directory,
+        mcp_config: cli.mcp_config,
+    };
+    match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Servers(args) => servers::run(&ctx, args).await,
+        Command::Gen(args) => generate::run(&ctx, args).await,
+        Command::Call(args) => call::run(&ctx, args).await,
+        Command::Demo(args) => demo::run(&ctx, args).await,
+        Command::Schema(args) => schema::run(&args),
+        Command::SampleServer(args) => sample_server::run(args).await,
+    }
+}
+
+/// What every command may need from the global flags.
+pub struct Context {
+    directory: Option<PathBuf>,
+    mcp_config: Option<PathBuf>,
+}
+
+impl Context {
+    /// The folder the command acts in: `-C DIR`, else the working directory.
+    fn start_dir(&self) -> anyhow::Result<PathBuf> {
+        let cwd = std::env::current_dir()?;
+        Ok(match &self.directory {
+            Some(dir) => cwd.join(dir),
+            None => cwd,
+        })
+    }
+
+    fn registry(&self) -> anyhow::Result<Registry> {
+        Ok(Registry::discover(&self.start_dir()?)?)
+    }
+
+    /// `--mcp-config`, resolved against the working directory.
+    fn mcp_config(&self) -> anyhow::Result<Option<PathBuf>> {
+        Ok(match &self.mcp_config {
+            Some(p) => Some(std::env::current_dir()?.join(p)),
+            None => None,
+        })
+    }
+}
+
+fn init_logging(verbose: u8, quiet_stdout_server: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn,rmcp=error",
+        1 => "info,skillet=info,rmcp=warn",
+        _ => "debug",
+    };
+    let filter = EnvFilter::try_from_env("SKILLET_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let ansi = !quiet_stdout_server && output::stderr_color();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

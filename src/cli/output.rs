@@ -1,0 +1,94 @@
+//! Printing: data to stdout, messages to stderr, colour only where wanted (`NO_COLOR`, terminals).
+
+use std::io::{IsTerminal as _, Write as _};
+
+use anstyle::{AnsiColor, Style};
+
+const ERROR: Style = AnsiColor::Red.on_default().bold();
+const HINT: Style = AnsiColor::Cyan.on_default().bold();
+const WARN: Style = AnsiColor::Yellow.on_default().bold();
+pub const OK: Style = AnsiColor::Green.on_default();
+pub const BAD: Style = AnsiColor::Red.on_default();
+pub const DIM: Style = Style::new().dimmed();
+
+/// Colour on stderr: a terminal, and `NO_COLOR` unset or empty.
+pub fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Prints an error with its causes, and its `hint:` lines styled.
+pub fn error(e: &anyhow::Error) {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(&format!("\n  caused by: {cause}"));
+        }
+    }
+    message(ERROR, "error", &text);
+}
+
+pub fn warn(text: &str) {
+    message(WARN, "warning", text);
+}
+
+fn message(style: Style, label: &str, text: &str) {
+    let mut stderr = anstream::stderr().lock();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let _ = writeln!(stderr, "{style}{label}{style:#}: {first}");
+    for line in lines {
+        match line.strip_prefix("hint: ") {
+            Some(hint) => {
+                let _ = writeln!(stderr, "{HINT}hint{HINT:#}: {hint}");
+            }
+            None => {
+                let _ = writeln!(stderr, "{line}");
+            }
+        }
+    }
+}
+
+/// Writes a value as pretty JSON on stdout.
+pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+/// Writes text on stdout (styles stripped when stdout is not a colour terminal).
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut stdout = anstream::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        writeln!(stdout)?;
+    }
+    Ok(())
+}
+
+/// A spinner on stderr for work that takes a moment; hidden when stderr is not a terminal.
+pub fn spinner(message: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    if !stderr_color() && !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}
+
+/// A progress bar of `len` steps on stderr; hidden when stderr is not a terminal.
+pub fn progress(len: usize, message: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if !std::io::stderr().is_terminal() {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let style = indicatif::ProgressStyle::with_template("{spinner} {msg} [{bar:24}] {pos}/{len}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> ");
+    bar.set_style(style);
+    bar.set_message(message.to_owned());
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+    bar
+}

@@ -1,0 +1,360 @@
+//! The standard `mcpServers` JSON configuration, as Claude Desktop, Claude Code and Cursor write it.
+//!
+//! ```json
+//! { "mcpServers": {
+//!     "docs":   { "command": "npx", "args": ["-y", "some-server"], "env": { "TOKEN": "${TOKEN}" } },
+//!     "remote": { "type": "http", "url": "https://example.com/mcp", "headers": { "Authorization": "Bearer ${API_KEY}" } }
+//! } }
+//! ```
+//!
+//! Other clients add keys of their own (`disabled`, `autoApprove`, `timeout`, ...); unknown keys are
+//! kept out of the way rather than refused, because the same file is shared with those clients.
+//! `${VAR}` and `${VAR:-default}` are expanded from the environment in every string value.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Where a server is reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// A child process speaking MCP over stdin/stdout.
+    Stdio {
+        command: String,
+        args: Vec<String>,
+        env: BTreeMap<String, String>,
+        cwd: Option<PathBuf>,
+    },
+    /// A streamable HTTP endpoint.
+    Http {
+        url: String,
+        headers: BTreeMap<String, String>,
+    },
+}
+
+/// One configured upstream server, with every `${VAR}` already expanded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    pub name: String,
+    pub transport: Transport,
+}
+
+/// Errors reading an `mcpServers` file. Each names the file and, where it can, the server.
+#[derive(Debug, thiserror::Error)]
+pub enum McpConfigError {
+    #[error("cannot read MCP configuration {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: invalid MCP configuration: {message}")]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error(
+        "{path}: server `{server}`: {message}\nhint: a stdio server needs `command` (and optional `args`, `env`, `cwd`); an HTTP server needs `url` (with optional `\"type\": \"http\"` and `headers`)"
+    )]
+    Server {
+        path: PathBuf,
+        server: String,
+        message: String,
+    },
+    #[error(
+        "{path}: server `{server}`: `{field}` uses ${{{var}}}, but the environment variable {var} is not set\nhint: export {var}=..., or write ${{{var}:-default}} to give a default"
+    )]
+    MissingVariable {
+        path: PathBuf,
+        server: String,
+        field: String,
+        var: String,
+    },
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    #[serde(rename = "mcpServers", default)]
+    mcp_servers: Option<serde_json::Map<String, serde_json::Value>>,
+    /// VS Code writes `servers` instead of `mcpServers`.
+    #[serde(default)]
+    servers: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawServer {
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+    #[serde(default)]
+    command: Option<String>,
+    #[serde(default)]
+    args: Vec<String>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    cwd: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+    #[serde(default)]
+    disabled: bool,
+}
+
+/// Reads and expands an `mcpServers` file. A missing file is an error; use [`load_optional`] for
+/// the registry's own `.mcp.json`, which may be absent.
+pub fn load(path: &Path) -> Result<Vec<ServerConfig>, McpConfigError> {
+    let text = fs_err::read_to_string(path).map_err(|source| McpConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse(&text, path, &|name| std::env::var(name).ok())
+}
+
+/// Like [`load`], but a file that does not exist holds no servers.
+pub fn load_optional(path: &Path) -> Result<Vec<ServerConfig>, McpConfigError> {
+    if path.exists() {
+        load(path)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Parses configuration text. `lookup` resolves environment variables (tests pass a fixed map).
+pub fn parse(
+    text: &str,
+    path: &Path,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<ServerConfig>, McpConfigError> {
+    let syntax = |e: serde_json::Error| McpConfigError::Syntax {
+        path: path.to_owned(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    let raw: RawFile = serde_json::from_str(text).map_err(syntax)?;
+    let servers = raw.mcp_servers.or(raw.servers).unwrap_or_default();
+    let mut out = Vec::with_capacity(servers.len());
+    for (name, value) in servers {
+        let server_err = |message: String| McpConfigError::Server {
+            path: path.to_owned(),
+            server: name.clone(),
+            message,
+        };
+        if name.trim().is_empty() {
+            return Err(server_err("the server name is empty".into()));
+        }
+        let raw: RawServer = serde_json::from_value(value).map_err(|e| server_err(e.to_string()))?;
+        if raw.disabled {
+            tracing::info!(server = %name, "skipping disabled server");
+            continue;
+        }
+        let expander = Expander {
+            path,
+            server: &name,
+            lookup,
+        };
+        let transport = match (raw.kind.as_deref(), raw.command, raw.url) {
+            (Some("sse"), _, _) => {
+                return Err(server_err(
+                    "the legacy SSE transport is not supported; use a streamable HTTP endpoint (`\"type\": \"http\"`)"
+                        .into(),
+                ));
+            }
+            (Some(kind), _, _) if !matches!(kind, "stdio" | "http" | "streamable-http") => {
+                return Err(server_err(format!(
+                    "unknown `type` `{kind}` (expected `stdio` or `http`)"
+                )));
+            }
+            (Some("http" | "streamable-http") | None, None, Some(url)) => Transport::Http {
+                url: expander.expand("url", &url)?,
+                headers: expander.expand_map("headers", &raw.headers)?,
+            },
+            (Some("http" | "streamable-http"), _, None) => {
+                return Err(server_err("`type` is `http` but `url` is missing".into()));
+            }
+            (Some("stdio") | None, Some(command), _) => {
+                if command.trim().is_empty() {
+                    return Err(server_err("`command` is empty".into()));
+                }
+                Transport::Stdio {
+                    command: expander.expand("command", &command)?,
+                    args: raw
+                        .args
+                        .iter()
+                        .map(|a| expander.expand("args", a))
+                        .collect::<Result<_, _>>()?,
+                    env: expander.expand_map("env", &raw.env)?,
+                    cwd: raw
+                        .cwd
+                        .map(|c| expander.expand("cwd", &c).map(PathBuf::from))
+                        .transpose()?,
+                }
+            }
+            (_, Some(_), Some(_)) => {
+                return Err(server_err(
+                    "both `command` and `url` are set; keep one (or set `type`)".into(),
+                ));
+            }
+            _ => return Err(server_err("neither `command` nor `url` is set".into())),
+        };
+        out.push(ServerConfig { name, transport });
+    }
+    Ok(out)
+}
+
+struct Expander<'a> {
+    path: &'a Path,
+    server: &'a str,
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Expander<'_> {
+    fn expand_map(
+        &self,
+        field: &str,
+        map: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, McpConfigError> {
+        map.iter()
+            .map(|(k, v)| Ok((k.clone(), self.expand(&format!("{field}.{k}"), v)?)))
+            .collect()
+    }
+
+    /// Expands `${VAR}` and `${VAR:-default}`. `$$` is not special; text without `${` is unchanged.
+    fn expand(&self, field: &str, value: &str) -> Result<String, McpConfigError> {
+        let mut out = String::with_capacity(value.len());
+        let mut rest = value;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else {
+                // An unterminated `${` is kept literally.
+                out.push_str(&rest[start..]);
+                return Ok(out);
+            };
+            let inner = &after[..end];
+            let (var, default) = match inner.split_once(":-") {
+                Some((var, default)) => (var, Some(default)),
+                None => (inner, None),
+            };
+            match ((self.lookup)(var), default) {
+                (Some(v), _) => out.push_str(&v),
+                (None, Some(d)) => out.push_str(d),
+                (None, None) => {
+                    return Err(McpConfigError::MissingVariable {
+                        path: self.path.to_owned(),
+                        server: self.server.to_owned(),
+                        field: field.to_owned(),
+                        var: var.to_owned(),
+                    });
+                }
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_with(text: &str, vars: &[(&str, &str)]) -> Result<Vec<ServerConfig>, McpConfigError> {
+        let vars: BTreeMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        parse(text, Path::new(".mcp.json"), &|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn stdio_and_http_servers() {
+        let servers = parse_with(
+            r#"{"mcpServers": {
+                "fs": {"command": "npx", "args": ["-y", "server", "${HOME}/x"], "env": {"A": "${A:-dflt}"}, "cwd": "/tmp"},
+                "remote": {"type": "http", "url": "http://127.0.0.1:1/mcp", "headers": {"Authorization": "Bearer ${TOKEN}"}},
+                "plain-url": {"url": "http://127.0.0.1:2/mcp", "autoApprove": []},
+                "off": {"command": "x", "disabled": true}
+            }}"#,
+            &[("HOME", "/home/me"), ("TOKEN", "s3cret")],
+        )
+        .unwrap();
+        assert_eq!(servers.len(), 3);
+        assert_eq!(
+            servers[0].transport,
+            Transport::Stdio {
+                command: "npx".into(),
+                args: vec!["-y".into(), "server".into(), "/home/me/x".into()],
+                env: [("A".to_owned(), "dflt".to_owned())].into(),
+                cwd: Some("/tmp".into()),
+            }
+        );
+        assert_eq!(
+            servers[1].transport,
+            Transport::Http {
+                url: "http://127.0.0.1:1/mcp".into(),
+                headers: [("Authorization".to_owned(), "Bearer s3cret".to_owned())].into(),
+            }
+        );
+        assert!(matches!(servers[2].transport, Transport::Http { .. }));
+    }
+
+    #[test]
+    fn missing_variable_names_it() {
+        let err = parse_with(
+            r#"{"mcpServers": {"gh": {"command": "gh-mcp", "env": {"GITHUB_TOKEN": "${GITHUB_TOKEN}"}}}}"#,
+            &[],
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("server `gh`"), "{msg}");
+        assert!(msg.contains("env.GITHUB_TOKEN"), "{msg}");
+        assert!(msg.contains("GITHUB_TOKEN is not set"), "{msg}");
+    }
+
+    #[test]
+    fn syntax_error_has_line_and_column() {
+        let err = parse_with("{\n  \"mcpServers\": {,}\n}", &[]).unwrap_err();
+        assert!(
+            matches!(err, McpConfigError::Syntax { line: 2, .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_servers_are_refused_with_reasons() {
+        for (text, needle) in [
+            (r#"{"mcpServers": {"a": {}}}"#, "neither `command` nor `url`"),
+            (r#"{"mcpServers": {"a": {"type": "sse", "url": "http://x"}}}"#, "SSE"),
+            (r#"{"mcpServers": {"a": {"type": "http"}}}"#, "`url` is missing"),
+            (r#"{"mcpServers": {"a": {"command": "x", "args": "y"}}}"#, "invalid type"),
+            (r#"{"mcpServers": {"a": {"type": "grpc", "url": "x"}}}"#, "unknown `type`"),
+        ] {
+            let msg = parse_with(text, &[]).unwrap_err().to_string();
+            assert!(msg.contains(needle), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn expansion_edge_cases() {
+        let servers = parse_with(
+            r#"{"mcpServers": {"a": {"command": "x", "args": ["${A}${B}", "pre-${A}-post", "${unterminated", "$A"]}}}"#,
+            &[("A", "1"), ("B", "2")],
+        )
+        .unwrap();
+        let Transport::Stdio { args, .. } = &servers[0].transport else {
+            panic!("expected stdio")
+        };
+        assert_eq!(args, &["12", "pre-1-post", "${unterminated", "$A"]);
+    }
+
+    #[test]
+    fn empty_file_shapes() {
+        assert!(parse_with(r#"{"mcpServers": {}}"#, &[]).unwrap().is_empty());
+        assert!(parse_with(r#"{}"#, &[]).unwrap().is_empty());
+    }
+}

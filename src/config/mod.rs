@@ -1,0 +1,7 @@
+//! Configuration files: `skillet.toml` (the registry's settings) and the `mcpServers` JSON.
+
+pub mod mcp;
+pub mod settings;
+
+pub use mcp::{McpConfigError, ServerConfig, Transport};
+pub use settings::{Settings, SettingsError, UpstreamSettings};

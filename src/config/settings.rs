@@ -1,0 +1,220 @@
+//! `skillet.toml`: the registry's settings. Unknown keys and wrong types are errors with line
+//! numbers; its JSON Schema (`schemas/skillet.toml.schema.json`) is generated from these types.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The whole of `skillet.toml`. Every table and key is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+#[schemars(title = "skillet.toml", description = "Settings of a skillet registry")]
+pub struct Settings {
+    /// About this registry.
+    pub registry: RegistrySettings,
+    /// How skillet talks to the upstream MCP servers of `.mcp.json`.
+    pub upstream: UpstreamSettings,
+}
+
+/// About this registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistrySettings {
+    /// A short name for the registry, shown in listings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Timeouts for upstream servers, in milliseconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct UpstreamSettings {
+    /// From spawning a server (or opening its URL) to its `initialize` reply.
+    #[schemars(range(min = 1))]
+    pub start_timeout_ms: u64,
+    /// For the whole of `tools/list`, all pages together.
+    #[schemars(range(min = 1))]
+    pub list_timeout_ms: u64,
+    /// For one `tools/call`.
+    #[schemars(range(min = 1))]
+    pub call_timeout_ms: u64,
+    /// After SIGTERM, how long a server may take to exit before it gets SIGKILL.
+    pub shutdown_grace_ms: u64,
+}
+
+impl Default for UpstreamSettings {
+    fn default() -> Self {
+        Self {
+            start_timeout_ms: 30_000,
+            list_timeout_ms: 30_000,
+            call_timeout_ms: 60_000,
+            shutdown_grace_ms: 2_000,
+        }
+    }
+}
+
+impl UpstreamSettings {
+    pub fn start_timeout(&self) -> Duration {
+        Duration::from_millis(self.start_timeout_ms)
+    }
+    pub fn list_timeout(&self) -> Duration {
+        Duration::from_millis(self.list_timeout_ms)
+    }
+    pub fn call_timeout(&self) -> Duration {
+        Duration::from_millis(self.call_timeout_ms)
+    }
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_millis(self.shutdown_grace_ms)
+    }
+}
+
+/// An unreadable or invalid `skillet.toml`.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}\nhint: the keys skillet.toml accepts are described in schemas/skillet.toml.schema.json")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+/// The commented file `skillet init` writes.
+pub const DEFAULT_SETTINGS: &str = r#"# skillet registry settings. Every key is optional; the values below are the defaults.
+# Schema: schemas/skillet.toml.schema.json in the skillet repository.
+
+[registry]
+# name = "my-team"
+
+[upstream]
+start_timeout_ms = 30000   # spawn (or connect) to the initialize reply
+list_timeout_ms = 30000    # tools/list, all pages
+call_timeout_ms = 60000    # one tools/call
+shutdown_grace_ms = 2000   # SIGTERM to SIGKILL
+"#;
+
+impl Settings {
+    pub fn load(path: &Path) -> Result<Self, SettingsError> {
+        let text = fs_err::read_to_string(path).map_err(|source| SettingsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Self, SettingsError> {
+        let settings: Settings = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map_or((1, 1), |span| line_column(text, span.start));
+            SettingsError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim_end().to_owned(),
+            }
+        })?;
+        for (key, value) in [
+            ("upstream.start_timeout_ms", settings.upstream.start_timeout_ms),
+            ("upstream.list_timeout_ms", settings.upstream.list_timeout_ms),
+            ("upstream.call_timeout_ms", settings.upstream.call_timeout_ms),
+        ] {
+            if value == 0 {
+                let leaf = key.rsplit('.').next().unwrap_or(key);
+                let offset = text.find(leaf).unwrap_or(0);
+                let (line, column) = line_column(text, offset);
+                return Err(SettingsError::Invalid {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                    message: format!("`{key}` must be at least 1"),
+                });
+            }
+        }
+        Ok(settings)
+    }
+
+    /// The JSON Schema of `skillet.toml`, as committed in `schemas/`.
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Settings);
+        let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map_or(0, |l| l.chars().count())
+        + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Settings, SettingsError> {
+        Settings::parse(text, Path::new("skillet.toml"))
+    }
+
+    #[test]
+    fn default_file_parses_to_defaults() {
+        assert_eq!(parse(DEFAULT_SETTINGS).unwrap(), Settings::default());
+        assert_eq!(parse("").unwrap(), Settings::default());
+    }
+
+    #[test]
+    fn unknown_key_has_line_number() {
+        let err = parse("[registry]\nname = \"x\"\n\n[upstream]\nstart_timeout = 5\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("skillet.toml:5:1:"), "{msg}");
+        assert!(msg.contains("unknown field `start_timeout`"), "{msg}");
+    }
+
+    #[test]
+    fn wrong_type_has_line_number() {
+        let err = parse("[upstream]\ncall_timeout_ms = \"soon\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("skillet.toml:2:"), "{msg}");
+        assert!(msg.contains("invalid type"), "{msg}");
+    }
+
+    #[test]
+    fn zero_timeout_is_refused() {
+        let msg = parse("[upstream]\n\ncall_timeout_ms = 0\n")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.starts_with("skillet.toml:3:1:"), "{msg}");
+    }
+
+    #[test]
+    fn committed_schema_is_current() {
+        let committed = include_str!("../../schemas/skillet.toml.schema.json");
+        assert_eq!(
+            committed,
+            Settings::json_schema(),
+            "schemas/skillet.toml.schema.json is stale: run `skillet schema settings > schemas/skillet.toml.schema.json`"
+        );
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\ncé\nx", 6), (2, 3));
+        assert_eq!(line_column("", 10), (1, 1));
+    }
+}

@@ -1,0 +1,72 @@
+//! File-system helpers that keep writes whole: a reader never sees half a file or half a tree.
+
+use std::io::Write as _;
+use std::path::Path;
+
+/// Writes `contents` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    fs_err::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Fills a fresh folder with `files` (relative '/'-separated paths) and swaps it in place of
+/// `dest`: the old tree is replaced whole, and files that are no longer generated disappear.
+pub fn replace_dir<'a>(
+    dest: &Path,
+    files: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> std::io::Result<()> {
+    let parent = dest.parent().unwrap_or(Path::new("."));
+    fs_err::create_dir_all(parent)?;
+    let staging = tempfile::Builder::new().prefix(".staging-").tempdir_in(parent)?;
+    for (rel, contents) in files {
+        let path = staging.path().join(rel);
+        if let Some(p) = path.parent() {
+            fs_err::create_dir_all(p)?;
+        }
+        fs_err::write(&path, contents)?;
+    }
+    let staged = staging.keep();
+    if dest.exists() {
+        let old = tempfile::Builder::new().prefix(".old-").tempdir_in(parent)?.keep();
+        fs_err::rename(dest, old.join("tree"))?;
+        fs_err::rename(&staged, dest)?;
+        fs_err::remove_dir_all(&old)?;
+    } else {
+        fs_err::rename(&staged, dest)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replace_dir_drops_stale_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("servers/docs");
+        replace_dir(&dest, [("a.ts", "1"), ("sub/b.ts", "2")]).unwrap();
+        replace_dir(&dest, [("c.ts", "3")]).unwrap();
+        assert!(!dest.join("a.ts").exists());
+        assert_eq!(fs_err::read_to_string(dest.join("c.ts")).unwrap(), "3");
+        let leftovers: Vec<_> = fs_err::read_dir(tmp.path().join("servers"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers, ["docs"]);
+    }
+
+    #[test]
+    fn write_atomic_replaces() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("x/y.txt");
+        write_atomic(&path, b"one").unwrap();
+        write_atomic(&path, b"two").unwrap();
+        assert_eq!(fs_err::read_to_string(&path).unwrap(), "two");
+    }
+}

@@ -1,0 +1,16 @@
+//! skillet: code mode for MCP. It turns the user's MCP servers into a typed TypeScript API that an
+//! agent reads on demand, and keeps what the agent learned as reviewed, searchable skills.
+//!
+//! The CLI (`cli`) is a thin layer over the operations here; see ARCHITECTURE.md for the map.
+
+pub mod api;
+pub mod cli;
+pub mod codegen;
+pub mod config;
+pub mod demo;
+pub mod fsutil;
+pub mod lock;
+pub mod registry;
+pub mod samples;
+pub mod tokens;
+pub mod upstream;

@@ -1,0 +1,237 @@
+//! `skillet.lock`: the interface each upstream tool had when the API was last generated (a hash of
+//! its input and output schemas, and the TypeScript function it became). Committed, so that a
+//! change of a server's tools shows up as drift in review and in CI (`skillet gen --check`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::settings::line_column;
+
+pub const LOCK_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lockfile {
+    pub version: u32,
+    #[serde(default)]
+    pub servers: BTreeMap<String, LockedServer>,
+}
+
+impl Default for Lockfile {
+    fn default() -> Self {
+        Self {
+            version: LOCK_VERSION,
+            servers: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedServer {
+    #[serde(default)]
+    pub tools: BTreeMap<String, LockedTool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockedTool {
+    /// The generated TypeScript function, kept stable across generations.
+    pub function: String,
+    /// `sha256:<hex>` of the canonical JSON of the tool's input and output schemas.
+    pub schema: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: invalid lock file: {message}\nhint: the lock file is written by `skillet gen`; restore it from git or delete it and run `skillet gen`")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("{path}: lock file version {found} is newer than this skillet understands ({LOCK_VERSION})\nhint: upgrade skillet")]
+    Version { path: PathBuf, found: u32 },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// How one tool differs from the lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    Added,
+    Removed,
+    Changed,
+}
+
+/// One difference between the live (or given) tools and the lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Drift {
+    pub server: String,
+    pub tool: String,
+    pub change: Change,
+}
+
+impl std::fmt::Display for Drift {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sign = match self.change {
+            Change::Added => "+ added  ",
+            Change::Removed => "- removed",
+            Change::Changed => "~ changed",
+        };
+        write!(f, "{sign} {}/{}", self.server, self.tool)
+    }
+}
+
+impl Lockfile {
+    /// Reads the lock; a missing file is an empty lock.
+    pub fn load(path: &Path) -> Result<Self, LockError> {
+        let text = match fs_err::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(source) => {
+                return Err(LockError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        let lock: Self = toml::from_str(&text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_column(&text, s.start));
+            LockError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().trim_end().to_owned(),
+            }
+        })?;
+        if lock.version > LOCK_VERSION {
+            return Err(LockError::Version {
+                path: path.to_owned(),
+                found: lock.version,
+            });
+        }
+        Ok(lock)
+    }
+
+    pub fn to_toml(&self) -> String {
+        let body = toml::to_string(self).unwrap_or_default();
+        format!("# Written by `skillet gen`: the interface of every upstream tool. Commit it.\n{body}")
+    }
+
+    /// Writes the lock atomically (temp file + rename).
+    pub fn save(&self, path: &Path) -> Result<(), LockError> {
+        crate::fsutil::write_atomic(path, self.to_toml().as_bytes()).map_err(|source| LockError::Write {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Previous function names of a server's tools, to keep generated names stable.
+    pub fn functions(&self, server: &str) -> BTreeMap<String, String> {
+        self.servers
+            .get(server)
+            .map(|s| {
+                s.tools
+                    .iter()
+                    .map(|(tool, locked)| (tool.clone(), locked.function.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// What differs between the lock's entry for `server` and `current`.
+    pub fn diff(&self, server: &str, current: &LockedServer) -> Vec<Drift> {
+        let empty = LockedServer::default();
+        let old = self.servers.get(server).unwrap_or(&empty);
+        let drift = |tool: &str, change| Drift {
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            change,
+        };
+        let mut out = Vec::new();
+        for (tool, locked) in &current.tools {
+            match old.tools.get(tool) {
+                None => out.push(drift(tool, Change::Added)),
+                Some(o) if o.schema != locked.schema => out.push(drift(tool, Change::Changed)),
+                Some(_) => {}
+            }
+        }
+        for tool in old.tools.keys() {
+            if !current.tools.contains_key(tool) {
+                out.push(drift(tool, Change::Removed));
+            }
+        }
+        out.sort_by(|a, b| a.tool.cmp(&b.tool));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(tools: &[(&str, &str)]) -> LockedServer {
+        LockedServer {
+            tools: tools
+                .iter()
+                .map(|(t, h)| {
+                    (
+                        (*t).to_owned(),
+                        LockedTool {
+                            function: (*t).to_owned(),
+                            schema: (*h).to_owned(),
+                        },
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn diff_reports_added_removed_changed() {
+        let mut lock = Lockfile::default();
+        lock.servers
+            .insert("s".into(), server(&[("a", "1"), ("b", "2"), ("c", "3")]));
+        let drift = lock.diff("s", &server(&[("a", "1"), ("b", "X"), ("d", "4")]));
+        let text: Vec<String> = drift.iter().map(ToString::to_string).collect();
+        assert_eq!(text, ["~ changed s/b", "- removed s/c", "+ added   s/d"]);
+        assert!(lock.diff("other", &LockedServer::default()).is_empty());
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let mut lock = Lockfile::default();
+        lock.servers
+            .insert("my-server".into(), server(&[("get.thing", "sha256:ab")]));
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("skillet.lock");
+        lock.save(&path).unwrap();
+        assert_eq!(Lockfile::load(&path).unwrap(), lock);
+        assert_eq!(
+            Lockfile::load(&tmp.path().join("missing")).unwrap(),
+            Lockfile::default()
+        );
+    }
+
+    #[test]
+    fn invalid_lock_has_position() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("skillet.lock");
+        fs_err::write(&path, "version = 1\n[servers.a.tools.b]\nfunction = 3\n").unwrap();
+        let msg = Lockfile::load(&path).unwrap_err().to_string();
+        assert!(msg.contains("skillet.lock:3:"), "{msg}");
+    }
+}

@@ -1,0 +1,162 @@
+//! Classified failures of upstream servers. Every message names the server.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What went wrong with an upstream server.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum UpstreamError {
+    #[error(
+        "server `{server}`: command `{command}` was not found\nhint: install it, put it on PATH, or give its full path in the MCP configuration"
+    )]
+    CommandNotFound { server: String, command: String },
+
+    #[error("server `{server}`: cannot start `{command}`: {message}")]
+    Spawn {
+        server: String,
+        command: String,
+        message: String,
+    },
+
+    #[error("server `{server}` exited during start ({status}){}", stderr_section(.stderr_tail, .log))]
+    ExitedDuringStart {
+        server: String,
+        status: String,
+        stderr_tail: Vec<String>,
+        log: Option<PathBuf>,
+    },
+
+    #[error(
+        "server `{server}` did not answer `initialize` within {}{}\nhint: raise `upstream.start_timeout_ms` in skillet.toml if it is just slow to start",
+        fmt_duration(*.after),
+        stderr_section(.stderr_tail, .log)
+    )]
+    StartTimeout {
+        server: String,
+        after: Duration,
+        stderr_tail: Vec<String>,
+        log: Option<PathBuf>,
+    },
+
+    #[error("server `{server}` cannot be reached at {url}: {message}")]
+    Unreachable {
+        server: String,
+        url: String,
+        message: String,
+    },
+
+    #[error("server `{server}`: protocol error: {message}")]
+    Protocol { server: String, message: String },
+
+    #[error(
+        "server `{server}`: `tools/list` did not finish within {}\nhint: raise `upstream.list_timeout_ms` in skillet.toml",
+        fmt_duration(*.after)
+    )]
+    ListTimeout { server: String, after: Duration },
+
+    #[error(
+        "server `{server}`: tool `{tool}` did not answer within {}\nhint: raise `upstream.call_timeout_ms` in skillet.toml",
+        fmt_duration(*.after)
+    )]
+    CallTimeout {
+        server: String,
+        tool: String,
+        after: Duration,
+    },
+
+    #[error("server `{server}`: tool `{tool}` failed: {message}")]
+    ToolError {
+        server: String,
+        tool: String,
+        message: String,
+    },
+
+    #[error("server `{server}`: connection closed{}", stderr_section(.stderr_tail, .log))]
+    ConnectionClosed {
+        server: String,
+        stderr_tail: Vec<String>,
+        log: Option<PathBuf>,
+    },
+}
+
+/// A short, stable name for each kind, for `--json` output and tests.
+impl UpstreamError {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::CommandNotFound { .. } => "command_not_found",
+            Self::Spawn { .. } => "spawn",
+            Self::ExitedDuringStart { .. } => "exited_during_start",
+            Self::StartTimeout { .. } => "start_timeout",
+            Self::Unreachable { .. } => "unreachable",
+            Self::Protocol { .. } => "protocol",
+            Self::ListTimeout { .. } => "list_timeout",
+            Self::CallTimeout { .. } => "call_timeout",
+            Self::ToolError { .. } => "tool_error",
+            Self::ConnectionClosed { .. } => "connection_closed",
+        }
+    }
+
+    pub fn server(&self) -> &str {
+        match self {
+            Self::CommandNotFound { server, .. }
+            | Self::Spawn { server, .. }
+            | Self::ExitedDuringStart { server, .. }
+            | Self::StartTimeout { server, .. }
+            | Self::Unreachable { server, .. }
+            | Self::Protocol { server, .. }
+            | Self::ListTimeout { server, .. }
+            | Self::CallTimeout { server, .. }
+            | Self::ToolError { server, .. }
+            | Self::ConnectionClosed { server, .. } => server,
+        }
+    }
+}
+
+fn stderr_section(tail: &[String], log: &Option<PathBuf>) -> String {
+    let mut out = String::new();
+    if !tail.is_empty() {
+        out.push_str("\nlast lines of its stderr:");
+        for line in tail {
+            out.push_str("\n  | ");
+            out.push_str(line);
+        }
+    }
+    if let Some(log) = log {
+        out.push_str(&format!("\nfull log: {}", log.display()));
+    }
+    out
+}
+
+pub(crate) fn fmt_duration(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_server_and_carry_stderr() {
+        let err = UpstreamError::ExitedDuringStart {
+            server: "fs".into(),
+            status: "exit status: 1".into(),
+            stderr_tail: vec!["Error: no such directory /nope".into()],
+            log: Some("/r/.skillet/logs/fs.log".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "server `fs` exited during start (exit status: 1)\nlast lines of its stderr:\n  | Error: no such directory /nope\nfull log: /r/.skillet/logs/fs.log"
+        );
+        assert_eq!(err.kind(), "exited_during_start");
+        let err = UpstreamError::CallTimeout {
+            server: "crm".into(),
+            tool: "find".into(),
+            after: Duration::from_millis(1500),
+        };
+        assert!(err.to_string().starts_with("server `crm`: tool `find` did not answer within 1.5 s"));
+    }
+}

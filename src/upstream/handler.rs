@@ -1,0 +1,55 @@
+//! skillet's side of the MCP client session: who we are, and answers to what servers ask of us.
+
+use std::sync::Arc;
+
+use rmcp::handler::client::ClientHandler;
+use rmcp::model::{
+    ClientCapabilities, ClientConfig, Implementation, ListRootsResult, LoggingMessageNotificationParam,
+};
+use rmcp::service::{NotificationContext, RequestContext, RoleClient};
+use rmcp::ErrorData as McpError;
+
+use super::stdio::LogFile;
+
+/// Answers `roots/list` (with no roots: skillet gives servers no folders of its own), and writes
+/// the server's log notifications to its log file.
+#[derive(Clone)]
+pub(crate) struct Handler {
+    server: String,
+    log: Option<Arc<LogFile>>,
+}
+
+impl Handler {
+    pub(crate) fn new(server: &str, log: Option<Arc<LogFile>>) -> Self {
+        Self {
+            server: server.to_owned(),
+            log,
+        }
+    }
+}
+
+impl ClientHandler for Handler {
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
+            ClientCapabilities::default(),
+            Implementation::new("skillet", env!("CARGO_PKG_VERSION")),
+        )
+    }
+
+    async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, McpError> {
+        tracing::debug!(server = %self.server, "answered roots/list with no roots");
+        Ok(ListRootsResult::default())
+    }
+
+    async fn on_logging_message(
+        &self,
+        params: LoggingMessageNotificationParam,
+        _context: NotificationContext<RoleClient>,
+    ) {
+        let text = format!("log {:?}: {}", params.level, params.data);
+        match &self.log {
+            Some(log) => log.note(&text),
+            None => tracing::debug!(server = %self.server, "{text}"),
+        }
+    }
+}

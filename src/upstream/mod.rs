@@ -1,0 +1,380 @@
+//! Connections to the user's MCP servers (rmcp client over stdio child processes or streamable
+//! HTTP). Only this module knows rmcp's client types: the rest of skillet sees [`Upstream`],
+//! [`ToolSpec`] and [`ToolResult`].
+
+mod error;
+mod handler;
+mod stdio;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rmcp::model::CallToolRequestParams;
+use rmcp::service::{ClientInitializeError, RoleClient, RunningService, ServiceError, ServiceExt};
+use rmcp::transport::StreamableHttpClientTransport;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use serde::Serialize;
+
+pub use error::UpstreamError;
+
+use crate::codegen::ToolSpec;
+use crate::config::{ServerConfig, Transport, UpstreamSettings};
+use handler::Handler;
+use stdio::{ChildProcess, StdioSpec};
+
+/// A connected, initialized upstream server.
+pub struct Upstream {
+    name: String,
+    service: RunningService<RoleClient, Handler>,
+    child: Option<ChildProcess>,
+    timeouts: UpstreamSettings,
+    started_in: Duration,
+    log_path: Option<PathBuf>,
+}
+
+/// Who the server said it is in its `initialize` reply.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ServerIdentity {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub protocol_version: String,
+}
+
+/// The result of one `tools/call`, in wire shape (content blocks as JSON).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ToolResult {
+    pub content: Vec<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structured_content: Option<serde_json::Value>,
+    pub is_error: bool,
+}
+
+impl ToolResult {
+    /// The text of all text blocks, joined by newlines.
+    pub fn text(&self) -> String {
+        self.content
+            .iter()
+            .filter(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"))
+            .filter_map(|b| b.get("text").and_then(|t| t.as_str()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Where logs of a server go: `<logs_dir>/<safe name>.log`.
+pub fn log_path(logs_dir: &Path, server: &str) -> PathBuf {
+    logs_dir.join(format!("{}.log", crate::codegen::safe_segment(server)))
+}
+
+impl Upstream {
+    /// Starts (stdio) or opens (HTTP) the server and completes the MCP handshake within the
+    /// start timeout. A relative `cwd` is taken relative to `base_dir`.
+    pub async fn connect(
+        config: &ServerConfig,
+        timeouts: &UpstreamSettings,
+        logs_dir: &Path,
+        base_dir: &Path,
+    ) -> Result<Self, UpstreamError> {
+        let started = Instant::now();
+        let name = config.name.as_str();
+        match &config.transport {
+            Transport::Stdio {
+                command,
+                args,
+                env,
+                cwd,
+            } => {
+                let log_path = log_path(logs_dir, name);
+                let cwd = cwd.as_ref().map(|c| base_dir.join(c));
+                let (mut child, reader, stdin) = stdio::spawn(&StdioSpec {
+                    server: name,
+                    command,
+                    args,
+                    env,
+                    cwd: cwd.as_deref(),
+                    log_path: &log_path,
+                })?;
+                let handler = Handler::new(name, Some(child.log().clone()));
+                let outcome =
+                    tokio::time::timeout(timeouts.start_timeout(), handler.serve((reader, stdin)))
+                        .await;
+                let failure = match outcome {
+                    Ok(Ok(service)) => {
+                        return Ok(Self {
+                            name: name.to_owned(),
+                            service,
+                            child: Some(child),
+                            timeouts: timeouts.clone(),
+                            started_in: started.elapsed(),
+                            log_path: Some(log_path),
+                        });
+                    }
+                    Ok(Err(e)) => Some(e),
+                    Err(_elapsed) => None,
+                };
+                // Did it die? The EOF that ended the handshake comes just before the exit.
+                let log = child.log().clone();
+                let err = if let Some(status) = child.exit_status(Duration::from_millis(500)).await {
+                    UpstreamError::ExitedDuringStart {
+                        server: name.to_owned(),
+                        status: status.to_string(),
+                        stderr_tail: log.tail(),
+                        log: Some(log.path().to_owned()),
+                    }
+                } else {
+                    match failure {
+                        None => UpstreamError::StartTimeout {
+                            server: name.to_owned(),
+                            after: timeouts.start_timeout(),
+                            stderr_tail: log.tail(),
+                            log: Some(log.path().to_owned()),
+                        },
+                        Some(e) => classify_init_error(name, None, &e, Some(&log)),
+                    }
+                };
+                child.terminate(timeouts.shutdown_grace()).await;
+                Err(err)
+            }
+            Transport::Http { url, headers } => {
+                let mut custom = HashMap::new();
+                for (key, value) in headers {
+                    let bad = |what: &str| UpstreamError::Protocol {
+                        server: name.to_owned(),
+                        message: format!("header `{key}` has an invalid {what}; fix it in the MCP configuration"),
+                    };
+                    let key = http::HeaderName::from_bytes(key.as_bytes()).map_err(|_| bad("name"))?;
+                    let value = http::HeaderValue::from_str(value).map_err(|_| bad("value"))?;
+                    custom.insert(key, value);
+                }
+                let transport = StreamableHttpClientTransport::from_config(
+                    StreamableHttpClientTransportConfig::with_uri(url.as_str()).custom_headers(custom),
+                );
+                let handler = Handler::new(name, None);
+                match tokio::time::timeout(timeouts.start_timeout(), handler.serve(transport)).await {
+                    Ok(Ok(service)) => Ok(Self {
+                        name: name.to_owned(),
+                        service,
+                        child: None,
+                        timeouts: timeouts.clone(),
+                        started_in: started.elapsed(),
+                        log_path: None,
+                    }),
+                    Ok(Err(e)) => Err(classify_init_error(name, Some(url), &e, None)),
+                    Err(_) => Err(UpstreamError::StartTimeout {
+                        server: name.to_owned(),
+                        after: timeouts.start_timeout(),
+                        stderr_tail: Vec::new(),
+                        log: None,
+                    }),
+                }
+            }
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// From spawn (or first request) to the `initialize` reply.
+    pub fn started_in(&self) -> Duration {
+        self.started_in
+    }
+
+    pub fn log_path(&self) -> Option<&Path> {
+        self.log_path.as_deref()
+    }
+
+    /// Stdout lines skipped so far because they were not JSON.
+    pub fn skipped_stdout_lines(&self) -> usize {
+        self.child
+            .as_ref()
+            .map_or(0, |c| c.skipped_lines.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
+    pub fn identity(&self) -> ServerIdentity {
+        self.service
+            .peer()
+            .peer_info()
+            .map(|info| ServerIdentity {
+                name: info.server_info.as_ref().map(|i| i.name.clone()),
+                version: info.server_info.as_ref().map(|i| i.version.clone()),
+                protocol_version: info.protocol_version.to_string(),
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every tool, following `nextCursor` through all pages, within the list timeout.
+    pub async fn list_tools(&self) -> Result<Vec<ToolSpec>, UpstreamError> {
+        let tools = tokio::time::timeout(self.timeouts.list_timeout(), self.service.peer().list_all_tools())
+            .await
+            .map_err(|_| UpstreamError::ListTimeout {
+                server: self.name.clone(),
+                after: self.timeouts.list_timeout(),
+            })?
+            .map_err(|e| self.service_error(&e, "tools/list"))?;
+        tools
+            .into_iter()
+            .map(|tool| {
+                serde_json::to_value(&tool)
+                    .and_then(serde_json::from_value::<ToolSpec>)
+                    .map_err(|e| UpstreamError::Protocol {
+                        server: self.name.clone(),
+                        message: format!("tool `{}` has an unreadable definition: {e}", tool.name),
+                    })
+            })
+            .collect()
+    }
+
+    /// Calls a tool within the call timeout. A result with `isError` is returned as is; see
+    /// [`Self::call_tool_checked`] to turn it into an error.
+    pub async fn call_tool(
+        &self,
+        tool: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ToolResult, UpstreamError> {
+        let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
+        let result = tokio::time::timeout(self.timeouts.call_timeout(), self.service.peer().call_tool(params))
+            .await
+            .map_err(|_| UpstreamError::CallTimeout {
+                server: self.name.clone(),
+                tool: tool.to_owned(),
+                after: self.timeouts.call_timeout(),
+            })?
+            .map_err(|e| self.service_error(&e, tool))?;
+        Ok(ToolResult {
+            content: result
+                .content
+                .iter()
+                .map(|b| serde_json::to_value(b).unwrap_or(serde_json::Value::Null))
+                .collect(),
+            structured_content: result.structured_content,
+            is_error: result.is_error.unwrap_or(false),
+        })
+    }
+
+    /// Like [`Self::call_tool`], but a result with `isError` is a [`UpstreamError::ToolError`].
+    pub async fn call_tool_checked(
+        &self,
+        tool: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<ToolResult, UpstreamError> {
+        let result = self.call_tool(tool, arguments).await?;
+        if result.is_error {
+            let text = result.text();
+            return Err(UpstreamError::ToolError {
+                server: self.name.clone(),
+                tool: tool.to_owned(),
+                message: if text.is_empty() { "the tool reported an error without a message".into() } else { text },
+            });
+        }
+        Ok(result)
+    }
+
+    /// Closes the session and ends the child: stdin closed, then SIGTERM, then SIGKILL.
+    pub async fn shutdown(self) {
+        let Self {
+            service,
+            child,
+            timeouts,
+            ..
+        } = self;
+        let _ = tokio::time::timeout(timeouts.shutdown_grace(), service.cancel()).await;
+        if let Some(child) = child {
+            child.terminate(timeouts.shutdown_grace()).await;
+        }
+    }
+
+    fn service_error(&self, e: &ServiceError, what: &str) -> UpstreamError {
+        match e {
+            ServiceError::McpError(data) => UpstreamError::Protocol {
+                server: self.name.clone(),
+                message: format!("`{what}` was refused: {} (code {})", data.message, data.code.0),
+            },
+            ServiceError::TransportClosed | ServiceError::TransportSend(_) | ServiceError::Cancelled { .. } => {
+                UpstreamError::ConnectionClosed {
+                    server: self.name.clone(),
+                    stderr_tail: self.child.as_ref().map(|c| c.log().tail()).unwrap_or_default(),
+                    log: self.log_path.clone(),
+                }
+            }
+            other => UpstreamError::Protocol {
+                server: self.name.clone(),
+                message: format!("`{what}`: {}", error_chain(other)),
+            },
+        }
+    }
+}
+
+fn classify_init_error(
+    server: &str,
+    url: Option<&str>,
+    e: &ClientInitializeError,
+    log: Option<&std::sync::Arc<stdio::LogFile>>,
+) -> UpstreamError {
+    let closed = || UpstreamError::ConnectionClosed {
+        server: server.to_owned(),
+        stderr_tail: log.map(|l| l.tail()).unwrap_or_default(),
+        log: log.map(|l| l.path().to_owned()),
+    };
+    match (e, url) {
+        (ClientInitializeError::TransportError { .. } | ClientInitializeError::ConnectionClosed(_), Some(url)) => {
+            UpstreamError::Unreachable {
+                server: server.to_owned(),
+                url: url.to_owned(),
+                message: error_chain(e),
+            }
+        }
+        (ClientInitializeError::ConnectionClosed(_), None) => closed(),
+        (ClientInitializeError::TransportError { .. }, None) => closed(),
+        _ => UpstreamError::Protocol {
+            server: server.to_owned(),
+            message: format!("the `initialize` handshake failed: {}", error_chain(e)),
+        },
+    }
+}
+
+/// An error and its sources, joined: rmcp and reqwest keep the useful part in the sources.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// The outcome of connecting to one configured server.
+pub struct Connected {
+    pub config: ServerConfig,
+    pub result: Result<Upstream, UpstreamError>,
+}
+
+/// Connects to every server concurrently. `progress` is called as each one finishes.
+pub async fn connect_all(
+    configs: &[ServerConfig],
+    timeouts: &UpstreamSettings,
+    logs_dir: &Path,
+    base_dir: &Path,
+    progress: &(dyn Fn(&str, bool) + Sync),
+) -> Vec<Connected> {
+    futures::future::join_all(configs.iter().map(|config| async move {
+        let result = Upstream::connect(config, timeouts, logs_dir, base_dir).await;
+        progress(&config.name, result.is_ok());
+        Connected {
+            config: config.clone(),
+            result,
+        }
+    }))
+    .await
+}
+
+/// Shuts every connected server down, concurrently.
+pub async fn shutdown_all(upstreams: Vec<Upstream>) {
+    futures::future::join_all(upstreams.into_iter().map(Upstream::shutdown)).await;
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real `skillet` binary in a fresh temp folder with a fixed environment,
+//! against real peers (npm MCP servers, tsc, git) and a scripted misbehaving server.
+
+mod support;
+
+mod codegen;
+mod demo;
+mod gen_lock;
+mod init;
+mod real_servers;
+mod upstream;

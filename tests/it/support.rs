@@ -1,0 +1,179 @@
+//! The test harness: one temp folder per test, a cleared environment, the real binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_skillet");
+
+/// The crate's folder (fixtures, tests/node).
+pub fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    manifest_dir().join("tests/fixtures").join(rel)
+}
+
+/// A binary installed by `.ci/run` (`npm ci --prefix tests/node`). Missing is a failure, not a
+/// skip: these tests exist to run against the real thing.
+pub fn node_bin(name: &str) -> PathBuf {
+    let path = manifest_dir().join("tests/node/node_modules/.bin").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `npm ci --prefix tests/node` (as .ci/run does)",
+        path.display()
+    );
+    path
+}
+
+pub struct Run {
+    pub status: std::process::ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.status.code().unwrap_or(-1)
+    }
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert!(
+            self.status.success(),
+            "skillet failed ({}):\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+    #[track_caller]
+    pub fn failure(self) -> Self {
+        assert!(
+            !self.status.success(),
+            "skillet should have failed:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+    }
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Self {
+        Self {
+            status: o.status,
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+/// A fresh folder with a fixed environment.
+pub struct TestEnv {
+    pub tmp: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        let tmp = tempfile::Builder::new().prefix("skillet-it-").tempdir().unwrap();
+        fs_err::create_dir_all(tmp.path().join("home")).unwrap();
+        fs_err::create_dir_all(tmp.path().join("work")).unwrap();
+        Self { tmp }
+    }
+
+    /// The working folder commands run in.
+    pub fn work(&self) -> PathBuf {
+        self.tmp.path().join("work")
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.work().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, contents: &str) {
+        let path = self.path(rel);
+        if let Some(p) = path.parent() {
+            fs_err::create_dir_all(p).unwrap();
+        }
+        fs_err::write(path, contents).unwrap();
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        fs_err::read_to_string(self.path(rel)).unwrap()
+    }
+
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(self.work())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.tmp.path().join("home"))
+            .env("NO_COLOR", "1")
+            .env("LANG", "C.UTF-8")
+            .env("TMPDIR", self.tmp.path())
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.command(args).output().unwrap().into()
+    }
+
+    /// `skillet init` plus an `.mcp.json` holding `servers` (a JSON object of mcpServers).
+    pub fn registry(&self, servers: serde_json::Value) {
+        self.run(&["init"]).success();
+        self.write(
+            ".mcp.json",
+            &serde_json::to_string_pretty(&serde_json::json!({ "mcpServers": servers })).unwrap(),
+        );
+    }
+
+    /// Appends settings to skillet.toml.
+    pub fn settings(&self, toml: &str) {
+        let path = self.path("skillet.toml");
+        let text = fs_err::read_to_string(&path).unwrap();
+        // Replace the [upstream] table wholesale to avoid duplicate keys.
+        let head = text.split("[upstream]").next().unwrap().to_owned();
+        fs_err::write(path, format!("{head}{toml}\n")).unwrap();
+    }
+}
+
+/// The sample servers shipped in the binary, as `mcpServers` entries.
+pub fn sample(name: &str) -> serde_json::Value {
+    serde_json::json!({ "command": BIN, "args": ["sample-server", name] })
+}
+
+/// The scripted misbehaving server in the given mode.
+pub fn quirky(mode: &str, marker: &str) -> serde_json::Value {
+    serde_json::json!({
+        "command": "python3",
+        "args": [fixture("quirky_server.py").to_string_lossy(), mode, marker],
+    })
+}
+
+/// Processes whose command line contains `marker`.
+pub fn processes_with(marker: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in fs_err::read_dir("/proc").unwrap().flatten() {
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(marker) && !cmdline.contains("cargo") {
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            found.push(format!("{} [{}]", cmdline.trim(), stat.split(' ').nth(2).unwrap_or("?")));
+        }
+    }
+    found
+}
+
+/// A unique marker for a test's child processes.
+pub fn marker(test: &str) -> String {
+    format!("skillet-test-{test}-{}", std::process::id())
+}
