@@ -55,6 +55,8 @@ pub struct GenReport {
     pub drift: Vec<Drift>,
     pub files_written: usize,
     pub checked_only: bool,
+    /// False for `--from-json`, which has no lock to compare with.
+    pub compared_with_lock: bool,
 }
 
 impl GenReport {
@@ -138,21 +140,22 @@ pub async fn generate(
     let mut outcomes = Vec::new();
     let mut apis: Vec<ServerApi> = Vec::new();
     for (name, result) in listed {
-        match result.and_then(|listed| {
+        let generated = result.and_then(|listed| {
             codegen::generate_server(&name, &listed.tools, &lock.functions(&name))
                 .map(|api| (api, listed.start))
                 .map_err(|e| UpstreamError::Protocol {
                     server: name.clone(),
                     message: e.to_string(),
                 })
-        }) {
+        });
+        match generated {
             Ok((api, start)) => {
                 let locked = locked_server(&api);
                 drift.extend(lock.diff(&name, &locked));
                 new_lock.servers.insert(name.clone(), locked);
                 outcomes.push(ServerOutcome {
                     server: name,
-                    folder: Some(api.folder.clone()),
+                    folder: None,
                     tools: api.tools.len(),
                     start_ms: start.map(|d| d.as_millis()),
                     error: None,
@@ -160,6 +163,15 @@ pub async fn generate(
                 apis.push(api);
             }
             Err(e) => {
+                // A server that failed this time keeps its previous folder, and stays in the
+                // root index.
+                if out_dir
+                    .join("servers")
+                    .join(codegen::safe_segment(&name))
+                    .is_dir()
+                {
+                    apis.push(codegen::placeholder_server(&name));
+                }
                 outcomes.push(ServerOutcome {
                     server: name.clone(),
                     folder: None,
@@ -170,18 +182,18 @@ pub async fn generate(
             }
         }
     }
+    // Settles folder and namespace clashes between servers, so it comes before any write.
+    let root_files = codegen::generate_root(&mut apis);
+    for outcome in &mut outcomes {
+        outcome.folder = apis
+            .iter()
+            .find(|a| a.server == outcome.server)
+            .map(|a| a.folder.clone());
+    }
 
     let mut files_written = 0;
     if !options.check {
-        // A server that failed this time keeps its previous folder, and stays in the root index.
-        let mut index_apis = apis.clone();
-        for outcome in outcomes.iter().filter(|o| o.error.is_some()) {
-            let folder = codegen::safe_segment(&outcome.server);
-            if out_dir.join("servers").join(&folder).is_dir() {
-                index_apis.push(codegen::placeholder_server(&outcome.server));
-            }
-        }
-        files_written = write_tree(&out_dir, &apis, &index_apis, &configured)?;
+        files_written = write_tree(&out_dir, &apis, &root_files)?;
         new_lock.save(&registry.lock_path())?;
     }
     Ok(GenReport {
@@ -190,6 +202,7 @@ pub async fn generate(
         drift,
         files_written,
         checked_only: options.check,
+        compared_with_lock: true,
     })
 }
 
@@ -211,36 +224,44 @@ fn locked_server(api: &ServerApi) -> LockedServer {
     }
 }
 
-/// Writes each generated server folder whole, the root files, and removes folders of servers no
-/// longer configured. Returns the number of files written.
+/// Writes each generated server folder whole (placeholders, which have no files, are left as
+/// they are), removes folders of servers no longer present, and writes the root files. Returns
+/// the number of files written.
 fn write_tree(
     out_dir: &Path,
     apis: &[ServerApi],
-    index_apis: &[ServerApi],
-    configured: &BTreeSet<&str>,
+    root_files: &[GeneratedFile],
 ) -> std::io::Result<usize> {
     let mut written = 0;
-    for api in apis {
-        let prefix = format!("servers/{}/", api.folder);
-        let files: Vec<(&str, &str)> = api
-            .files
-            .iter()
-            .filter_map(|f| Some((f.path.strip_prefix(&prefix)?, f.contents.as_str())))
-            .collect();
-        written += files.len();
-        crate::fsutil::replace_dir(&out_dir.join("servers").join(&api.folder), files)?;
+    for api in apis.iter().filter(|a| !a.files.is_empty()) {
+        written += write_server(out_dir, api)?;
     }
-    let keep: BTreeSet<String> = configured.iter().map(|s| codegen::safe_segment(s)).collect();
+    let keep: BTreeSet<&str> = apis.iter().map(|a| a.folder.as_str()).collect();
     if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.path().is_dir() && !keep.contains(&name) {
+            if entry.path().is_dir() && !keep.contains(name.as_str()) {
                 fs_err::remove_dir_all(entry.path())?;
             }
         }
     }
-    written += write_files(out_dir, &codegen::generate_root(index_apis))?;
+    written += write_files(out_dir, root_files)?;
     Ok(written)
+}
+
+/// Replaces `servers/<folder>/` with the server's generated files.
+fn write_server(out_dir: &Path, api: &ServerApi) -> std::io::Result<usize> {
+    let prefix = format!("servers/{}/", api.folder);
+    let files: Vec<(&str, &str)> = api
+        .files
+        .iter()
+        .filter_map(|f| Some((f.path.strip_prefix(&prefix)?, f.contents.as_str())))
+        .collect();
+    crate::fsutil::replace_dir(
+        &out_dir.join("servers").join(&api.folder),
+        files.iter().copied(),
+    )?;
+    Ok(files.len())
 }
 
 /// Writes generated files under `out_dir`, each atomically.
@@ -253,31 +274,28 @@ pub fn write_files(out_dir: &Path, files: &[GeneratedFile]) -> std::io::Result<u
 
 /// `skillet gen --from-json FILE --server NAME --out DIR`: the same tree, offline, from a saved
 /// `tools/list` response.
-pub fn generate_from_json(json_path: &Path, server: &str, out_dir: &Path) -> anyhow::Result<GenReport> {
+pub fn generate_from_json(
+    json_path: &Path,
+    server: &str,
+    out_dir: &Path,
+) -> anyhow::Result<GenReport> {
     let text = fs_err::read_to_string(json_path)?;
     let tools = codegen::parse_tools_list(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", json_path.display()))?;
     let api = codegen::generate_server(server, &tools, &Default::default())?;
-    let mut files_written = api.files.len();
-    let prefix = format!("servers/{}/", api.folder);
-    crate::fsutil::replace_dir(
-        &out_dir.join("servers").join(&api.folder),
-        api.files
-            .iter()
-            .filter_map(|f| Some((f.path.strip_prefix(&prefix)?, f.contents.as_str()))),
-    )?;
-    // Keep other servers already generated into the same folder in the root index.
-    let mut index_apis = vec![api.clone()];
+    // Other servers already generated into the same folder stay in the root index.
+    let mut apis = vec![api];
     if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.path().is_dir() && name != api.folder {
-                index_apis.push(codegen::placeholder_server(&name));
+            if entry.path().is_dir() && name != apis[0].folder {
+                apis.push(codegen::placeholder_server(&name));
             }
         }
     }
-    index_apis.sort_by(|a, b| a.folder.cmp(&b.folder));
-    files_written += write_files(out_dir, &codegen::generate_root(&index_apis))?;
+    let root_files = codegen::generate_root(&mut apis);
+    let api = &apis[0];
+    let files_written = write_server(out_dir, api)? + write_files(out_dir, &root_files)?;
     Ok(GenReport {
         out_dir: out_dir.to_owned(),
         servers: vec![ServerOutcome {
@@ -290,6 +308,7 @@ pub fn generate_from_json(json_path: &Path, server: &str, out_dir: &Path) -> any
         drift: Vec::new(),
         files_written,
         checked_only: false,
+        compared_with_lock: false,
     })
 }
 
@@ -306,7 +325,11 @@ pub async fn call(
         let known: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
         anyhow::bail!(
             "no server `{server}` is configured (configured: {})\nhint: add it to {}",
-            if known.is_empty() { "none".to_owned() } else { known.join(", ") },
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            },
             registry.mcp_config_path().display()
         );
     };

@@ -54,7 +54,10 @@ pub fn write_mcp_config(path: &Path, servers: &[ServerConfig]) -> std::io::Resul
     let mut map = serde_json::Map::new();
     for s in servers {
         if let Transport::Stdio { command, args, .. } = &s.transport {
-            map.insert(s.name.clone(), serde_json::json!({ "command": command, "args": args }));
+            map.insert(
+                s.name.clone(),
+                serde_json::json!({ "command": command, "args": args }),
+            );
         }
     }
     let text = serde_json::to_string_pretty(&serde_json::json!({ "mcpServers": map }))?;
@@ -157,7 +160,11 @@ async fn transcript_tokens(docs: &Upstream) -> anyhow::Result<Part> {
         .unwrap_or_default();
     let longest = documents
         .iter()
-        .max_by_key(|d| d.get("word_count").and_then(serde_json::Value::as_u64).unwrap_or(0))
+        .max_by_key(|d| {
+            d.get("word_count")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0)
+        })
         .and_then(|d| d.get("id").and_then(|i| i.as_str()))
         .ok_or_else(|| anyhow::anyhow!("the docs sample server listed no documents"))?
         .to_owned();

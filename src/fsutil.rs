@@ -5,7 +5,10 @@ use std::path::Path;
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs_err::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(contents)?;
@@ -22,7 +25,9 @@ pub fn replace_dir<'a>(
 ) -> std::io::Result<()> {
     let parent = dest.parent().unwrap_or(Path::new("."));
     fs_err::create_dir_all(parent)?;
-    let staging = tempfile::Builder::new().prefix(".staging-").tempdir_in(parent)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".staging-")
+        .tempdir_in(parent)?;
     for (rel, contents) in files {
         let path = staging.path().join(rel);
         if let Some(p) = path.parent() {
@@ -32,7 +37,10 @@ pub fn replace_dir<'a>(
     }
     let staged = staging.keep();
     if dest.exists() {
-        let old = tempfile::Builder::new().prefix(".old-").tempdir_in(parent)?.keep();
+        let old = tempfile::Builder::new()
+            .prefix(".old-")
+            .tempdir_in(parent)?
+            .keep();
         fs_err::rename(dest, old.join("tree"))?;
         fs_err::rename(&staged, dest)?;
         fs_err::remove_dir_all(&old)?;

@@ -51,14 +51,18 @@ pub enum LockError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{column}: invalid lock file: {message}\nhint: the lock file is written by `skillet gen`; restore it from git or delete it and run `skillet gen`")]
+    #[error(
+        "{path}:{line}:{column}: invalid lock file: {message}\nhint: the lock file is written by `skillet gen`; restore it from git or delete it and run `skillet gen`"
+    )]
     Invalid {
         path: PathBuf,
         line: usize,
         column: usize,
         message: String,
     },
-    #[error("{path}: lock file version {found} is newer than this skillet understands ({LOCK_VERSION})\nhint: upgrade skillet")]
+    #[error(
+        "{path}: lock file version {found} is newer than this skillet understands ({LOCK_VERSION})\nhint: upgrade skillet"
+    )]
     Version { path: PathBuf, found: u32 },
     #[error("cannot write {path}: {source}")]
     Write {
@@ -128,14 +132,18 @@ impl Lockfile {
 
     pub fn to_toml(&self) -> String {
         let body = toml::to_string(self).unwrap_or_default();
-        format!("# Written by `skillet gen`: the interface of every upstream tool. Commit it.\n{body}")
+        format!(
+            "# Written by `skillet gen`: the interface of every upstream tool. Commit it.\n{body}"
+        )
     }
 
     /// Writes the lock atomically (temp file + rename).
     pub fn save(&self, path: &Path) -> Result<(), LockError> {
-        crate::fsutil::write_atomic(path, self.to_toml().as_bytes()).map_err(|source| LockError::Write {
-            path: path.to_owned(),
-            source,
+        crate::fsutil::write_atomic(path, self.to_toml().as_bytes()).map_err(|source| {
+            LockError::Write {
+                path: path.to_owned(),
+                source,
+            }
         })
     }
 

@@ -93,7 +93,10 @@ impl Registry {
     }
 
     /// The configured upstream servers: from `override_path` when given, else `.mcp.json`.
-    pub fn servers(&self, override_path: Option<&Path>) -> Result<Vec<ServerConfig>, RegistryError> {
+    pub fn servers(
+        &self,
+        override_path: Option<&Path>,
+    ) -> Result<Vec<ServerConfig>, RegistryError> {
         Ok(match override_path {
             Some(path) => config::mcp::load(path)?,
             None => config::mcp::load_optional(&self.mcp_config_path())?,
@@ -186,7 +189,11 @@ pub fn init(dir: &Path, force: bool) -> Result<InitReport, RegistryError> {
         if ignored {
             report.kept.push(".gitignore".into());
         } else {
-            let sep = if text.is_empty() || text.ends_with('\n') { "" } else { "\n" };
+            let sep = if text.is_empty() || text.ends_with('\n') {
+                ""
+            } else {
+                "\n"
+            };
             fs_err::write(&gitignore, format!("{text}{sep}{IGNORE_LINE}\n"))?;
             report.added.push(".gitignore (.skillet/)".into());
         }

@@ -32,7 +32,7 @@ fn render(r: &DemoReport) -> String {
         let s = v.to_string();
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i) % 3 == 0 {
+            if i > 0 && (s.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -45,7 +45,11 @@ fn render(r: &DemoReport) -> String {
         r.tools
     );
     t.push_str("Direct tool calling (every definition, loaded up front)\n");
-    t.push_str(&format!("  {:<44} {:>8}\n\n", r.direct.what, n(r.direct.tokens)));
+    t.push_str(&format!(
+        "  {:<44} {:>8}\n\n",
+        r.direct.what,
+        n(r.direct.tokens)
+    ));
     t.push_str("Code mode (the agent lists the tree and reads the two files its task needs)\n");
     for p in &r.code_mode {
         t.push_str(&format!("  {:<44} {:>8}\n", p.what, n(p.tokens)));

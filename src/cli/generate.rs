@@ -23,34 +23,33 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> CliResult {
-    let report = if let (Some(json), Some(server), Some(out)) = (&args.from_json, &args.server, &args.out) {
-        let start = ctx.start_dir()?;
-        api::generate_from_json(&start.join(json), server, &start.join(out))?
-    } else {
-        let registry = ctx.registry()?;
-        let options = GenOptions {
-            check: args.check,
-            mcp_config: ctx.mcp_config()?,
+    let report =
+        if let (Some(json), Some(server), Some(out)) = (&args.from_json, &args.server, &args.out) {
+            let start = ctx.start_dir()?;
+            api::generate_from_json(&start.join(json), server, &start.join(out))?
+        } else {
+            let registry = ctx.registry()?;
+            let options = GenOptions {
+                check: args.check,
+                mcp_config: ctx.mcp_config()?,
+            };
+            let servers = registry.servers(options.mcp_config.as_deref())?;
+            let bar = output::progress(servers.len(), "connecting");
+            let report = api::generate(&registry, &options, &|name, _| {
+                bar.inc(1);
+                bar.set_message(format!("listed {name}"));
+            })
+            .await?;
+            bar.finish_and_clear();
+            report
         };
-        let servers = registry.servers(options.mcp_config.as_deref())?;
-        let bar = output::progress(servers.len(), "connecting");
-        let report = api::generate(&registry, &options, &|name, _| {
-            bar.inc(1);
-            bar.set_message(format!("listed {name}"));
-        })
-        .await?;
-        bar.finish_and_clear();
-        report
-    };
     if args.json {
         output::json(&report)?;
     } else {
         output::print(&render(&report))?;
-        for server in &report.servers {
-            if let Some(err) = &server.error {
-                output::error(&anyhow::anyhow!("{}", err.message));
-            }
-        }
+    }
+    for err in report.servers.iter().filter_map(|s| s.error.as_ref()) {
+        output::error(&anyhow::anyhow!("{}", err.message));
     }
     if report.failed() {
         return Err(Failure::Exit(1));
@@ -76,21 +75,34 @@ fn render(report: &GenReport) -> String {
                 output::OK,
                 s.server,
                 s.tools,
-                s.start_ms.map(|ms| format!("  (started in {ms} ms)")).unwrap_or_default()
+                s.start_ms
+                    .map(|ms| format!("  (started in {ms} ms)"))
+                    .unwrap_or_default()
             )),
-            Some(e) => text.push_str(&format!("{}error{:#}  {:<20} {}\n", output::BAD, output::BAD, s.server, e.kind)),
+            Some(e) => text.push_str(&format!(
+                "{}error{:#}  {:<20} {}\n",
+                output::BAD,
+                output::BAD,
+                s.server,
+                e.kind
+            )),
         }
     }
-    if report.drift.is_empty() {
+    if !report.compared_with_lock {
+    } else if report.drift.is_empty() {
         text.push_str("no changes against skillet.lock\n");
     } else {
-        text.push_str(&format!("changes against skillet.lock:\n"));
+        text.push_str("changes against skillet.lock:\n");
         for d in &report.drift {
             text.push_str(&format!("  {d}\n"));
         }
     }
     if !report.checked_only {
-        text.push_str(&format!("wrote {} files to {}\n", report.files_written, report.out_dir.display()));
+        text.push_str(&format!(
+            "wrote {} files to {}\n",
+            report.files_written,
+            report.out_dir.display()
+        ));
     }
     text
 }

@@ -23,10 +23,16 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
     }
     let mut text = String::new();
     if report.created_repository {
-        text.push_str(&format!("Initialized a git repository in {}\n", report.root.display()));
+        text.push_str(&format!(
+            "Initialized a git repository in {}\n",
+            report.root.display()
+        ));
     }
     if report.added.is_empty() {
-        text.push_str(&format!("{} is already a skillet registry; nothing to add\n", report.root.display()));
+        text.push_str(&format!(
+            "{} is already a skillet registry; nothing to add\n",
+            report.root.display()
+        ));
     } else {
         text.push_str(&format!("Registry ready in {}\n", report.root.display()));
         for added in &report.added {

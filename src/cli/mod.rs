@@ -84,7 +84,10 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose, matches!(cli.command, Command::SampleServer(_)));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             output::error(&anyhow::anyhow!("cannot start the async runtime: {e}"));
@@ -155,7 +158,7 @@ impl Context {
 fn init_logging(verbose: u8, quiet_stdout_server: bool) {
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
-        0 => "warn,rmcp=error",
+        0 => "warn,rmcp=off",
         1 => "info,skillet=info,rmcp=warn",
         _ => "debug",
     };

@@ -9,7 +9,6 @@ const HINT: Style = AnsiColor::Cyan.on_default().bold();
 const WARN: Style = AnsiColor::Yellow.on_default().bold();
 pub const OK: Style = AnsiColor::Green.on_default();
 pub const BAD: Style = AnsiColor::Red.on_default();
-pub const DIM: Style = Style::new().dimmed();
 
 /// Colour on stderr: a terminal, and `NO_COLOR` unset or empty.
 pub fn stderr_color() -> bool {
@@ -65,17 +64,6 @@ pub fn print(text: &str) -> anyhow::Result<()> {
         writeln!(stdout)?;
     }
     Ok(())
-}
-
-/// A spinner on stderr for work that takes a moment; hidden when stderr is not a terminal.
-pub fn spinner(message: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner();
-    if !stderr_color() && !std::io::stderr().is_terminal() {
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-    }
-    bar.set_message(message.to_owned());
-    bar.enable_steady_tick(std::time::Duration::from_millis(100));
-    bar
 }
 
 /// A progress bar of `len` steps on stderr; hidden when stderr is not a terminal.

@@ -59,7 +59,9 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
                     tools: listed.tools.len(),
                     start_ms: listed.start.map(|d| d.as_millis()),
                     implementation: listed.identity.name.as_ref().map(|n| {
-                        format!("{n} {}", listed.identity.version.as_deref().unwrap_or("")).trim_end().to_owned()
+                        format!("{n} {}", listed.identity.version.as_deref().unwrap_or(""))
+                            .trim_end()
+                            .to_owned()
                     }),
                     protocol_version: Some(listed.identity.protocol_version.clone()),
                     error: None,
@@ -81,22 +83,38 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
     if args.json {
         output::json(&rows)?;
     } else {
-        let width = rows.iter().map(|r| r.server.len()).max().unwrap_or(6).max(6);
-        let mut text = format!("{:width$}  {:9}  {:6}  {:>5}  {:>8}\n", "SERVER", "TRANSPORT", "STATUS", "TOOLS", "START");
+        let width = rows
+            .iter()
+            .map(|r| r.server.len())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let mut text = format!(
+            "{:width$}  {:9}  {:6}  {:>5}  {:>8}\n",
+            "SERVER", "TRANSPORT", "STATUS", "TOOLS", "START"
+        );
         for row in &rows {
-            let (style, status) = if row.error.is_some() { (output::BAD, "error") } else { (output::OK, "ok") };
-            let start = row.start_ms.map_or_else(|| "-".to_owned(), |ms| format!("{ms} ms"));
+            let (style, status) = if row.error.is_some() {
+                (output::BAD, "error")
+            } else {
+                (output::OK, "ok")
+            };
+            let start = row
+                .start_ms
+                .map_or_else(|| "-".to_owned(), |ms| format!("{ms} ms"));
             text.push_str(&format!(
                 "{:width$}  {:9}  {style}{status:6}{style:#}  {:>5}  {:>8}\n",
                 row.server, row.transport, row.tools, start
             ));
         }
         output::print(&text)?;
-        for row in &rows {
-            if let Some(err) = &row.error {
-                output::error(&anyhow::anyhow!("{}", err.message));
-            }
-        }
     }
-    if failed { Err(Failure::Exit(1)) } else { Ok(()) }
+    for err in rows.iter().filter_map(|r| r.error.as_ref()) {
+        output::error(&anyhow::anyhow!("{}", err.message));
+    }
+    if failed {
+        Err(Failure::Exit(1))
+    } else {
+        Ok(())
+    }
 }

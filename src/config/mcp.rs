@@ -147,7 +147,8 @@ pub fn parse(
         if name.trim().is_empty() {
             return Err(server_err("the server name is empty".into()));
         }
-        let raw: RawServer = serde_json::from_value(value).map_err(|e| server_err(e.to_string()))?;
+        let raw: RawServer =
+            serde_json::from_value(value).map_err(|e| server_err(e.to_string()))?;
         if raw.disabled {
             tracing::info!(server = %name, "skipping disabled server");
             continue;
@@ -328,11 +329,26 @@ mod tests {
     #[test]
     fn bad_servers_are_refused_with_reasons() {
         for (text, needle) in [
-            (r#"{"mcpServers": {"a": {}}}"#, "neither `command` nor `url`"),
-            (r#"{"mcpServers": {"a": {"type": "sse", "url": "http://x"}}}"#, "SSE"),
-            (r#"{"mcpServers": {"a": {"type": "http"}}}"#, "`url` is missing"),
-            (r#"{"mcpServers": {"a": {"command": "x", "args": "y"}}}"#, "invalid type"),
-            (r#"{"mcpServers": {"a": {"type": "grpc", "url": "x"}}}"#, "unknown `type`"),
+            (
+                r#"{"mcpServers": {"a": {}}}"#,
+                "neither `command` nor `url`",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"type": "sse", "url": "http://x"}}}"#,
+                "SSE",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"type": "http"}}}"#,
+                "`url` is missing",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"command": "x", "args": "y"}}}"#,
+                "invalid type",
+            ),
+            (
+                r#"{"mcpServers": {"a": {"type": "grpc", "url": "x"}}}"#,
+                "unknown `type`",
+            ),
         ] {
             let msg = parse_with(text, &[]).unwrap_err().to_string();
             assert!(msg.contains(needle), "{text}: {msg}");

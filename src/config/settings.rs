@@ -78,7 +78,9 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path}:{line}:{column}: {message}\nhint: the keys skillet.toml accepts are described in schemas/skillet.toml.schema.json")]
+    #[error(
+        "{path}:{line}:{column}: {message}\nhint: the keys skillet.toml accepts are described in schemas/skillet.toml.schema.json"
+    )]
     Invalid {
         path: PathBuf,
         line: usize,
@@ -123,9 +125,18 @@ impl Settings {
             }
         })?;
         for (key, value) in [
-            ("upstream.start_timeout_ms", settings.upstream.start_timeout_ms),
-            ("upstream.list_timeout_ms", settings.upstream.list_timeout_ms),
-            ("upstream.call_timeout_ms", settings.upstream.call_timeout_ms),
+            (
+                "upstream.start_timeout_ms",
+                settings.upstream.start_timeout_ms,
+            ),
+            (
+                "upstream.list_timeout_ms",
+                settings.upstream.list_timeout_ms,
+            ),
+            (
+                "upstream.call_timeout_ms",
+                settings.upstream.call_timeout_ms,
+            ),
         ] {
             if value == 0 {
                 let leaf = key.rsplit('.').next().unwrap_or(key);
@@ -156,11 +167,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
 

@@ -157,6 +157,9 @@ mod tests {
             tool: "find".into(),
             after: Duration::from_millis(1500),
         };
-        assert!(err.to_string().starts_with("server `crm`: tool `find` did not answer within 1.5 s"));
+        assert!(
+            err.to_string()
+                .starts_with("server `crm`: tool `find` did not answer within 1.5 s")
+        );
     }
 }

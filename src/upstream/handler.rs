@@ -1,13 +1,18 @@
 //! skillet's side of the MCP client session: who we are, and answers to what servers ask of us.
+//!
+//! Roots and logging are deprecated by SEP-2577, but the servers people run today still ask for
+//! roots and still send log notifications, so both are handled.
+#![allow(deprecated)]
 
 use std::sync::Arc;
 
+use rmcp::ErrorData as McpError;
 use rmcp::handler::client::ClientHandler;
 use rmcp::model::{
-    ClientCapabilities, ClientConfig, Implementation, ListRootsResult, LoggingMessageNotificationParam,
+    ClientCapabilities, ClientConfig, Implementation, ListRootsResult,
+    LoggingMessageNotificationParam,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleClient};
-use rmcp::ErrorData as McpError;
 
 use super::stdio::LogFile;
 
@@ -36,7 +41,10 @@ impl ClientHandler for Handler {
         )
     }
 
-    async fn list_roots(&self, _context: RequestContext<RoleClient>) -> Result<ListRootsResult, McpError> {
+    async fn list_roots(
+        &self,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ListRootsResult, McpError> {
         tracing::debug!(server = %self.server, "answered roots/list with no roots");
         Ok(ListRootsResult::default())
     }

@@ -33,6 +33,14 @@ pub struct Upstream {
     log_path: Option<PathBuf>,
 }
 
+/// How the start of a stdio server ended (a short-lived value on the stack; size is no concern).
+#[allow(clippy::large_enum_variant)]
+enum Start<S> {
+    Served(Result<S, ClientInitializeError>),
+    Exited(std::io::Result<std::process::ExitStatus>),
+    TimedOut,
+}
+
 /// Who the server said it is in its `initialize` reply.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ServerIdentity {
@@ -96,11 +104,24 @@ impl Upstream {
                     log_path: &log_path,
                 })?;
                 let handler = Handler::new(name, Some(child.log().clone()));
-                let outcome =
-                    tokio::time::timeout(timeouts.start_timeout(), handler.serve((reader, stdin)))
-                        .await;
-                let failure = match outcome {
-                    Ok(Ok(service)) => {
+                let serve = handler.serve((reader, stdin));
+                tokio::pin!(serve);
+                // Race the handshake against the child's exit and the deadline, so each failure
+                // is told apart as it happens.
+                let outcome = tokio::select! {
+                    served = &mut serve => Start::Served(served),
+                    status = child.wait() => Start::Exited(status),
+                    () = tokio::time::sleep(timeouts.start_timeout()) => Start::TimedOut,
+                };
+                let log = child.log().clone();
+                let exited = |status: String| UpstreamError::ExitedDuringStart {
+                    server: name.to_owned(),
+                    status,
+                    stderr_tail: log.tail(),
+                    log: Some(log.path().to_owned()),
+                };
+                let err = match outcome {
+                    Start::Served(Ok(service)) => {
                         return Ok(Self {
                             name: name.to_owned(),
                             service,
@@ -110,28 +131,24 @@ impl Upstream {
                             log_path: Some(log_path),
                         });
                     }
-                    Ok(Err(e)) => Some(e),
-                    Err(_elapsed) => None,
-                };
-                // Did it die? The EOF that ended the handshake comes just before the exit.
-                let log = child.log().clone();
-                let err = if let Some(status) = child.exit_status(Duration::from_millis(500)).await {
-                    UpstreamError::ExitedDuringStart {
+                    Start::Exited(status) => {
+                        exited(status.map_or_else(|e| e.to_string(), |s| s.to_string()))
+                    }
+                    Start::TimedOut => UpstreamError::StartTimeout {
                         server: name.to_owned(),
-                        status: status.to_string(),
+                        after: timeouts.start_timeout(),
                         stderr_tail: log.tail(),
                         log: Some(log.path().to_owned()),
-                    }
-                } else {
-                    match failure {
-                        None => UpstreamError::StartTimeout {
-                            server: name.to_owned(),
-                            after: timeouts.start_timeout(),
-                            stderr_tail: log.tail(),
-                            log: Some(log.path().to_owned()),
-                        },
-                        Some(e) => classify_init_error(name, None, &e, Some(&log)),
-                    }
+                    },
+                    // The EOF that ends a handshake comes just before the exit: wait for it.
+                    Start::Served(Err(
+                        e @ (ClientInitializeError::ConnectionClosed(_)
+                        | ClientInitializeError::TransportError { .. }),
+                    )) => match child.exit_status(Duration::from_millis(500)).await {
+                        Some(status) => exited(status.to_string()),
+                        None => classify_init_error(name, None, &e, Some(&log)),
+                    },
+                    Start::Served(Err(e)) => classify_init_error(name, None, &e, Some(&log)),
                 };
                 child.terminate(timeouts.shutdown_grace()).await;
                 Err(err)
@@ -141,17 +158,22 @@ impl Upstream {
                 for (key, value) in headers {
                     let bad = |what: &str| UpstreamError::Protocol {
                         server: name.to_owned(),
-                        message: format!("header `{key}` has an invalid {what}; fix it in the MCP configuration"),
+                        message: format!(
+                            "header `{key}` has an invalid {what}; fix it in the MCP configuration"
+                        ),
                     };
-                    let key = http::HeaderName::from_bytes(key.as_bytes()).map_err(|_| bad("name"))?;
+                    let key =
+                        http::HeaderName::from_bytes(key.as_bytes()).map_err(|_| bad("name"))?;
                     let value = http::HeaderValue::from_str(value).map_err(|_| bad("value"))?;
                     custom.insert(key, value);
                 }
                 let transport = StreamableHttpClientTransport::from_config(
-                    StreamableHttpClientTransportConfig::with_uri(url.as_str()).custom_headers(custom),
+                    StreamableHttpClientTransportConfig::with_uri(url.as_str())
+                        .custom_headers(custom),
                 );
                 let handler = Handler::new(name, None);
-                match tokio::time::timeout(timeouts.start_timeout(), handler.serve(transport)).await {
+                match tokio::time::timeout(timeouts.start_timeout(), handler.serve(transport)).await
+                {
                     Ok(Ok(service)) => Ok(Self {
                         name: name.to_owned(),
                         service,
@@ -187,9 +209,9 @@ impl Upstream {
 
     /// Stdout lines skipped so far because they were not JSON.
     pub fn skipped_stdout_lines(&self) -> usize {
-        self.child
-            .as_ref()
-            .map_or(0, |c| c.skipped_lines.load(std::sync::atomic::Ordering::Relaxed))
+        self.child.as_ref().map_or(0, |c| {
+            c.skipped_lines.load(std::sync::atomic::Ordering::Relaxed)
+        })
     }
 
     pub fn identity(&self) -> ServerIdentity {
@@ -206,13 +228,16 @@ impl Upstream {
 
     /// Every tool, following `nextCursor` through all pages, within the list timeout.
     pub async fn list_tools(&self) -> Result<Vec<ToolSpec>, UpstreamError> {
-        let tools = tokio::time::timeout(self.timeouts.list_timeout(), self.service.peer().list_all_tools())
-            .await
-            .map_err(|_| UpstreamError::ListTimeout {
-                server: self.name.clone(),
-                after: self.timeouts.list_timeout(),
-            })?
-            .map_err(|e| self.service_error(&e, "tools/list"))?;
+        let tools = tokio::time::timeout(
+            self.timeouts.list_timeout(),
+            self.service.peer().list_all_tools(),
+        )
+        .await
+        .map_err(|_| UpstreamError::ListTimeout {
+            server: self.name.clone(),
+            after: self.timeouts.list_timeout(),
+        })?
+        .map_err(|e| self.service_error(&e, "tools/list"))?;
         tools
             .into_iter()
             .map(|tool| {
@@ -234,14 +259,17 @@ impl Upstream {
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ToolResult, UpstreamError> {
         let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
-        let result = tokio::time::timeout(self.timeouts.call_timeout(), self.service.peer().call_tool(params))
-            .await
-            .map_err(|_| UpstreamError::CallTimeout {
-                server: self.name.clone(),
-                tool: tool.to_owned(),
-                after: self.timeouts.call_timeout(),
-            })?
-            .map_err(|e| self.service_error(&e, tool))?;
+        let result = tokio::time::timeout(
+            self.timeouts.call_timeout(),
+            self.service.peer().call_tool(params),
+        )
+        .await
+        .map_err(|_| UpstreamError::CallTimeout {
+            server: self.name.clone(),
+            tool: tool.to_owned(),
+            after: self.timeouts.call_timeout(),
+        })?
+        .map_err(|e| self.service_error(&e, tool))?;
         Ok(ToolResult {
             content: result
                 .content
@@ -265,7 +293,11 @@ impl Upstream {
             return Err(UpstreamError::ToolError {
                 server: self.name.clone(),
                 tool: tool.to_owned(),
-                message: if text.is_empty() { "the tool reported an error without a message".into() } else { text },
+                message: if text.is_empty() {
+                    "the tool reported an error without a message".into()
+                } else {
+                    text
+                },
             });
         }
         Ok(result)
@@ -289,15 +321,22 @@ impl Upstream {
         match e {
             ServiceError::McpError(data) => UpstreamError::Protocol {
                 server: self.name.clone(),
-                message: format!("`{what}` was refused: {} (code {})", data.message, data.code.0),
+                message: format!(
+                    "`{what}` was refused: {} (code {})",
+                    data.message, data.code.0
+                ),
             },
-            ServiceError::TransportClosed | ServiceError::TransportSend(_) | ServiceError::Cancelled { .. } => {
-                UpstreamError::ConnectionClosed {
-                    server: self.name.clone(),
-                    stderr_tail: self.child.as_ref().map(|c| c.log().tail()).unwrap_or_default(),
-                    log: self.log_path.clone(),
-                }
-            }
+            ServiceError::TransportClosed
+            | ServiceError::TransportSend(_)
+            | ServiceError::Cancelled { .. } => UpstreamError::ConnectionClosed {
+                server: self.name.clone(),
+                stderr_tail: self
+                    .child
+                    .as_ref()
+                    .map(|c| c.log().tail())
+                    .unwrap_or_default(),
+                log: self.log_path.clone(),
+            },
             other => UpstreamError::Protocol {
                 server: self.name.clone(),
                 message: format!("`{what}`: {}", error_chain(other)),
@@ -318,13 +357,15 @@ fn classify_init_error(
         log: log.map(|l| l.path().to_owned()),
     };
     match (e, url) {
-        (ClientInitializeError::TransportError { .. } | ClientInitializeError::ConnectionClosed(_), Some(url)) => {
-            UpstreamError::Unreachable {
-                server: server.to_owned(),
-                url: url.to_owned(),
-                message: error_chain(e),
-            }
-        }
+        (
+            ClientInitializeError::TransportError { .. }
+            | ClientInitializeError::ConnectionClosed(_),
+            Some(url),
+        ) => UpstreamError::Unreachable {
+            server: server.to_owned(),
+            url: url.to_owned(),
+            message: error_chain(e),
+        },
         (ClientInitializeError::ConnectionClosed(_), None) => closed(),
         (ClientInitializeError::TransportError { .. }, None) => closed(),
         _ => UpstreamError::Protocol {

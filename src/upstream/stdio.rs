@@ -111,7 +111,9 @@ fn truncate_chars(s: &str, max: usize) -> String {
 }
 
 /// Spawns the server. Returns the child, a reader that yields only its JSON lines, and its stdin.
-pub(crate) fn spawn(spec: &StdioSpec<'_>) -> Result<(ChildProcess, DuplexStream, ChildStdin), UpstreamError> {
+pub(crate) fn spawn(
+    spec: &StdioSpec<'_>,
+) -> Result<(ChildProcess, DuplexStream, ChildStdin), UpstreamError> {
     let spawn_err = |message: String| UpstreamError::Spawn {
         server: spec.server.to_owned(),
         command: spec.command.to_owned(),
@@ -201,7 +203,11 @@ fn filter_stdout(
         let mut line = Vec::new();
         loop {
             line.clear();
-            let n = match (&mut stdout).take(MAX_LINE).read_until(b'\n', &mut line).await {
+            let n = match (&mut stdout)
+                .take(MAX_LINE)
+                .read_until(b'\n', &mut line)
+                .await
+            {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
@@ -213,7 +219,11 @@ fn filter_stdout(
                 let mut sink = Vec::new();
                 loop {
                     sink.clear();
-                    match (&mut stdout).take(MAX_LINE).read_until(b'\n', &mut sink).await {
+                    match (&mut stdout)
+                        .take(MAX_LINE)
+                        .read_until(b'\n', &mut sink)
+                        .await
+                    {
                         Ok(0) | Err(_) => break,
                         Ok(_) if sink.ends_with(b"\n") => break,
                         Ok(_) => {}
@@ -226,7 +236,8 @@ fn filter_stdout(
                 continue;
             }
             if text.starts_with(b"{") || text.starts_with(b"[") {
-                let ok = writer.write_all(text).await.is_ok() && writer.write_all(b"\n").await.is_ok();
+                let ok =
+                    writer.write_all(text).await.is_ok() && writer.write_all(b"\n").await.is_ok();
                 if !ok {
                     break;
                 }
@@ -247,8 +258,16 @@ impl ChildProcess {
         &self.log
     }
 
+    /// Waits for the child to exit (cancel-safe).
+    pub(crate) async fn wait(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        self.child.wait().await
+    }
+
     /// The exit status if the child has exited, waiting at most `within` for it.
-    pub(crate) async fn exit_status(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+    pub(crate) async fn exit_status(
+        &mut self,
+        within: Duration,
+    ) -> Option<std::process::ExitStatus> {
         tokio::time::timeout(within, self.child.wait())
             .await
             .ok()

@@ -8,7 +8,11 @@ use skillet::codegen::{self, ToolSpec};
 fn main() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalogs");
     let mut catalogs: Vec<(String, Vec<ToolSpec>)> = Vec::new();
-    let mut entries: Vec<_> = fs_err::read_dir(dir).expect("catalogs").flatten().map(|e| e.path()).collect();
+    let mut entries: Vec<_> = fs_err::read_dir(dir)
+        .expect("catalogs")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     entries.sort();
     for path in entries {
         let text = fs_err::read_to_string(&path).expect("read catalog");
@@ -26,12 +30,13 @@ fn main() {
         let mut bytes = 0;
         for copy in 0..copies {
             for (name, tools) in &catalogs {
-                let api = codegen::generate_server(&format!("{name}-{copy}"), tools, &empty).expect("generate");
+                let api = codegen::generate_server(&format!("{name}-{copy}"), tools, &empty)
+                    .expect("generate");
                 bytes += api.files.iter().map(|f| f.contents.len()).sum::<usize>();
                 apis.push(api);
             }
         }
-        let root = codegen::generate_root(&apis);
+        let root = codegen::generate_root(&mut apis);
         bytes + root.iter().map(|f| f.contents.len()).sum::<usize>()
     };
 

@@ -26,7 +26,10 @@ fn main() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let exe = Path::new(env!("CARGO_BIN_EXE_skillet"));
     let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/node_modules/.bin");
-    let mut servers = vec![stdio("docs", exe, &["sample-server", "docs"]), stdio("crm", exe, &["sample-server", "crm"])];
+    let mut servers = vec![
+        stdio("docs", exe, &["sample-server", "docs"]),
+        stdio("crm", exe, &["sample-server", "crm"]),
+    ];
     let files = tmp.path().to_string_lossy().into_owned();
     for (name, bin, args) in [
         ("everything", "mcp-server-everything", vec![]),

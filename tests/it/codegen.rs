@@ -18,14 +18,29 @@ fn every_catalog_generates_a_tree_that_compiles() {
     for name in &names {
         let path = catalogs.join(format!("{name}.json"));
         let report = env
-            .run(&["gen", "--from-json", path.to_str().unwrap(), "--server", name, "--out", "api", "--json"])
+            .run(&[
+                "gen",
+                "--from-json",
+                path.to_str().unwrap(),
+                "--server",
+                name,
+                "--out",
+                "api",
+                "--json",
+            ])
             .success()
             .json();
-        assert!(report["servers"][0]["tools"].as_u64().unwrap() >= 1, "{report}");
+        assert!(
+            report["servers"][0]["tools"].as_u64().unwrap() >= 1,
+            "{report}"
+        );
     }
     let root_index = env.read("api/servers/index.ts");
     for name in &names {
-        assert!(root_index.contains(&format!("\"./{name}/index.js\"")), "{name} missing from:\n{root_index}");
+        assert!(
+            root_index.contains(&format!("\"./{name}/index.js\"")),
+            "{name} missing from:\n{root_index}"
+        );
     }
     // An agent-style script using the API must type-check too.
     env.write(
@@ -48,9 +63,29 @@ export async function main(): Promise<string> {
 fn from_json_rejects_bad_input_clearly() {
     let env = TestEnv::new();
     env.write("bad.json", "{\"tools\": [ {\"name\": 1} ]}");
-    let run = env.run(&["gen", "--from-json", "bad.json", "--server", "x", "--out", "api"]).failure();
+    let run = env
+        .run(&[
+            "gen",
+            "--from-json",
+            "bad.json",
+            "--server",
+            "x",
+            "--out",
+            "api",
+        ])
+        .failure();
     assert!(run.stderr.contains("bad.json"), "{}", run.stderr);
-    let run = env.run(&["gen", "--from-json", "missing.json", "--server", "x", "--out", "api"]).failure();
+    let run = env
+        .run(&[
+            "gen",
+            "--from-json",
+            "missing.json",
+            "--server",
+            "x",
+            "--out",
+            "api",
+        ])
+        .failure();
     assert!(run.stderr.contains("missing.json"), "{}", run.stderr);
     let run = env.run(&["gen", "--from-json", "bad.json"]).failure();
     assert_eq!(run.code(), 2, "{}", run.stderr);

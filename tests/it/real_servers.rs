@@ -32,8 +32,6 @@ pub fn tsc(dir: &std::path::Path) {
 fn reference_servers_generate_compile_and_answer() {
     let env = TestEnv::new();
     let files = env.path("files");
-    fs_err::create_dir_all(&files).unwrap();
-    fs_err::write(files.join("hello.txt"), "hello from the test\n").unwrap();
     let memory = env.path("memory.jsonl");
     env.registry(json!({
         "everything": node_server("mcp-server-everything", &[]),
@@ -43,6 +41,8 @@ fn reference_servers_generate_compile_and_answer() {
             "env": { "MEMORY_FILE_PATH": memory.to_string_lossy() },
         },
     }));
+    fs_err::create_dir_all(&files).unwrap();
+    fs_err::write(files.join("hello.txt"), "hello from the test\n").unwrap();
 
     let report = env.run(&["gen", "--json"]).success().json();
     let tools = |name: &str| {
@@ -65,17 +65,30 @@ fn reference_servers_generate_compile_and_answer() {
         "servers/filesystem/readTextFile.ts",
         "servers/memory/readGraph.ts",
     ] {
-        assert!(env.path(&format!(".skillet/{file}")).is_file(), "{file} was not generated");
+        assert!(
+            env.path(&format!(".skillet/{file}")).is_file(),
+            "{file} was not generated"
+        );
     }
     let lock = env.read("skillet.lock");
-    assert!(lock.contains("[servers.filesystem.tools.read_text_file]"), "{lock}");
+    assert!(
+        lock.contains("[servers.filesystem.tools.read_text_file]"),
+        "{lock}"
+    );
     tsc(&env.path(".skillet"));
 
     // One real call each.
-    let echo = env.run(&["call", "everything", "echo", r#"{"message": "ping"}"#]).success();
+    let echo = env
+        .run(&["call", "everything", "echo", r#"{"message": "ping"}"#])
+        .success();
     assert!(echo.stdout.contains("ping"), "{}", echo.stdout);
     let listing = env
-        .run(&["call", "filesystem", "list_directory", &json!({ "path": files }).to_string()])
+        .run(&[
+            "call",
+            "filesystem",
+            "list_directory",
+            &json!({ "path": files }).to_string(),
+        ])
         .success();
     assert!(listing.stdout.contains("hello.txt"), "{}", listing.stdout);
     let created = env
@@ -88,7 +101,11 @@ fn reference_servers_generate_compile_and_answer() {
         .success();
     assert!(created.stdout.contains("skillet"), "{}", created.stdout);
     let graph = env.run(&["call", "memory", "read_graph"]).success();
-    assert!(graph.stdout.contains("generates TypeScript"), "{}", graph.stdout);
+    assert!(
+        graph.stdout.contains("generates TypeScript"),
+        "{}",
+        graph.stdout
+    );
     assert!(fs_err::read_to_string(&memory).unwrap().contains("skillet"));
 
     // The tree is stable: a second gen changes nothing.
@@ -118,18 +135,25 @@ fn server_everything_over_streamable_http() {
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "server-everything exited before listening");
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "server-everything exited before listening"
+        );
         if line.contains("listening on port") {
             break;
         }
     }
     std::thread::spawn(move || for _ in stderr.lines() {});
-    env.registry(json!({ "everything": { "type": "http", "url": format!("http://127.0.0.1:{port}/mcp") } }));
+    env.registry(
+        json!({ "everything": { "type": "http", "url": format!("http://127.0.0.1:{port}/mcp") } }),
+    );
     let json = env.run(&["servers", "--json"]).success().json();
     assert_eq!(json[0]["status"], "ok", "{json}");
     assert_eq!(json[0]["transport"], "http");
     assert!(json[0]["tools"].as_u64().unwrap() >= 10);
-    let echo = env.run(&["call", "everything", "echo", r#"{"message": "over http"}"#]).success();
+    let echo = env
+        .run(&["call", "everything", "echo", r#"{"message": "over http"}"#])
+        .success();
     assert!(echo.stdout.contains("over http"), "{}", echo.stdout);
     env.run(&["gen"]).success();
     tsc(&env.path(".skillet"));

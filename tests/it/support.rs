@@ -19,7 +19,9 @@ pub fn fixture(rel: &str) -> PathBuf {
 /// A binary installed by `.ci/run` (`npm ci --prefix tests/node`). Missing is a failure, not a
 /// skip: these tests exist to run against the real thing.
 pub fn node_bin(name: &str) -> PathBuf {
-    let path = manifest_dir().join("tests/node/node_modules/.bin").join(name);
+    let path = manifest_dir()
+        .join("tests/node/node_modules/.bin")
+        .join(name);
     assert!(
         path.exists(),
         "{} is missing: run `npm ci --prefix tests/node` (as .ci/run does)",
@@ -60,8 +62,12 @@ impl Run {
         self
     }
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}\nstderr:\n{}", self.stdout, self.stderr))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
     }
 }
 
@@ -82,7 +88,10 @@ pub struct TestEnv {
 
 impl TestEnv {
     pub fn new() -> Self {
-        let tmp = tempfile::Builder::new().prefix("skillet-it-").tempdir().unwrap();
+        let tmp = tempfile::Builder::new()
+            .prefix("skillet-it-")
+            .tempdir()
+            .unwrap();
         fs_err::create_dir_all(tmp.path().join("home")).unwrap();
         fs_err::create_dir_all(tmp.path().join("work")).unwrap();
         Self { tmp }
@@ -163,11 +172,17 @@ pub fn quirky(mode: &str, marker: &str) -> serde_json::Value {
 pub fn processes_with(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in fs_err::read_dir("/proc").unwrap().flatten() {
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
         let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
         if cmdline.contains(marker) && !cmdline.contains("cargo") {
             let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-            found.push(format!("{} [{}]", cmdline.trim(), stat.split(' ').nth(2).unwrap_or("?")));
+            found.push(format!(
+                "{} [{}]",
+                cmdline.trim(),
+                stat.split(' ').nth(2).unwrap_or("?")
+            ));
         }
     }
     found

@@ -1,0 +1,83 @@
+//! Code generation: turns MCP `tools/list` catalogs into a typed TypeScript file tree.
+//!
+//! The tree follows the "code execution with MCP" layout: a root `client.ts` that declares
+//! `callMCPTool`, and one folder per server under `servers/` holding one file per tool plus an
+//! `index.ts` that re-exports them. Everything here is pure: callers write the returned files.
+//!
+//! Schemas come from untrusted servers, so nothing in this module panics on any input:
+//! recursion is depth-limited, `$ref` cycles are broken, and work per schema is bounded.
+
+mod alias_cycles;
+mod catalog;
+mod emit;
+mod error;
+mod hash;
+mod jsdoc;
+mod names;
+mod root;
+mod schema_ts;
+mod server;
+mod ts_type;
+
+#[cfg(test)]
+mod catalog_tests;
+
+pub use catalog::{ToolSpec, parse_tools_list};
+pub use error::CodegenError;
+pub use hash::{canonical_json, schema_hash};
+pub use root::generate_root;
+pub use server::generate_server;
+
+/// One generated file, ready to be written below the API root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    /// Path relative to the API root, `/`-separated, e.g. `servers/docs/getDocument.ts`.
+    pub path: String,
+    /// Full file contents.
+    pub contents: String,
+}
+
+/// How one MCP tool was mapped into the generated tree (what `skillet.lock` records).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedTool {
+    /// The tool's MCP name.
+    pub tool: String,
+    /// The exported TypeScript function that calls it.
+    pub function: String,
+    /// The file declaring the function, relative to the API root, e.g. `servers/docs/getDocument.ts`.
+    pub file: String,
+    /// [`schema_hash`] of the tool's schemas.
+    pub schema_hash: String,
+}
+
+/// The generated API of one MCP server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerApi {
+    /// The server's config name.
+    pub server: String,
+    /// The server's folder under `servers/`: a safe path segment.
+    pub folder: String,
+    /// The identifier the server is exported as from `servers/index.ts`.
+    pub namespace: String,
+    /// One entry per tool, sorted by MCP tool name.
+    pub tools: Vec<GeneratedTool>,
+    /// The server's files (one per tool plus `index.ts`), sorted by path.
+    pub files: Vec<GeneratedFile>,
+}
+
+/// The folder a server gets under `servers/` when no other server's folder clashes with it.
+pub fn safe_segment(server: &str) -> String {
+    names::folder_name(server)
+}
+
+/// A server with no tools or files: stands for a folder generated earlier (by a run where the
+/// server answered) so that [`generate_root`] keeps it in `servers/index.ts`.
+pub fn placeholder_server(server: &str) -> ServerApi {
+    ServerApi {
+        server: server.to_owned(),
+        folder: names::folder_name(server),
+        namespace: names::namespace_name(server),
+        tools: Vec::new(),
+        files: Vec::new(),
+    }
+}
