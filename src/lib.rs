@@ -11,6 +11,8 @@ pub mod demo;
 pub mod fsutil;
 pub mod lock;
 pub mod registry;
+pub mod runs;
 pub mod samples;
+pub mod sandbox;
 pub mod tokens;
 pub mod upstream;

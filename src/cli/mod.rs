@@ -6,6 +6,8 @@ mod demo;
 mod generate;
 mod init;
 mod output;
+mod run;
+mod runs;
 mod sample_server;
 mod schema;
 mod servers;
@@ -49,6 +51,10 @@ pub enum Command {
     Gen(generate::Args),
     /// Call one tool of a configured server and print its result.
     Call(call::Args),
+    /// Run a TypeScript module in the sandbox against the generated API.
+    Run(run::Args),
+    /// List recorded runs, or show one.
+    Runs(runs::Args),
     /// Show, offline, what an agent's context holds with direct tool calls and with code mode.
     Demo(demo::Args),
     /// Print a JSON Schema of one of skillet's files.
@@ -120,6 +126,8 @@ async fn run(cli: Cli) -> CliResult {
         Command::Servers(args) => servers::run(&ctx, args).await,
         Command::Gen(args) => generate::run(&ctx, args).await,
         Command::Call(args) => call::run(&ctx, args).await,
+        Command::Run(args) => run::run(&ctx, args).await,
+        Command::Runs(args) => runs::run(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Schema(args) => schema::run(&args),
         Command::SampleServer(args) => sample_server::run(args).await,

@@ -16,6 +16,49 @@ pub struct Settings {
     pub registry: RegistrySettings,
     /// How skillet talks to the upstream MCP servers of `.mcp.json`.
     pub upstream: UpstreamSettings,
+    /// Limits of a sandbox run (each can be overridden per run with a flag).
+    pub run: RunSettings,
+}
+
+/// Limits of a sandbox run. Hitting one ends the run with its own error kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunSettings {
+    /// Wall-clock deadline of a run, including time spent waiting on tools.
+    #[schemars(range(min = 1))]
+    pub timeout_ms: u64,
+    /// Memory the script's JavaScript heap may use.
+    #[schemars(range(min = 1))]
+    pub memory_mib: u64,
+    /// Stack the script may use (deep recursion ends with a `stack` error).
+    #[schemars(range(min = 1))]
+    pub stack_kib: u64,
+    /// Tool calls one run may make.
+    #[schemars(range(min = 1))]
+    pub max_tool_calls: u64,
+    /// Tool calls in flight at once (further calls wait their turn).
+    #[schemars(range(min = 1))]
+    pub max_concurrent_calls: u64,
+    /// Output returned to the caller; longer output is cut with a marker (the record keeps all).
+    #[schemars(range(min = 1))]
+    pub max_output_bytes: u64,
+    /// Size of one tool result admitted into the sandbox.
+    #[schemars(range(min = 1))]
+    pub max_result_bytes: u64,
+}
+
+impl Default for RunSettings {
+    fn default() -> Self {
+        Self {
+            timeout_ms: 30_000,
+            memory_mib: 64,
+            stack_kib: 1024,
+            max_tool_calls: 1_000,
+            max_concurrent_calls: 16,
+            max_output_bytes: 24 * 1024,
+            max_result_bytes: 8 * 1024 * 1024,
+        }
+    }
 }
 
 /// About this registry.
@@ -101,6 +144,15 @@ start_timeout_ms = 30000   # spawn (or connect) to the initialize reply
 list_timeout_ms = 30000    # tools/list, all pages
 call_timeout_ms = 60000    # one tools/call
 shutdown_grace_ms = 2000   # SIGTERM to SIGKILL
+
+[run]
+timeout_ms = 30000              # wall clock, including waiting on tools
+memory_mib = 64                 # JavaScript heap
+stack_kib = 1024                # deep recursion ends here
+max_tool_calls = 1000           # per run
+max_concurrent_calls = 16       # calls in flight at once
+max_output_bytes = 24576        # returned to the caller (the run record keeps all)
+max_result_bytes = 8388608      # one tool result admitted into the sandbox
 "#;
 
 impl Settings {

@@ -7,6 +7,15 @@ use std::time::Duration;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     #[error(
+        "no server `{server}` is configured (configured: {})\nhint: add it under \"mcpServers\" in .mcp.json",
+        if configured.is_empty() { "none".to_owned() } else { configured.join(", ") }
+    )]
+    NotConfigured {
+        server: String,
+        configured: Vec<String>,
+    },
+
+    #[error(
         "server `{server}`: command `{command}` was not found\nhint: install it, put it on PATH, or give its full path in the MCP configuration"
     )]
     CommandNotFound { server: String, command: String },
@@ -83,6 +92,7 @@ pub enum UpstreamError {
 impl UpstreamError {
     pub fn kind(&self) -> &'static str {
         match self {
+            Self::NotConfigured { .. } => "not_configured",
             Self::CommandNotFound { .. } => "command_not_found",
             Self::Spawn { .. } => "spawn",
             Self::ExitedDuringStart { .. } => "exited_during_start",
@@ -98,7 +108,8 @@ impl UpstreamError {
 
     pub fn server(&self) -> &str {
         match self {
-            Self::CommandNotFound { server, .. }
+            Self::NotConfigured { server, .. }
+            | Self::CommandNotFound { server, .. }
             | Self::Spawn { server, .. }
             | Self::ExitedDuringStart { server, .. }
             | Self::StartTimeout { server, .. }

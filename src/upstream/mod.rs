@@ -4,6 +4,7 @@
 
 mod error;
 mod handler;
+mod pool;
 mod stdio;
 
 use std::collections::HashMap;
@@ -17,6 +18,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use serde::Serialize;
 
 pub use error::UpstreamError;
+pub use pool::UpstreamPool;
 
 use crate::codegen::ToolSpec;
 use crate::config::{ServerConfig, Transport, UpstreamSettings};
@@ -50,11 +52,12 @@ pub struct ServerIdentity {
 }
 
 /// The result of one `tools/call`, in wire shape (content blocks as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ToolResult {
     pub content: Vec<serde_json::Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub structured_content: Option<serde_json::Value>,
+    #[serde(default)]
     pub is_error: bool,
 }
 

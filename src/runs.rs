@@ -1,0 +1,400 @@
+//! Recorded runs: every sandbox run is saved under `.skillet/runs/<id>/` (the script, the full
+//! output, and `run.json` with status, timings, limits and each tool call), and can be replayed
+//! from its record or resumed after a failure.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::codegen::{ToolSpec, canonical_json};
+use crate::registry::Registry;
+use crate::sandbox::tools::{HostError, LiveHost};
+use crate::sandbox::{
+    self, CallSource, Limits, RunError, SandboxEnv, Script, ToolCallRecord, ToolHost,
+};
+use crate::upstream::{ToolResult, UpstreamPool};
+
+/// How the tool calls of a run were answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    Live,
+    Replay,
+    Resume,
+}
+
+/// `run.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub created: String,
+    pub script: String,
+    pub mode: Mode,
+    /// The run whose record answered calls (replay and resume).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_run: Option<String>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RunError>,
+    pub duration_ms: f64,
+    pub limits: Limits,
+    pub output_bytes: usize,
+    pub tool_calls: Vec<ToolCallRecord>,
+    /// Things worth knowing about how the run went (a resume that diverged, ...).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    Error,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunsError {
+    #[error("no run `{id}` in {dir}\nhint: `skillet runs` lists the recorded runs")]
+    NotFound { id: String, dir: PathBuf },
+    #[error("`{id}` matches several runs ({matches}); give more of the id")]
+    Ambiguous { id: String, matches: String },
+    #[error("the record of run `{id}` is unreadable: {message}")]
+    Corrupt { id: String, message: String },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// The folder of recorded runs.
+pub struct RunStore {
+    dir: PathBuf,
+}
+
+impl RunStore {
+    pub fn new(registry: &Registry) -> Self {
+        Self {
+            dir: registry.cache_dir().join("runs"),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A new id: sortable by time, unique enough to never collide in one registry.
+    pub fn new_id() -> String {
+        use std::hash::{BuildHasher, RandomState};
+        let now = chrono::Utc::now();
+        let salt = RandomState::new().hash_one((std::process::id(), now.timestamp_nanos_opt()));
+        format!("{}-{:06x}", now.format("%Y%m%d-%H%M%S"), salt & 0xff_ffff)
+    }
+
+    pub fn save(&self, record: &RunRecord, script: &str, output: &str) -> std::io::Result<PathBuf> {
+        let dir = self.dir.join(&record.id);
+        fs_err::create_dir_all(&dir)?;
+        fs_err::write(dir.join("script.ts"), script)?;
+        fs_err::write(dir.join("output.txt"), output)?;
+        let json = serde_json::to_string_pretty(record).map_err(std::io::Error::other)?;
+        crate::fsutil::write_atomic(&dir.join("run.json"), json.as_bytes())?;
+        Ok(dir)
+    }
+
+    /// Resolves an id, a unique prefix of one, or `last`.
+    pub fn resolve(&self, id: &str) -> Result<String, RunsError> {
+        let mut ids = self.ids()?;
+        if id == "last" {
+            return ids.pop().ok_or_else(|| RunsError::NotFound {
+                id: id.to_owned(),
+                dir: self.dir.clone(),
+            });
+        }
+        let matches: Vec<String> = ids.into_iter().filter(|i| i.starts_with(id)).collect();
+        match matches.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(RunsError::NotFound {
+                id: id.to_owned(),
+                dir: self.dir.clone(),
+            }),
+            many => Err(RunsError::Ambiguous {
+                id: id.to_owned(),
+                matches: many.join(", "),
+            }),
+        }
+    }
+
+    pub fn load(&self, id: &str) -> Result<(RunRecord, String, String), RunsError> {
+        let id = self.resolve(id)?;
+        let dir = self.dir.join(&id);
+        let corrupt = |message: String| RunsError::Corrupt {
+            id: id.clone(),
+            message,
+        };
+        let json =
+            fs_err::read_to_string(dir.join("run.json")).map_err(|e| corrupt(e.to_string()))?;
+        let record: RunRecord = serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
+        let script = fs_err::read_to_string(dir.join("script.ts")).unwrap_or_default();
+        let output = fs_err::read_to_string(dir.join("output.txt")).unwrap_or_default();
+        Ok((record, script, output))
+    }
+
+    /// Ids of recorded runs, oldest first.
+    pub fn ids(&self) -> Result<Vec<String>, RunsError> {
+        let mut ids = Vec::new();
+        match fs_err::read_dir(&self.dir) {
+            Ok(entries) => {
+                for entry in entries.flatten() {
+                    if entry.path().join("run.json").is_file() {
+                        ids.push(entry.file_name().to_string_lossy().into_owned());
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// Every run's record, oldest first (unreadable ones skipped with a warning).
+    pub fn list(&self) -> Result<Vec<RunRecord>, RunsError> {
+        let mut out = Vec::new();
+        for id in self.ids()? {
+            match self.load(&id) {
+                Ok((record, _, _)) => out.push(record),
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Answers every call from a record: the call at position `i` must be the record's call `i`
+/// (same server, tool and arguments), or the run fails with a `replay` error.
+pub struct ReplayHost {
+    calls: Vec<ToolCallRecord>,
+    run: String,
+}
+
+impl ReplayHost {
+    pub fn new(record: &RunRecord) -> Self {
+        Self {
+            calls: record.tool_calls.clone(),
+            run: record.id.clone(),
+        }
+    }
+
+    fn matching(
+        &self,
+        index: usize,
+        server: &str,
+        tool: &str,
+        arguments: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<&ToolCallRecord, String> {
+        let args = canonical_json(&serde_json::Value::Object(arguments.clone()));
+        let Some(recorded) = self.calls.iter().find(|c| c.index == index) else {
+            return Err(format!(
+                "call #{} ({server}.{tool} {args}) is not in the record of run {} (it holds {} calls)",
+                index + 1,
+                self.run,
+                self.calls.len()
+            ));
+        };
+        let recorded_args = canonical_json(&recorded.arguments);
+        if recorded.server != server || recorded.tool != tool || recorded_args != args {
+            return Err(format!(
+                "call #{} differs from the record of run {}: the script called {server}.{tool} {args}, the record has {}.{} {recorded_args}",
+                index + 1,
+                self.run,
+                recorded.server,
+                recorded.tool
+            ));
+        }
+        Ok(recorded)
+    }
+}
+
+fn recorded_answer(recorded: &ToolCallRecord) -> Result<(ToolResult, CallSource), HostError> {
+    match (&recorded.result, &recorded.error) {
+        (Some(result), _) => Ok((result.clone(), CallSource::Record)),
+        (None, Some(error)) => Err(HostError::Replay(format!(
+            "the recorded call #{} failed ({}: {}); a replay cannot answer it",
+            recorded.index + 1,
+            error.kind,
+            error.message
+        ))),
+        (None, None) => Err(HostError::Replay(format!(
+            "the recorded call #{} has no answer",
+            recorded.index + 1
+        ))),
+    }
+}
+
+impl ToolHost for ReplayHost {
+    fn tool<'a>(
+        &'a self,
+        _server: &'a str,
+        _tool: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ToolSpec>, HostError>> {
+        Box::pin(async { Ok(None) })
+    }
+
+    fn has_definitions(&self) -> bool {
+        false
+    }
+
+    fn call<'a>(
+        &'a self,
+        index: usize,
+        server: &'a str,
+        tool: &'a str,
+        arguments: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
+        Box::pin(async move {
+            let recorded = self
+                .matching(index, server, tool, arguments)
+                .map_err(HostError::Replay)?;
+            recorded_answer(recorded)
+        })
+    }
+}
+
+/// Answers the calls that succeeded in a failed run from its record, in order, then goes live.
+/// The first call that differs from the record switches to live calls for good, with a warning.
+pub struct ResumeHost {
+    replay: ReplayHost,
+    live: LiveHost,
+    diverged: AtomicBool,
+    notes: std::sync::Mutex<Vec<String>>,
+}
+
+impl ResumeHost {
+    pub fn new(record: &RunRecord, live: LiveHost) -> Self {
+        let mut replay = ReplayHost::new(record);
+        // Only answers worth reusing: calls that returned (even with isError).
+        replay.calls.retain(|c| c.result.is_some());
+        Self {
+            replay,
+            live,
+            diverged: AtomicBool::new(false),
+            notes: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
+}
+
+impl ToolHost for ResumeHost {
+    fn tool<'a>(
+        &'a self,
+        server: &'a str,
+        tool: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ToolSpec>, HostError>> {
+        self.live.tool(server, tool)
+    }
+
+    fn call<'a>(
+        &'a self,
+        index: usize,
+        server: &'a str,
+        tool: &'a str,
+        arguments: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
+        Box::pin(async move {
+            if !self.diverged.load(Ordering::Relaxed) && index < self.replay.calls.len() {
+                match self.replay.matching(index, server, tool, arguments) {
+                    Ok(recorded) => return recorded_answer(recorded),
+                    Err(why) => {
+                        self.diverged.store(true, Ordering::Relaxed);
+                        let note =
+                            format!("resume diverged from the record, continuing live: {why}");
+                        tracing::warn!("{note}");
+                        if let Ok(mut notes) = self.notes.lock() {
+                            notes.push(note);
+                        }
+                    }
+                }
+            }
+            self.live.call(index, server, tool, arguments).await
+        })
+    }
+}
+
+/// What to run, and how its calls are answered.
+pub struct RunRequest {
+    pub script: Script,
+    pub limits: Limits,
+    pub mode: Mode,
+    /// For replay and resume: the run whose record answers calls.
+    pub source_run: Option<String>,
+    /// Read servers from this file instead of `.mcp.json`.
+    pub mcp_config: Option<PathBuf>,
+}
+
+/// Runs a script in the sandbox and records the run. Returns the record and the full output.
+pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(RunRecord, String)> {
+    let store = RunStore::new(registry);
+    let source = match &request.source_run {
+        Some(id) => Some(store.load(id)?.0),
+        None => None,
+    };
+    let servers = registry.servers(request.mcp_config.as_deref())?;
+    let pool = Arc::new(UpstreamPool::new(
+        &servers,
+        registry.settings().upstream.clone(),
+        registry.logs_dir(),
+        registry.root().to_owned(),
+    ));
+    let live = || LiveHost {
+        pool: Arc::clone(&pool),
+    };
+    let resume = match (&source, request.mode) {
+        (Some(record), Mode::Resume) => Some(Arc::new(ResumeHost::new(record, live()))),
+        _ => None,
+    };
+    let host: Arc<dyn ToolHost> = match (&source, request.mode, &resume) {
+        (Some(record), Mode::Replay, _) => Arc::new(ReplayHost::new(record)),
+        (_, Mode::Resume, Some(resume)) => Arc::clone(resume) as Arc<dyn ToolHost>,
+        _ => Arc::new(live()),
+    };
+    let env = SandboxEnv {
+        api_dir: registry.api_dir(),
+        skills_dir: registry.skills_dir(),
+        workspace_dir: registry.cache_dir().join("workspace"),
+        host,
+    };
+    let outcome = sandbox::execute(&request.script, &env, &request.limits).await;
+    drop(env);
+    let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
+    drop(resume);
+    if let Ok(pool) = Arc::try_unwrap(pool) {
+        pool.shutdown().await;
+    }
+    let record = RunRecord {
+        id: RunStore::new_id(),
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        script: request.script.name.clone(),
+        mode: request.mode,
+        source_run: source.map(|s| s.id),
+        status: if outcome.ok() {
+            Status::Ok
+        } else {
+            Status::Error
+        },
+        result: outcome.result.clone(),
+        error: outcome.error.clone(),
+        duration_ms: outcome.duration.as_secs_f64() * 1e3,
+        limits: request.limits,
+        output_bytes: outcome.output.len(),
+        tool_calls: outcome.tool_calls,
+        notes,
+    };
+    store.save(&record, &request.script.source, &outcome.output)?;
+    Ok((record, outcome.output))
+}

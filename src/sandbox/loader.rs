@@ -1,0 +1,217 @@
+//! Module resolution inside a virtual root: the script is `/main.ts`; it may import the generated
+//! API (`./servers/<server>`, `./servers/<server>/<tool>.ts`), `./client.js`, and saved skills
+//! (`./skills/<name>`), and relative paths among those. Anything else is an ImportError.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::SystemTime;
+
+use rquickjs::loader::{ImportAttributes, Loader, Resolver};
+use rquickjs::module::Declared;
+use rquickjs::{Ctx, Module};
+
+use super::state::RunState;
+use super::transpile::{self, Transpiled};
+use super::{ErrorKind, RunError};
+
+pub(crate) const MAIN: &str = "/main.ts";
+const CLIENT: &str = "/client.ts";
+
+/// What `./client.js` exports: the host-backed globals the prelude installed.
+const CLIENT_MODULE: &str = "export const callMCPTool = globalThis.callMCPTool;
+export const ToolError = globalThis.ToolError;
+export const ToolArgumentError = globalThis.ToolArgumentError;
+export const UpstreamError = globalThis.UpstreamError;
+";
+
+pub(crate) struct VirtualResolver(pub Arc<RunState>);
+pub(crate) struct VirtualLoader(pub Arc<RunState>);
+
+fn import_error(state: &RunState, specifier: &str, from: &str, why: &str) -> rquickjs::Error {
+    let message = format!("cannot import \"{specifier}\" from {from}: {why}");
+    if let Ok(mut slot) = state.import_error.lock()
+        && slot.is_none()
+    {
+        *slot = Some(RunError::new(ErrorKind::Import, message.clone()));
+    }
+    rquickjs::Error::new_resolving_message(from, specifier, message)
+}
+
+impl Resolver for VirtualResolver {
+    fn resolve<'js>(
+        &mut self,
+        _ctx: &Ctx<'js>,
+        base: &str,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<String> {
+        resolve(&self.0.env.api_dir, &self.0.env.skills_dir, base, name)
+            .map_err(|why| import_error(&self.0, name, base, &why))
+    }
+}
+
+/// Resolves `name` imported from module `base` to a virtual path, or says why not.
+pub(crate) fn resolve(
+    api_dir: &Path,
+    skills_dir: &Path,
+    base: &str,
+    name: &str,
+) -> Result<String, String> {
+    if !(name.starts_with("./") || name.starts_with("../")) {
+        return Err(if name.starts_with("node:") {
+            "Node.js modules are not available in the sandbox".into()
+        } else if name.contains("://") {
+            "the sandbox has no network; URLs cannot be imported".into()
+        } else if name.starts_with('/') {
+            "absolute paths cannot be imported; use ./servers/<server> or ./skills/<name>".into()
+        } else {
+            "packages cannot be imported; only ./servers/<server>, ./client.js and ./skills/<name>"
+                .into()
+        });
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|p| !p.is_empty()).collect();
+    parts.pop(); // the importing file itself
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err("the path leaves the sandbox root".into());
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let path = format!("/{}", parts.join("/"));
+    let found = |root: &Path, rel: &str| -> Option<String> {
+        let stem = rel.strip_suffix(".js").unwrap_or(rel);
+        let stem = stem.strip_suffix(".ts").unwrap_or(stem);
+        [format!("{stem}.ts"), format!("{stem}/index.ts")]
+            .into_iter()
+            .find(|candidate| root.join(candidate.trim_start_matches('/')).is_file())
+    };
+    match parts.first().copied() {
+        Some("client.js" | "client.ts" | "client") if parts.len() == 1 => Ok(CLIENT.into()),
+        Some("servers") => {
+            let rel = path.trim_start_matches("/servers");
+            found(&api_dir.join("servers"), rel)
+                .map(|p| format!("/servers{p}"))
+                .ok_or_else(|| "no such module in the generated API\nhint: list servers/ to see what exists, or run `skillet gen`".into())
+        }
+        Some("skills") if parts.len() >= 2 => {
+            let skill = parts[1];
+            let rel = if parts.len() == 2 {
+                // The skill itself: its entry point.
+                format!("/{skill}/scripts/index")
+            } else {
+                path.trim_start_matches("/skills").to_owned()
+            };
+            found(skills_dir, &rel)
+                .map(|p| format!("/skills{p}"))
+                .ok_or_else(|| {
+                    format!("no skill `{skill}` (or no such file in it) in the registry's skills/")
+                })
+        }
+        _ => Err("only ./servers/..., ./client.js and ./skills/... can be imported".into()),
+    }
+}
+
+/// Transpiled files, shared across runs in a process, keyed by path and checked by mtime+length.
+type TranspileCache = Mutex<HashMap<PathBuf, (SystemTime, u64, Arc<Transpiled>)>>;
+static CACHE: LazyLock<TranspileCache> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn load_file(path: &Path, name: &str) -> Result<Arc<Transpiled>, String> {
+    let meta = fs_err::metadata(path).map_err(|e| e.to_string())?;
+    let stamp = (
+        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+        meta.len(),
+    );
+    if let Some((mtime, len, cached)) = CACHE.lock().ok().and_then(|c| c.get(path).cloned())
+        && (mtime, len) == stamp
+    {
+        return Ok(cached);
+    }
+    let source = fs_err::read_to_string(path).map_err(|e| e.to_string())?;
+    let transpiled = Arc::new(transpile::strip_types(&source, name).map_err(|e| e.to_string())?);
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.insert(path.to_owned(), (stamp.0, stamp.1, Arc::clone(&transpiled)));
+    }
+    Ok(transpiled)
+}
+
+impl Loader for VirtualLoader {
+    fn load<'js>(
+        &mut self,
+        ctx: &Ctx<'js>,
+        name: &str,
+        _attributes: Option<ImportAttributes<'js>>,
+    ) -> rquickjs::Result<Module<'js, Declared>> {
+        if name == CLIENT {
+            return Module::declare(ctx.clone(), name, CLIENT_MODULE);
+        }
+        let env = &self.0.env;
+        let path = if let Some(rel) = name.strip_prefix("/servers/") {
+            env.api_dir.join("servers").join(rel)
+        } else if let Some(rel) = name.strip_prefix("/skills/") {
+            env.skills_dir.join(rel)
+        } else {
+            return Err(import_error(&self.0, name, MAIN, "not a loadable module"));
+        };
+        let transpiled =
+            load_file(&path, name).map_err(|why| import_error(&self.0, name, MAIN, &why))?;
+        let code = transpiled.code.clone();
+        if let Ok(mut modules) = self.0.modules.lock() {
+            modules.insert(name.to_owned(), transpiled);
+        }
+        Module::declare(ctx.clone(), name, code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolution_stays_inside_the_virtual_root() {
+        let tmp = tempfile::tempdir().unwrap();
+        let api = tmp.path().join("api");
+        let skills = tmp.path().join("skills");
+        fs_err::create_dir_all(api.join("servers/docs")).unwrap();
+        fs_err::write(api.join("servers/docs/index.ts"), "").unwrap();
+        fs_err::write(api.join("servers/docs/getDocument.ts"), "").unwrap();
+        fs_err::create_dir_all(skills.join("my-skill/scripts")).unwrap();
+        fs_err::write(skills.join("my-skill/scripts/index.ts"), "").unwrap();
+        let ok = |base: &str, name: &str| resolve(&api, &skills, base, name).unwrap();
+        let err = |base: &str, name: &str| resolve(&api, &skills, base, name).unwrap_err();
+        assert_eq!(ok(MAIN, "./servers/docs"), "/servers/docs/index.ts");
+        assert_eq!(
+            ok(MAIN, "./servers/docs/index.js"),
+            "/servers/docs/index.ts"
+        );
+        assert_eq!(
+            ok(MAIN, "./servers/docs/getDocument.ts"),
+            "/servers/docs/getDocument.ts"
+        );
+        assert_eq!(
+            ok("/servers/docs/getDocument.ts", "../../client.js"),
+            CLIENT
+        );
+        assert_eq!(
+            ok("/servers/docs/index.ts", "./getDocument.js"),
+            "/servers/docs/getDocument.ts"
+        );
+        assert_eq!(
+            ok(MAIN, "./skills/my-skill"),
+            "/skills/my-skill/scripts/index.ts"
+        );
+        assert!(err(MAIN, "/etc/passwd").contains("absolute"));
+        assert!(err(MAIN, "../etc/passwd").contains("leaves the sandbox root"));
+        assert!(err(MAIN, "node:fs").contains("Node.js"));
+        assert!(err(MAIN, "https://example.com/x.js").contains("network"));
+        assert!(err(MAIN, "lodash").contains("packages"));
+        assert!(err(MAIN, "./servers/nope").contains("no such module"));
+        assert!(err(MAIN, "./skills/other").contains("no skill `other`"));
+        assert!(err(MAIN, "./secrets.ts").contains("only ./servers"));
+    }
+}

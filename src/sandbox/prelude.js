@@ -1,0 +1,107 @@
+// The sandbox prelude: runs before the script, in a fresh runtime. It wraps the host functions
+// (which take and return JSON text only, so nothing a script does to prototypes reaches the host)
+// into the globals scripts use, and locks them in place.
+((host) => {
+  "use strict";
+  const { stringify, parse } = JSON;
+  const define = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
+
+  class SkilletError extends Error {
+    constructor(message, fields) {
+      super(message);
+      Object.assign(this, fields);
+    }
+    get name() {
+      return this.constructor.name;
+    }
+  }
+  class ToolError extends SkilletError {}
+  class ToolArgumentError extends SkilletError {}
+  class UpstreamError extends SkilletError {}
+  class LimitError extends SkilletError {}
+  class ReplayError extends SkilletError {}
+  const classes = {
+    tool: ToolError,
+    tool_argument: ToolArgumentError,
+    upstream: UpstreamError,
+    replay: ReplayError,
+  };
+
+  async function callMCPTool(server, tool, args) {
+    if (typeof server !== "string" || typeof tool !== "string") {
+      throw new TypeError("callMCPTool(server, tool, args): server and tool must be strings");
+    }
+    let text;
+    try {
+      text = stringify(args === undefined ? {} : args);
+    } catch (e) {
+      throw new ToolArgumentError(`arguments of ${server}.${tool} cannot be turned into JSON: ${e.message}`, { server, tool, violations: [] });
+    }
+    const answer = parse(await host.call(server, tool, text === undefined ? "{}" : text));
+    if (answer.ok) return answer.value;
+    const e = answer.error;
+    const Class = classes[e.kind] || LimitError;
+    throw new Class(e.message, { kind: e.kind, server, tool, violations: e.violations });
+  }
+
+  const show = (v) => {
+    if (typeof v === "string") return v;
+    if (v instanceof Error) return `${v.name}: ${v.message}`;
+    if (typeof v === "function") return `[function ${v.name || "anonymous"}]`;
+    if (typeof v === "bigint") return `${v}n`;
+    if (v === undefined) return "undefined";
+    try {
+      const s = stringify(v);
+      return s === undefined ? String(v) : s;
+    } catch {
+      return String(v);
+    }
+  };
+  const print = (level) => (...args) => host.print(level, args.map(show).join(" "));
+  define("console", Object.freeze({
+    log: print("log"),
+    info: print("info"),
+    warn: print("warn"),
+    error: print("error"),
+    debug: print("debug"),
+  }));
+
+  let nextTimer = 1;
+  const cleared = new Set();
+  define("setTimeout", (fn, ms, ...rest) => {
+    if (typeof fn !== "function") throw new TypeError("setTimeout needs a function");
+    const id = nextTimer++;
+    host.sleep(Math.max(0, Number(ms) || 0)).then(() => {
+      if (!cleared.delete(id)) fn(...rest);
+    });
+    return id;
+  });
+  define("clearTimeout", (id) => {
+    cleared.add(id);
+  });
+
+  const fsCall = (op, ...args) => {
+    const answer = parse(host.fs(op, stringify(args)));
+    if (answer.ok) return answer.value;
+    const e = new Error(answer.error);
+    e.name = "FsError";
+    throw e;
+  };
+  define("fs", Object.freeze({
+    readFile: (path) => fsCall("readFile", path),
+    writeFile: (path, data) => fsCall("writeFile", path, typeof data === "string" ? data : stringify(data)),
+    appendFile: (path, data) => fsCall("appendFile", path, typeof data === "string" ? data : stringify(data)),
+    readdir: (path = "./workspace") => fsCall("readdir", path),
+    exists: (path) => fsCall("exists", path),
+    mkdir: (path, options) => fsCall("mkdir", path, !!(options && options.recursive)),
+    rm: (path, options) => fsCall("rm", path, !!(options && options.recursive)),
+  }));
+
+  define("callMCPTool", callMCPTool);
+  define("ToolError", ToolError);
+  define("ToolArgumentError", ToolArgumentError);
+  define("UpstreamError", UpstreamError);
+  define("LimitError", LimitError);
+  define("ReplayError", ReplayError);
+})

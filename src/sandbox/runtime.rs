@@ -1,0 +1,318 @@
+//! One run: a fresh QuickJS runtime with limits, the prelude and host functions, the script as
+//! the module `/main.ts`, its default export, and the classification of how it ended.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rquickjs::function::{Async, Func};
+use rquickjs::{
+    AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object, Value,
+};
+
+use super::loader::{MAIN, VirtualLoader, VirtualResolver};
+use super::state::RunState;
+use super::transpile::{self, Transpiled};
+use super::{ErrorKind, Limits, RunError, RunOutcome, SandboxEnv, Script};
+
+const PRELUDE: &str = include_str!("prelude.js");
+/// How long after the deadline the host waits for the script to notice it before cutting it off.
+const DEADLINE_GRACE: Duration = Duration::from_millis(100);
+
+/// Runs a script in a fresh sandbox. Never panics on any script; every failure is a [`RunError`].
+pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunOutcome {
+    let started = Instant::now();
+    let main = match transpile::strip_types(&script.source, &script.name) {
+        Ok(t) => Arc::new(t),
+        Err(e) => {
+            let mut error =
+                RunError::new(ErrorKind::Syntax, format!("{}\n{}", e.message, e.snippet));
+            error.file = Some(e.file.clone());
+            error.line = Some(e.line);
+            error.column = Some(e.column);
+            return RunOutcome {
+                output: String::new(),
+                result: None,
+                error: Some(error),
+                tool_calls: Vec::new(),
+                duration: started.elapsed(),
+            };
+        }
+    };
+    let state = Arc::new(RunState::new(env.clone(), limits.clone()));
+    if let Ok(mut modules) = state.modules.lock() {
+        modules.insert(MAIN.to_owned(), Arc::clone(&main));
+    }
+    let outcome = run_in_runtime(&state, &main, &script.name).await;
+    let (result, mut error) = match outcome {
+        Ok(result) => (result, None),
+        Err(e) => (None, Some(e)),
+    };
+    // A limit hit decides the kind, even if the script caught what it was thrown.
+    if let Some(fatal) = state.fatal() {
+        error = Some(fatal);
+    }
+    let output = state.output.lock().map(|o| o.clone()).unwrap_or_default();
+    RunOutcome {
+        output,
+        result: if error.is_none() { result } else { None },
+        error,
+        tool_calls: state.take_calls(),
+        duration: started.elapsed(),
+    }
+}
+
+async fn run_in_runtime(
+    state: &Arc<RunState>,
+    main: &Arc<Transpiled>,
+    name: &str,
+) -> Result<Option<serde_json::Value>, RunError> {
+    let internal =
+        |what: &str, e: rquickjs::Error| RunError::new(ErrorKind::Internal, format!("{what}: {e}"));
+    let rt = AsyncRuntime::new().map_err(|e| internal("cannot create the runtime", e))?;
+    rt.set_memory_limit(usize::try_from(state.limits.memory_bytes).unwrap_or(usize::MAX))
+        .await;
+    rt.set_max_stack_size(usize::try_from(state.limits.stack_bytes).unwrap_or(usize::MAX))
+        .await;
+    let watch = Arc::clone(state);
+    rt.set_interrupt_handler(Some(Box::new(move || watch.should_stop())))
+        .await;
+    rt.set_loader(
+        VirtualResolver(Arc::clone(state)),
+        VirtualLoader(Arc::clone(state)),
+    )
+    .await;
+    let ctx = AsyncContext::full(&rt)
+        .await
+        .map_err(|e| internal("cannot create the context", e))?;
+
+    let st = Arc::clone(state);
+    let code = main.code.clone();
+    let file = name.to_owned();
+    let run = ctx.async_with(async move |ctx| -> Result<Option<String>, RunError> {
+        install(&ctx, &st).map_err(|e| classify(&ctx, e, &st, &file))?;
+        let module =
+            Module::declare(ctx.clone(), MAIN, code).map_err(|e| classify(&ctx, e, &st, &file))?;
+        let (module, evaluated) = module.eval().map_err(|e| classify(&ctx, e, &st, &file))?;
+        evaluated
+            .into_future::<Value>()
+            .await
+            .map_err(|e| classify(&ctx, e, &st, &file))?;
+        let namespace = module
+            .namespace()
+            .map_err(|e| classify(&ctx, e, &st, &file))?;
+        let mut value: Value = namespace
+            .get("default")
+            .map_err(|e| classify(&ctx, e, &st, &file))?;
+        if let Some(function) = value.as_function() {
+            value = function
+                .call(())
+                .map_err(|e| classify(&ctx, e, &st, &file))?;
+        }
+        if let Some(promise) = value.as_promise() {
+            value = promise
+                .clone()
+                .into_future::<Value>()
+                .await
+                .map_err(|e| classify(&ctx, e, &st, &file))?;
+        }
+        if value.is_undefined() {
+            return Ok(None);
+        }
+        let json = ctx
+            .json_stringify(value)
+            .map_err(|e| classify(&ctx, e, &st, &file))?;
+        Ok(json.and_then(|s| s.to_string().ok()))
+    });
+    let outcome = tokio::time::timeout_at((state.deadline + DEADLINE_GRACE).into(), run).await;
+    let json = match outcome {
+        Ok(result) => result?,
+        Err(_) => {
+            return Err(state.fatal().unwrap_or_else(|| {
+                RunError::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the run did not finish within its deadline of {} ms",
+                        state.limits.timeout_ms
+                    ),
+                )
+            }));
+        }
+    };
+    match json {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            RunError::new(
+                ErrorKind::Internal,
+                format!("the default export's JSON does not parse: {e}"),
+            )
+        }),
+    }
+}
+
+/// Installs the prelude with a private host object holding the host functions.
+fn install<'js>(ctx: &Ctx<'js>, state: &Arc<RunState>) -> rquickjs::Result<()> {
+    let host = Object::new(ctx.clone())?;
+    let st = Arc::clone(state);
+    host.set(
+        "call",
+        Func::from(Async(move |server: String, tool: String, args: String| {
+            let st = Arc::clone(&st);
+            async move { st.call_tool(server, tool, args).await }
+        })),
+    )?;
+    let st = Arc::clone(state);
+    host.set(
+        "print",
+        Func::from(move |level: String, text: String| st.print(&level, &text)),
+    )?;
+    let st = Arc::clone(state);
+    host.set(
+        "sleep",
+        Func::from(Async(move |ms: f64| {
+            let st = Arc::clone(&st);
+            async move {
+                let wanted =
+                    Instant::now() + Duration::from_secs_f64((ms.max(0.0) / 1e3).min(86_400.0));
+                tokio::time::sleep_until(wanted.min(st.deadline).into()).await;
+            }
+        })),
+    )?;
+    let st = Arc::clone(state);
+    host.set(
+        "fs",
+        Func::from(move |op: String, args: String| st.fs(&op, &args)),
+    )?;
+    let prelude: Function = ctx.eval(PRELUDE)?;
+    prelude.call::<_, ()>((host,))?;
+    Ok(())
+}
+
+/// Turns a failure into a [`RunError`]: limits first (from the run state), then the thrown value.
+fn classify<'js>(ctx: &Ctx<'js>, error: rquickjs::Error, state: &RunState, file: &str) -> RunError {
+    if let Some(fatal) = state.fatal() {
+        return fatal;
+    }
+    if let Some(import) = state.import_error.lock().ok().and_then(|i| i.clone()) {
+        return import;
+    }
+    let caught = Err::<(), _>(error).catch(ctx).err();
+    let (name, message, stack) = match &caught {
+        Some(CaughtError::Exception(e)) => (
+            e.get::<_, String>("name")
+                .unwrap_or_else(|_| "Error".into()),
+            e.message().unwrap_or_default(),
+            e.stack(),
+        ),
+        Some(CaughtError::Value(v)) => ("Error".into(), show(ctx, v), None),
+        Some(CaughtError::Error(e)) => ("Error".into(), e.to_string(), None),
+        None => ("Error".into(), "unknown failure".into(), None),
+    };
+    let lowered = message.to_ascii_lowercase();
+    let kind = if Instant::now() >= state.deadline || lowered == "interrupted" {
+        ErrorKind::Timeout
+    } else if lowered.contains("out of memory") {
+        ErrorKind::Memory
+    } else if lowered.contains("stack overflow") || lowered.contains("call stack size exceeded") {
+        ErrorKind::Stack
+    } else {
+        match name.as_str() {
+            "ToolError" => ErrorKind::Tool,
+            "ToolArgumentError" => ErrorKind::ToolArgument,
+            "UpstreamError" => ErrorKind::Upstream,
+            "ReplayError" => ErrorKind::Replay,
+            "SyntaxError" if stack.is_none() => ErrorKind::Syntax,
+            _ => ErrorKind::Runtime,
+        }
+    };
+    let message = match kind {
+        ErrorKind::Timeout => format!(
+            "the run did not finish within its deadline of {} ms",
+            state.limits.timeout_ms
+        ),
+        ErrorKind::Memory => format!(
+            "the script used more than {} MiB of memory",
+            state.limits.memory_bytes / (1024 * 1024)
+        ),
+        ErrorKind::Stack => "the script recursed too deeply (stack overflow)".to_owned(),
+        _ if name == "Error" || message.starts_with(&format!("{name}:")) => message,
+        _ => format!("{name}: {message}"),
+    };
+    let mut run_error = RunError::new(kind, message);
+    if let Some(stack) = stack {
+        let (mapped, first) = map_stack(&stack, state, file);
+        if let Some((file, line, column)) = first {
+            run_error.file = Some(file);
+            run_error.line = Some(line);
+            run_error.column = Some(column);
+        }
+        if !mapped.trim().is_empty() {
+            run_error.stack = Some(mapped);
+        }
+    }
+    run_error
+}
+
+fn show<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
+    if let Some(s) = value.as_string() {
+        return s.to_string().unwrap_or_default();
+    }
+    ctx.json_stringify(value.clone())
+        .ok()
+        .flatten()
+        .and_then(|s| s.to_string().ok())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Rewrites `at f (/main.ts:LINE:COL)` frames to TypeScript positions; returns the first frame
+/// in the script's own code.
+fn map_stack(stack: &str, state: &RunState, file: &str) -> (String, Option<(String, u32, u32)>) {
+    let modules = state.modules.lock().map(|m| m.clone()).unwrap_or_default();
+    let mut first = None;
+    let mut out = Vec::new();
+    for line in stack.lines() {
+        let Some((start, end)) = frame_location(line) else {
+            out.push(line.to_owned());
+            continue;
+        };
+        let location = &line[start..end];
+        let mut parts = location.rsplitn(3, ':');
+        let (Some(col), Some(ln), Some(module)) = (parts.next(), parts.next(), parts.next()) else {
+            out.push(line.to_owned());
+            continue;
+        };
+        let (Ok(ln), Ok(col)) = (ln.parse::<u32>(), col.parse::<u32>()) else {
+            out.push(line.to_owned());
+            continue;
+        };
+        let Some(transpiled) = modules.get(module) else {
+            out.push(line.to_owned());
+            continue;
+        };
+        let (ts_line, ts_col) = transpiled.original_position(ln, col).unwrap_or((ln, col));
+        let shown = if module == MAIN {
+            file.to_owned()
+        } else {
+            module.trim_start_matches('/').to_owned()
+        };
+        if first.is_none() {
+            first = Some((shown.clone(), ts_line, ts_col));
+        }
+        out.push(format!(
+            "{}{shown}:{ts_line}:{ts_col}{}",
+            &line[..start],
+            &line[end..]
+        ));
+    }
+    (out.join("\n"), first)
+}
+
+/// The byte range of `file:line:col` in a stack frame line (inside parentheses, or after `at `).
+fn frame_location(line: &str) -> Option<(usize, usize)> {
+    if let (Some(open), Some(close)) = (line.rfind('('), line.rfind(')'))
+        && open < close
+    {
+        return Some((open + 1, close));
+    }
+    let at = line.find("at ")? + 3;
+    Some((at, line.len()))
+}

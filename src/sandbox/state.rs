@@ -1,0 +1,351 @@
+//! The state one run shares between its host functions: limits, counters, the output, the
+//! record of tool calls, and the first fatal limit hit (which the interrupt handler turns into
+//! an uncatchable stop).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use serde_json::json;
+use tokio::sync::Semaphore;
+
+use super::tools::{self, CallError, CallSource, HostError, ToolCallRecord};
+use super::transpile::Transpiled;
+use super::workspace::Workspace;
+use super::{ErrorKind, Limits, RunError, SandboxEnv};
+use crate::codegen::canonical_json;
+
+pub(crate) struct RunState {
+    pub env: SandboxEnv,
+    pub limits: Limits,
+    pub started: Instant,
+    pub deadline: Instant,
+    calls_started: AtomicUsize,
+    semaphore: Semaphore,
+    pub output: Mutex<String>,
+    pub calls: Mutex<Vec<ToolCallRecord>>,
+    /// Set once; read by the interrupt handler on every check.
+    stop: AtomicBool,
+    fatal: Mutex<Option<RunError>>,
+    /// Source maps of every module loaded, by module name.
+    pub modules: Mutex<HashMap<String, Arc<Transpiled>>>,
+    /// The first import that failed, with why.
+    pub import_error: Mutex<Option<RunError>>,
+    /// Answers of read-only, idempotent calls, by (server, tool, canonical arguments).
+    cache: Mutex<HashMap<(String, String, String), crate::upstream::ToolResult>>,
+    pub workspace: Option<Workspace>,
+}
+
+impl RunState {
+    pub fn new(env: SandboxEnv, limits: Limits) -> Self {
+        let started = Instant::now();
+        let workspace = Workspace::open(&env.workspace_dir).ok();
+        Self {
+            deadline: started + limits.timeout(),
+            semaphore: Semaphore::new(
+                usize::try_from(limits.max_concurrent_calls)
+                    .unwrap_or(16)
+                    .max(1),
+            ),
+            env,
+            limits,
+            started,
+            calls_started: AtomicUsize::new(0),
+            output: Mutex::new(String::new()),
+            calls: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+            fatal: Mutex::new(None),
+            modules: Mutex::new(HashMap::new()),
+            import_error: Mutex::new(None),
+            cache: Mutex::new(HashMap::new()),
+            workspace,
+        }
+    }
+
+    /// Whether the interrupt handler should stop the script now.
+    pub fn should_stop(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || Instant::now() >= self.deadline
+    }
+
+    /// Records the first fatal error and makes the interrupt handler stop the script.
+    pub fn fail(&self, error: RunError) {
+        if let Ok(mut fatal) = self.fatal.lock()
+            && fatal.is_none()
+        {
+            *fatal = Some(error);
+        }
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    pub fn fatal(&self) -> Option<RunError> {
+        self.fatal.lock().ok().and_then(|f| f.clone())
+    }
+
+    pub fn elapsed_ms(&self) -> f64 {
+        self.started.elapsed().as_secs_f64() * 1e3
+    }
+
+    /// Appends to the output; past the record cap the run stops with `output_limit`.
+    pub fn print(&self, level: &str, text: &str) {
+        let Ok(mut out) = self.output.lock() else {
+            return;
+        };
+        let cap = self.limits.record_output_cap();
+        let line_len = text.len()
+            + 1
+            + if matches!(level, "warn" | "error") {
+                level.len() + 2
+            } else {
+                0
+            };
+        if out.len() + line_len > cap {
+            drop(out);
+            self.fail(RunError::new(
+                ErrorKind::OutputLimit,
+                format!(
+                    "the script printed more than {cap} bytes; print a summary instead of raw data"
+                ),
+            ));
+            return;
+        }
+        if matches!(level, "warn" | "error") {
+            out.push_str(level);
+            out.push_str(": ");
+        }
+        out.push_str(text);
+        out.push('\n');
+    }
+
+    /// One `callMCPTool`, answered as the JSON envelope the prelude expects.
+    pub async fn call_tool(
+        self: Arc<Self>,
+        server: String,
+        tool: String,
+        args_json: String,
+    ) -> String {
+        let index = self.calls_started.fetch_add(1, Ordering::Relaxed);
+        let envelope_error = |kind: &str, message: String, violations: Option<Vec<String>>| {
+            json!({ "ok": false, "error": { "kind": kind, "message": message, "violations": violations } }).to_string()
+        };
+        if index as u64 >= self.limits.max_tool_calls {
+            let message = format!(
+                "the run made more than {} tool calls (the limit); batch the work or raise --max-tool-calls",
+                self.limits.max_tool_calls
+            );
+            self.fail(RunError::new(ErrorKind::CallLimit, message.clone()));
+            return envelope_error("call_limit", message, None);
+        }
+        let arguments: serde_json::Value = match serde_json::from_str(&args_json) {
+            Ok(v) => v,
+            Err(e) => {
+                return envelope_error(
+                    "tool_argument",
+                    format!("arguments are not JSON: {e}"),
+                    None,
+                );
+            }
+        };
+        let Some(map) = arguments.as_object().cloned() else {
+            return envelope_error(
+                "tool_argument",
+                format!("arguments of {server}.{tool} must be an object"),
+                Some(vec!["arguments must be an object".into()]),
+            );
+        };
+        let started_ms = self.elapsed_ms();
+        let record = |result: Option<crate::upstream::ToolResult>,
+                      error: Option<CallError>,
+                      source: CallSource| ToolCallRecord {
+            index,
+            server: server.clone(),
+            tool: tool.clone(),
+            arguments: arguments.clone(),
+            result,
+            error,
+            started_ms,
+            duration_ms: self.elapsed_ms() - started_ms,
+            source,
+        };
+
+        // Check the arguments before anything is sent.
+        let mut cacheable = false;
+        if self.env.host.has_definitions() {
+            match self.env.host.tool(&server, &tool).await {
+                Ok(Some(spec)) => {
+                    if let Err(violations) = tools::check_arguments(&spec, &arguments) {
+                        let message = format!(
+                            "arguments of {server}.{tool} do not match its input schema:\n  - {}",
+                            violations.join("\n  - ")
+                        );
+                        return envelope_error("tool_argument", message, Some(violations));
+                    }
+                    let hint = |name: &str| {
+                        spec.annotations
+                            .as_ref()
+                            .and_then(|a| a.get(name))
+                            .and_then(serde_json::Value::as_bool)
+                            .unwrap_or(false)
+                    };
+                    cacheable = hint("readOnlyHint") && hint("idempotentHint");
+                }
+                Ok(None) => {
+                    let message = format!(
+                        "server `{server}` has no tool `{tool}`\nhint: the tools of a server are listed in servers/{server}/index.ts"
+                    );
+                    let error = CallError {
+                        kind: "tool".into(),
+                        message: message.clone(),
+                    };
+                    self.push(record(None, Some(error), CallSource::Live));
+                    return envelope_error("tool", message, None);
+                }
+                Err(e) => return self.host_failure(e, record(None, None, CallSource::Live)),
+            }
+        }
+        let key = (server.clone(), tool.clone(), canonical_json(&arguments));
+        if cacheable && let Some(cached) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned())
+        {
+            let answer = self.answer(&server, &tool, &cached);
+            self.push(record(Some(cached), None, CallSource::Cache));
+            return answer;
+        }
+
+        let Ok(_permit) = self.semaphore.acquire().await else {
+            return envelope_error("internal", "the call semaphore closed".into(), None);
+        };
+        let outcome = tokio::time::timeout_at(
+            self.deadline.into(),
+            self.env.host.call(index, &server, &tool, &map),
+        )
+        .await;
+        match outcome {
+            Err(_) => {
+                let message = format!(
+                    "the run's deadline of {} ms passed while waiting on {server}.{tool}",
+                    self.limits.timeout_ms
+                );
+                self.fail(RunError::new(ErrorKind::Timeout, message.clone()));
+                let error = CallError {
+                    kind: "timeout".into(),
+                    message: message.clone(),
+                };
+                self.push(record(None, Some(error), CallSource::Live));
+                envelope_error("timeout", message, None)
+            }
+            Ok(Err(e)) => self.host_failure(e, record(None, None, CallSource::Live)),
+            Ok(Ok((result, source))) => {
+                if cacheable
+                    && !result.is_error
+                    && let Ok(mut cache) = self.cache.lock()
+                {
+                    cache.insert(key, result.clone());
+                }
+                let answer = self.answer(&server, &tool, &result);
+                self.push(record(Some(result), None, source));
+                answer
+            }
+        }
+    }
+
+    fn host_failure(&self, e: HostError, mut record: ToolCallRecord) -> String {
+        let (kind, message) = match e {
+            HostError::Upstream(e) => ("upstream", e.to_string()),
+            HostError::Replay(message) => ("replay", message),
+        };
+        record.error = Some(CallError {
+            kind: kind.into(),
+            message: message.clone(),
+        });
+        self.push(record);
+        json!({ "ok": false, "error": { "kind": kind, "message": message } }).to_string()
+    }
+
+    /// The envelope for a result: its value, a `tool` error for `isError`, or `result_limit`.
+    fn answer(&self, server: &str, tool: &str, result: &crate::upstream::ToolResult) -> String {
+        if result.is_error {
+            let text = result.text();
+            let message = format!(
+                "{server}.{tool} failed: {}",
+                if text.is_empty() {
+                    "the tool reported an error without a message"
+                } else {
+                    &text
+                }
+            );
+            return json!({ "ok": false, "error": { "kind": "tool", "message": message } })
+                .to_string();
+        }
+        let value = tools::result_value(result);
+        let text = json!({ "ok": true, "value": value }).to_string();
+        if text.len() as u64 > self.limits.max_result_bytes {
+            let message = format!(
+                "the result of {server}.{tool} is {} bytes, over the {}-byte limit for one result; ask the tool for less (a filter, a page)",
+                text.len(),
+                self.limits.max_result_bytes
+            );
+            self.fail(RunError::new(ErrorKind::ResultLimit, message.clone()));
+            return json!({ "ok": false, "error": { "kind": "result_limit", "message": message } })
+                .to_string();
+        }
+        text
+    }
+
+    fn push(&self, record: ToolCallRecord) {
+        if let Ok(mut calls) = self.calls.lock() {
+            calls.push(record);
+        }
+    }
+
+    /// `fs.*` from the script, answered as a JSON envelope.
+    pub fn fs(&self, op: &str, args_json: &str) -> String {
+        let Some(ws) = &self.workspace else {
+            return json!({ "ok": false, "error": "the workspace folder cannot be opened" })
+                .to_string();
+        };
+        let args: Vec<serde_json::Value> = serde_json::from_str(args_json).unwrap_or_default();
+        let s = |i: usize| {
+            args.get(i)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let b = |i: usize| {
+            args.get(i)
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false)
+        };
+        let path = s(0);
+        let result: Result<serde_json::Value, _> = match op {
+            "readFile" => ws.read_file(&path).map(Into::into),
+            "writeFile" => ws
+                .write_file(&path, &s(1))
+                .map(|()| serde_json::Value::Null),
+            "appendFile" => ws
+                .append_file(&path, &s(1))
+                .map(|()| serde_json::Value::Null),
+            "readdir" => ws.read_dir(&path).map(Into::into),
+            "exists" => ws.exists(&path).map(Into::into),
+            "mkdir" => ws.mkdir(&path, b(1)).map(|()| serde_json::Value::Null),
+            "rm" => ws.rm(&path, b(1)).map(|()| serde_json::Value::Null),
+            other => {
+                return json!({ "ok": false, "error": format!("unknown fs operation {other}") })
+                    .to_string();
+            }
+        };
+        match result {
+            Ok(value) => json!({ "ok": true, "value": value }).to_string(),
+            Err(e) => json!({ "ok": false, "error": e.to_string() }).to_string(),
+        }
+    }
+
+    pub fn take_calls(&self) -> Vec<ToolCallRecord> {
+        let mut calls = self
+            .calls
+            .lock()
+            .map(|mut c| std::mem::take(&mut *c))
+            .unwrap_or_default();
+        calls.sort_by_key(|c| c.index);
+        calls
+    }
+}

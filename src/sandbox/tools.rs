@@ -1,0 +1,228 @@
+//! How the sandbox reaches tools: the [`ToolHost`] trait (live servers, or a recording), the
+//! record of each call, argument checking against the tool's input schema, and the mapping of
+//! an MCP result into the value a script receives.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use serde::{Deserialize, Serialize};
+
+use crate::codegen::ToolSpec;
+use crate::upstream::{ToolResult, UpstreamError, UpstreamPool};
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallSource {
+    /// The live server.
+    Live,
+    /// An identical read-only call earlier in the same run.
+    Cache,
+    /// The record of an earlier run (`--replay`, or the first part of `--resume`).
+    Record,
+}
+
+/// Why a host could not answer.
+#[derive(Debug, Clone)]
+pub enum HostError {
+    Upstream(UpstreamError),
+    /// The script made a call the recording does not hold.
+    Replay(String),
+}
+
+/// Answers the sandbox's tool calls.
+pub trait ToolHost: Send + Sync {
+    /// The tool's definition; `Ok(None)` when the server has no such tool. A host without
+    /// definitions (a replay) answers `Ok(None)` for all and is not asked to check arguments.
+    fn tool<'a>(
+        &'a self,
+        server: &'a str,
+        tool: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ToolSpec>, HostError>>;
+
+    /// Whether this host knows tool definitions (and so arguments can be checked).
+    fn has_definitions(&self) -> bool {
+        true
+    }
+
+    /// Calls the tool. `index` is the call's position in the run (0-based, in start order).
+    fn call<'a>(
+        &'a self,
+        index: usize,
+        server: &'a str,
+        tool: &'a str,
+        arguments: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>>;
+}
+
+/// Live servers, through a pool that connects on first use.
+pub struct LiveHost {
+    pub pool: Arc<UpstreamPool>,
+}
+
+impl ToolHost for LiveHost {
+    fn tool<'a>(
+        &'a self,
+        server: &'a str,
+        tool: &'a str,
+    ) -> BoxFuture<'a, Result<Option<ToolSpec>, HostError>> {
+        Box::pin(async move {
+            self.pool
+                .tool(server, tool)
+                .await
+                .map_err(HostError::Upstream)
+        })
+    }
+
+    fn call<'a>(
+        &'a self,
+        _index: usize,
+        server: &'a str,
+        tool: &'a str,
+        arguments: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
+        Box::pin(async move {
+            self.pool
+                .call(server, tool, arguments.clone())
+                .await
+                .map(|r| (r, CallSource::Live))
+                .map_err(HostError::Upstream)
+        })
+    }
+}
+
+/// One tool call of a run, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolCallRecord {
+    pub index: usize,
+    pub server: String,
+    pub tool: String,
+    pub arguments: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<ToolResult>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<CallError>,
+    /// Milliseconds from the start of the run.
+    pub started_ms: f64,
+    pub duration_ms: f64,
+    pub source: CallSource,
+}
+
+/// A failed call, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallError {
+    pub kind: String,
+    pub message: String,
+}
+
+/// Checks arguments against the tool's input schema; returns one line per violation.
+pub fn check_arguments(spec: &ToolSpec, arguments: &serde_json::Value) -> Result<(), Vec<String>> {
+    let validator = match jsonschema::validator_for(&spec.input_schema) {
+        Ok(v) => v,
+        // A schema we cannot compile is the server's problem, not the script's: let it judge.
+        Err(e) => {
+            tracing::debug!(tool = %spec.name, "input schema does not compile: {e}");
+            return Ok(());
+        }
+    };
+    let violations: Vec<String> = validator
+        .iter_errors(arguments)
+        .map(|e| {
+            let at = e.instance_path().to_string();
+            if at.is_empty() {
+                e.to_string()
+            } else {
+                format!("{at}: {e}")
+            }
+        })
+        .collect();
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(violations)
+    }
+}
+
+/// The value a script receives: `structuredContent` when present, else the text content parsed
+/// as JSON when it parses, else the text; non-text blocks come back as typed objects.
+pub fn result_value(result: &ToolResult) -> serde_json::Value {
+    if let Some(structured) = &result.structured_content {
+        return structured.clone();
+    }
+    let all_text = result
+        .content
+        .iter()
+        .all(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"));
+    if all_text {
+        let text = result.text();
+        return serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+    }
+    if result.content.len() == 1 {
+        return result.content[0].clone();
+    }
+    serde_json::Value::Array(result.content.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn result(content: serde_json::Value, structured: Option<serde_json::Value>) -> ToolResult {
+        ToolResult {
+            content: content.as_array().unwrap().clone(),
+            structured_content: structured,
+            is_error: false,
+        }
+    }
+
+    #[test]
+    fn results_map_to_values() {
+        assert_eq!(
+            result_value(&result(
+                json!([{"type": "text", "text": "{\"a\":1}"}]),
+                Some(json!({"b": 2}))
+            )),
+            json!({"b": 2})
+        );
+        assert_eq!(
+            result_value(&result(json!([{"type": "text", "text": "[1,2]"}]), None)),
+            json!([1, 2])
+        );
+        assert_eq!(
+            result_value(&result(json!([{"type": "text", "text": "hello"}]), None)),
+            json!("hello")
+        );
+        let image = json!({"type": "image", "data": "AAAA", "mimeType": "image/png"});
+        assert_eq!(result_value(&result(json!([image.clone()]), None)), image);
+        assert_eq!(
+            result_value(&result(
+                json!([{"type": "text", "text": "x"}, image.clone()]),
+                None
+            )),
+            json!([{"type": "text", "text": "x"}, image])
+        );
+    }
+
+    #[test]
+    fn arguments_are_checked_against_the_schema() {
+        let spec: ToolSpec = serde_json::from_value(json!({
+            "name": "get",
+            "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}, "n": {"type": "integer", "minimum": 1}}, "required": ["id"], "additionalProperties": false}
+        }))
+        .unwrap();
+        assert!(check_arguments(&spec, &json!({"id": "a"})).is_ok());
+        let violations = check_arguments(&spec, &json!({"n": 0, "x": true})).unwrap_err();
+        assert_eq!(violations.len(), 3, "{violations:?}");
+        assert!(
+            violations
+                .iter()
+                .any(|v| v.contains("\"id\" is a required property")),
+            "{violations:?}"
+        );
+        assert!(
+            violations.iter().any(|v| v.starts_with("/n:")),
+            "{violations:?}"
+        );
+    }
+}
