@@ -3,7 +3,11 @@
 // into the globals scripts use, and locks them in place.
 ((host) => {
   "use strict";
+  // Intrinsics are captured now, so a script that replaces them breaks only its own code.
   const { stringify, parse } = JSON;
+  const { max } = Math;
+  const toNumber = Number;
+  const toText = String;
   const define = (name, value) =>
     Object.defineProperty(globalThis, name, { value, writable: false, configurable: false, enumerable: false });
 
@@ -29,6 +33,8 @@
   };
 
   async function callMCPTool(server, tool, args) {
+    // The caller's frames are gone after the await: keep them for the error's stack.
+    const site = new Error();
     if (typeof server !== "string" || typeof tool !== "string") {
       throw new TypeError("callMCPTool(server, tool, args): server and tool must be strings");
     }
@@ -42,7 +48,11 @@
     if (answer.ok) return answer.value;
     const e = answer.error;
     const Class = classes[e.kind] || LimitError;
-    throw new Class(e.message, { kind: e.kind, server, tool, violations: e.violations });
+    const error = new Class(e.message, { kind: e.kind, server, tool, violations: e.violations });
+    try {
+      error.stack = site.stack;
+    } catch {}
+    throw error;
   }
 
   const show = (v) => {
@@ -53,12 +63,16 @@
     if (v === undefined) return "undefined";
     try {
       const s = stringify(v);
-      return s === undefined ? String(v) : s;
+      return s === undefined ? toText(v) : s;
     } catch {
-      return String(v);
+      return toText(v);
     }
   };
-  const print = (level) => (...args) => host.print(level, args.map(show).join(" "));
+  const print = (level) => (...args) => {
+    let line = "";
+    for (let i = 0; i < args.length; i++) line += (i ? " " : "") + show(args[i]);
+    host.print(level, line);
+  };
   define("console", Object.freeze({
     log: print("log"),
     info: print("info"),
@@ -72,7 +86,7 @@
   define("setTimeout", (fn, ms, ...rest) => {
     if (typeof fn !== "function") throw new TypeError("setTimeout needs a function");
     const id = nextTimer++;
-    host.sleep(Math.max(0, Number(ms) || 0)).then(() => {
+    host.sleep(max(0, toNumber(ms) || 0)).then(() => {
       if (!cleared.delete(id)) fn(...rest);
     });
     return id;

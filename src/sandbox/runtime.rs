@@ -263,47 +263,48 @@ fn show<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
         .unwrap_or_else(|| format!("{value:?}"))
 }
 
-/// Rewrites `at f (/main.ts:LINE:COL)` frames to TypeScript positions; returns the first frame
-/// in the script's own code.
+/// Rewrites `at f (/main.ts:LINE:COL)` frames to TypeScript positions and drops the prelude's
+/// own frames; returns the first frame in the script itself (else the first mapped one).
 fn map_stack(stack: &str, state: &RunState, file: &str) -> (String, Option<(String, u32, u32)>) {
     let modules = state.modules.lock().map(|m| m.clone()).unwrap_or_default();
+    let mut in_main = None;
     let mut first = None;
     let mut out = Vec::new();
     for line in stack.lines() {
-        let Some((start, end)) = frame_location(line) else {
-            out.push(line.to_owned());
+        if line.contains("eval_script") || line.trim().is_empty() {
             continue;
-        };
-        let location = &line[start..end];
-        let mut parts = location.rsplitn(3, ':');
-        let (Some(col), Some(ln), Some(module)) = (parts.next(), parts.next(), parts.next()) else {
-            out.push(line.to_owned());
-            continue;
-        };
-        let (Ok(ln), Ok(col)) = (ln.parse::<u32>(), col.parse::<u32>()) else {
-            out.push(line.to_owned());
-            continue;
-        };
-        let Some(transpiled) = modules.get(module) else {
-            out.push(line.to_owned());
-            continue;
-        };
-        let (ts_line, ts_col) = transpiled.original_position(ln, col).unwrap_or((ln, col));
-        let shown = if module == MAIN {
-            file.to_owned()
-        } else {
-            module.trim_start_matches('/').to_owned()
-        };
-        if first.is_none() {
-            first = Some((shown.clone(), ts_line, ts_col));
         }
-        out.push(format!(
-            "{}{shown}:{ts_line}:{ts_col}{}",
-            &line[..start],
-            &line[end..]
-        ));
+        let mapped = frame_location(line).and_then(|(start, end)| {
+            let mut parts = line[start..end].rsplitn(3, ':');
+            let (col, ln, module) = (parts.next()?, parts.next()?, parts.next()?);
+            let (ln, col) = (ln.parse::<u32>().ok()?, col.parse::<u32>().ok()?);
+            let transpiled = modules.get(module)?;
+            let (ts_line, ts_col) = transpiled.original_position(ln, col).unwrap_or((ln, col));
+            let shown = if module == MAIN {
+                file.to_owned()
+            } else {
+                module.trim_start_matches('/').to_owned()
+            };
+            Some((start, end, module == MAIN, shown, ts_line, ts_col))
+        });
+        match mapped {
+            Some((start, end, is_main, shown, ts_line, ts_col)) => {
+                if is_main && in_main.is_none() {
+                    in_main = Some((shown.clone(), ts_line, ts_col));
+                }
+                if first.is_none() {
+                    first = Some((shown.clone(), ts_line, ts_col));
+                }
+                out.push(format!(
+                    "{}{shown}:{ts_line}:{ts_col}{}",
+                    &line[..start],
+                    &line[end..]
+                ));
+            }
+            None => out.push(line.to_owned()),
+        }
     }
-    (out.join("\n"), first)
+    (out.join("\n"), in_main.or(first))
 }
 
 /// The byte range of `file:line:col` in a stack frame line (inside parentheses, or after `at `).

@@ -8,4 +8,5 @@ mod demo;
 mod gen_lock;
 mod init;
 mod real_servers;
+mod sandbox_security;
 mod upstream;
