@@ -243,7 +243,13 @@ impl ToolHost for ReplayHost {
         Box::pin(async { Ok(None) })
     }
 
-    fn has_definitions(&self) -> bool {
+    fn checks(
+        &self,
+        _: usize,
+        _: &str,
+        _: &str,
+        _: &serde_json::Map<String, serde_json::Value>,
+    ) -> bool {
         false
     }
 
@@ -297,6 +303,21 @@ impl ToolHost for ResumeHost {
         tool: &'a str,
     ) -> BoxFuture<'a, Result<Option<ToolSpec>, HostError>> {
         self.live.tool(server, tool)
+    }
+
+    fn checks(
+        &self,
+        index: usize,
+        server: &str,
+        tool: &str,
+        arguments: &serde_json::Map<String, serde_json::Value>,
+    ) -> bool {
+        // A call the record will answer was checked when it was first made.
+        self.diverged.load(Ordering::Relaxed)
+            || self
+                .replay
+                .matching(index, server, tool, arguments)
+                .is_err()
     }
 
     fn call<'a>(

@@ -586,7 +586,7 @@ impl CrmServer {
     #[tool(
         title = "Find records",
         description = "Find contacts, companies and deals whose name, company name or email contains the query (case-insensitive). Returns short summaries; use get_record for full details.",
-        annotations(read_only_hint = true, open_world_hint = false)
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     fn find_records(
         &self,
@@ -611,7 +611,7 @@ impl CrmServer {
     #[tool(
         title = "Get record",
         description = "Get one contact, company or deal by id, with all of its fields.",
-        annotations(read_only_hint = true, open_world_hint = false)
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     fn get_record(
         &self,

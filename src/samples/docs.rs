@@ -150,7 +150,7 @@ impl DocsServer {
     #[tool(
         title = "List documents",
         description = "List documents with their metadata (id, title, folder, last update, word count), most recently updated first. Optionally restrict to one folder.",
-        annotations(read_only_hint = true, open_world_hint = false)
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     fn list_documents(
         &self,
@@ -163,7 +163,7 @@ impl DocsServer {
     #[tool(
         title = "Search documents",
         description = "Search documents by keywords (case-insensitive). Returns the best matches with a snippet and a relevance score.",
-        annotations(read_only_hint = true, open_world_hint = false)
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     fn search_documents(
         &self,
@@ -180,7 +180,7 @@ impl DocsServer {
     #[tool(
         title = "Get document",
         description = "Read one document in full. Returns plain text: a metadata header (id, title, folder, author, dates, tags, word count) between `---` lines, then the document content.",
-        annotations(read_only_hint = true, open_world_hint = false)
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     fn get_document(
         &self,

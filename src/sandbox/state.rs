@@ -170,7 +170,7 @@ impl RunState {
 
         // Check the arguments before anything is sent.
         let mut cacheable = false;
-        if self.env.host.has_definitions() {
+        if self.env.host.checks(index, &server, &tool, &map) {
             match self.env.host.tool(&server, &tool).await {
                 Ok(Some(spec)) => {
                     if let Err(violations) = tools::check_arguments(&spec, &arguments) {

@@ -40,8 +40,15 @@ pub trait ToolHost: Send + Sync {
         tool: &'a str,
     ) -> BoxFuture<'a, Result<Option<ToolSpec>, HostError>>;
 
-    /// Whether this host knows tool definitions (and so arguments can be checked).
-    fn has_definitions(&self) -> bool {
+    /// Whether this call's arguments should be checked against the tool's definition before it
+    /// is made (a recording that will answer it needs no definition).
+    fn checks(
+        &self,
+        _index: usize,
+        _server: &str,
+        _tool: &str,
+        _arguments: &serde_json::Map<String, serde_json::Value>,
+    ) -> bool {
         true
     }
 

@@ -8,5 +8,6 @@ mod demo;
 mod gen_lock;
 mod init;
 mod real_servers;
+mod runs;
 mod sandbox_security;
 mod upstream;

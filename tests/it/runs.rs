@@ -1,0 +1,222 @@
+//! `skillet run` end to end: recorded runs, replay without servers, resume after a failure,
+//! the per-run cache, the workspace across runs, output limits.
+
+use serde_json::json;
+
+use crate::support::*;
+
+fn registry_with_samples() -> TestEnv {
+    let env = TestEnv::new();
+    env.registry(json!({ "docs": sample("docs"), "crm": sample("crm") }));
+    env.run(&["gen"]).success();
+    env
+}
+
+const CHAIN: &str = r#"
+import { searchDocuments, getDocument } from "./servers/docs/index.js";
+import { findRecords } from "./servers/crm/index.js";
+
+const hits = await searchDocuments({ query: "planning" });
+const doc = await getDocument({ id: hits.results[0].id }) as string;
+const people = await findRecords({ query: "example.com", type: "contact", limit: 3 });
+console.log(`${hits.results.length} hits; first is ${doc.length} chars; ${people.records.length} contacts`);
+export default { first: hits.results[0].id };
+"#;
+
+#[test]
+fn runs_are_recorded_and_replay_needs_no_server() {
+    let env = registry_with_samples();
+    env.write("chain.ts", CHAIN);
+    let first = env.run(&["run", "chain.ts", "--json"]).success().json();
+    assert_eq!(first["status"], "ok");
+    assert_eq!(first["tool_calls"], 3);
+    let id = first["run_id"].as_str().unwrap().to_owned();
+    let output = first["output"].as_str().unwrap().to_owned();
+    assert!(output.contains("contacts"), "{output}");
+
+    let list = env.run(&["runs", "--json"]).success().json();
+    assert_eq!(list[0]["id"], id.as_str());
+    let shown = env.run(&["runs", "show", &id[..12]]).success();
+    assert!(
+        shown.stdout.contains("docs.search_documents"),
+        "{}",
+        shown.stdout
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{id}/run.json"))).unwrap();
+    assert_eq!(record["tool_calls"][1]["tool"], "get_document");
+    assert!(record["tool_calls"][1]["duration_ms"].as_f64().is_some());
+    assert_eq!(record["limits"]["max_tool_calls"], 1000);
+
+    // No servers at all: the record answers.
+    env.write(".mcp.json", r#"{"mcpServers": {}}"#);
+    let replay = env
+        .run(&["run", "chain.ts", "--replay", &id, "--json"])
+        .success()
+        .json();
+    assert_eq!(replay["output"].as_str().unwrap(), output);
+    assert_eq!(replay["result"], first["result"]);
+    let replay_id = replay["run_id"].as_str().unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{replay_id}/run.json"))).unwrap();
+    assert_eq!(record["mode"], "replay");
+    assert!(
+        record["tool_calls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["source"] == "record")
+    );
+
+    // A script that calls something else diverges, clearly.
+    env.write("other.ts", &CHAIN.replace("\"planning\"", "\"budget\""));
+    let diverged = env
+        .run(&["run", "other.ts", "--replay", &id, "--json"])
+        .failure();
+    let error = &diverged.json()["error"];
+    assert_eq!(error["kind"], "replay", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("call #1 differs from the record"),
+        "{error}"
+    );
+}
+
+#[test]
+fn resume_answers_what_succeeded_and_continues_live() {
+    let env = registry_with_samples();
+    // The crm server is down for the first run.
+    env.write(
+        ".mcp.json",
+        &json!({ "mcpServers": { "docs": sample("docs"), "crm": { "command": "skillet-test-crm-is-down" } } }).to_string(),
+    );
+    env.write("chain.ts", CHAIN);
+    let failed = env.run(&["run", "chain.ts", "--json"]).failure().json();
+    assert_eq!(failed["error"]["kind"], "upstream", "{failed}");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("skillet-test-crm-is-down")
+    );
+    let id = failed["run_id"].as_str().unwrap().to_owned();
+
+    // Back up, but docs is gone: its answers must come from the record.
+    env.write(
+        ".mcp.json",
+        &json!({ "mcpServers": { "crm": sample("crm") } }).to_string(),
+    );
+    let resumed = env
+        .run(&["run", "--resume", &id, "--json"])
+        .success()
+        .json();
+    assert_eq!(resumed["status"], "ok", "{resumed}");
+    let resumed_id = resumed["run_id"].as_str().unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{resumed_id}/run.json"))).unwrap();
+    let sources: Vec<&str> = record["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["record", "record", "live"]);
+    assert_eq!(record["source_run"], id.as_str());
+
+    // A resumed script that diverges switches to live calls, with a warning.
+    env.write(
+        ".mcp.json",
+        &json!({ "mcpServers": { "docs": sample("docs"), "crm": sample("crm") } }).to_string(),
+    );
+    env.write("changed.ts", &CHAIN.replace("\"planning\"", "\"hiring\""));
+    let diverged = env
+        .run(&["run", "changed.ts", "--resume", &id, "--json"])
+        .success();
+    assert!(
+        diverged.stderr.contains("resume diverged from the record"),
+        "{}",
+        diverged.stderr
+    );
+}
+
+#[test]
+fn read_only_calls_are_cached_within_a_run_and_the_workspace_persists() {
+    let env = registry_with_samples();
+    env.write(
+        "twice.ts",
+        r#"import { listDocuments } from "./servers/docs/index.js";
+const a = await listDocuments({ folder: "hr" });
+const b = await listDocuments({ folder: "hr" });
+fs.mkdir("./workspace/state", { recursive: true });
+fs.writeFile("./workspace/state/count.json", JSON.stringify({ count: a.total + b.total }));
+"#,
+    );
+    let run = env.run(&["run", "twice.ts", "--json"]).success().json();
+    let id = run["run_id"].as_str().unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{id}/run.json"))).unwrap();
+    let sources: Vec<&str> = record["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources, ["live", "cache"]);
+    assert_eq!(
+        env.read(".skillet/workspace/state/count.json"),
+        r#"{"count":6}"#
+    );
+
+    env.write("read.ts", r#"const s = JSON.parse(fs.readFile("./workspace/state/count.json")); export default s.count * 2;"#);
+    let second = env.run(&["run", "read.ts", "--json"]).success().json();
+    assert_eq!(second["result"], 12);
+}
+
+#[test]
+fn long_output_is_cut_with_a_marker_and_kept_whole_in_the_record() {
+    let env = registry_with_samples();
+    env.write(
+        "loud.ts",
+        "for (let i = 0; i < 2000; i++) console.log(`line ${i}`);",
+    );
+    let run = env
+        .run(&["run", "loud.ts", "--max-output-bytes", "100", "--json"])
+        .success()
+        .json();
+    assert_eq!(run["truncated"], true);
+    let shown = run["output"].as_str().unwrap();
+    assert!(shown.starts_with("line 0\nline 1\n"), "{shown}");
+    assert!(shown.contains("output cut at 100 bytes"), "{shown}");
+    assert!(shown.len() < 300, "{shown}");
+    let id = run["run_id"].as_str().unwrap();
+    assert!(
+        env.read(&format!(".skillet/runs/{id}/output.txt"))
+            .contains("line 1999\n")
+    );
+
+    // stdin works too, and a failing script exits 1 with the kind and position.
+    let mut child = env
+        .command(&["run", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"const x: number = 1;\nthrow new TypeError(`no ${x}`);\n")
+        .unwrap();
+    let out: Run = child.wait_with_output().unwrap().into();
+    assert_eq!(out.code(), 1);
+    assert!(
+        out.stderr.contains("runtime error at stdin.ts:2"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("TypeError: no 1"), "{}", out.stderr);
+}
