@@ -65,7 +65,7 @@ pub fn strip_types(source: &str, file: &str) -> Result<Transpiled, SyntaxError> 
     let stage = std::env::var("STAGE").ok();
     let stage = stage.as_deref().unwrap_or("all");
     let allocator = Allocator::default();
-    let ret = Parser::new(&allocator, source, source_type).parse();
+    let ret = Parser::new(&allocator, source, source_type).with_options(oxc::parser::ParseOptions { parse_regular_expression: true, ..Default::default() }).parse();
     if ret.panicked || !ret.diagnostics.is_empty() {
         return Err(to_error(source, file, ret.diagnostics.into_vec()));
     }
@@ -153,7 +153,7 @@ fn to_error(source: &str, file: &str, diags: Vec<OxcDiagnostic>) -> SyntaxError 
         file: file.into(),
         line,
         column: col,
-        message: format!("{} {:?} (+{})", d.message, d.help, diags.len() - 1),
+        message: format!("{} {:?} {:?} (+{})", d.message, d.help, d.labels, diags.len() - 1),
         snippet: String::new(),
     }
 }

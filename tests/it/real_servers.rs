@@ -160,3 +160,65 @@ fn server_everything_over_streamable_http() {
     server.kill().unwrap();
     server.wait().unwrap();
 }
+
+#[test]
+fn scripts_run_against_the_reference_servers() {
+    let env = TestEnv::new();
+    let files = env.path("files");
+    env.registry(json!({
+        "everything": node_server("mcp-server-everything", &[]),
+        "filesystem": node_server("mcp-server-filesystem", &[files.to_str().unwrap()]),
+        "memory": {
+            "command": node_bin("mcp-server-memory").to_string_lossy(),
+            "env": { "MEMORY_FILE_PATH": env.path("memory.jsonl").to_string_lossy() },
+        },
+    }));
+    fs_err::create_dir_all(&files).unwrap();
+    for i in 0..120 {
+        let name = if i % 3 == 0 { format!("report-{i:03}.csv") } else { format!("note-{i:03}.txt") };
+        fs_err::write(files.join(name), format!("row {i}\n")).unwrap();
+    }
+    env.run(&["gen"]).success();
+    let dir = files.to_str().unwrap();
+    env.write(
+        "first.ts",
+        &format!(
+            r#"import * as fsServer from "./servers/filesystem/index.js";
+import {{ echo }} from "./servers/everything/index.js";
+import {{ createEntities, searchNodes }} from "./servers/memory/index.js";
+
+// A fan-out: 20 calls at once.
+const echoes = await Promise.all(Array.from({{ length: 20 }}, (_, i) => echo({{ message: `m${{i}}` }})));
+
+// A chain: write to memory, then read it back.
+await createEntities({{ entities: [{{ name: "skillet", entityType: "project", observations: ["runs code"] }}] }});
+const found = await searchNodes({{ query: "skillet" }});
+
+// A tool error, caught by the script.
+let caught = "";
+try {{
+  await fsServer.readTextFile({{ path: "{dir}/missing.txt" }});
+}} catch (e) {{
+  if (e instanceof ToolError) caught = e.name;
+}}
+
+// A big result filtered in the sandbox: only the summary leaves it.
+const listing = await fsServer.listDirectory({{ path: "{dir}" }});
+const text: string = listing.content;
+const reports = text.split("\n").filter((l) => l.includes("report-"));
+fs.writeFile("./workspace/reports.json", JSON.stringify(reports.length));
+console.log(`echoes=${{echoes.length}} found=${{JSON.stringify(found).includes("runs code")}} caught=${{caught}} reports=${{reports.length}}`);
+"#
+        ),
+    );
+    // The script type-checks against the generated tree and the sandbox globals.
+    fs_err::copy(env.path("first.ts"), env.path(".skillet/first.ts")).unwrap();
+    tsc(&env.path(".skillet"));
+    fs_err::remove_file(env.path(".skillet/first.ts")).unwrap();
+    let first = env.run(&["run", "first.ts", "--json"]).success().json();
+    assert_eq!(first["output"], "echoes=20 found=true caught=ToolError reports=40\n", "{first}");
+    assert!(first["tool_calls"].as_u64().unwrap() >= 24);
+    env.write("second.ts", "export default JSON.parse(fs.readFile('./workspace/reports.json'));");
+    let second = env.run(&["run", "second.ts", "--json"]).success().json();
+    assert_eq!(second["result"], 40);
+}
