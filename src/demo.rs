@@ -27,11 +27,48 @@ pub struct DemoReport {
     /// Code mode: the tree listing and the two files the task needs, read on demand.
     pub code_mode: Vec<Part>,
     pub code_mode_total: usize,
-    /// One intermediate result (the meeting transcript): direct calling passes it through the
-    /// model when reading it and again when writing it to the CRM.
+    /// One intermediate result (the meeting transcript).
     pub transcript: Part,
     pub generated_files: usize,
+    /// Real workflows, run in the sandbox, with both ways of counting.
+    pub workflows: Vec<Workflow>,
 }
+
+/// A task done for real in the sandbox, and what each approach puts in the model's context.
+#[derive(Debug, Clone, Serialize)]
+pub struct Workflow {
+    pub name: String,
+    pub run_id: String,
+    pub output: String,
+    /// Direct calling: the definitions, then every call's arguments (written by the model) and
+    /// every result (read by the model), as the recorded run made them.
+    pub direct: Vec<Part>,
+    pub direct_total: usize,
+    /// Code mode: the listings and files read, the script written, the output returned.
+    pub code_mode: Vec<Part>,
+    pub code_mode_total: usize,
+    /// code mode / direct, in percent.
+    pub percent: f64,
+}
+
+/// The document-to-CRM workflow of the published "code execution with MCP" example.
+const DOC_TO_CRM: &str = r#"import { getDocument } from "./servers/docs/index.js";
+import { findRecords, updateRecord } from "./servers/crm/index.js";
+
+const transcript = (await getDocument({ id: "meet-2025-q3-planning-call" })) as string;
+const { records } = await findRecords({ query: "jordan.ellis@example.com", type: "contact" });
+await updateRecord({ id: records[0].id, fields: { notes: transcript } });
+console.log(`Attached the transcript (${transcript.length} chars) to ${records[0].name}`);
+"#;
+
+/// A filter over a 10,000-row result: only the answer leaves the sandbox.
+const FILTER_ROWS: &str = r#"import { exportActivities } from "./servers/crm/index.js";
+
+const { activities } = await exportActivities({});
+const meetings = activities.filter((a) => a.kind === "meeting" && a.owner === "Priya Raman" && a.date >= "2025-07-01");
+const minutes = meetings.reduce((sum, a) => sum + a.duration_min, 0);
+console.log(`${meetings.length} of ${activities.length} activities: Priya's meetings since July, ${minutes} minutes`);
+"#;
 
 /// The two sample servers, run from this executable.
 pub fn sample_servers(exe: &Path) -> Vec<ServerConfig> {
@@ -129,6 +166,28 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         });
     }
     let code_mode_total = code_mode.iter().map(|p| p.tokens).sum();
+    let workflows = vec![
+        workflow(
+            &registry,
+            "document to CRM: attach a meeting transcript to a contact",
+            DOC_TO_CRM,
+            direct_tokens,
+            &[
+                ("docs", "get_document"),
+                ("crm", "find_records"),
+                ("crm", "update_record"),
+            ],
+        )
+        .await?,
+        workflow(
+            &registry,
+            "filter 10,000 CRM activities down to one answer",
+            FILTER_ROWS,
+            direct_tokens,
+            &[("crm", "export_activities")],
+        )
+        .await?,
+    ];
     Ok(DemoReport {
         servers: servers.iter().map(|s| s.name.clone()).collect(),
         tools,
@@ -140,7 +199,127 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         code_mode_total,
         transcript,
         generated_files: listing.len(),
+        workflows,
     })
+}
+
+/// Runs `script` for real in the sandbox, then counts what each approach costs the model.
+async fn workflow(
+    registry: &Registry,
+    name: &str,
+    script: &str,
+    definitions: usize,
+    files: &[(&str, &str)],
+) -> anyhow::Result<Workflow> {
+    let (record, output) = crate::runs::run(
+        registry,
+        crate::runs::RunRequest {
+            script: crate::sandbox::Script {
+                name: "demo.ts".into(),
+                source: script.to_owned(),
+            },
+            limits: crate::sandbox::Limits::from(&registry.settings().run),
+            mode: crate::runs::Mode::Live,
+            source_run: None,
+            mcp_config: None,
+        },
+    )
+    .await?;
+    if let Some(error) = &record.error {
+        anyhow::bail!("the demo workflow `{name}` failed: {error}");
+    }
+    let mut direct = vec![Part {
+        what: "tool definitions".into(),
+        tokens: definitions,
+    }];
+    for call in &record.tool_calls {
+        direct.push(Part {
+            what: format!("{}.{} arguments", call.server, call.tool),
+            tokens: tokens::count(&serde_json::to_string(&call.arguments)?),
+        });
+        let result = call.result.as_ref().map(|r| match &r.structured_content {
+            Some(v) => serde_json::to_string(v).unwrap_or_default(),
+            None => r.text(),
+        });
+        direct.push(Part {
+            what: format!("{}.{} result", call.server, call.tool),
+            tokens: tokens::count(&result.unwrap_or_default()),
+        });
+    }
+    let api_dir = registry.api_dir();
+    let lock = crate::lock::Lockfile::load(&registry.lock_path())?;
+    let mut code_mode = Vec::new();
+    let mut folders: Vec<&str> = files.iter().map(|(s, _)| *s).collect();
+    folders.dedup();
+    let mut listing = list_dir(&api_dir.join("servers"))?;
+    for folder in &folders {
+        listing.push_str(&list_dir(&api_dir.join("servers").join(folder))?);
+    }
+    code_mode.push(Part {
+        what: format!(
+            "listings of servers/ and {}",
+            folders
+                .iter()
+                .map(|f| format!("servers/{f}/"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        tokens: tokens::count(&listing),
+    });
+    for (server, tool) in files {
+        let function = lock
+            .servers
+            .get(*server)
+            .and_then(|s| s.tools.get(*tool))
+            .map(|t| t.function.clone())
+            .ok_or_else(|| anyhow::anyhow!("sample server `{server}` has no tool `{tool}`"))?;
+        let rel = format!("servers/{server}/{function}.ts");
+        code_mode.push(Part {
+            tokens: tokens::count(&fs_err::read_to_string(api_dir.join(&rel))?),
+            what: rel,
+        });
+    }
+    code_mode.push(Part {
+        what: "the script (written by the model)".into(),
+        tokens: tokens::count(script),
+    });
+    code_mode.push(Part {
+        what: "the output (returned to the model)".into(),
+        tokens: tokens::count(&output),
+    });
+    let direct_total: usize = direct.iter().map(|p| p.tokens).sum();
+    let code_mode_total: usize = code_mode.iter().map(|p| p.tokens).sum();
+    Ok(Workflow {
+        name: name.to_owned(),
+        run_id: record.id,
+        output,
+        percent: if direct_total == 0 {
+            0.0
+        } else {
+            code_mode_total as f64 * 100.0 / direct_total as f64
+        },
+        direct,
+        direct_total,
+        code_mode,
+        code_mode_total,
+    })
+}
+
+/// What `ls` of a folder shows: one name a line, folders with a trailing `/`.
+fn list_dir(dir: &Path) -> std::io::Result<String> {
+    let mut names: Vec<String> = fs_err::read_dir(dir)?
+        .flatten()
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() {
+                format!("{name}/")
+            } else {
+                name
+            }
+        })
+        .collect();
+    names.sort();
+    Ok(names.join("\n") + "\n")
 }
 
 /// Reads the longest document of the docs server for real and counts its tokens.

@@ -61,12 +61,31 @@ fn render(r: &DemoReport) -> String {
             r.direct.tokens as f64 / r.code_mode_total as f64
         ));
     }
-    t.push_str("Intermediate results\n");
-    t.push_str(&format!(
-        "  {:<44} {:>8}\n  Direct calling passes it through the model to read it and again to write it to\n  the CRM: {} tokens. In code mode it stays in the sandbox.\n",
-        r.transcript.what,
-        n(r.transcript.tokens),
-        n(r.transcript.tokens * 2)
-    ));
+    for w in &r.workflows {
+        t.push_str(&format!(
+            "\nWorkflow: {} (run {})\n  sandbox output: {}\n",
+            w.name,
+            w.run_id,
+            w.output.trim_end()
+        ));
+        t.push_str("  direct tool calling\n");
+        for p in &w.direct {
+            t.push_str(&format!("    {:<52} {:>9}\n", p.what, n(p.tokens)));
+        }
+        t.push_str(&format!("    {:<52} {:>9}\n", "total", n(w.direct_total)));
+        t.push_str("  code mode\n");
+        for p in &w.code_mode {
+            t.push_str(&format!("    {:<52} {:>9}\n", p.what, n(p.tokens)));
+        }
+        t.push_str(&format!(
+            "    {:<52} {:>9}\n",
+            "total",
+            n(w.code_mode_total)
+        ));
+        t.push_str(&format!(
+            "  code mode costs {:.2}% of direct calling\n",
+            w.percent
+        ));
+    }
     t
 }

@@ -12,6 +12,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::activities::{ExportActivitiesParams, ExportActivitiesResult};
+
 const INSTRUCTIONS: &str = "A small CRM with contacts, companies and deals. Use find_records to \
 look records up by name, company or email (optionally one record type), get_record to read one \
 record in full, and update_record to change fields of a record. Record ids look like `ct-001` \
@@ -620,6 +622,34 @@ impl CrmServer {
         let store = self.store();
         let record = store.get(&id).cloned().ok_or_else(|| unknown_id(&id))?;
         Ok(Json(GetRecordResult { record }))
+    }
+
+    #[tool(
+        title = "Export activities",
+        description = "Export the whole activity log: every call, email, meeting and note logged against any record, oldest first (10,000 rows).",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    fn export_activities(
+        &self,
+        Parameters(ExportActivitiesParams { since }): Parameters<ExportActivitiesParams>,
+    ) -> Result<Json<ExportActivitiesResult>, String> {
+        if let Some(day) = &since
+            && !is_date(day)
+        {
+            return Err(format!(
+                "`since` must be a day like 2025-07-01, got `{day}`."
+            ));
+        }
+        let store = self.store();
+        let ids: Vec<&str> = store.records.iter().map(Record::id).collect();
+        let mut activities = super::activities::activities(&ids);
+        if let Some(day) = &since {
+            activities.retain(|a| a.date.as_str() >= day.as_str());
+        }
+        Ok(Json(ExportActivitiesResult {
+            total: activities.len(),
+            activities,
+        }))
     }
 
     #[tool(

@@ -364,7 +364,7 @@ mod tests {
             assert!(d.created <= d.updated, "{} dates", d.id);
         }
         let transcript = docs_data::find(TRANSCRIPT_ID).expect("transcript");
-        assert!((6_000..=8_000).contains(&transcript.word_count()));
+        assert!((16_000..=24_000).contains(&transcript.word_count()));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use rmcp::transport::streamable_http_server::{
     StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
 };
 
+mod activities;
 pub mod crm;
 mod crm_data;
 pub mod docs;

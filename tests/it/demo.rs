@@ -24,6 +24,33 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
     assert!(parts.contains(&"servers/docs/getDocument.ts"), "{parts:?}");
     assert!(parts.contains(&"servers/crm/updateRecord.ts"), "{parts:?}");
 
+    let workflows = report["workflows"].as_array().unwrap();
+    assert_eq!(workflows.len(), 2);
+    let doc_to_crm = &workflows[0];
+    assert!(
+        doc_to_crm["output"]
+            .as_str()
+            .unwrap()
+            .starts_with("Attached the transcript"),
+        "{doc_to_crm}"
+    );
+    // Code mode must be a small fraction of direct calling (the figures are in the closing note).
+    assert!(
+        doc_to_crm["percent"].as_f64().unwrap() < 5.0,
+        "{doc_to_crm}"
+    );
+    let filter = &workflows[1];
+    assert!(
+        filter["output"]
+            .as_str()
+            .unwrap()
+            .contains("of 10000 activities"),
+        "{filter}"
+    );
+    assert!(filter["percent"].as_f64().unwrap() < 1.0, "{filter}");
+    // The runs are real, recorded runs.
+    assert!(doc_to_crm["run_id"].as_str().unwrap().len() > 10);
+
     let text = env.run(&["demo"]).success();
     assert!(
         text.stdout.contains("Direct tool calling"),

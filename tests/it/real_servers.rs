@@ -175,7 +175,11 @@ fn scripts_run_against_the_reference_servers() {
     }));
     fs_err::create_dir_all(&files).unwrap();
     for i in 0..120 {
-        let name = if i % 3 == 0 { format!("report-{i:03}.csv") } else { format!("note-{i:03}.txt") };
+        let name = if i % 3 == 0 {
+            format!("report-{i:03}.csv")
+        } else {
+            format!("note-{i:03}.txt")
+        };
         fs_err::write(files.join(name), format!("row {i}\n")).unwrap();
     }
     env.run(&["gen"]).success();
@@ -216,9 +220,15 @@ console.log(`echoes=${{echoes.length}} found=${{JSON.stringify(found).includes("
     tsc(&env.path(".skillet"));
     fs_err::remove_file(env.path(".skillet/first.ts")).unwrap();
     let first = env.run(&["run", "first.ts", "--json"]).success().json();
-    assert_eq!(first["output"], "echoes=20 found=true caught=ToolError reports=40\n", "{first}");
+    assert_eq!(
+        first["output"], "echoes=20 found=true caught=ToolError reports=40\n",
+        "{first}"
+    );
     assert!(first["tool_calls"].as_u64().unwrap() >= 24);
-    env.write("second.ts", "export default JSON.parse(fs.readFile('./workspace/reports.json'));");
+    env.write(
+        "second.ts",
+        "export default JSON.parse(fs.readFile('./workspace/reports.json'));",
+    );
     let second = env.run(&["run", "second.ts", "--json"]).success().json();
     assert_eq!(second["result"], 40);
 }
