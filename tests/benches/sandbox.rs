@@ -1,0 +1,232 @@
+//! Sandbox benchmarks; prints numbers, asserts nothing. `cargo bench --bench sandbox`.
+//! 1. a trivial script in a warm process: new sandbox + strip types + run (p50, p99);
+//! 2. a tool call from the sandbox against the same call made directly with rmcp
+//!    (server-everything's echo, when installed with `npm ci --prefix tests/node`);
+//! 3. time from the start of a memory bomb to its `memory` error;
+//! 4. 100 parallel calls to a sleeping tool under `Promise.all`, at two concurrency limits.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use skillet::codegen;
+use skillet::config::{RunSettings, ServerConfig, Transport, UpstreamSettings};
+use skillet::sandbox::tools::LiveHost;
+use skillet::sandbox::{self, Limits, SandboxEnv, Script};
+use skillet::upstream::{Upstream, UpstreamPool};
+
+fn stdio(name: &str, command: &str, args: &[&str]) -> ServerConfig {
+    ServerConfig {
+        name: name.to_owned(),
+        transport: Transport::Stdio {
+            command: command.to_owned(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            env: Default::default(),
+            cwd: None,
+        },
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i].as_secs_f64() * 1e3
+}
+
+/// Generates the API of `servers` into `dir` and returns a sandbox env with a live pool.
+async fn env_for(dir: &Path, servers: &[ServerConfig]) -> (SandboxEnv, Arc<UpstreamPool>) {
+    let settings = UpstreamSettings::default();
+    let mut apis = Vec::new();
+    for server in servers {
+        let up = Upstream::connect(server, &settings, &dir.join("logs"), dir)
+            .await
+            .expect("connect");
+        let tools = up.list_tools().await.expect("list");
+        up.shutdown().await;
+        apis.push(
+            codegen::generate_server(&server.name, &tools, &Default::default()).expect("codegen"),
+        );
+    }
+    let mut files = codegen::generate_root(&mut apis);
+    for api in &apis {
+        files.extend(api.files.iter().cloned());
+    }
+    for file in files {
+        let path = dir.join("api").join(&file.path);
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, file.contents).unwrap();
+    }
+    let pool = Arc::new(UpstreamPool::new(
+        servers,
+        settings,
+        dir.join("logs"),
+        dir.to_owned(),
+    ));
+    let env = SandboxEnv {
+        api_dir: dir.join("api"),
+        skills_dir: dir.join("skills"),
+        workspace_dir: dir.join("workspace"),
+        host: Arc::new(LiveHost {
+            pool: Arc::clone(&pool),
+        }),
+    };
+    (env, pool)
+}
+
+fn main() {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let limits = Limits::from(&RunSettings::default());
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+
+    // 1. Trivial script, warm process.
+    let (env, pool) = rt.block_on(env_for(&tmp.path().join("trivial"), &[]));
+    let script = Script {
+        name: "trivial.ts".into(),
+        source: "const answer: number = 6 * 7;\nexport default answer;\n".into(),
+    };
+    for _ in 0..100 {
+        rt.block_on(sandbox::execute(&script, &env, &limits));
+    }
+    let mut samples: Vec<Duration> = (0..2000)
+        .map(|_| {
+            let start = Instant::now();
+            let outcome = rt.block_on(sandbox::execute(&script, &env, &limits));
+            let elapsed = start.elapsed();
+            assert!(outcome.ok());
+            elapsed
+        })
+        .collect();
+    println!(
+        "sandbox: trivial script (new runtime + strip types + run), 2000 runs: p50 {:.3} ms, p99 {:.3} ms (target p50 <= 0.3 ms, p99 <= 1 ms)",
+        percentile(&mut samples, 0.50),
+        percentile(&mut samples, 0.99)
+    );
+    drop(env);
+    if let Ok(pool) = Arc::try_unwrap(pool) {
+        rt.block_on(pool.shutdown());
+    }
+
+    // 3. Memory bomb.
+    let (env, _pool) = rt.block_on(env_for(&tmp.path().join("bomb"), &[]));
+    let bomb = Script {
+        name: "bomb.ts".into(),
+        source: "const a: number[][] = []; while (true) a.push(new Array(1e5).fill(7));".into(),
+    };
+    let mut samples: Vec<Duration> = (0..20)
+        .map(|_| {
+            let outcome = rt.block_on(sandbox::execute(&bomb, &env, &limits));
+            assert_eq!(
+                outcome.error.as_ref().map(|e| e.kind),
+                Some(sandbox::ErrorKind::Memory)
+            );
+            outcome.duration
+        })
+        .collect();
+    println!(
+        "sandbox: memory bomb to `memory` error ({} MiB limit), 20 runs: p50 {:.1} ms, max {:.1} ms (target <= 200 ms)",
+        limits.memory_bytes >> 20,
+        percentile(&mut samples, 0.50),
+        percentile(&mut samples, 1.0)
+    );
+
+    // 2. Per-call overhead against direct rmcp calls.
+    let everything = manifest.join("tests/node/node_modules/.bin/mcp-server-everything");
+    if everything.exists() {
+        let server = stdio("everything", everything.to_str().unwrap(), &[]);
+        let (env, pool) = rt.block_on(env_for(
+            &tmp.path().join("echo"),
+            std::slice::from_ref(&server),
+        ));
+        let n = 1000;
+        let direct = rt.block_on(async {
+            let up = Upstream::connect(
+                &server,
+                &UpstreamSettings::default(),
+                &tmp.path().join("logs"),
+                tmp.path(),
+            )
+            .await
+            .expect("connect");
+            let mut args = serde_json::Map::new();
+            args.insert("message".into(), "hi".into());
+            for _ in 0..50 {
+                up.call_tool("echo", args.clone()).await.expect("echo");
+            }
+            let start = Instant::now();
+            for _ in 0..n {
+                up.call_tool("echo", args.clone()).await.expect("echo");
+            }
+            let elapsed = start.elapsed();
+            up.shutdown().await;
+            elapsed
+        });
+        let script = Script {
+            name: "echo.ts".into(),
+            source: format!(
+                "import {{ echo }} from './servers/everything/index.js';\nfor (let i = 0; i < 50; i++) await echo({{ message: 'hi' }});\nconst start = Date.now();\nfor (let i = 0; i < {n}; i++) await echo({{ message: 'hi' }});\nexport default Date.now() - start;\n"
+            ),
+        };
+        let loose = Limits {
+            max_tool_calls: 10_000,
+            timeout_ms: 120_000,
+            ..limits.clone()
+        };
+        let outcome = rt.block_on(sandbox::execute(&script, &env, &loose));
+        let in_sandbox_ms = outcome
+            .result
+            .as_ref()
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(f64::NAN);
+        let direct_ms = direct.as_secs_f64() * 1e3;
+        println!(
+            "sandbox: {n} sequential echo calls to server-everything: direct rmcp {:.1} ms ({:.3} ms/call), from the sandbox {:.1} ms ({:.3} ms/call): {:.2}x (target <= 1.15x)",
+            direct_ms,
+            direct_ms / n as f64,
+            in_sandbox_ms,
+            in_sandbox_ms / n as f64,
+            in_sandbox_ms / direct_ms
+        );
+        drop(env);
+        if let Ok(pool) = Arc::try_unwrap(pool) {
+            rt.block_on(pool.shutdown());
+        }
+    } else {
+        println!(
+            "sandbox: per-call overhead skipped: server-everything not installed (npm ci --prefix tests/node)"
+        );
+    }
+
+    // 4. Fan-out under the concurrency limit.
+    let quirky = manifest.join("tests/fixtures/quirky_server.py");
+    let server = stdio("slow", "python3", &[quirky.to_str().unwrap()]);
+    let (env, pool) = rt.block_on(env_for(
+        &tmp.path().join("fanout"),
+        std::slice::from_ref(&server),
+    ));
+    let script = Script {
+        name: "fanout.ts".into(),
+        source: "import { slow } from './servers/slow/index.js';\nawait slow({ seconds: 0 });\nconst start = Date.now();\nawait Promise.all(Array.from({ length: 100 }, () => slow({ seconds: 0.1 })));\nexport default Date.now() - start;\n".into(),
+    };
+    for concurrency in [16, 100] {
+        let l = Limits {
+            max_concurrent_calls: concurrency,
+            ..limits.clone()
+        };
+        let outcome = rt.block_on(sandbox::execute(&script, &env, &l));
+        let ms = outcome
+            .result
+            .as_ref()
+            .and_then(serde_json::Value::as_f64)
+            .unwrap_or(f64::NAN);
+        println!(
+            "sandbox: 100 parallel calls to a 100 ms tool, concurrency limit {concurrency}: {ms:.0} ms (ideal {:.0} ms)",
+            100.0_f64.div_euclid(concurrency as f64).max(1.0) * 100.0
+                + if 100 % concurrency == 0 { 0.0 } else { 100.0 }
+        );
+    }
+    drop(env);
+    if let Ok(pool) = Arc::try_unwrap(pool) {
+        rt.block_on(pool.shutdown());
+    }
+}
