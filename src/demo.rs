@@ -74,15 +74,7 @@ console.log(`${meetings.length} of ${activities.length} activities: Priya's meet
 pub fn sample_servers(exe: &Path) -> Vec<ServerConfig> {
     ["docs", "crm"]
         .into_iter()
-        .map(|name| ServerConfig {
-            name: name.to_owned(),
-            transport: Transport::Stdio {
-                command: exe.to_string_lossy().into_owned(),
-                args: vec!["sample-server".to_owned(), name.to_owned()],
-                env: Default::default(),
-                cwd: None,
-            },
-        })
+        .map(|name| ServerConfig::stdio(name, &exe.to_string_lossy(), &["sample-server", name]))
         .collect()
 }
 

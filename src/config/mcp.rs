@@ -40,6 +40,21 @@ pub struct ServerConfig {
     pub transport: Transport,
 }
 
+impl ServerConfig {
+    /// A stdio server run as `command args...`, with no extra environment.
+    pub fn stdio(name: &str, command: &str, args: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            transport: Transport::Stdio {
+                command: command.to_owned(),
+                args: args.iter().map(|a| (*a).to_owned()).collect(),
+                env: BTreeMap::new(),
+                cwd: None,
+            },
+        }
+    }
+}
+
 /// Errors reading an `mcpServers` file. Each names the file and, where it can, the server.
 #[derive(Debug, thiserror::Error)]
 pub enum McpConfigError {

@@ -4,22 +4,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use skillet::config::{ServerConfig, Transport, UpstreamSettings};
+use skillet::config::{ServerConfig, UpstreamSettings};
 use skillet::upstream::Upstream;
 
 const RUNS: usize = 5;
-
-fn stdio(name: &str, command: &Path, args: &[&str]) -> ServerConfig {
-    ServerConfig {
-        name: name.to_owned(),
-        transport: Transport::Stdio {
-            command: command.to_string_lossy().into_owned(),
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            env: Default::default(),
-            cwd: None,
-        },
-    }
-}
 
 fn main() {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -27,8 +15,8 @@ fn main() {
     let exe = Path::new(env!("CARGO_BIN_EXE_skillet"));
     let node = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/node/node_modules/.bin");
     let mut servers = vec![
-        stdio("docs", exe, &["sample-server", "docs"]),
-        stdio("crm", exe, &["sample-server", "crm"]),
+        ServerConfig::stdio("docs", &exe.to_string_lossy(), &["sample-server", "docs"]),
+        ServerConfig::stdio("crm", &exe.to_string_lossy(), &["sample-server", "crm"]),
     ];
     let files = tmp.path().to_string_lossy().into_owned();
     for (name, bin, args) in [
@@ -37,7 +25,11 @@ fn main() {
         ("memory", "mcp-server-memory", vec![]),
     ] {
         if node.join(bin).exists() {
-            servers.push(stdio(name, &node.join(bin), &args));
+            servers.push(ServerConfig::stdio(
+                name,
+                &node.join(bin).to_string_lossy(),
+                &args,
+            ));
         } else {
             println!("connect: {name}: not installed (npm ci --prefix tests/node), skipped");
         }

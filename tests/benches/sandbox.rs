@@ -10,22 +10,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use skillet::codegen;
-use skillet::config::{RunSettings, ServerConfig, Transport, UpstreamSettings};
+use skillet::config::{RunSettings, ServerConfig, UpstreamSettings};
 use skillet::sandbox::tools::LiveHost;
 use skillet::sandbox::{self, Limits, SandboxEnv, Script};
 use skillet::upstream::{Upstream, UpstreamPool};
-
-fn stdio(name: &str, command: &str, args: &[&str]) -> ServerConfig {
-    ServerConfig {
-        name: name.to_owned(),
-        transport: Transport::Stdio {
-            command: command.to_owned(),
-            args: args.iter().map(|a| (*a).to_owned()).collect(),
-            env: Default::default(),
-            cwd: None,
-        },
-    }
-}
 
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
@@ -133,7 +121,7 @@ fn main() {
     // 2. Per-call overhead against direct rmcp calls.
     let everything = manifest.join("tests/node/node_modules/.bin/mcp-server-everything");
     if everything.exists() {
-        let server = stdio("everything", everything.to_str().unwrap(), &[]);
+        let server = ServerConfig::stdio("everything", everything.to_str().unwrap(), &[]);
         let (env, pool) = rt.block_on(env_for(
             &tmp.path().join("echo"),
             std::slice::from_ref(&server),
@@ -199,7 +187,7 @@ fn main() {
 
     // 4. Fan-out under the concurrency limit.
     let quirky = manifest.join("tests/fixtures/quirky_server.py");
-    let server = stdio("slow", "python3", &[quirky.to_str().unwrap()]);
+    let server = ServerConfig::stdio("slow", "python3", &[quirky.to_str().unwrap()]);
     let (env, pool) = rt.block_on(env_for(
         &tmp.path().join("fanout"),
         std::slice::from_ref(&server),

@@ -227,13 +227,26 @@ fn the_deadline_covers_time_spent_waiting_on_tools() {
     let marker = marker("deadline");
     env.registry(json!({ "quirky": quirky("normal", &marker) }));
     env.run(&["gen"]).success();
-    env.write("wait.ts", "import { slow } from './servers/quirky/index.js';\nawait slow({ seconds: 30 });\n");
+    env.write(
+        "wait.ts",
+        "import { slow } from './servers/quirky/index.js';\nawait slow({ seconds: 30 });\n",
+    );
     let started = std::time::Instant::now();
-    let run = env.run(&["run", "wait.ts", "--timeout-ms", "800", "--json"]).failure().json();
+    let run = env
+        .run(&["run", "wait.ts", "--timeout-ms", "800", "--json"])
+        .failure()
+        .json();
     assert_eq!(run["error"]["kind"], "timeout", "{run}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     // The same run again behaves the same: nothing carried over.
     env.write("ok.ts", "import { echo } from './servers/quirky/index.js';\nexport default await echo({ message: 'fine' });\n");
-    assert_eq!(env.run(&["run", "ok.ts", "--json"]).success().json()["result"], "fine");
-    assert!(processes_with(&marker).is_empty(), "{:?}", processes_with(&marker));
+    assert_eq!(
+        env.run(&["run", "ok.ts", "--json"]).success().json()["result"],
+        "fine"
+    );
+    assert!(
+        processes_with(&marker).is_empty(),
+        "{:?}",
+        processes_with(&marker)
+    );
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use skillet::config::{ServerConfig, Transport, UpstreamSettings};
+use skillet::config::{ServerConfig, UpstreamSettings};
 use skillet::sandbox::tools::LiveHost;
 use skillet::sandbox::{self, ErrorKind, Limits, RunOutcome, SandboxEnv, Script};
 use skillet::upstream::UpstreamPool;
@@ -25,15 +25,7 @@ impl Harness {
         env.registry(serde_json::json!({ "docs": sample("docs") }));
         env.run(&["gen"]).success();
         let root = env.work();
-        let servers = vec![ServerConfig {
-            name: "docs".into(),
-            transport: Transport::Stdio {
-                command: BIN.into(),
-                args: vec!["sample-server".into(), "docs".into()],
-                env: Default::default(),
-                cwd: None,
-            },
-        }];
+        let servers = vec![ServerConfig::stdio("docs", BIN, &["sample-server", "docs"])];
         let pool = Arc::new(UpstreamPool::new(
             &servers,
             UpstreamSettings::default(),
