@@ -32,7 +32,22 @@ pub struct DemoReport {
     pub generated_files: usize,
     /// Real workflows, run in the sandbox, with both ways of counting.
     pub workflows: Vec<Workflow>,
+    /// The first workflow, saved as a skill and found again by a search without its name.
+    pub skill: SavedSkill,
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SavedSkill {
+    pub name: String,
+    pub version: u32,
+    pub commit: String,
+    pub query: String,
+    /// The names search returned, best first.
+    pub found: Vec<String>,
+}
+
+const SKILL_NAME: &str = "attach-transcript-to-contact";
+const SKILL_QUERY: &str = "put the call recording notes on the customer record";
 
 /// A task done for real in the sandbox, and what each approach puts in the model's context.
 #[derive(Debug, Clone, Serialize)]
@@ -180,6 +195,23 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         )
         .await?,
     ];
+    let saved = crate::skill::save(
+        &registry,
+        &crate::skill::SaveRequest {
+            run: workflows[0].run_id.clone(),
+            name: SKILL_NAME.into(),
+            description: "Attach a long meeting transcript from the document store to the CRM contact it is about, without passing it through the model.".into(),
+            tags: vec!["crm".into(), "meetings".into()],
+        },
+    )?;
+    let found = crate::skill::search(&registry, SKILL_QUERY, 3)?;
+    let skill = SavedSkill {
+        name: saved.name,
+        version: saved.version,
+        commit: saved.commit,
+        query: SKILL_QUERY.into(),
+        found: found.into_iter().map(|h| h.name).collect(),
+    };
     Ok(DemoReport {
         servers: servers.iter().map(|s| s.name.clone()).collect(),
         tools,
@@ -192,6 +224,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         transcript,
         generated_files: listing.len(),
         workflows,
+        skill,
     })
 }
 

@@ -14,5 +14,7 @@ pub mod registry;
 pub mod runs;
 pub mod samples;
 pub mod sandbox;
+pub mod search;
+pub mod skill;
 pub mod tokens;
 pub mod upstream;

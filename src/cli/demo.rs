@@ -87,5 +87,17 @@ fn render(r: &DemoReport) -> String {
             w.percent
         ));
     }
+    t.push_str(&format!(
+        "\nSaved the first workflow as skill `{}` v{} (commit {}).\nSearch \"{}\" finds: {}\n",
+        r.skill.name,
+        r.skill.version,
+        &r.skill.commit[..r.skill.commit.len().min(12)],
+        r.skill.query,
+        if r.skill.found.is_empty() {
+            "nothing".to_owned()
+        } else {
+            r.skill.found.join(", ")
+        }
+    ));
     t
 }

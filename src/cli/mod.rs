@@ -11,6 +11,7 @@ mod runs;
 mod sample_server;
 mod schema;
 mod servers;
+mod skills;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -55,6 +56,22 @@ pub enum Command {
     Run(run::Args),
     /// List recorded runs, or show one.
     Runs(runs::Args),
+    /// Save a run that ended ok as a skill (validated, committed to git).
+    Save(skills::SaveArgs),
+    /// Check skill folders against the Agent Skills rules (and skillet's own).
+    Validate(skills::ValidateArgs),
+    /// Show a skill (NAME or NAME@REV).
+    Show(skills::ShowArgs),
+    /// A skill's versions, from git.
+    Log(skills::LogArgs),
+    /// What changed in a skill between revisions.
+    Diff(skills::DiffArgs),
+    /// Replay skills' recordings and check their tools for interface drift.
+    Test(skills::TestArgs),
+    /// Copy skills from another registry (a folder or a git URL).
+    Install(skills::InstallArgs),
+    /// Find skills by what they do.
+    Search(skills::SearchArgs),
     /// Show, offline, what an agent's context holds with direct tool calls and with code mode.
     Demo(demo::Args),
     /// Print a JSON Schema of one of skillet's files.
@@ -128,6 +145,14 @@ async fn run(cli: Cli) -> CliResult {
         Command::Call(args) => call::run(&ctx, args).await,
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Save(args) => skills::save(&ctx, args),
+        Command::Validate(args) => skills::validate(&ctx, args),
+        Command::Show(args) => skills::show(&ctx, args),
+        Command::Log(args) => skills::log(&ctx, args),
+        Command::Diff(args) => skills::diff(&ctx, args),
+        Command::Test(args) => skills::test(&ctx, args).await,
+        Command::Install(args) => skills::install(&ctx, args),
+        Command::Search(args) => skills::search(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Schema(args) => schema::run(&args),
         Command::SampleServer(args) => sample_server::run(args).await,

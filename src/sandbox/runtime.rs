@@ -15,13 +15,57 @@ use super::transpile::{self, Transpiled};
 use super::{ErrorKind, Limits, RunError, RunOutcome, SandboxEnv, Script};
 
 const PRELUDE: &str = include_str!("prelude.js");
+/// The largest script accepted.
+const MAX_SCRIPT_BYTES: usize = 1024 * 1024;
 /// How long after the deadline the host waits for the script to notice it before cutting it off.
 const DEADLINE_GRACE: Duration = Duration::from_millis(100);
 
 /// Runs a script in a fresh sandbox. Never panics on any script; every failure is a [`RunError`].
 pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunOutcome {
     let started = Instant::now();
-    let main = match transpile::strip_types(&script.source, &script.name) {
+    let failed = |error: RunError| RunOutcome {
+        output: String::new(),
+        result: None,
+        error: Some(error),
+        tool_calls: Vec::new(),
+        duration: started.elapsed(),
+    };
+    if script.source.len() > MAX_SCRIPT_BYTES {
+        return failed(RunError::new(
+            ErrorKind::Syntax,
+            format!(
+                "the script is {} bytes; the limit is {MAX_SCRIPT_BYTES}",
+                script.source.len()
+            ),
+        ));
+    }
+    // Type stripping runs off the async threads and within the run's deadline: some hostile
+    // TypeScript makes the parser slow, and nothing can interrupt it.
+    let (source, name) = (script.source.clone(), script.name.clone());
+    let stripped = tokio::time::timeout(
+        limits.timeout(),
+        tokio::task::spawn_blocking(move || transpile::strip_types(&source, &name)),
+    )
+    .await;
+    let stripped = match stripped {
+        Ok(Ok(result)) => result,
+        Ok(Err(join)) => {
+            return failed(RunError::new(
+                ErrorKind::Internal,
+                format!("type stripping failed: {join}"),
+            ));
+        }
+        Err(_) => {
+            return failed(RunError::new(
+                ErrorKind::Timeout,
+                format!(
+                    "stripping the script's types did not finish within the deadline of {} ms",
+                    limits.timeout_ms
+                ),
+            ));
+        }
+    };
+    let main = match stripped {
         Ok(t) => Arc::new(t),
         Err(e) => {
             let mut error =
@@ -29,13 +73,7 @@ pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunO
             error.file = Some(e.file.clone());
             error.line = Some(e.line);
             error.column = Some(e.column);
-            return RunOutcome {
-                output: String::new(),
-                result: None,
-                error: Some(error),
-                tool_calls: Vec::new(),
-                duration: started.elapsed(),
-            };
+            return failed(error);
         }
     };
     let state = Arc::new(RunState::new(env.clone(), limits.clone()));

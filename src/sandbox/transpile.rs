@@ -21,10 +21,10 @@
 //! oxc's parser and the passes after it are recursive, so deeply nested input (`((((…))))`,
 //! `[[[[…]]]]`, `A<A<A<…>>>`) would overflow a normal thread stack and abort the process. The
 //! whole pipeline therefore runs on its own thread whose stack is sized from the source: every
-//! level of nesting needs at least one token of source, so [`stack_budget`] charges each opening
+//! level of nesting needs at least one token of source, so `stack_budget` charges each opening
 //! bracket and each other token the most stack any measured construct takes per level, with
 //! headroom. Stack is address space reserved, not memory used: only a script that really is
-//! that deeply nested touches it. A script whose budget exceeds [`MAX_STACK`] (several MB of
+//! that deeply nested touches it. A script whose budget exceeds `MAX_STACK` (several MB of
 //! code) is refused. A panic inside oxc is caught and reported as an error as well.
 
 use std::any::Any;
@@ -45,13 +45,15 @@ use oxc::transformer::{EnvOptions, Module, TransformOptions, Transformer};
 pub struct Transpiled {
     /// The JavaScript module.
     pub code: String,
+    /// Number of lines in `code`.
+    lines: u32,
     mapping: Mapping,
 }
 
 #[derive(Debug, Clone)]
 enum Mapping {
     /// The code is the source itself (plain JavaScript input).
-    Identity { lines: u32 },
+    Identity,
     /// Codegen's source map, sorted by generated position.
     Segments(Vec<Segment>),
 }
@@ -81,13 +83,12 @@ impl Transpiled {
     /// 0, for a line past the end of `code`, or when the code has no segments at all.
     pub fn original_position(&self, line: u32, column: u32) -> Option<(u32, u32)> {
         let line0 = line.checked_sub(1)?;
+        if line > self.lines {
+            return None;
+        }
         match &self.mapping {
-            Mapping::Identity { lines } => (line <= *lines).then_some((line, column.max(1))),
+            Mapping::Identity => Some((line, column.max(1))),
             Mapping::Segments(segments) => {
-                let line_count = self.code.lines().count().max(1);
-                if usize::try_from(line).map_or(true, |line| line > line_count) {
-                    return None;
-                }
                 let position = (line0, column.saturating_sub(1));
                 let after = segments.partition_point(|s| s.generated() <= position);
                 let before = after.checked_sub(1).and_then(|i| segments.get(i));
@@ -125,9 +126,9 @@ pub struct SyntaxError {
     pub snippet: String,
 }
 
-/// The most stack the transpiler thread may reserve. Scripts whose [`stack_budget`] is larger
+/// The most stack the transpiler thread may reserve. Scripts whose `stack_budget` is larger
 /// (several MB of dense code) are refused instead.
-pub const MAX_STACK: usize = 8 << 30;
+const MAX_STACK: usize = 8 << 30;
 
 /// Nesting (in AST nodes) above which the output is not indented: indentation grows with
 /// nesting, so deeply nested blocks would otherwise make the output quadratic in size.
@@ -185,15 +186,17 @@ fn is_javascript(file: &str) -> bool {
         })
 }
 
-/// Bytes of stack the transpiler thread gets for `source`.
+/// Bytes of stack the transpiler thread gets for `source`: an upper bound on what oxc can use.
 ///
-/// Each level of nesting costs oxc some stack and needs at least one token of source, so the
-/// budget charges every opening bracket (`(` `[` `{` `<` `` ` `` `@`) [`per_opener`] and every
-/// other token (an identifier-or-number run counts twice, any other non-blank byte once)
-/// [`per_token`]. Measured worst cases, over parse, checks, transform and codegen together:
-/// about 1.8 KiB per opener level (`[[[[` in a type, `(((`) with optimised oxc (opt-level 1
-/// or 3), 3.7 KiB unoptimised; at most about 0.6 KiB for a level without an opener (`a=a=`,
-/// `x=>x=>`, `!!!`), 1.2 KiB unoptimised. The constants leave twice that.
+/// Each level of nesting costs oxc some stack and needs at least one token of source. The
+/// budget charges `per_opener` for every byte that can open a level on its own (`(` `[` `{` `<`
+/// `` ` `` `@`) and `per_token` for every other token: a run of identifier or number characters
+/// counts as two, any other non-blank byte as one (strings and comments are counted too, which
+/// only overestimates). Measured worst cases, over parse, checks, transform and codegen:
+/// 1.8 KiB for a level opened by one bracket (`[[[[…` as a type, `((((…`) with oxc optimised
+/// (opt-level 1 or 3), 3.7 KiB unoptimised (4.7 KiB for `(a=(a=…`, which has two more
+/// tokens); about 1 KiB for a level without a bracket (`x=>x=>…`, `a=a=…`), which has at least
+/// two tokens. The constants are at least twice those.
 fn stack_budget(source: &str) -> usize {
     const BASE: usize = 16 << 20;
     let (per_opener, per_token): (usize, usize) = if cfg!(debug_assertions) {
@@ -270,10 +273,7 @@ fn transpile(source: &str, file: &str, javascript: bool) -> Result<Transpiled, S
         return Err(report(source, file, checked.diagnostics.into_vec()));
     }
     if javascript {
-        return Ok(Transpiled {
-            code: source.to_owned(),
-            mapping: identity(source),
-        });
+        return Ok(Transpiled::new(source.to_owned(), Mapping::Identity));
     }
 
     let options = TransformOptions {
@@ -315,10 +315,7 @@ fn transpile(source: &str, file: &str, javascript: bool) -> Result<Transpiled, S
     if !segments.is_sorted_by_key(Segment::generated) {
         segments.sort_by_key(Segment::generated);
     }
-    Ok(Transpiled {
-        code: printed.code,
-        mapping: Mapping::Segments(segments),
-    })
+    Ok(Transpiled::new(printed.code, Mapping::Segments(segments)))
 }
 
 /// What the checks after parsing need to know about the tree.
@@ -349,9 +346,15 @@ impl<'a> Visit<'a> for Shape {
     }
 }
 
-fn identity(source: &str) -> Mapping {
-    let end = locate(source, source.len());
-    Mapping::Identity { lines: end.line }
+impl Transpiled {
+    fn new(code: String, mapping: Mapping) -> Self {
+        let lines = locate(&code, code.len()).line;
+        Self {
+            code,
+            lines,
+            mapping,
+        }
+    }
 }
 
 /// The first error by position, with "(and N more)".
@@ -617,6 +620,8 @@ export default async function main(p: Pair<Point>): Promise<number> {
             "this.#side ** 2",
             "`${this.name}: ${this.area()}`",
             "class Square extends Base",
+            // Ordinary code keeps its indentation.
+            "function pick(x) {\n\treturn x;\n}",
         ] {
             assert!(
                 out.code.contains(kept),

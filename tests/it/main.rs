@@ -10,4 +10,5 @@ mod init;
 mod real_servers;
 mod runs;
 mod sandbox_security;
+mod skills;
 mod upstream;

@@ -1,0 +1,401 @@
+//! Skill commands: save, validate, show, log, diff, test, install, search.
+
+use std::path::PathBuf;
+
+use super::{CliResult, Context, Failure, output};
+use crate::skill::{self, SaveRequest, validate};
+
+#[derive(Debug, clap::Args)]
+pub struct SaveArgs {
+    /// The run to save (an id, a unique prefix, or `last`); it must have ended ok.
+    #[arg(long, value_name = "ID")]
+    run: String,
+    /// The skill's name: lowercase letters, digits and hyphens.
+    #[arg(long)]
+    name: String,
+    /// What the skill does and when to use it (1-1024 characters).
+    #[arg(long)]
+    description: String,
+    /// A tag for search (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    tags: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn save(ctx: &Context, args: SaveArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let report = skill::save(
+        &registry,
+        &SaveRequest {
+            run: args.run,
+            name: args.name,
+            description: args.description,
+            tags: args.tags,
+        },
+    )?;
+    if args.json {
+        return Ok(output::json(&report)?);
+    }
+    let mut text = String::new();
+    if report.version > 1 {
+        text.push_str(&format!("changes against v{}:\n", report.version - 1));
+        if report.changes.is_empty() {
+            text.push_str("  (none)\n");
+        }
+        for change in &report.changes {
+            text.push_str(&format!("  {change}\n"));
+        }
+    }
+    text.push_str(&format!(
+        "saved {} v{} in {} (commit {})\n",
+        report.name,
+        report.version,
+        report.path,
+        &report.commit[..report.commit.len().min(12)]
+    ));
+    Ok(output::print(&text)?)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Skill folders (default: every folder under the registry's skills/).
+    paths: Vec<PathBuf>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn validate(ctx: &Context, args: ValidateArgs) -> CliResult {
+    let start = ctx.start_dir()?;
+    let dirs: Vec<PathBuf> = if args.paths.is_empty() {
+        let registry = ctx.registry()?;
+        skill::list(&registry)
+            .into_iter()
+            .map(|(n, _)| registry.skills_dir().join(n))
+            .collect()
+    } else {
+        args.paths.iter().map(|p| start.join(p)).collect()
+    };
+    let mut findings = Vec::new();
+    for dir in &dirs {
+        if !dir.is_dir() {
+            return Err(anyhow::anyhow!("{} is not a folder", dir.display()).into());
+        }
+        let (_, mut found) = validate::validate_dir(dir);
+        if !dir.join(skill::ENTRY).is_file() {
+            found.push(validate::Finding {
+                severity: validate::Severity::Error,
+                file: format!(
+                    "{}/{}",
+                    dir.file_name().unwrap_or_default().to_string_lossy(),
+                    skill::ENTRY
+                ),
+                line: 1,
+                column: 1,
+                rule: "entry-point",
+                message: format!("the skill has no {}", skill::ENTRY),
+                fix: "save the skill with `skillet save`, or add its TypeScript entry point".into(),
+            });
+        }
+        findings.extend(found);
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == validate::Severity::Error)
+        .count();
+    if args.json {
+        output::json(
+            &serde_json::json!({ "skills": dirs.len(), "errors": errors, "findings": findings }),
+        )?;
+    } else {
+        let mut text = String::new();
+        for f in &findings {
+            text.push_str(&format!("{f}\n"));
+        }
+        text.push_str(&format!(
+            "{} skill{} checked: {errors} error{}, {} warning{}\n",
+            dirs.len(),
+            if dirs.len() == 1 { "" } else { "s" },
+            if errors == 1 { "" } else { "s" },
+            findings.len() - errors,
+            if findings.len() - errors == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ));
+        output::print(&text)?;
+    }
+    if errors > 0 {
+        Err(Failure::Exit(1))
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// NAME, or NAME@REV (REV: vN, or any git revision).
+    skill: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn show(ctx: &Context, args: ShowArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let (name, rev) = match args.skill.split_once('@') {
+        Some((n, r)) => (n.to_owned(), Some(r.to_owned())),
+        None => (args.skill.clone(), None),
+    };
+    let files: Vec<(String, String)> = match &rev {
+        None => {
+            let loaded = skill::load(&registry, &name)?;
+            let mut files = Vec::new();
+            collect(&loaded.dir, &loaded.dir, &mut files)?;
+            files
+        }
+        Some(rev) => {
+            skill::check_name(&name)?;
+            let repo = skill::git::Repo::open(registry.root())?;
+            let rel = format!("skills/{name}");
+            let commit = repo.resolve(&name, &rel, rev)?;
+            repo.files_at(&commit, &rel)?
+                .into_iter()
+                .map(|(p, c)| (p, String::from_utf8_lossy(&c).into_owned()))
+                .collect()
+        }
+    };
+    if files.is_empty() {
+        return Err(
+            anyhow::anyhow!("skill `{name}` has no files at {}", rev.unwrap_or_default()).into(),
+        );
+    }
+    if args.json {
+        let map: serde_json::Map<String, serde_json::Value> =
+            files.into_iter().map(|(p, c)| (p, c.into())).collect();
+        return Ok(output::json(&map)?);
+    }
+    let mut text = String::new();
+    if let Some((_, md)) = files.iter().find(|(p, _)| p == "SKILL.md") {
+        text.push_str(md);
+    }
+    text.push_str("\nfiles:\n");
+    for (path, contents) in &files {
+        text.push_str(&format!("  {path} ({} bytes)\n", contents.len()));
+    }
+    Ok(output::print(&text)?)
+}
+
+fn collect(
+    root: &std::path::Path,
+    dir: &std::path::Path,
+    out: &mut Vec<(String, String)>,
+) -> std::io::Result<()> {
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            collect(root, &entry.path(), out)?;
+        } else if let Ok(rel) = entry.path().strip_prefix(root) {
+            let contents = fs_err::read(entry.path())?;
+            out.push((
+                rel.to_string_lossy().into_owned(),
+                String::from_utf8_lossy(&contents).into_owned(),
+            ));
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
+    name: String,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn log(ctx: &Context, args: LogArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    skill::check_name(&args.name)?;
+    let repo = skill::git::Repo::open(registry.root())?;
+    let entries = repo.log(&format!("skills/{}", args.name))?;
+    if entries.is_empty() {
+        return Err(anyhow::anyhow!(
+            "skill `{}` has no history\nhint: `skillet save` commits skills",
+            args.name
+        )
+        .into());
+    }
+    if args.json {
+        return Ok(output::json(&entries)?);
+    }
+    let mut text = String::new();
+    for e in &entries {
+        text.push_str(&format!(
+            "{}  {}  {} <{}>  {}\n",
+            &e.commit[..12],
+            e.date,
+            e.author,
+            e.email,
+            e.message.lines().next().unwrap_or_default()
+        ));
+    }
+    Ok(output::print(&text)?)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    name: String,
+    /// From this revision (vN or a git revision; default: HEAD).
+    from: Option<String>,
+    /// To this revision (default: the working tree).
+    to: Option<String>,
+}
+
+pub fn diff(ctx: &Context, args: DiffArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    skill::check_name(&args.name)?;
+    let repo = skill::git::Repo::open(registry.root())?;
+    let rel = format!("skills/{}", args.name);
+    let from = repo.resolve(&args.name, &rel, args.from.as_deref().unwrap_or("HEAD"))?;
+    let to = match &args.to {
+        Some(rev) => Some(repo.resolve(&args.name, &rel, rev)?),
+        None => None,
+    };
+    let text = repo.diff(&rel, &from, to.as_ref())?;
+    if !text.is_empty() {
+        output::print(&text)?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Skills to test (default: all).
+    names: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn test(ctx: &Context, args: TestArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let names: Vec<String> = if args.names.is_empty() {
+        skill::list(&registry).into_iter().map(|(n, _)| n).collect()
+    } else {
+        args.names
+    };
+    let mut results = Vec::new();
+    for name in &names {
+        let result = match skill::load(&registry, name) {
+            Ok(loaded) => skill::test_skill(&registry, &loaded).await?,
+            Err(e) => skill::SkillTest {
+                name: name.clone(),
+                ok: false,
+                failures: vec![e.to_string()],
+                tool_calls: 0,
+                duration_ms: 0.0,
+            },
+        };
+        results.push(result);
+    }
+    let failed = results.iter().filter(|r| !r.ok).count();
+    if args.json {
+        output::json(&results)?;
+    } else {
+        let mut text = String::new();
+        for r in &results {
+            text.push_str(&format!(
+                "{} {} ({} calls replayed, {:.0} ms)\n",
+                if r.ok { "ok    " } else { "FAILED" },
+                r.name,
+                r.tool_calls,
+                r.duration_ms
+            ));
+            for f in &r.failures {
+                text.push_str(&format!("  {}\n", f.replace('\n', "\n  ")));
+            }
+        }
+        text.push_str(&format!(
+            "{} passed, {} failed\n",
+            results.len() - failed,
+            failed
+        ));
+        output::print(&text)?;
+    }
+    if failed > 0 {
+        Err(Failure::Exit(1))
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InstallArgs {
+    /// Another registry: a local folder, or a git URL (file://...).
+    source: String,
+    /// Only these skills (repeatable; default: all of them).
+    #[arg(long = "skill", value_name = "NAME")]
+    skills: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn install(ctx: &Context, args: InstallArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let source = if args.source.contains("://") {
+        args.source.clone()
+    } else {
+        ctx.start_dir()?
+            .join(&args.source)
+            .to_string_lossy()
+            .into_owned()
+    };
+    let report = skill::install(&registry, &source, &args.skills)?;
+    if args.json {
+        return Ok(output::json(&report)?);
+    }
+    Ok(output::print(&format!(
+        "installed {} from {}\n",
+        report.installed.join(", "),
+        report.source
+    ))?)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// What you are looking for, in your own words.
+    query: String,
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn search(ctx: &Context, args: SearchArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let hits = skill::search(&registry, &args.query, args.limit)?;
+    if args.json {
+        return Ok(output::json(&hits)?);
+    }
+    if hits.is_empty() {
+        return Ok(output::print("no skill matches\n")?);
+    }
+    let mut text = String::new();
+    for h in &hits {
+        text.push_str(&format!(
+            "{}  {}  (score {:.2}{})\n  {}\n",
+            h.name,
+            h.version.as_deref().unwrap_or(""),
+            h.score,
+            h.status
+                .as_deref()
+                .map(|s| format!(", {s}"))
+                .unwrap_or_default(),
+            h.description
+        ));
+        if !h.snippet.is_empty() {
+            text.push_str(&format!("  … {}\n", h.snippet.replace('\n', " ")));
+        }
+    }
+    Ok(output::print(&text)?)
+}

@@ -1,0 +1,556 @@
+//! The tantivy index: schema, open/rebuild, sync and query execution.
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+};
+use tantivy::schema::{
+    Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+
+use super::text::{self, QueryWord};
+use super::{DocKind, Hit, SearchDoc, SearchError, SyncReport};
+
+/// Bumped whenever schema, analyzer or indexed text preparation changes;
+/// an index with another value is rebuilt (and then refilled by `sync`).
+pub const LAYOUT_VERSION: u32 = 1;
+const LAYOUT_FILE: &str = "LAYOUT_VERSION";
+const ANALYZER: &str = "skillet_en";
+const WRITER_MEMORY: usize = 64 * 1024 * 1024;
+const SNIPPET_CHARS: usize = 160;
+
+/// Field weights. Name matters most, then tags, description, the tools and
+/// identifiers a skill's script uses, and finally the body text.
+const BOOSTS: [(FieldName, f32); 6] = [
+    (FieldName::Name, 2.5),
+    (FieldName::Tags, 2.0),
+    (FieldName::Description, 2.0),
+    (FieldName::Tools, 1.2),
+    (FieldName::Identifiers, 1.2),
+    (FieldName::Body, 1.0),
+];
+/// Weight of a fuzzy (typo) match relative to the exact field weight. Fuzzy
+/// matches score a constant (no BM25), so this is scaled to be comparable to
+/// one good exact match.
+const FUZZY_BOOST: f32 = 0.8;
+/// Score share of the non-best fields for one query word.
+const TIE_BREAKER: f32 = 0.2;
+
+#[derive(Clone, Copy, Debug)]
+enum FieldName {
+    Name,
+    Tags,
+    Description,
+    Tools,
+    Identifiers,
+    Body,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    hash: Field,
+    source: Field,
+    name: Field,
+    tags: Field,
+    description: Field,
+    tools: Field,
+    identifiers: Field,
+    body: Field,
+}
+
+impl Fields {
+    fn get(&self, f: FieldName) -> Field {
+        match f {
+            FieldName::Name => self.name,
+            FieldName::Tags => self.tags,
+            FieldName::Description => self.description,
+            FieldName::Tools => self.tools,
+            FieldName::Identifiers => self.identifiers,
+            FieldName::Body => self.body,
+        }
+    }
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        hash: b.add_text_field("hash", STORED),
+        source: b.add_text_field("source", STORED),
+        name: b.add_text_field("name", text.clone()),
+        tags: b.add_text_field("tags", text.clone()),
+        description: b.add_text_field("description", text.clone()),
+        tools: b.add_text_field("tools", text.clone()),
+        identifiers: b.add_text_field("identifiers", text.clone()),
+        body: b.add_text_field("body", text),
+    };
+    (b.build(), fields)
+}
+
+fn analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Unique key of a document in the index.
+fn doc_id(doc: &SearchDoc) -> String {
+    format!("{}:{}", doc.kind.as_str(), doc.name)
+}
+
+/// sha256 of the document's canonical JSON (struct field order is fixed).
+pub fn content_hash(doc: &SearchDoc) -> Result<String, SearchError> {
+    let mut hasher = Sha256::new();
+    serde_json::to_writer(&mut hasher, doc)?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// Content hashes of `docs`, computed on all cores (hashing dominates a
+/// no-op sync of a large registry).
+fn content_hashes(docs: &[SearchDoc]) -> Result<Vec<String>, SearchError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads <= 1 || docs.len() < 512 {
+        return docs.iter().map(content_hash).collect();
+    }
+    let chunk = docs.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = docs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || part.iter().map(content_hash).collect::<Result<Vec<_>, _>>())
+            })
+            .collect();
+        let mut out = Vec::with_capacity(docs.len());
+        for h in handles {
+            let part = h
+                .join()
+                .map_err(|_| SearchError::Corrupt("hashing thread panicked".into()))??;
+            out.extend(part);
+        }
+        Ok(out)
+    })
+}
+
+/// A full-text index over skills (and later generated tools).
+///
+/// One process at a time may write: the tantivy writer (and its lock file)
+/// is taken on the first `sync` that changes something and kept until the
+/// index is dropped. Searching never takes the lock.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Option<IndexWriter>,
+    fields: Fields,
+    /// id -> content hash of every live document.
+    hashes: HashMap<String, String>,
+    dir: Option<PathBuf>,
+    rebuilt: bool,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .field("docs", &self.hashes.len())
+            .field("rebuilt", &self.rebuilt)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SearchIndex {
+    /// Opens the index at `dir` (e.g. `.skillet/index/skills`), creating it
+    /// when missing and rebuilding it from scratch (empty; the next `sync`
+    /// refills it) when it is corrupt or of another layout version.
+    ///
+    /// Refuses to touch a non-empty directory that does not look like an
+    /// index, so a mistyped path cannot wipe user files.
+    pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        if dir.exists() {
+            let layout = fs_err::read_to_string(dir.join(LAYOUT_FILE)).ok();
+            let current = layout.as_deref().and_then(|s| s.trim().parse::<u32>().ok())
+                == Some(LAYOUT_VERSION);
+            if current {
+                match catch_unwind(AssertUnwindSafe(|| Self::open_existing(dir))) {
+                    Ok(Ok(index)) => return Ok(index),
+                    Ok(Err(e)) => {
+                        tracing::warn!(dir = %dir.display(), error = %e, "search index unreadable; rebuilding");
+                    }
+                    Err(_) => {
+                        tracing::warn!(dir = %dir.display(), "search index panicked on open; rebuilding");
+                    }
+                }
+            } else if layout.is_some() || looks_like_index(dir)? {
+                tracing::info!(dir = %dir.display(), "search index layout changed; rebuilding");
+            }
+            wipe(dir)?;
+        }
+        let mut index = Self::create(dir)?;
+        index.rebuilt = true;
+        Ok(index)
+    }
+
+    /// An index held in memory, for tests and benchmarks.
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        Self::from_index(index, fields, None)
+    }
+
+    /// True when `open` found no usable index and started an empty one.
+    pub fn was_rebuilt(&self) -> bool {
+        self.rebuilt
+    }
+
+    /// Number of documents in the index.
+    pub fn len(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// True when the index holds no documents.
+    pub fn is_empty(&self) -> bool {
+        self.hashes.is_empty()
+    }
+
+    fn create(dir: &Path) -> Result<Self, SearchError> {
+        fs_err::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let index = Index::create_in_dir(dir, schema)?;
+        // Written after the index so a crash in between leaves a dir that
+        // `open` treats as outdated and rebuilds.
+        fs_err::write(dir.join(LAYOUT_FILE), format!("{LAYOUT_VERSION}\n"))?;
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    fn open_existing(dir: &Path) -> Result<Self, SearchError> {
+        let index = Index::open_in_dir(dir)?;
+        let (expected, fields) = schema();
+        if index.schema() != expected {
+            return Err(SearchError::Corrupt("schema differs".into()));
+        }
+        Self::from_index(index, fields, Some(dir.to_path_buf()))
+    }
+
+    fn from_index(index: Index, fields: Fields, dir: Option<PathBuf>) -> Result<Self, SearchError> {
+        index.tokenizers().register(ANALYZER, analyzer());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let mut this = Self {
+            index,
+            reader,
+            writer: None,
+            fields,
+            hashes: HashMap::new(),
+            dir,
+            rebuilt: false,
+        };
+        this.hashes = this.load_hashes()?;
+        Ok(this)
+    }
+
+    /// Reads id and hash of every live document. This also touches every
+    /// segment's store, so a damaged segment is noticed at open time.
+    fn load_hashes(&self) -> Result<HashMap<String, String>, SearchError> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::with_capacity(searcher.num_docs() as usize);
+        for segment in searcher.segment_readers() {
+            let store = segment.get_store_reader(4)?;
+            for doc in store.iter::<TantivyDocument>(segment.alive_bitset()) {
+                let doc = doc?;
+                let id = str_field(&doc, self.fields.id)
+                    .ok_or_else(|| SearchError::Corrupt("document without id".into()))?;
+                let hash = str_field(&doc, self.fields.hash)
+                    .ok_or_else(|| SearchError::Corrupt("document without hash".into()))?;
+                out.insert(id.to_string(), hash.to_string());
+            }
+        }
+        Ok(out)
+    }
+
+    /// Brings the index in line with `docs`, the source of truth: adds new
+    /// documents, re-indexes those whose content hash changed and deletes
+    /// those no longer present. When nothing changed nothing is written.
+    /// Documents are keyed by kind and name; for duplicate keys the last wins.
+    pub fn sync(&mut self, docs: &[SearchDoc]) -> Result<SyncReport, SearchError> {
+        let mut wanted: HashMap<String, (&SearchDoc, String)> = HashMap::with_capacity(docs.len());
+        for (doc, hash) in docs.iter().zip(content_hashes(docs)?) {
+            wanted.insert(doc_id(doc), (doc, hash));
+        }
+        let mut report = SyncReport::default();
+        let mut to_add: Vec<(&str, &SearchDoc, &str)> = Vec::new();
+        let mut to_delete: Vec<&str> = Vec::new();
+        for (id, (doc, hash)) in &wanted {
+            match self.hashes.get(id) {
+                None => {
+                    report.added += 1;
+                    to_add.push((id, doc, hash));
+                }
+                Some(old) if old != hash => {
+                    report.updated += 1;
+                    to_delete.push(id);
+                    to_add.push((id, doc, hash));
+                }
+                Some(_) => report.unchanged += 1,
+            }
+        }
+        let removed: Vec<String> = self
+            .hashes
+            .keys()
+            .filter(|id| !wanted.contains_key(*id))
+            .cloned()
+            .collect();
+        report.removed = removed.len();
+        if to_add.is_empty() && removed.is_empty() {
+            return Ok(report);
+        }
+
+        if self.writer.is_none() {
+            self.writer = Some(self.index.writer(WRITER_MEMORY)?);
+        }
+        let f = self.fields;
+        let writer = self
+            .writer
+            .as_mut()
+            .ok_or(SearchError::Corrupt("no writer".into()))?;
+        for id in to_delete
+            .iter()
+            .copied()
+            .chain(removed.iter().map(String::as_str))
+        {
+            writer.delete_term(Term::from_field_text(f.id, id));
+        }
+        for (id, d, hash) in &to_add {
+            let source = serde_json::to_string(d)?;
+            writer.add_document(doc!(
+                f.id => *id,
+                f.hash => *hash,
+                f.source => source,
+                f.name => text::expand_for_index(&d.name),
+                f.tags => text::expand_for_index(&d.tags.join(" ")),
+                f.description => text::expand_for_index(&d.description),
+                f.tools => text::expand_for_index(&d.tools.join(" ")),
+                f.identifiers => text::expand_for_index(&d.identifiers.join(" ")),
+                f.body => text::expand_for_index(&d.body),
+            ))?;
+        }
+        if let Err(e) = writer.commit() {
+            // Leave the index as it was on disk; pending operations are dropped.
+            let _ = writer.rollback();
+            return Err(e.into());
+        }
+        self.reader.reload()?;
+        for id in &removed {
+            self.hashes.remove(id);
+        }
+        for (id, _, hash) in to_add {
+            self.hashes.insert(id.to_string(), hash.to_string());
+        }
+        Ok(report)
+    }
+
+    /// Ranked search. Any input is accepted: query syntax and punctuation
+    /// are treated as separators, never as errors. An empty query (after
+    /// sanitizing) returns no hits.
+    pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
+        let words = text::query_words(query);
+        if words.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let searcher = self.reader.searcher();
+        let mut analyzer = analyzer();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut snippet_terms: BTreeMap<String, f32> = BTreeMap::new();
+        for word in &words {
+            let stemmed = stem(&mut analyzer, &word.text);
+            let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
+            let mut doc_freq = 0;
+            for (name, boost) in BOOSTS {
+                let field = self.fields.get(name);
+                for t in &stemmed {
+                    let term = Term::from_field_text(field, t);
+                    doc_freq += searcher.doc_freq(&term)?;
+                    let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    disjuncts.push(Box::new(BoostQuery::new(Box::new(q), boost)));
+                }
+            }
+            if doc_freq > 0 {
+                for t in &stemmed {
+                    snippet_terms.insert(t.clone(), 1.0);
+                }
+            } else if let Some(fuzzy) = self.fuzzy_clauses(word, &stemmed) {
+                disjuncts.extend(fuzzy);
+            }
+            if !disjuncts.is_empty() {
+                let q = DisjunctionMaxQuery::with_tie_breaker(disjuncts, TIE_BREAKER);
+                clauses.push((Occur::Should, Box::new(q)));
+            }
+        }
+        let query = BooleanQuery::new(clauses);
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+
+        let snippets = [self.fields.description, self.fields.body].map(|field| {
+            let mut g = SnippetGenerator::new(
+                snippet_terms.clone(),
+                analyzer.clone(),
+                field,
+                SNIPPET_CHARS,
+            );
+            g.set_max_num_chars(SNIPPET_CHARS);
+            g
+        });
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let stored: TantivyDocument = searcher.doc(addr)?;
+            let source = str_field(&stored, self.fields.source)
+                .ok_or_else(|| SearchError::Corrupt("document without source".into()))?;
+            let doc: SearchDoc = serde_json::from_str(source)?;
+            let snippet = make_snippet(&snippets, &doc);
+            hits.push(Hit {
+                kind: doc.kind,
+                name: doc.name,
+                description: doc.description,
+                score,
+                version: doc.version,
+                status: doc.status,
+                snippet,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// Typo tolerance for a word that matches nothing: Levenshtein distance
+    /// 1 (2 for words of 8+ letters; a transposition counts 1) on the
+    /// name, tags, description and identifiers, at a lower weight.
+    fn fuzzy_clauses(&self, word: &QueryWord, stemmed: &[String]) -> Option<Vec<Box<dyn Query>>> {
+        let len = word.text.chars().count();
+        if word.joined || len < 4 || !word.text.chars().all(char::is_alphabetic) {
+            return None;
+        }
+        let distance = if len >= 8 { 2 } else { 1 };
+        let mut variants: Vec<&str> = vec![word.text.as_str()];
+        for s in stemmed {
+            if !variants.contains(&s.as_str()) {
+                variants.push(s);
+            }
+        }
+        let mut out: Vec<Box<dyn Query>> = Vec::new();
+        for (name, boost) in &BOOSTS[..5] {
+            let field = self.fields.get(*name);
+            for v in &variants {
+                let q = FuzzyTermQuery::new(Term::from_field_text(field, v), distance, true);
+                out.push(Box::new(BoostQuery::new(Box::new(q), boost * FUZZY_BOOST)));
+            }
+        }
+        Some(out)
+    }
+}
+
+fn stem(analyzer: &mut TextAnalyzer, word: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stream = analyzer.token_stream(word);
+    while let Some(tok) = stream.next() {
+        if !out.contains(&tok.text) {
+            out.push(tok.text.clone());
+        }
+    }
+    out
+}
+
+fn str_field(doc: &TantivyDocument, field: Field) -> Option<&str> {
+    doc.get_first(field).and_then(|v| v.as_str())
+}
+
+/// Prefers a highlighted excerpt of the description, then of the body, then
+/// the start of the description.
+fn make_snippet(generators: &[SnippetGenerator; 2], doc: &SearchDoc) -> String {
+    for (g, text) in generators.iter().zip([&doc.description, &doc.body]) {
+        let s = g.snippet(text);
+        if !s.highlighted().is_empty() {
+            return mark(s.fragment(), s.highlighted());
+        }
+    }
+    let mut out: String = doc.description.chars().take(SNIPPET_CHARS).collect();
+    if out.len() < doc.description.len() {
+        out.push('…');
+    }
+    collapse_ws(&out)
+}
+
+fn mark(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::with_capacity(fragment.len() + ranges.len() * 4);
+    let mut pos = 0;
+    for r in ranges {
+        if r.start < pos || r.end > fragment.len() {
+            continue;
+        }
+        out.push_str(fragment.get(pos..r.start).unwrap_or(""));
+        out.push_str("**");
+        out.push_str(fragment.get(r.clone()).unwrap_or(""));
+        out.push_str("**");
+        pos = r.end;
+    }
+    out.push_str(fragment.get(pos..).unwrap_or(""));
+    collapse_ws(&out)
+}
+
+fn collapse_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A directory `open` may wipe: one holding tantivy or skillet index files.
+fn looks_like_index(dir: &Path) -> Result<bool, SearchError> {
+    let mut empty = true;
+    for entry in fs_err::read_dir(dir)? {
+        let name = entry?.file_name();
+        let name = name.to_string_lossy();
+        empty = false;
+        if name == "meta.json"
+            || name == ".managed.json"
+            || name == LAYOUT_FILE
+            || name.starts_with(".tantivy-")
+        {
+            return Ok(true);
+        }
+    }
+    Ok(empty)
+}
+
+fn wipe(dir: &Path) -> Result<(), SearchError> {
+    if !looks_like_index(dir)? {
+        return Err(SearchError::NotAnIndex(dir.to_path_buf()));
+    }
+    fs_err::remove_dir_all(dir)?;
+    Ok(())
+}
+
+impl DocKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            DocKind::Skill => "skill",
+            DocKind::Tool => "tool",
+        }
+    }
+}

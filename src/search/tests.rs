@@ -1,0 +1,295 @@
+use super::corpus::{corpus, evaluate};
+use super::*;
+
+fn doc(name: &str, description: &str) -> SearchDoc {
+    SearchDoc {
+        kind: DocKind::Skill,
+        name: name.into(),
+        description: description.into(),
+        body: format!("Body of {name}. It explains the steps in detail."),
+        tags: vec!["test".into()],
+        tools: vec!["files.write".into()],
+        identifiers: vec![],
+        version: Some("1.0.0".into()),
+        status: None,
+    }
+}
+
+fn segment_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out: Vec<_> = fs_err::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            !name.starts_with('.') && name != "meta.json" && name != "LAYOUT_VERSION"
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn sync_counts_add_update_remove() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    let mut docs = vec![doc("a", "first"), doc("b", "second"), doc("c", "third")];
+    let r = index.sync(&docs).unwrap();
+    assert_eq!(
+        r,
+        SyncReport {
+            added: 3,
+            updated: 0,
+            removed: 0,
+            unchanged: 0
+        }
+    );
+    assert_eq!(index.len(), 3);
+
+    docs[1].description = "second, changed".into();
+    docs.remove(2);
+    docs.push(doc("d", "fourth"));
+    let r = index.sync(&docs).unwrap();
+    assert_eq!(
+        r,
+        SyncReport {
+            added: 1,
+            updated: 1,
+            removed: 1,
+            unchanged: 1
+        }
+    );
+    assert_eq!(index.len(), 3);
+    let hits = index.search("changed", 10).unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].name, "b");
+    assert!(index.search("third", 10).unwrap().is_empty());
+}
+
+#[test]
+fn unchanged_sync_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("skills");
+    let docs = vec![doc("a", "first"), doc("b", "second")];
+    {
+        let mut index = SearchIndex::open(&dir).unwrap();
+        index.sync(&docs).unwrap();
+    }
+    let meta_before = fs_err::read(dir.join("meta.json")).unwrap();
+    let files_before = segment_files(&dir);
+
+    let mut index = SearchIndex::open(&dir).unwrap();
+    assert!(!index.was_rebuilt());
+    assert_eq!(index.len(), 2);
+    let r = index.sync(&docs).unwrap();
+    assert!(r.is_noop());
+    assert_eq!(r.unchanged, 2);
+    drop(index);
+    assert_eq!(fs_err::read(dir.join("meta.json")).unwrap(), meta_before);
+    assert_eq!(segment_files(&dir), files_before);
+}
+
+#[test]
+fn reopened_index_keeps_documents() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("skills");
+    {
+        let mut index = SearchIndex::open(&dir).unwrap();
+        assert!(index.is_empty());
+        index
+            .sync(&[doc("report-builder", "Builds reports")])
+            .unwrap();
+    }
+    let index = SearchIndex::open(&dir).unwrap();
+    assert_eq!(index.len(), 1);
+    assert_eq!(
+        index.search("reports", 5).unwrap()[0].name,
+        "report-builder"
+    );
+}
+
+fn assert_rebuilds(damage: impl FnOnce(&std::path::Path)) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("skills");
+    let docs = vec![doc("a", "first"), doc("b", "second")];
+    {
+        let mut index = SearchIndex::open(&dir).unwrap();
+        index.sync(&docs).unwrap();
+    }
+    damage(&dir);
+    let mut index = SearchIndex::open(&dir).unwrap();
+    assert!(index.was_rebuilt());
+    assert_eq!(index.len(), 0);
+    let r = index.sync(&docs).unwrap();
+    assert_eq!(r.added, 2);
+    assert_eq!(index.search("second", 5).unwrap()[0].name, "b");
+}
+
+#[test]
+fn garbage_meta_json_is_rebuilt() {
+    assert_rebuilds(|dir| fs_err::write(dir.join("meta.json"), "{ not json").unwrap());
+}
+
+#[test]
+fn deleted_segment_file_is_rebuilt() {
+    assert_rebuilds(|dir| {
+        let files = segment_files(dir);
+        assert!(!files.is_empty());
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "store"))
+        {
+            fs_err::remove_file(f).unwrap();
+        }
+    });
+}
+
+#[test]
+fn truncated_segment_files_are_rebuilt() {
+    assert_rebuilds(|dir| {
+        for f in segment_files(dir) {
+            fs_err::write(&f, b"garbage").unwrap();
+        }
+    });
+}
+
+#[test]
+fn old_layout_is_rebuilt() {
+    assert_rebuilds(|dir| fs_err::write(dir.join("LAYOUT_VERSION"), "0\n").unwrap());
+}
+
+#[test]
+fn refuses_to_wipe_foreign_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs_err::write(tmp.path().join("notes.txt"), "mine").unwrap();
+    let err = SearchIndex::open(tmp.path()).unwrap_err();
+    assert!(matches!(err, SearchError::NotAnIndex(_)), "{err}");
+    assert!(tmp.path().join("notes.txt").exists());
+}
+
+#[test]
+fn nasty_queries_never_error() {
+    let long_word = "x".repeat(10_000);
+    let many_words = "csv ".repeat(500);
+    let mut index = SearchIndex::in_memory().unwrap();
+    index.sync(&corpus(100)).unwrap();
+    let nasty = [
+        "",
+        " ",
+        "\"",
+        "\"unterminated",
+        "title:",
+        "name:foo",
+        "(",
+        ")",
+        "((a)",
+        "AND",
+        "a AND",
+        "OR NOT",
+        "-",
+        "+",
+        "*",
+        "foo*",
+        "~",
+        "foo~2",
+        "^3",
+        "[a TO b]",
+        "{}",
+        "\\",
+        "🎉🔥",
+        "export 🎉 csv",
+        "\u{0}",
+        "ü",
+        "日本語のクエリ",
+        "a:b:c",
+        "'; DROP TABLE skills; --",
+        "IN [x y]",
+        &long_word,
+        &many_words,
+        "<script>",
+    ];
+    for q in nasty {
+        let hits = index.search(q, 10);
+        assert!(hits.is_ok(), "query {q:?}: {:?}", hits.err());
+    }
+    assert!(
+        !index
+            .search("title:\"export\" AND (csv)", 10)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(index.search("csv", 0).unwrap().is_empty());
+}
+
+#[test]
+fn camel_case_identifier_found() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    let mut d = doc("spreadsheet-tool", "Works with spreadsheets");
+    d.identifiers = vec!["saveSheetAsCsv".into()];
+    index.sync(&[d, doc("other", "Unrelated")]).unwrap();
+    for q in [
+        "save sheet as csv",
+        "saveSheetAsCsv",
+        "save_sheet_as_csv",
+        "csv",
+    ] {
+        let hits = index.search(q, 5).unwrap();
+        assert_eq!(
+            hits.first().map(|h| h.name.as_str()),
+            Some("spreadsheet-tool"),
+            "{q}"
+        );
+    }
+}
+
+#[test]
+fn typo_found() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    index.sync(&corpus(300)).unwrap();
+    let hits = index.search("exprot shet to csv", 5).unwrap();
+    assert_eq!(hits[0].name, "export-sheet-as-csv");
+    let hits = index.search("shedule meeting", 5).unwrap();
+    assert_eq!(hits[0].name, "schedule-meeting");
+}
+
+#[test]
+fn hits_carry_metadata_and_marked_snippet() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    index.sync(&corpus(50)).unwrap();
+    let hits = index.search("comma separated values", 3).unwrap();
+    let top = &hits[0];
+    assert_eq!(top.name, "export-sheet-as-csv");
+    assert_eq!(top.kind, DocKind::Skill);
+    assert_eq!(top.version.as_deref(), Some("1.0.0"));
+    assert_eq!(top.status.as_deref(), Some("reviewed"));
+    assert!(top.score > 0.0);
+    assert!(top.snippet.contains("**comma**"), "{}", top.snippet);
+}
+
+#[test]
+fn corpus_is_deterministic_and_sized() {
+    let a = corpus(500);
+    assert_eq!(a.len(), 500);
+    assert_eq!(a, corpus(500));
+    let names: std::collections::HashSet<_> = a.iter().map(|d| &d.name).collect();
+    assert_eq!(names.len(), a.len());
+    for d in &a {
+        let words = d.body.split_whitespace().count();
+        assert!((150..=450).contains(&words), "{}: {words} words", d.name);
+    }
+    assert!(corpus::labelled_queries().len() >= 60);
+}
+
+#[test]
+fn relevance_on_labelled_set() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    index.sync(&corpus(1_000)).unwrap();
+    let r = evaluate(&index);
+    println!(
+        "relevance over 1,000 docs: MRR@10 {:.3}, recall@5 {:.3} ({} queries)",
+        r.mrr_at_10, r.recall_at_5, r.queries
+    );
+    for (q, rank, top) in &r.misses {
+        println!("  miss: {q:?} rank {rank:?}, top {top:?}");
+    }
+    assert!(r.mrr_at_10 >= 0.8, "MRR@10 {}", r.mrr_at_10);
+    assert!(r.recall_at_5 >= 0.9, "recall@5 {}", r.recall_at_5);
+}

@@ -1,0 +1,365 @@
+//! The registry's git history of skills (git2): commits that touch only a skill's folder, the
+//! log and diff of one skill, and reading a skill's files at a revision.
+
+use std::path::{Path, PathBuf};
+
+use git2::{Repository, Signature};
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{path} is not inside a git repository\nhint: run `skillet init` (it makes one)")]
+    NoRepository { path: PathBuf },
+    #[error("git: {context}: {source}")]
+    Git {
+        context: String,
+        source: git2::Error,
+    },
+    #[error(
+        "no revision `{rev}` of skill `{skill}`\nhint: `skillet log {skill}` lists its versions"
+    )]
+    NoRevision { skill: String, rev: String },
+}
+
+fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let context = context.into();
+    move |source| GitError::Git { context, source }
+}
+
+/// The registry's repository and where the registry sits inside its work tree.
+pub struct Repo {
+    repo: Repository,
+    /// The registry root relative to the work tree ('/'-separated, empty at the top).
+    prefix: String,
+}
+
+/// One version of a skill, from `git log`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LogEntry {
+    pub commit: String,
+    pub author: String,
+    pub email: String,
+    /// RFC 3339.
+    pub date: String,
+    pub message: String,
+}
+
+impl Repo {
+    pub fn open(registry_root: &Path) -> Result<Self, GitError> {
+        let repo = Repository::discover(registry_root).map_err(|_| GitError::NoRepository {
+            path: registry_root.to_owned(),
+        })?;
+        let workdir = repo
+            .workdir()
+            .and_then(|w| fs_err::canonicalize(w).ok())
+            .ok_or_else(|| GitError::NoRepository {
+                path: registry_root.to_owned(),
+            })?;
+        let root = fs_err::canonicalize(registry_root).unwrap_or_else(|_| registry_root.to_owned());
+        let prefix = root
+            .strip_prefix(&workdir)
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .unwrap_or_default();
+        Ok(Self { repo, prefix })
+    }
+
+    /// A path inside the registry as a path in the repository.
+    pub fn repo_path(&self, rel: &str) -> String {
+        if self.prefix.is_empty() {
+            rel.to_owned()
+        } else {
+            format!("{}/{rel}", self.prefix)
+        }
+    }
+
+    fn signature(&self) -> Result<Signature<'static>, GitError> {
+        self.repo
+            .signature()
+            .or_else(|_| Signature::now("skillet", "skillet@localhost"))
+            .map(|s| s.to_owned())
+            .map_err(git("cannot make a commit signature"))
+    }
+
+    /// Whether files under `rel` (a folder in the registry) differ from HEAD or are untracked.
+    pub fn has_local_changes(&self, rel: &str) -> Result<bool, GitError> {
+        let mut options = git2::StatusOptions::new();
+        options
+            .include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .pathspec(self.repo_path(rel));
+        let statuses = self
+            .repo
+            .statuses(Some(&mut options))
+            .map_err(git("git status"))?;
+        Ok(statuses
+            .iter()
+            .any(|s| s.status() != git2::Status::CURRENT && !s.status().is_ignored()))
+    }
+
+    /// Commits exactly the files under `rel` as they are on disk (added, changed and deleted),
+    /// leaving every other path of the index and of HEAD untouched.
+    pub fn commit_folder(&self, rel: &str, message: &str) -> Result<String, GitError> {
+        let repo_rel = self.repo_path(rel);
+        let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
+        let head = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let base_tree = match &head {
+            Some(commit) => Some(commit.tree().map_err(git("read HEAD's tree"))?),
+            None => None,
+        };
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        let mut files = Vec::new();
+        collect_files(&workdir.join(&repo_rel), &mut files).map_err(|e| GitError::Git {
+            context: format!("read {repo_rel}"),
+            source: git2::Error::from_str(&e.to_string()),
+        })?;
+        for file in &files {
+            let rel_in_repo = file
+                .strip_prefix(&workdir)
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let oid = self
+                .repo
+                .blob_path(file)
+                .map_err(git(format!("store {rel_in_repo}")))?;
+            update.upsert(&rel_in_repo, oid, git2::FileMode::Blob);
+        }
+        // Files of the folder in HEAD that are gone from disk.
+        if let Some(tree) = &base_tree
+            && let Ok(entry) = tree.get_path(Path::new(&repo_rel))
+            && let Ok(sub) = self.repo.find_tree(entry.id())
+        {
+            let present: std::collections::HashSet<String> = files
+                .iter()
+                .filter_map(|f| f.strip_prefix(&workdir).ok())
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .collect();
+            let mut gone = Vec::new();
+            sub.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob) {
+                    let path = format!("{repo_rel}/{dir}{}", entry.name().unwrap_or_default());
+                    if !present.contains(&path) {
+                        gone.push(path);
+                    }
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .map_err(git("walk HEAD's tree"))?;
+            for path in gone {
+                update.remove(&path);
+            }
+        }
+        let empty;
+        let base = match &base_tree {
+            Some(tree) => tree,
+            None => {
+                let oid = self
+                    .repo
+                    .treebuilder(None)
+                    .and_then(|b| b.write())
+                    .map_err(git("make an empty tree"))?;
+                empty = self
+                    .repo
+                    .find_tree(oid)
+                    .map_err(git("read the empty tree"))?;
+                &empty
+            }
+        };
+        let tree_oid = update
+            .create_updated(&self.repo, base)
+            .map_err(git("build the new tree"))?;
+        let tree = self
+            .repo
+            .find_tree(tree_oid)
+            .map_err(git("read the new tree"))?;
+        let signature = self.signature()?;
+        let parents: Vec<&git2::Commit> = head.iter().collect();
+        let oid = self
+            .repo
+            .commit(
+                Some("HEAD"),
+                &signature,
+                &signature,
+                message,
+                &tree,
+                &parents,
+            )
+            .map_err(git("commit"))?;
+        // Keep the index in step for these paths only, so `git status` stays clean.
+        if let Ok(mut index) = self.repo.index() {
+            let _ = index.remove_dir(Path::new(&repo_rel), 0);
+            for file in &files {
+                if let Ok(rel) = file.strip_prefix(&workdir) {
+                    let _ = index.add_path(rel);
+                }
+            }
+            let _ = index.write();
+        }
+        Ok(oid.to_string())
+    }
+
+    /// Commits touching `rel`, newest first.
+    pub fn log(&self, rel: &str) -> Result<Vec<LogEntry>, GitError> {
+        let repo_rel = self.repo_path(rel);
+        let mut walk = self.repo.revwalk().map_err(git("walk history"))?;
+        if walk.push_head().is_err() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for oid in walk {
+            let oid = oid.map_err(git("walk history"))?;
+            let commit = self.repo.find_commit(oid).map_err(git("read a commit"))?;
+            let here = commit
+                .tree()
+                .ok()
+                .and_then(|t| t.get_path(Path::new(&repo_rel)).ok())
+                .map(|e| e.id());
+            let before = commit
+                .parent(0)
+                .ok()
+                .and_then(|p| p.tree().ok())
+                .and_then(|t| t.get_path(Path::new(&repo_rel)).ok())
+                .map(|e| e.id());
+            if here != before {
+                let author = commit.author();
+                let time = commit.time();
+                let offset = chrono::FixedOffset::east_opt(time.offset_minutes() * 60)
+                    .unwrap_or_else(|| chrono::Offset::fix(&chrono::Utc));
+                let date = chrono::DateTime::from_timestamp(time.seconds(), 0)
+                    .map(|d| d.with_timezone(&offset).to_rfc3339())
+                    .unwrap_or_default();
+                out.push(LogEntry {
+                    commit: oid.to_string(),
+                    author: author.name().unwrap_or_default().to_owned(),
+                    email: author.email().unwrap_or_default().to_owned(),
+                    date,
+                    message: commit.message().unwrap_or_default().trim_end().to_owned(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Resolves a revision of a skill: `vN` (the commit that saved version N), or any git
+    /// revision (`HEAD~1`, a commit id, a tag).
+    pub fn resolve(&self, skill: &str, rel: &str, rev: &str) -> Result<git2::Commit<'_>, GitError> {
+        let missing = || GitError::NoRevision {
+            skill: skill.to_owned(),
+            rev: rev.to_owned(),
+        };
+        if let Some(n) = rev
+            .strip_prefix('v')
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty())
+        {
+            let wanted = format!("save v{n}");
+            let entry = self
+                .log(rel)?
+                .into_iter()
+                .find(|e| e.message.ends_with(&wanted))
+                .ok_or_else(missing)?;
+            let oid = git2::Oid::from_str(&entry.commit).map_err(|_| missing())?;
+            return self.repo.find_commit(oid).map_err(|_| missing());
+        }
+        self.repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|_| missing())
+    }
+
+    /// The files under `rel` at `commit`: relative path -> contents.
+    pub fn files_at(
+        &self,
+        commit: &git2::Commit<'_>,
+        rel: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+        let repo_rel = self.repo_path(rel);
+        let tree = commit.tree().map_err(git("read a tree"))?;
+        let Ok(entry) = tree.get_path(Path::new(&repo_rel)) else {
+            return Ok(Vec::new());
+        };
+        let sub = self
+            .repo
+            .find_tree(entry.id())
+            .map_err(git("read a tree"))?;
+        let mut out = Vec::new();
+        sub.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob)
+                && let Ok(blob) = self.repo.find_blob(entry.id())
+            {
+                out.push((
+                    format!("{dir}{}", entry.name().unwrap_or_default()),
+                    blob.content().to_vec(),
+                ));
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(git("walk a tree"))?;
+        Ok(out)
+    }
+
+    /// A unified diff of `rel` between two commits, or a commit and the working tree (`to: None`).
+    pub fn diff(
+        &self,
+        rel: &str,
+        from: &git2::Commit<'_>,
+        to: Option<&git2::Commit<'_>>,
+    ) -> Result<String, GitError> {
+        let repo_rel = self.repo_path(rel);
+        let mut options = git2::DiffOptions::new();
+        options
+            .pathspec(&repo_rel)
+            .include_untracked(true)
+            .recurse_untracked_dirs(true);
+        let old = from.tree().map_err(git("read a tree"))?;
+        let diff = match to {
+            Some(to) => {
+                let new = to.tree().map_err(git("read a tree"))?;
+                self.repo
+                    .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))
+            }
+            None => self
+                .repo
+                .diff_tree_to_workdir_with_index(Some(&old), Some(&mut options)),
+        }
+        .map_err(git("diff"))?;
+        let mut text = String::new();
+        diff.print(git2::DiffFormat::Patch, |_, _, line| {
+            let origin = line.origin();
+            if matches!(origin, '+' | '-' | ' ') {
+                text.push(origin);
+            }
+            text.push_str(&String::from_utf8_lossy(line.content()));
+            true
+        })
+        .map_err(git("print a diff"))?;
+        Ok(text)
+    }
+
+    /// The commit HEAD points at, if any.
+    pub fn head(&self) -> Option<String> {
+        self.repo
+            .head()
+            .ok()
+            .and_then(|h| h.target())
+            .map(|o| o.to_string())
+    }
+
+    pub fn head_commit(&self) -> Option<git2::Commit<'_>> {
+        self.repo.head().ok().and_then(|h| h.peel_to_commit().ok())
+    }
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    if !dir.exists() {
+        return Ok(());
+    }
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            collect_files(&entry.path(), out)?;
+        } else if kind.is_file() {
+            out.push(entry.path());
+        }
+    }
+    out.sort();
+    Ok(())
+}

@@ -1,0 +1,160 @@
+//! `skillet install SOURCE`: copies skills from another registry (a local path, or a git URL
+//! cloned into a temporary folder), validates them, and commits each with its origin recorded
+//! in metadata.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::validate::{self, Severity};
+use super::{META_ORIGIN, META_ORIGIN_COMMIT, SkillError, git::Repo};
+use crate::registry::Registry;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallReport {
+    pub source: String,
+    pub source_commit: Option<String>,
+    pub installed: Vec<String>,
+    pub commits: Vec<String>,
+}
+
+/// Installs `skills` (all when empty) from `source` into `registry`.
+pub fn install(
+    registry: &Registry,
+    source: &str,
+    skills: &[String],
+) -> Result<InstallReport, SkillError> {
+    let (tmp, root) = fetch(source)?;
+    let source_registry =
+        Registry::discover(&root).map_err(|e| SkillError::Other(format!("{source}: {e}")))?;
+    let source_commit = Repo::open(source_registry.root())
+        .ok()
+        .and_then(|r| r.head());
+    let available: Vec<String> = super::list(&source_registry)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    let wanted: Vec<String> = if skills.is_empty() {
+        available.clone()
+    } else {
+        skills.to_vec()
+    };
+    for name in &wanted {
+        if !available.contains(name) {
+            return Err(SkillError::Other(format!(
+                "{source} has no skill `{name}` (it has: {})",
+                if available.is_empty() {
+                    "none".to_owned()
+                } else {
+                    available.join(", ")
+                }
+            )));
+        }
+    }
+    // Validate everything before touching the registry.
+    let mut loaded = Vec::new();
+    for name in &wanted {
+        loaded.push(super::load_dir(&source_registry.skills_dir().join(name))?);
+    }
+    let repo = Repo::open(registry.root())?;
+    let mut report = InstallReport {
+        source: source.to_owned(),
+        source_commit: source_commit.clone(),
+        installed: Vec::new(),
+        commits: Vec::new(),
+    };
+    for skill in loaded {
+        let rel = format!("skills/{}", skill.name);
+        if repo.has_local_changes(&rel)? {
+            return Err(SkillError::Other(format!(
+                "skill `{}` has uncommitted changes in {rel}/\nhint: commit or discard them first",
+                skill.name
+            )));
+        }
+        let dest = registry.skills_dir().join(&skill.name);
+        let staging = tempfile::Builder::new()
+            .prefix(".install-")
+            .tempdir_in(registry.skills_dir())?;
+        let staged = staging.path().join(&skill.name);
+        copy_dir(&skill.dir, &staged)?;
+        let mut frontmatter = skill.frontmatter.clone();
+        frontmatter
+            .metadata
+            .insert(META_ORIGIN.into(), source.to_owned());
+        if let Some(commit) = &source_commit {
+            frontmatter
+                .metadata
+                .insert(META_ORIGIN_COMMIT.into(), commit.clone());
+        }
+        fs_err::write(
+            staged.join("SKILL.md"),
+            validate::render_skill_md(&frontmatter, &skill.body),
+        )?;
+        let (_, findings) = validate::validate_dir(&staged);
+        let errors: Vec<_> = findings
+            .into_iter()
+            .filter(|f| f.severity == Severity::Error)
+            .collect();
+        if !errors.is_empty() {
+            return Err(SkillError::Invalid {
+                name: skill.name.clone(),
+                findings: errors,
+            });
+        }
+        if dest.exists() {
+            let old = tempfile::Builder::new()
+                .prefix(".old-")
+                .tempdir_in(registry.skills_dir())?;
+            fs_err::rename(&dest, old.path().join("skill"))?;
+        }
+        fs_err::rename(&staged, &dest)?;
+        let at = source_commit
+            .as_deref()
+            .map(|c| format!("@{}", &c[..c.len().min(12)]))
+            .unwrap_or_default();
+        report.commits.push(repo.commit_folder(
+            &rel,
+            &format!("skill({}): install from {source}{at}", skill.name),
+        )?);
+        report.installed.push(skill.name.clone());
+    }
+    drop(tmp);
+    Ok(report)
+}
+
+/// A local folder as is, or a git URL cloned into a temporary folder.
+fn fetch(source: &str) -> Result<(Option<tempfile::TempDir>, PathBuf), SkillError> {
+    let is_url = source.contains("://") || source.starts_with("git@");
+    if !is_url {
+        let path = PathBuf::from(source);
+        if !path.is_dir() {
+            return Err(SkillError::Other(format!(
+                "{source} is not a folder or a git URL"
+            )));
+        }
+        return Ok((None, path));
+    }
+    let tmp = tempfile::tempdir()?;
+    git2::Repository::clone(source, tmp.path()).map_err(|e| {
+        SkillError::Other(format!(
+            "cannot clone {source}: {}\nhint: skillet clones local paths and file:// URLs; clone others with git and install from the folder",
+            e.message()
+        ))
+    })?;
+    let root = tmp.path().to_owned();
+    Ok((Some(tmp), root))
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs_err::create_dir_all(to)?;
+    for entry in fs_err::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
+        } else if kind.is_file() {
+            fs_err::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! `skillet test`: replays a skill's recording in the sandbox and fails on any divergence or
+//! error, and on interface drift of the tools it calls against skillet.lock.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{RECORDING, Recording, Skill, SkillError};
+use crate::lock::Lockfile;
+use crate::registry::Registry;
+use crate::runs::ReplayHost;
+use crate::sandbox::{self, Limits, SandboxEnv, Script};
+
+/// The outcome of testing one skill.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkillTest {
+    pub name: String,
+    pub ok: bool,
+    /// What went wrong, one line each.
+    pub failures: Vec<String>,
+    pub tool_calls: usize,
+    pub duration_ms: f64,
+}
+
+/// Replays `skill`'s recording and checks its tools against the lock.
+pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest, SkillError> {
+    let mut failures = Vec::new();
+    let lock =
+        Lockfile::load(&registry.lock_path()).map_err(|e| SkillError::Other(e.to_string()))?;
+    for pin in skill.tools() {
+        match lock.servers.get(&pin.server).and_then(|s| s.tools.get(&pin.tool)) {
+            None => failures.push(format!(
+                "interface drift: tool `{}.{}` is not in skillet.lock any more (removed, or its server is not configured)",
+                pin.server, pin.tool
+            )),
+            Some(locked) if locked.schema != pin.schema && pin.schema != "unlocked" => failures.push(format!(
+                "interface drift: tool `{}.{}` changed its schema since the skill was saved ({} -> {}); check the skill against servers/{}/{}.ts and save it again",
+                pin.server, pin.tool, short(&pin.schema), short(&locked.schema), pin.server, locked.function
+            )),
+            Some(_) => {}
+        }
+    }
+    let text = fs_err::read_to_string(skill.dir.join(RECORDING)).map_err(|e| {
+        SkillError::Other(format!(
+            "skill `{}` has no readable {RECORDING}: {e}",
+            skill.name
+        ))
+    })?;
+    let recording: Recording = serde_json::from_str(&text).map_err(|e| {
+        SkillError::Other(format!(
+            "skill `{}`: {RECORDING} is invalid: {e}",
+            skill.name
+        ))
+    })?;
+    let record = crate::runs::RunRecord {
+        id: recording.run_id.clone(),
+        created: String::new(),
+        script: recording.script.clone(),
+        mode: crate::runs::Mode::Live,
+        source_run: None,
+        status: crate::runs::Status::Ok,
+        result: recording.result.clone(),
+        error: None,
+        duration_ms: 0.0,
+        limits: Limits::from(&registry.settings().run),
+        output_bytes: recording.output.len(),
+        tool_calls: recording.tool_calls.clone(),
+        notes: Vec::new(),
+    };
+    let env = SandboxEnv {
+        api_dir: registry.api_dir(),
+        skills_dir: registry.skills_dir(),
+        workspace_dir: tempfile::tempdir()?.keep(),
+        host: Arc::new(ReplayHost::new(&record)),
+    };
+    let script = Script {
+        name: format!("test-{}.ts", skill.name),
+        source: format!(
+            "import run from \"./skills/{}\";\nexport default run;\n",
+            skill.name
+        ),
+    };
+    let outcome = sandbox::execute(&script, &env, &Limits::from(&registry.settings().run)).await;
+    let _ = fs_err::remove_dir_all(&env.workspace_dir);
+    if let Some(error) = &outcome.error {
+        failures.push(format!("the replay failed: {error}"));
+    } else {
+        if outcome.tool_calls.len() != recording.tool_calls.len() {
+            failures.push(format!(
+                "the replay made {} tool calls; the recording holds {}",
+                outcome.tool_calls.len(),
+                recording.tool_calls.len()
+            ));
+        }
+        if outcome.output != recording.output {
+            failures.push(format!(
+                "the output differs from the recording:\n--- recorded\n{}--- replayed\n{}",
+                recording.output, outcome.output
+            ));
+        }
+    }
+    Ok(SkillTest {
+        name: skill.name.clone(),
+        ok: failures.is_empty(),
+        failures,
+        tool_calls: outcome.tool_calls.len(),
+        duration_ms: outcome.duration.as_secs_f64() * 1e3,
+    })
+}
+
+fn short(hash: &str) -> &str {
+    let hex = hash.strip_prefix("sha256:").unwrap_or(hash);
+    &hex[..hex.len().min(12)]
+}

@@ -1,0 +1,459 @@
+//! `skillet save`: a successful run becomes a skill folder, validated, swapped into place whole,
+//! and committed (`skill(NAME): save vN`). Saves are serialized by a lock file.
+
+use std::path::Path;
+
+use heck::ToLowerCamelCase;
+use serde::Serialize;
+
+use super::validate::{self, Frontmatter};
+use super::{
+    ENTRY, META_SOURCE_RUN, META_TAGS, META_TOOLS, META_VERSION, RECORDING, Recording, SkillError,
+    ToolPin, git::Repo,
+};
+use crate::lock::Lockfile;
+use crate::registry::Registry;
+use crate::runs::{RunStore, Status};
+
+pub struct SaveRequest {
+    pub run: String,
+    pub name: String,
+    pub description: String,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SaveReport {
+    pub name: String,
+    pub version: u32,
+    pub commit: String,
+    pub path: String,
+    /// Files added (`+`), changed (`~`) and removed (`-`) against the previous version.
+    pub changes: Vec<String>,
+}
+
+/// Saves the run `request.run` as the skill `request.name`.
+pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, SkillError> {
+    super::check_name(&request.name)?;
+    let description = request.description.trim();
+    if description.is_empty() || description.chars().count() > 1024 {
+        return Err(SkillError::Other(
+            "the description must be 1 to 1024 characters: say what the skill does and when to use it".into(),
+        ));
+    }
+    let store = RunStore::new(registry);
+    let (record, script, output) = store
+        .load(&request.run)
+        .map_err(|e| SkillError::Other(e.to_string()))?;
+    if record.status != Status::Ok {
+        return Err(SkillError::Other(format!(
+            "run {} ended with an error ({}); only a run whose status is ok can be saved\nhint: fix the script and run it again, or `skillet run --resume {}`",
+            record.id,
+            record.error.as_ref().map_or("unknown", |e| e.kind.as_str()),
+            record.id
+        )));
+    }
+    let repo = Repo::open(registry.root())?;
+    let rel = format!("skills/{}", request.name);
+    let _guard = SaveLock::acquire(&registry.cache_dir())?;
+
+    if repo.has_local_changes(&rel)? {
+        return Err(SkillError::Other(format!(
+            "skill `{}` has uncommitted changes in {rel}/\nhint: commit or discard them (`git status {rel}`), then save again",
+            request.name
+        )));
+    }
+    let dest = registry.skills_dir().join(&request.name);
+    let previous = super::load_dir(&dest)
+        .ok()
+        .filter(|_| dest.join("SKILL.md").is_file());
+    let version = previous.as_ref().map_or(1, |p| p.version() + 1);
+
+    // Which tools the run called, pinned to their schema hashes from skillet.lock.
+    let lock =
+        Lockfile::load(&registry.lock_path()).map_err(|e| SkillError::Other(e.to_string()))?;
+    let mut pins: Vec<ToolPin> = Vec::new();
+    for call in &record.tool_calls {
+        if pins
+            .iter()
+            .any(|p| p.server == call.server && p.tool == call.tool)
+        {
+            continue;
+        }
+        let schema = lock
+            .servers
+            .get(&call.server)
+            .and_then(|s| s.tools.get(&call.tool))
+            .map(|t| t.schema.clone())
+            .unwrap_or_else(|| "unlocked".to_owned());
+        pins.push(ToolPin {
+            server: call.server.clone(),
+            tool: call.tool.clone(),
+            schema,
+        });
+    }
+    let mut metadata = super::metadata(&[
+        (META_VERSION, version.to_string()),
+        (META_SOURCE_RUN, record.id.clone()),
+        (META_TOOLS, super::render_pins(&pins)),
+    ]);
+    if !request.tags.is_empty() {
+        metadata.insert(META_TAGS.into(), request.tags.join(","));
+    }
+    let frontmatter = Frontmatter {
+        name: request.name.clone(),
+        description: description.to_owned(),
+        license: previous
+            .as_ref()
+            .and_then(|p| p.frontmatter.license.clone()),
+        compatibility: Some(
+            "Needs skillet (code mode for MCP) and the MCP servers it calls".into(),
+        ),
+        metadata,
+        allowed_tools: None,
+    };
+    let function = function_name(&request.name);
+    let body = body(
+        &request.name,
+        &function,
+        description,
+        &pins,
+        &record,
+        &output,
+        &lock,
+    );
+    let recording = Recording {
+        version: 1,
+        run_id: record.id.clone(),
+        script: record.script.clone(),
+        tool_calls: record.tool_calls.clone(),
+        output: output.clone(),
+        result: record.result.clone(),
+    };
+    let files: Vec<(String, String)> = vec![
+        (
+            "SKILL.md".into(),
+            validate::render_skill_md(&frontmatter, &body),
+        ),
+        (ENTRY.into(), entry_script(&script, &function, description)),
+        (
+            RECORDING.into(),
+            serde_json::to_string_pretty(&recording)
+                .map_err(|e| SkillError::Other(e.to_string()))?
+                + "\n",
+        ),
+    ];
+
+    // Build the folder aside, validate it, then swap it in whole.
+    let staging = tempfile::Builder::new()
+        .prefix(&format!(".{}-", request.name))
+        .tempdir_in(registry.skills_dir())?;
+    let staged = staging.path().join(&request.name);
+    for (rel_path, contents) in &files {
+        let path = staged.join(rel_path);
+        if let Some(parent) = path.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(path, contents)?;
+    }
+    // Keep what a person added beside the generated files (references, assets).
+    if let Some(prev) = &previous {
+        for extra in ["references", "assets"] {
+            if prev.dir.join(extra).is_dir() {
+                copy_dir(&prev.dir.join(extra), &staged.join(extra))?;
+            }
+        }
+    }
+    let (_, findings) = validate::validate_dir(&staged);
+    let errors: Vec<_> = findings
+        .into_iter()
+        .filter(|f| f.severity == validate::Severity::Error)
+        .collect();
+    if !errors.is_empty() {
+        return Err(SkillError::Invalid {
+            name: request.name.clone(),
+            findings: errors,
+        });
+    }
+    let changes = changes(previous.as_ref().map(|p| p.dir.as_path()), &staged)?;
+    replace_dir(&staged, &dest)?;
+    let commit = repo.commit_folder(&rel, &format!("skill({}): save v{version}", request.name))?;
+    Ok(SaveReport {
+        name: request.name.clone(),
+        version,
+        commit,
+        path: rel,
+        changes,
+    })
+}
+
+/// A lock file held for the duration of a save: concurrent saves wait their turn.
+struct SaveLock(std::fs::File);
+
+impl SaveLock {
+    fn acquire(cache_dir: &Path) -> std::io::Result<Self> {
+        fs_err::create_dir_all(cache_dir)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(cache_dir.join("save.lock"))?;
+        file.lock()?;
+        Ok(Self(file))
+    }
+}
+
+impl Drop for SaveLock {
+    fn drop(&mut self) {
+        let _ = self.0.unlock();
+    }
+}
+
+/// `attach-transcript` -> `attachTranscript`, never a reserved word.
+pub(crate) fn function_name(skill: &str) -> String {
+    let name = skill.to_lower_camel_case();
+    let name = if name.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+        format!("skill{name}")
+    } else {
+        name
+    };
+    match name.as_str() {
+        "delete" | "new" | "default" | "export" | "import" | "function" | "class" | "return"
+        | "await" | "yield" | "let" | "static" | "enum" | "this" | "typeof" | "void" | "with"
+        | "switch" | "case" | "break" | "continue" | "do" | "while" | "for" | "if" | "else"
+        | "try" | "catch" | "finally" | "throw" | "var" | "const" | "in" | "instanceof"
+        | "super" | "extends" | "debugger" | "null" | "true" | "false" => format!("{name}Skill"),
+        _ => name,
+    }
+}
+
+/// The skill's entry point: the run's script with imports re-rooted for `skills/<name>/scripts/`,
+/// wrapped in an exported function (and default) when it exports nothing itself.
+pub(crate) fn entry_script(script: &str, function: &str, description: &str) -> String {
+    let rerooted = reroot_imports(script);
+    if rerooted
+        .lines()
+        .any(|l| l.trim_start().starts_with("export "))
+    {
+        return rerooted;
+    }
+    let mut imports = String::new();
+    let mut body = String::new();
+    let mut in_import = false;
+    let mut past_imports = false;
+    for line in rerooted.lines() {
+        let trimmed = line.trim_start();
+        let starts_import =
+            !past_imports && trimmed.starts_with("import ") && !trimmed.starts_with("import(");
+        if in_import || starts_import {
+            imports.push_str(line);
+            imports.push('\n');
+            in_import = !(trimmed.contains(" from ")
+                || trimmed.contains("from\"")
+                || trimmed.contains("from'")
+                || trimmed.ends_with(';')
+                || trimmed.starts_with("import \"")
+                || trimmed.starts_with("import '"));
+            continue;
+        }
+        if !trimmed.is_empty() && !trimmed.starts_with("//") {
+            past_imports = true;
+        }
+        if !past_imports && trimmed.is_empty() {
+            continue;
+        }
+        if line.is_empty() {
+            body.push('\n');
+        } else {
+            body.push_str("  ");
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    let doc = description.replace("*/", "*\\/");
+    format!(
+        "{imports}\n/** {doc} */\nexport async function {function}(): Promise<void> {{\n{}}}\n\nexport default {function};\n",
+        body.trim_end_matches('\n').to_owned() + "\n"
+    )
+}
+
+/// `./servers/...` (from the root) becomes `../../../servers/...` (from `skills/<name>/scripts/`).
+fn reroot_imports(script: &str) -> String {
+    let mut out = script.to_owned();
+    for quote in ['"', '\'', '`'] {
+        out = out
+            .replace(
+                &format!("{quote}./servers/"),
+                &format!("{quote}../../../servers/"),
+            )
+            .replace(
+                &format!("{quote}./client.js{quote}"),
+                &format!("{quote}../../../client.js{quote}"),
+            )
+            .replace(&format!("{quote}./skills/"), &format!("{quote}../../"));
+    }
+    out
+}
+
+fn body(
+    name: &str,
+    function: &str,
+    description: &str,
+    pins: &[ToolPin],
+    record: &crate::runs::RunRecord,
+    output: &str,
+    lock: &Lockfile,
+) -> String {
+    let title: String = name
+        .split('-')
+        .enumerate()
+        .map(|(i, w)| {
+            let mut c = w.chars();
+            match (i, c.next()) {
+                (0, Some(f)) => f.to_uppercase().collect::<String>() + c.as_str(),
+                _ => w.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut t = format!(
+        "# {title}\n\n{description}\n\n## How to use it\n\nFrom a script run with `skillet run` (or `run_code`):\n\n```ts\nimport {{ {function} }} from \"./skills/{name}\";\n\nawait {function}();\n```\n\nIt takes no inputs: it repeats the workflow it was saved from. To parameterize it, edit\n`scripts/index.ts` (keep the exported function) and save it again.\n\n`skillet test {name}` replays `tests/recording.json` to check it still behaves the same.\n\n## Tools it calls\n\n"
+    );
+    if pins.is_empty() {
+        t.push_str("None.\n");
+    }
+    for pin in pins {
+        let calls = record
+            .tool_calls
+            .iter()
+            .filter(|c| c.server == pin.server && c.tool == pin.tool)
+            .count();
+        let function = lock
+            .servers
+            .get(&pin.server)
+            .and_then(|s| s.tools.get(&pin.tool))
+            .map(|t| format!(" (`servers/{}/{}.ts`)", pin.server, t.function))
+            .unwrap_or_default();
+        t.push_str(&format!(
+            "- `{}.{}`{function}: {calls} call{} in the recorded run\n",
+            pin.server,
+            pin.tool,
+            if calls == 1 { "" } else { "s" }
+        ));
+    }
+    let shown: Vec<&str> = output.lines().take(20).collect();
+    t.push_str(&format!(
+        "\n## The recorded run\n\nRun `{}` made {} tool call{} in {:.0} ms and printed:\n\n```text\n{}\n```\n",
+        record.id,
+        record.tool_calls.len(),
+        if record.tool_calls.len() == 1 { "" } else { "s" },
+        record.duration_ms,
+        if shown.is_empty() { "(nothing)".to_owned() } else { shown.join("\n").replace("```", "'''") }
+    ));
+    t
+}
+
+/// Files added, changed and removed between two folders.
+fn changes(old: Option<&Path>, new: &Path) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let list = |dir: &Path| -> std::io::Result<Vec<(String, Vec<u8>)>> {
+        let mut files = Vec::new();
+        walk(dir, dir, &mut files)?;
+        Ok(files)
+    };
+    let new_files = list(new)?;
+    let old_files = match old {
+        Some(dir) => list(dir)?,
+        None => Vec::new(),
+    };
+    for (path, contents) in &new_files {
+        match old_files.iter().find(|(p, _)| p == path) {
+            None => out.push(format!("+ {path}")),
+            Some((_, before)) if before != contents => out.push(format!("~ {path}")),
+            Some(_) => {}
+        }
+    }
+    for (path, _) in &old_files {
+        if !new_files.iter().any(|(p, _)| p == path) {
+            out.push(format!("- {path}"));
+        }
+    }
+    Ok(out)
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, out)?;
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push((
+                rel.to_string_lossy().replace('\\', "/"),
+                fs_err::read(&path)?,
+            ));
+        }
+    }
+    out.sort();
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs_err::create_dir_all(to)?;
+    for entry in fs_err::read_dir(from)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
+        } else if kind.is_file() {
+            fs_err::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Swaps `staged` into `dest`: the folder appears whole, or not at all.
+fn replace_dir(staged: &Path, dest: &Path) -> std::io::Result<()> {
+    if dest.exists() {
+        let parent = dest.parent().unwrap_or(Path::new("."));
+        let old = tempfile::Builder::new()
+            .prefix(".old-")
+            .tempdir_in(parent)?;
+        fs_err::rename(dest, old.path().join("skill"))?;
+        fs_err::rename(staged, dest)?;
+    } else {
+        fs_err::rename(staged, dest)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripts_are_wrapped_and_re_rooted() {
+        let script = "import { getDocument } from \"./servers/docs/index.js\";\nimport {\n  findRecords,\n} from './servers/crm/index.js';\n\nconst doc = await getDocument({ id: \"x\" });\nconsole.log(doc);\n";
+        let out = entry_script(script, "attachTranscript", "Attach it");
+        assert_eq!(
+            out,
+            "import { getDocument } from \"../../../servers/docs/index.js\";\nimport {\n  findRecords,\n} from '../../../servers/crm/index.js';\n\n/** Attach it */\nexport async function attachTranscript(): Promise<void> {\n  const doc = await getDocument({ id: \"x\" });\n  console.log(doc);\n}\n\nexport default attachTranscript;\n"
+        );
+        let exported =
+            "import { a } from \"./servers/x/index.js\";\nexport default async () => a();\n";
+        assert_eq!(
+            entry_script(exported, "f", "d"),
+            "import { a } from \"../../../servers/x/index.js\";\nexport default async () => a();\n"
+        );
+    }
+
+    #[test]
+    fn function_names_are_valid() {
+        assert_eq!(
+            function_name("attach-transcript-to-contact"),
+            "attachTranscriptToContact"
+        );
+        assert_eq!(function_name("delete"), "deleteSkill");
+        assert_eq!(function_name("3d-export"), "skill3dExport");
+    }
+}
