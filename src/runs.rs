@@ -91,7 +91,8 @@ impl RunStore {
         use std::hash::{BuildHasher, RandomState};
         let now = chrono::Utc::now();
         let salt = RandomState::new().hash_one((std::process::id(), now.timestamp_nanos_opt()));
-        format!("{}-{:06x}", now.format("%Y%m%d-%H%M%S"), salt & 0xff_ffff)
+        // Milliseconds keep runs of the same second in order; the salt keeps processes apart.
+        format!("{}-{:04x}", now.format("%Y%m%d-%H%M%S%3f"), salt & 0xffff)
     }
 
     pub fn save(&self, record: &RunRecord, script: &str, output: &str) -> std::io::Result<PathBuf> {

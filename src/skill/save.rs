@@ -126,7 +126,7 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
         version: 1,
         run_id: record.id.clone(),
         script: record.script.clone(),
-        tool_calls: record.tool_calls.clone(),
+        tool_calls: record.tool_calls.iter().map(compact_call).collect(),
         output: output.clone(),
         result: record.result.clone(),
     };
@@ -185,6 +185,21 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
         path: rel,
         changes,
     })
+}
+
+/// A recorded call without the text copy of a structured result: MCP servers send
+/// `structuredContent` and the same JSON again as text, and the sandbox only ever reads the
+/// structured one, so the recording keeps one copy.
+fn compact_call(call: &crate::sandbox::ToolCallRecord) -> crate::sandbox::ToolCallRecord {
+    let mut call = call.clone();
+    if let Some(result) = &mut call.result
+        && result.structured_content.is_some()
+    {
+        result
+            .content
+            .retain(|b| b.get("type").and_then(|t| t.as_str()) != Some("text"));
+    }
+    call
 }
 
 /// A lock file held for the duration of a save: concurrent saves wait their turn.

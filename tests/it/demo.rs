@@ -51,6 +51,17 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
     // The runs are real, recorded runs.
     assert!(doc_to_crm["run_id"].as_str().unwrap().len() > 10);
 
+    // The workflow is saved as a skill and found by a search that does not use its name.
+    assert_eq!(report["skill"]["version"], 1);
+    let name = report["skill"]["name"].as_str().unwrap();
+    let query = report["skill"]["query"].as_str().unwrap();
+    let query_words: Vec<&str> = query.split_whitespace().collect();
+    assert!(
+        name.split('-').all(|word| !query_words.contains(&word)),
+        "{query} uses the name {name}"
+    );
+    assert_eq!(report["skill"]["found"][0], name, "{report}");
+
     let text = env.run(&["demo"]).success();
     assert!(
         text.stdout.contains("Direct tool calling"),
