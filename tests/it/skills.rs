@@ -389,3 +389,29 @@ fn search_finds_skills_by_what_they_do() {
     fs_err::write(env.path(".skillet/index/skills/meta.json"), "garbage").unwrap();
     env.run(&["search", "transcript", "--json"]).success();
 }
+
+#[test]
+fn example_skills_match_the_committed_schemas() {
+    let schema = |name: &str| -> serde_json::Value {
+        serde_json::from_str(&fs_err::read_to_string(manifest_dir().join("schemas").join(name)).unwrap()).unwrap()
+    };
+    let recording = jsonschema::validator_for(&schema("recording.schema.json")).unwrap();
+    let frontmatter = jsonschema::validator_for(&schema("skill-frontmatter.schema.json")).unwrap();
+    let mut checked = 0;
+    for entry in fs_err::read_dir(manifest_dir().join("skills")).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let rec: serde_json::Value = serde_json::from_str(&fs_err::read_to_string(dir.join("tests/recording.json")).unwrap()).unwrap();
+        let errors: Vec<String> = recording.iter_errors(&rec).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
+        let md = fs_err::read_to_string(dir.join("SKILL.md")).unwrap();
+        let yaml = md.split("---\n").nth(1).unwrap();
+        let front: serde_json::Value = yaml_serde::from_str(yaml).unwrap();
+        let errors: Vec<String> = frontmatter.iter_errors(&front).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} example skills");
+}
