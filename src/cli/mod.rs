@@ -11,6 +11,7 @@ mod runs;
 mod sample_server;
 mod schema;
 mod servers;
+mod signing;
 mod skills;
 
 use std::path::PathBuf;
@@ -72,6 +73,14 @@ pub enum Command {
     Install(skills::InstallArgs),
     /// Find skills by what they do.
     Search(skills::SearchArgs),
+    /// Print the exact bytes a review signature covers for a skill.
+    Manifest(signing::ManifestArgs),
+    /// Make an ed25519 SSH key for signing reviews.
+    Keygen(signing::KeygenArgs),
+    /// Sign skills you reviewed (SSH signature over their manifest).
+    Sign(signing::SignArgs),
+    /// Check who signed which skills, and whether each meets the review policy.
+    Verify(signing::VerifyArgs),
     /// Show, offline, what an agent's context holds with direct tool calls and with code mode.
     Demo(demo::Args),
     /// Print a JSON Schema of one of skillet's files.
@@ -153,6 +162,10 @@ async fn run(cli: Cli) -> CliResult {
         Command::Test(args) => skills::test(&ctx, args).await,
         Command::Install(args) => skills::install(&ctx, args),
         Command::Search(args) => skills::search(&ctx, args),
+        Command::Manifest(args) => signing::manifest(&ctx, args),
+        Command::Keygen(args) => signing::keygen(&ctx, args),
+        Command::Sign(args) => signing::sign(&ctx, args),
+        Command::Verify(args) => signing::verify(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Schema(args) => schema::run(&args),
         Command::SampleServer(args) => sample_server::run(args).await,

@@ -4,4 +4,4 @@ pub mod mcp;
 pub mod settings;
 
 pub use mcp::{McpConfigError, ServerConfig, Transport};
-pub use settings::{RunSettings, Settings, SettingsError, UpstreamSettings};
+pub use settings::{ReviewSettings, RunSettings, Settings, SettingsError, UpstreamSettings};

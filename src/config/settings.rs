@@ -18,6 +18,28 @@ pub struct Settings {
     pub upstream: UpstreamSettings,
     /// Limits of a sandbox run (each can be overridden per run with a flag).
     pub run: RunSettings,
+    /// Signed review of skills.
+    pub review: ReviewSettings,
+}
+
+/// Signed review: how many trusted reviewers must sign a skill's exact content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReviewSettings {
+    /// Distinct trusted principals (from `signing/allowed_signers`) whose valid signatures a
+    /// skill needs.
+    pub required_signatures: u32,
+    /// Whether the author of a change may count as one of its reviewers.
+    pub author_counts: bool,
+}
+
+impl Default for ReviewSettings {
+    fn default() -> Self {
+        Self {
+            required_signatures: 1,
+            author_counts: false,
+        }
+    }
 }
 
 /// Limits of a sandbox run. Hitting one ends the run with its own error kind.
@@ -45,6 +67,8 @@ pub struct RunSettings {
     /// Size of one tool result admitted into the sandbox.
     #[schemars(range(min = 1))]
     pub max_result_bytes: u64,
+    /// Refuse to import or run a skill that does not meet the review policy.
+    pub require_signed: bool,
 }
 
 impl Default for RunSettings {
@@ -57,6 +81,7 @@ impl Default for RunSettings {
             max_concurrent_calls: 16,
             max_output_bytes: 24 * 1024,
             max_result_bytes: 8 * 1024 * 1024,
+            require_signed: false,
         }
     }
 }
@@ -153,6 +178,11 @@ max_tool_calls = 1000           # per run
 max_concurrent_calls = 16       # calls in flight at once
 max_output_bytes = 24576        # returned to the caller (the run record keeps all)
 max_result_bytes = 8388608      # one tool result admitted into the sandbox
+require_signed = false          # refuse skills that do not meet the review policy
+
+[review]
+required_signatures = 1         # distinct trusted reviewers per skill version
+author_counts = false           # may the author of a change sign it?
 "#;
 
 impl Settings {

@@ -34,13 +34,13 @@ pub(crate) struct RunState {
     pub import_error: Mutex<Option<RunError>>,
     /// Answers of read-only, idempotent calls, by (server, tool, canonical arguments).
     cache: Mutex<HashMap<(String, String, String), crate::upstream::ToolResult>>,
-    pub workspace: Option<Workspace>,
+    /// Opened on first use: most runs never touch files.
+    workspace: std::sync::OnceLock<Option<Workspace>>,
 }
 
 impl RunState {
     pub fn new(env: SandboxEnv, limits: Limits) -> Self {
         let started = Instant::now();
-        let workspace = Workspace::open(&env.workspace_dir).ok();
         Self {
             deadline: started + limits.timeout(),
             semaphore: Semaphore::new(
@@ -59,7 +59,7 @@ impl RunState {
             modules: Mutex::new(HashMap::new()),
             import_error: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
-            workspace,
+            workspace: std::sync::OnceLock::new(),
         }
     }
 
@@ -299,7 +299,10 @@ impl RunState {
 
     /// `fs.*` from the script, answered as a JSON envelope.
     pub fn fs(&self, op: &str, args_json: &str) -> String {
-        let Some(ws) = &self.workspace else {
+        let Some(ws) = self
+            .workspace
+            .get_or_init(|| Workspace::open(&self.env.workspace_dir).ok())
+        else {
             return json!({ "ok": false, "error": "the workspace folder cannot be opened" })
                 .to_string();
         };

@@ -363,3 +363,84 @@ fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     out.sort();
     Ok(())
 }
+
+/// One file changed between two revisions, with its line counts.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FileChange {
+    /// Path relative to the registry root.
+    pub path: String,
+    /// `added`, `modified`, `deleted` or `renamed`.
+    pub status: &'static str,
+    pub lines_added: usize,
+    pub lines_removed: usize,
+}
+
+impl Repo {
+    /// Files under `rel` that differ between two commits, with line counts.
+    pub fn changed_files(
+        &self,
+        rel: &str,
+        from: &git2::Commit<'_>,
+        to: &git2::Commit<'_>,
+    ) -> Result<Vec<FileChange>, GitError> {
+        let repo_rel = self.repo_path(rel);
+        let mut options = git2::DiffOptions::new();
+        options.pathspec(&repo_rel);
+        let old = from.tree().map_err(git("read a tree"))?;
+        let new = to.tree().map_err(git("read a tree"))?;
+        let diff = self
+            .repo
+            .diff_tree_to_tree(Some(&old), Some(&new), Some(&mut options))
+            .map_err(git("diff"))?;
+        let mut out = Vec::new();
+        for (i, delta) in diff.deltas().enumerate() {
+            let path = delta
+                .new_file()
+                .path()
+                .or_else(|| delta.old_file().path())
+                .map(|p| p.to_string_lossy().replace('\\', "/"))
+                .unwrap_or_default();
+            let path = path
+                .strip_prefix(&format!("{}/", self.prefix))
+                .map(str::to_owned)
+                .unwrap_or(path);
+            let status = match delta.status() {
+                git2::Delta::Added => "added",
+                git2::Delta::Deleted => "deleted",
+                git2::Delta::Renamed => "renamed",
+                _ => "modified",
+            };
+            let (mut added, mut removed) = (0, 0);
+            if let Ok(Some(patch)) = git2::Patch::from_diff(&diff, i)
+                && let Ok((_, a, r)) = patch.line_stats()
+            {
+                added = a;
+                removed = r;
+            }
+            out.push(FileChange {
+                path,
+                status,
+                lines_added: added,
+                lines_removed: removed,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The contents of one registry file at a commit, if it exists there.
+    pub fn file_at(&self, commit: &git2::Commit<'_>, rel: &str) -> Option<Vec<u8>> {
+        let tree = commit.tree().ok()?;
+        let entry = tree.get_path(Path::new(&self.repo_path(rel))).ok()?;
+        let blob = self.repo.find_blob(entry.id()).ok()?;
+        Some(blob.content().to_vec())
+    }
+
+    /// The author of a commit, as `name <email>`.
+    pub fn author(commit: &git2::Commit<'_>) -> (String, String) {
+        let a = commit.author();
+        (
+            a.name().unwrap_or_default().to_owned(),
+            a.email().unwrap_or_default().to_owned(),
+        )
+    }
+}

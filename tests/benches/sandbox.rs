@@ -152,7 +152,7 @@ fn main() {
         let script = Script {
             name: "echo.ts".into(),
             source: format!(
-                "import {{ echo }} from './servers/everything/index.js';\nfor (let i = 0; i < 50; i++) await echo({{ message: 'hi' }});\nconst start = Date.now();\nfor (let i = 0; i < {n}; i++) await echo({{ message: 'hi' }});\nexport default Date.now() - start;\n"
+                "import {{ echo }} from './servers/everything/index.js';\nfor (let i = 0; i < 50; i++) await echo({{ message: `warm ${{i}}` }});\nconst start = Date.now();\nfor (let i = 0; i < {n}; i++) await echo({{ message: `hi ${{i}}` }});\nexport default Date.now() - start;\n"
             ),
         };
         let loose = Limits {

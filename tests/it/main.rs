@@ -8,6 +8,7 @@ mod demo;
 mod gen_lock;
 mod init;
 mod real_servers;
+mod review;
 mod runs;
 mod sandbox_security;
 mod skills;

@@ -393,7 +393,10 @@ fn search_finds_skills_by_what_they_do() {
 #[test]
 fn example_skills_match_the_committed_schemas() {
     let schema = |name: &str| -> serde_json::Value {
-        serde_json::from_str(&fs_err::read_to_string(manifest_dir().join("schemas").join(name)).unwrap()).unwrap()
+        serde_json::from_str(
+            &fs_err::read_to_string(manifest_dir().join("schemas").join(name)).unwrap(),
+        )
+        .unwrap()
     };
     let recording = jsonschema::validator_for(&schema("recording.schema.json")).unwrap();
     let frontmatter = jsonschema::validator_for(&schema("skill-frontmatter.schema.json")).unwrap();
@@ -403,13 +406,19 @@ fn example_skills_match_the_committed_schemas() {
         if !dir.is_dir() {
             continue;
         }
-        let rec: serde_json::Value = serde_json::from_str(&fs_err::read_to_string(dir.join("tests/recording.json")).unwrap()).unwrap();
+        let rec: serde_json::Value = serde_json::from_str(
+            &fs_err::read_to_string(dir.join("tests/recording.json")).unwrap(),
+        )
+        .unwrap();
         let errors: Vec<String> = recording.iter_errors(&rec).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
         let md = fs_err::read_to_string(dir.join("SKILL.md")).unwrap();
         let yaml = md.split("---\n").nth(1).unwrap();
         let front: serde_json::Value = yaml_serde::from_str(yaml).unwrap();
-        let errors: Vec<String> = frontmatter.iter_errors(&front).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = frontmatter
+            .iter_errors(&front)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", dir.display());
         checked += 1;
     }

@@ -1,0 +1,169 @@
+//! Signed review commands: manifest, keygen, sign, verify.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use super::{CliResult, Context, Failure, output};
+use crate::review;
+use crate::signing::{self, Signer as _};
+
+#[derive(Debug, clap::Args)]
+pub struct ManifestArgs {
+    /// The skill.
+    name: String,
+}
+
+/// Prints exactly the bytes that are signed, so anyone can check a signature with OpenSSH:
+/// `skillet manifest NAME | ssh-keygen -Y verify -f signing/allowed_signers -I WHO -n skillet-skill-review@skillet -s SIG`.
+pub fn manifest(ctx: &Context, args: ManifestArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let manifest = review::manifest(&registry, &args.name)?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&manifest.to_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// Where to write the private key (`.pub` beside it). Default: ~/.ssh/id_ed25519.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// The key's comment (usually your email).
+    #[arg(long, default_value = "skillet reviewer")]
+    comment: String,
+}
+
+pub fn keygen(ctx: &Context, args: KeygenArgs) -> CliResult {
+    let path = match args.file {
+        Some(p) => ctx.start_dir()?.join(p),
+        None => signing::default_key_path(),
+    };
+    let public = signing::keygen(&path, &args.comment)?;
+    let line = public.to_openssh().map_err(anyhow::Error::from)?;
+    output::print(&format!(
+        "wrote {} and {}.pub\nadd this line to signing/allowed_signers (with your email first):\n{} {line}\n",
+        path.display(),
+        path.display(),
+        args.comment
+    ))?;
+    Ok(())
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SignArgs {
+    /// Skills to sign.
+    #[arg(required = true)]
+    names: Vec<String>,
+    /// Your OpenSSH ed25519 private key (default: ~/.ssh/id_ed25519). A passphrase-protected
+    /// key reads its passphrase from SKILLET_SSH_PASSPHRASE.
+    #[arg(long, value_name = "FILE")]
+    key: Option<PathBuf>,
+    /// Who you are, as listed in signing/allowed_signers (default: the principal listed there
+    /// for your key).
+    #[arg(long, value_name = "ID")]
+    principal: Option<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let key_path = match args.key {
+        Some(p) => ctx.start_dir()?.join(p),
+        None => signing::default_key_path(),
+    };
+    let passphrase = std::env::var(signing::PASSPHRASE_ENV).ok();
+    let key = signing::load_private_key(&key_path, passphrase.as_deref())?;
+    let signer = signing::SshKeySigner::new(key)?;
+    let principal = match args.principal {
+        Some(p) => p,
+        None => {
+            let trust = review::Trust::load(&registry)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            trust
+                .allowed
+                .principals_for(&signer.public_key(), signing::NAMESPACE, now)
+                .into_iter()
+                .next()
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "your key is not in signing/allowed_signers, so skillet cannot tell who you are\nhint: pass --principal you@example.com (your signature counts once a trusted reviewer adds your key)"
+                    )
+                })?
+        }
+    };
+    let signed = review::sign(&registry, &args.names, &signer, &principal)?;
+    if args.json {
+        return Ok(output::json(&signed)?);
+    }
+    let mut text = String::new();
+    for s in &signed {
+        text.push_str(&format!(
+            "signed {} v{} as {} ({}{})\n",
+            s.skill,
+            s.version,
+            s.principal,
+            s.path,
+            if s.replaced {
+                ", replacing your earlier signature"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(output::print(&text)?)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VerifyArgs {
+    /// Skills to verify (default: all).
+    names: Vec<String>,
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn verify(ctx: &Context, args: VerifyArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let reviews = review::verify(&registry, &args.names)?;
+    let failing = reviews
+        .iter()
+        .filter(|r| !r.meets_policy || r.signatures.iter().any(|s| review::is_broken(s.status)))
+        .count();
+    if args.json {
+        output::json(&reviews)?;
+    } else {
+        let mut text = String::new();
+        for r in &reviews {
+            text.push_str(&format!(
+                "{} v{}: {} of {} required signature{} ({})\n",
+                r.skill,
+                r.version,
+                r.valid_principals.len(),
+                r.required,
+                if r.required == 1 { "" } else { "s" },
+                if r.meets_policy {
+                    "meets the policy"
+                } else {
+                    "does NOT meet the policy"
+                }
+            ));
+            for s in &r.signatures {
+                text.push_str(&format!(
+                    "  {:<20} {}: {}\n",
+                    s.status,
+                    s.file,
+                    s.message.replace('\n', " ")
+                ));
+            }
+        }
+        output::print(&text)?;
+    }
+    if failing > 0 {
+        Err(Failure::Exit(1))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,307 @@
+//! Signed review against the real `ssh-keygen`: skillet's signatures verify with
+//! `ssh-keygen -Y verify`, and `ssh-keygen -Y sign` signatures are accepted by `skillet verify`.
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use serde_json::json;
+
+use crate::support::*;
+
+const NS: &str = "skillet-skill-review@skillet";
+
+fn registry_with_skill() -> TestEnv {
+    let env = TestEnv::new();
+    env.registry(json!({ "docs": sample("docs") }));
+    env.run(&["gen"]).success();
+    env.write("count.ts", "import { listDocuments } from './servers/docs/index.js';\nconsole.log((await listDocuments({})).total);\n");
+    let run = env.run(&["run", "count.ts", "--json"]).success().json();
+    env.run(&[
+        "save",
+        "--run",
+        run["run_id"].as_str().unwrap(),
+        "--name",
+        "count-documents",
+        "--description",
+        "Count the documents",
+    ])
+    .success();
+    env
+}
+
+fn ssh_keygen(env: &TestEnv, args: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+    let mut child = Command::new("ssh-keygen")
+        .args(args)
+        .current_dir(env.work())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ssh-keygen is installed (openssh-client)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or_default())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn skillet_signatures_verify_with_ssh_keygen_and_back() {
+    let env = registry_with_skill();
+    // A reviewer key made by skillet, trusted in allowed_signers.
+    env.run(&[
+        "keygen",
+        "--file",
+        "keys/alice",
+        "--comment",
+        "alice@example.com",
+    ])
+    .success();
+    let alice = env.read("keys/alice.pub");
+    // And one made by ssh-keygen.
+    let out = ssh_keygen(
+        &env,
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "bob@example.com",
+            "-f",
+            "keys/bob",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bob = env.read("keys/bob.pub");
+    env.write(
+        "signing/allowed_signers",
+        &format!("alice@example.com namespaces=\"{NS}\" {alice}bob@example.com {bob}"),
+    );
+
+    let signed = env
+        .run(&["sign", "count-documents", "--key", "keys/alice", "--json"])
+        .success()
+        .json();
+    assert_eq!(signed[0]["principal"], "alice@example.com");
+    let sig = signed[0]["path"].as_str().unwrap().to_owned();
+    let verified = env.run(&["verify", "--json"]).success().json();
+    assert_eq!(verified[0]["meets_policy"], true, "{verified}");
+    assert_eq!(verified[0]["signatures"][0]["status"], "valid");
+
+    // Stock OpenSSH checks skillet's signature over `skillet manifest`.
+    let manifest = env.run(&["manifest", "count-documents"]).success().stdout;
+    assert!(
+        manifest.starts_with("skillet-skill-manifest v1\nname count-documents\n"),
+        "{manifest}"
+    );
+    let out = ssh_keygen(
+        &env,
+        &[
+            "-Y",
+            "verify",
+            "-f",
+            "signing/allowed_signers",
+            "-I",
+            "alice@example.com",
+            "-n",
+            NS,
+            "-s",
+            &sig,
+        ],
+        Some(manifest.as_bytes()),
+    );
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // ssh-keygen -Y sign over the manifest is accepted by skillet verify.
+    env.write("manifest.txt", &manifest);
+    let out = ssh_keygen(
+        &env,
+        &["-Y", "sign", "-f", "keys/bob", "-n", NS, "manifest.txt"],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    fs_err::copy(
+        env.path("manifest.txt.sig"),
+        env.path("signing/signatures/count-documents/bob.sig"),
+    )
+    .unwrap();
+    let verified = env
+        .run(&["verify", "count-documents", "--json"])
+        .success()
+        .json();
+    let principals = verified[0]["valid_principals"].as_array().unwrap();
+    assert_eq!(principals.len(), 2, "{verified}");
+
+    // Tampering with any byte of any file is a specific finding, and verify fails.
+    let script = env.read("skills/count-documents/scripts/index.ts");
+    env.write(
+        "skills/count-documents/scripts/index.ts",
+        &script.replace("total", "total "),
+    );
+    let tampered = env.run(&["verify", "--json"]).failure().json();
+    let statuses: Vec<&str> = tampered[0]["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains(&"content_changed"), "{tampered}");
+    assert_eq!(tampered[0]["meets_policy"], false);
+    env.write("skills/count-documents/scripts/index.ts", &script);
+
+    // A revoked key no longer counts; an untrusted one never did.
+    env.write("signing/revoked", &alice);
+    let revoked = env.run(&["verify", "--json"]).failure().json();
+    assert!(
+        revoked[0]["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["status"] == "revoked_key"),
+        "{revoked}"
+    );
+    env.write("signing/revoked", "");
+    env.write("signing/allowed_signers", &format!("bob@example.com {bob}"));
+    let untrusted = env.run(&["verify", "--json"]).success().json();
+    assert!(
+        untrusted[0]["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["status"] == "untrusted_key"),
+        "{untrusted}"
+    );
+
+    // A signature made for another namespace (git's) is named as such.
+    env.write(
+        "signing/allowed_signers",
+        &format!("alice@example.com {alice}bob@example.com {bob}"),
+    );
+    fs_err::remove_file(env.path("manifest.txt.sig")).unwrap();
+    let out = ssh_keygen(
+        &env,
+        &["-Y", "sign", "-f", "keys/bob", "-n", "git", "manifest.txt"],
+        None,
+    );
+    assert!(out.status.success());
+    let git_sig = env.read("manifest.txt.sig");
+    let ours = env.read(&sig);
+    let header = &ours[ours.find("-----END SSH SIGNATURE-----").unwrap() + 28..];
+    env.write(
+        "signing/signatures/count-documents/bob.sig",
+        &format!(
+            "{git_sig}{}",
+            header.replace("alice@example.com", "bob@example.com")
+        ),
+    );
+    let wrong = env.run(&["verify", "--json"]).failure().json();
+    assert!(
+        wrong[0]["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["status"] == "wrong_namespace"),
+        "{wrong}"
+    );
+    // cert-authority lines are refused with the line number.
+    env.write(
+        "signing/allowed_signers",
+        &format!("*@example.com cert-authority {bob}"),
+    );
+    let refused = env.run(&["verify"]).failure();
+    assert!(
+        refused.stderr.contains("cert-authority"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains(":1"), "{}", refused.stderr);
+}
+
+#[test]
+fn passphrase_protected_keys_need_the_passphrase() {
+    let env = registry_with_skill();
+    fs_err::create_dir_all(env.path("keys")).unwrap();
+    let out = ssh_keygen(
+        &env,
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "s3cret",
+            "-C",
+            "carol@example.com",
+            "-f",
+            "keys/carol",
+        ],
+        None,
+    );
+    assert!(out.status.success());
+    let refused = env
+        .run(&[
+            "sign",
+            "count-documents",
+            "--key",
+            "keys/carol",
+            "--principal",
+            "carol@example.com",
+        ])
+        .failure();
+    assert!(
+        refused.stderr.contains("SKILLET_SSH_PASSPHRASE"),
+        "{}",
+        refused.stderr
+    );
+    let signed: Run = env
+        .command(&[
+            "sign",
+            "count-documents",
+            "--key",
+            "keys/carol",
+            "--principal",
+            "carol@example.com",
+        ])
+        .env("SKILLET_SSH_PASSPHRASE", "s3cret")
+        .output()
+        .unwrap()
+        .into();
+    signed.success();
+    // Signing again replaces only that signer's signature.
+    let again: Run = env
+        .command(&[
+            "sign",
+            "count-documents",
+            "--key",
+            "keys/carol",
+            "--principal",
+            "carol@example.com",
+            "--json",
+        ])
+        .env("SKILLET_SSH_PASSPHRASE", "s3cret")
+        .output()
+        .unwrap()
+        .into();
+    assert_eq!(again.success().json()[0]["replaced"], true);
+    let files = fs_err::read_dir(env.path("signing/signatures/count-documents"))
+        .unwrap()
+        .count();
+    assert_eq!(files, 1);
+}
