@@ -390,6 +390,18 @@ pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(Ru
         skills_dir: registry.skills_dir(),
         workspace_dir: registry.cache_dir().join("workspace"),
         host,
+        skill_gate: registry.settings().run.require_signed.then(|| {
+            let registry = registry.clone();
+            Arc::new(move |skill: &str| match crate::review::verify(&registry, &[skill.to_owned()]) {
+                Ok(reviews) if reviews.first().is_some_and(|r| r.meets_policy) => Ok(()),
+                Ok(reviews) => Err(format!(
+                    "skill `{skill}` does not meet the review policy ({} of {} required signatures) and run.require_signed is on\nhint: ask a reviewer to `skillet sign {skill}`",
+                    reviews.first().map_or(0, |r| r.valid_principals.len()),
+                    registry.settings().review.required_signatures
+                )),
+                Err(e) => Err(format!("skill `{skill}` cannot be checked against the review policy: {e}")),
+            }) as crate::sandbox::SkillGate
+        }),
     };
     let outcome = sandbox::execute(&request.script, &env, &request.limits).await;
     drop(env);

@@ -46,8 +46,19 @@ impl Resolver for VirtualResolver {
         name: &str,
         _attributes: Option<ImportAttributes<'js>>,
     ) -> rquickjs::Result<String> {
-        resolve(&self.0.env.api_dir, &self.0.env.skills_dir, base, name)
-            .map_err(|why| import_error(&self.0, name, base, &why))
+        let resolved = resolve(&self.0.env.api_dir, &self.0.env.skills_dir, base, name)
+            .map_err(|why| import_error(&self.0, name, base, &why))?;
+        if let (Some(gate), Some(rest)) =
+            (&self.0.env.skill_gate, resolved.strip_prefix("/skills/"))
+            && !base.starts_with(&format!(
+                "/skills/{}/",
+                rest.split('/').next().unwrap_or_default()
+            ))
+        {
+            let skill = rest.split('/').next().unwrap_or_default();
+            gate(skill).map_err(|why| import_error(&self.0, name, base, &why))?;
+        }
+        Ok(resolved)
     }
 }
 

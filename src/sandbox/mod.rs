@@ -69,7 +69,12 @@ pub struct SandboxEnv {
     pub workspace_dir: PathBuf,
     /// Answers tool calls: live servers, or a recording.
     pub host: Arc<dyn ToolHost>,
+    /// Says whether a skill may be imported (the review policy, when `run.require_signed`).
+    pub skill_gate: Option<SkillGate>,
 }
+
+/// Decides whether the named skill may be imported; `Err` says why not.
+pub type SkillGate = Arc<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 /// The kinds of failure a run can end with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -299,10 +299,39 @@ pub fn search(
     query: &str,
     limit: usize,
 ) -> Result<Vec<crate::search::Hit>, SkillError> {
+    // Review status shown in results; a broken trust file only costs the marks.
+    let reviews: BTreeMap<String, String> = match crate::review::verify(registry, &[]) {
+        Ok(reviews) => reviews
+            .into_iter()
+            .map(|r| {
+                let mark = if r.meets_policy {
+                    "reviewed"
+                } else {
+                    "not reviewed"
+                };
+                (
+                    r.skill,
+                    format!(
+                        "{mark} ({}/{} signatures)",
+                        r.valid_principals.len(),
+                        r.required
+                    ),
+                )
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!("review status left out of search: {e}");
+            BTreeMap::new()
+        }
+    };
     let docs: Vec<crate::search::SearchDoc> = list(registry)
         .into_iter()
         .filter_map(|(name, loaded)| match loaded {
-            Ok(skill) => Some(search_doc(&skill)),
+            Ok(skill) => {
+                let mut doc = search_doc(&skill);
+                doc.status = reviews.get(&name).cloned();
+                Some(doc)
+            }
             Err(e) => {
                 tracing::warn!("skill `{name}` is left out of search: {e}");
                 None

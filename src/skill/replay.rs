@@ -72,6 +72,7 @@ pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest,
         skills_dir: registry.skills_dir(),
         workspace_dir: tempfile::tempdir()?.keep(),
         host: Arc::new(ReplayHost::new(&record)),
+        skill_gate: None,
     };
     let script = Script {
         name: format!("test-{}.ts", skill.name),

@@ -57,6 +57,7 @@ async fn env_for(dir: &Path, servers: &[ServerConfig]) -> (SandboxEnv, Arc<Upstr
         host: Arc::new(LiveHost {
             pool: Arc::clone(&pool),
         }),
+        skill_gate: None,
     };
     (env, pool)
 }

@@ -305,3 +305,54 @@ fn passphrase_protected_keys_need_the_passphrase() {
         .count();
     assert_eq!(files, 1);
 }
+
+#[test]
+fn require_signed_gates_imports_and_search_marks_status() {
+    let env = registry_with_skill();
+    let settings = env.read("skillet.toml");
+    env.write(
+        "skillet.toml",
+        &settings.replace("require_signed = false", "require_signed = true"),
+    );
+    env.write(
+        "use.ts",
+        "import run from './skills/count-documents';\nawait run();\n",
+    );
+    let refused = env.run(&["run", "use.ts", "--json"]).failure().json();
+    assert_eq!(refused["error"]["kind"], "import", "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("does not meet the review policy"),
+        "{refused}"
+    );
+    let hits = env
+        .run(&["search", "count documents", "--json"])
+        .success()
+        .json();
+    assert_eq!(hits[0]["status"], "not reviewed (0/1 signatures)", "{hits}");
+
+    env.run(&[
+        "keygen",
+        "--file",
+        "keys/dana",
+        "--comment",
+        "dana@example.com",
+    ])
+    .success();
+    let dana = env.read("keys/dana.pub");
+    env.write(
+        "signing/allowed_signers",
+        &format!("dana@example.com {dana}"),
+    );
+    env.run(&["sign", "count-documents", "--key", "keys/dana"])
+        .success();
+    let ran = env.run(&["run", "use.ts", "--json"]).success().json();
+    assert_eq!(ran["output"], "12\n", "{ran}");
+    let hits = env
+        .run(&["search", "count documents", "--json"])
+        .success()
+        .json();
+    assert_eq!(hits[0]["status"], "reviewed (1/1 signatures)", "{hits}");
+}

@@ -39,6 +39,7 @@ impl Harness {
             host: Arc::new(LiveHost {
                 pool: Arc::clone(&pool),
             }),
+            skill_gate: None,
         };
         Self {
             _tmp: env.tmp,
