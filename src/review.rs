@@ -334,3 +334,236 @@ pub fn meets_policy(registry: &Registry, name: &str) -> Result<bool, ReviewError
         .first()
         .is_some_and(|r| r.meets_policy))
 }
+
+/// The pseudo-skill whose manifest covers the trust files (`allowed_signers`, `revoked`): a
+/// change to them needs the required signatures from keys trusted at the base revision.
+pub const TRUST: &str = "_trust";
+
+/// Signs the trust files as they are in the working tree.
+pub fn sign_trust(
+    registry: &Registry,
+    signer: &dyn signing::Signer,
+    principal: &str,
+) -> Result<Signed, ReviewError> {
+    let tmp = tempfile::tempdir()?;
+    let dir = tmp.path().join(TRUST);
+    fs_err::create_dir_all(&dir)?;
+    for (rel, name) in [(ALLOWED_SIGNERS, "allowed_signers"), (REVOKED, "revoked")] {
+        if let Ok(bytes) = fs_err::read(registry.root().join(rel)) {
+            fs_err::write(dir.join(name), bytes)?;
+        }
+    }
+    let manifest = signing::manifest::manifest_named(&dir, TRUST)?;
+    let file = SignatureFile {
+        skill: TRUST.to_owned(),
+        version: 0,
+        manifest_digest: manifest.digest(),
+        principal: principal.to_owned(),
+        armored: signer.sign(&manifest.to_bytes())?,
+    };
+    let rel = format!("{SIGNATURES}/{TRUST}/{}", file.file_name());
+    let path = registry.root().join(&rel);
+    let replaced = path.exists();
+    crate::fsutil::write_atomic(&path, file.render().as_bytes())?;
+    Ok(Signed {
+        skill: TRUST.to_owned(),
+        version: 0,
+        principal: principal.to_owned(),
+        manifest_sha256: file.manifest_digest,
+        path: rel,
+        replaced,
+    })
+}
+
+/// One skill in a pull request.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewedChange {
+    pub skill: String,
+    /// `added`, `changed` or `removed`.
+    pub change: &'static str,
+    pub files: Vec<crate::skill::git::FileChange>,
+    /// Tools the skill calls at head that it did not call at base.
+    pub new_capabilities: Vec<String>,
+    /// `None` for a removed skill.
+    pub review: Option<SkillReview>,
+    pub passes: bool,
+}
+
+/// `skillet review`: the gate for a pull request.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewReport {
+    pub base: String,
+    pub head: String,
+    pub author: String,
+    pub required: u32,
+    pub author_counts: bool,
+    pub skills: Vec<ReviewedChange>,
+    /// Set when `signing/allowed_signers` or `signing/revoked` changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_change: Option<SkillReview>,
+    pub passes: bool,
+}
+
+/// Checks every skill added, changed or removed between `base` and `head` against the trust of
+/// `base`: a pull request cannot vouch for itself.
+pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewReport, ReviewError> {
+    use crate::skill::git::Repo;
+    let repo = Repo::open(registry.root()).map_err(SkillError::from)?;
+    let base_commit = repo.commit(base).map_err(SkillError::from)?;
+    let head_commit = repo.commit(head).map_err(SkillError::from)?;
+    let text_at = |commit: &git2::Commit<'_>, rel: &str| {
+        repo.file_at(commit, rel)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    };
+    let trust = Trust::parse(
+        &text_at(&base_commit, ALLOWED_SIGNERS),
+        &text_at(&base_commit, REVOKED),
+    )?;
+    let settings = &registry.settings().review;
+    let (author_name, author_email) = Repo::author(&head_commit);
+    let exclude = (!settings.author_counts).then_some(author_email.as_str());
+
+    let mut names: Vec<String> = Vec::new();
+    let skill_files = repo
+        .changed_files("skills", &base_commit, &head_commit)
+        .map_err(SkillError::from)?;
+    let signature_files = repo
+        .changed_files(SIGNATURES, &base_commit, &head_commit)
+        .map_err(SkillError::from)?;
+    for change in skill_files.iter().chain(&signature_files) {
+        let rest = change
+            .path
+            .strip_prefix("skills/")
+            .or_else(|| change.path.strip_prefix(&format!("{SIGNATURES}/")));
+        if let Some(name) = rest.and_then(|r| r.split('/').next())
+            && name != TRUST
+            && !name.starts_with('.')
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_owned());
+        }
+    }
+    names.sort();
+    let tmp = tempfile::tempdir()?;
+    let materialize =
+        |commit: &git2::Commit<'_>, rel: &str, dir: &Path| -> Result<bool, ReviewError> {
+            let files = repo.files_at(commit, rel).map_err(SkillError::from)?;
+            for (path, contents) in &files {
+                let target = dir.join(path);
+                if let Some(parent) = target.parent() {
+                    fs_err::create_dir_all(parent)?;
+                }
+                fs_err::write(target, contents)?;
+            }
+            Ok(!files.is_empty())
+        };
+    let mut skills = Vec::new();
+    for name in names {
+        let rel = format!("skills/{name}");
+        let files: Vec<_> = skill_files
+            .iter()
+            .filter(|f| f.path.starts_with(&format!("{rel}/")))
+            .cloned()
+            .collect();
+        let tools_at = |commit: &git2::Commit<'_>| -> Vec<String> {
+            let md = text_at(commit, &format!("{rel}/SKILL.md"));
+            let (parsed, _) = crate::skill::validate::parse_skill_md(&md, "SKILL.md");
+            crate::skill::parse_pins(
+                parsed
+                    .as_ref()
+                    .and_then(|p| p.frontmatter.metadata.get(crate::skill::META_TOOLS)),
+            )
+            .into_iter()
+            .map(|p| format!("{}.{}", p.server, p.tool))
+            .collect()
+        };
+        let in_base = repo
+            .file_at(&base_commit, &format!("{rel}/SKILL.md"))
+            .is_some();
+        let dir = tmp.path().join("head").join(&name);
+        let in_head = materialize(&head_commit, &rel, &dir)?;
+        let change = match (in_base, in_head) {
+            (false, _) => "added",
+            (true, false) => "removed",
+            (true, true) => "changed",
+        };
+        let base_tools = if in_base {
+            tools_at(&base_commit)
+        } else {
+            Vec::new()
+        };
+        let new_capabilities: Vec<String> = tools_at(&head_commit)
+            .into_iter()
+            .filter(|t| !base_tools.contains(t))
+            .collect();
+        let review = if in_head {
+            let sig_dir = tmp.path().join("signatures").join(&name);
+            fs_err::create_dir_all(&sig_dir)?;
+            materialize(&head_commit, &format!("{SIGNATURES}/{name}"), &sig_dir)?;
+            let version = crate::skill::load_dir(&dir)
+                .map(|s| s.version())
+                .unwrap_or(0);
+            Some(review_dir(
+                &name,
+                version,
+                &dir,
+                &sig_dir,
+                &trust,
+                settings.required_signatures,
+                exclude,
+            )?)
+        } else {
+            None
+        };
+        let passes = review.as_ref().is_none_or(|r| r.meets_policy);
+        skills.push(ReviewedChange {
+            skill: name,
+            change,
+            files,
+            new_capabilities,
+            review,
+            passes,
+        });
+    }
+
+    // A change to the trust files needs signatures from keys trusted at base.
+    let trust_changed = [ALLOWED_SIGNERS, REVOKED]
+        .iter()
+        .any(|rel| text_at(&base_commit, rel) != text_at(&head_commit, rel));
+    let trust_change = if trust_changed {
+        let dir = tmp.path().join("trust").join(TRUST);
+        fs_err::create_dir_all(&dir)?;
+        for (rel, file) in [(ALLOWED_SIGNERS, "allowed_signers"), (REVOKED, "revoked")] {
+            if let Some(bytes) = repo.file_at(&head_commit, rel) {
+                fs_err::write(dir.join(file), bytes)?;
+            }
+        }
+        let sig_dir = tmp.path().join("trust-signatures");
+        fs_err::create_dir_all(&sig_dir)?;
+        materialize(&head_commit, &format!("{SIGNATURES}/{TRUST}"), &sig_dir)?;
+        Some(review_dir(
+            TRUST,
+            0,
+            &dir,
+            &sig_dir,
+            &trust,
+            settings.required_signatures,
+            exclude,
+        )?)
+    } else {
+        None
+    };
+    let passes =
+        skills.iter().all(|s| s.passes) && trust_change.as_ref().is_none_or(|t| t.meets_policy);
+    Ok(ReviewReport {
+        base: base_commit.id().to_string(),
+        head: head_commit.id().to_string(),
+        author: format!("{author_name} <{author_email}>"),
+        required: settings.required_signatures,
+        author_counts: settings.author_counts,
+        skills,
+        trust_change,
+        passes,
+    })
+}

@@ -81,6 +81,9 @@ pub enum Command {
     Sign(signing::SignArgs),
     /// Check who signed which skills, and whether each meets the review policy.
     Verify(signing::VerifyArgs),
+    /// The pull-request gate: are the skills changed between two revisions signed by enough
+    /// reviewers trusted at the base?
+    Review(signing::ReviewArgs),
     /// Show, offline, what an agent's context holds with direct tool calls and with code mode.
     Demo(demo::Args),
     /// Print a JSON Schema of one of skillet's files.
@@ -166,6 +169,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Keygen(args) => signing::keygen(&ctx, args),
         Command::Sign(args) => signing::sign(&ctx, args),
         Command::Verify(args) => signing::verify(&ctx, args),
+        Command::Review(args) => signing::review(&ctx, args),
         Command::Demo(args) => demo::run(&ctx, args).await,
         Command::Schema(args) => schema::run(&args),
         Command::SampleServer(args) => sample_server::run(args).await,

@@ -53,8 +53,12 @@ pub fn keygen(ctx: &Context, args: KeygenArgs) -> CliResult {
 #[derive(Debug, clap::Args)]
 pub struct SignArgs {
     /// Skills to sign.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "trust")]
     names: Vec<String>,
+    /// Sign the trust files (signing/allowed_signers and signing/revoked) as they are now; a
+    /// change to them needs signatures from keys trusted before the change.
+    #[arg(long)]
+    trust: bool,
     /// Your OpenSSH ed25519 private key (default: ~/.ssh/id_ed25519). A passphrase-protected
     /// key reads its passphrase from SKILLET_SSH_PASSPHRASE.
     #[arg(long, value_name = "FILE")]
@@ -95,7 +99,10 @@ pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
                 })?
         }
     };
-    let signed = review::sign(&registry, &args.names, &signer, &principal)?;
+    let mut signed = review::sign(&registry, &args.names, &signer, &principal)?;
+    if args.trust {
+        signed.push(review::sign_trust(&registry, &signer, &principal)?);
+    }
     if args.json {
         return Ok(output::json(&signed)?);
     }
@@ -166,4 +173,150 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> CliResult {
     } else {
         Ok(())
     }
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReviewArgs {
+    /// The pull request's base revision: trust comes from its allowed_signers.
+    #[arg(long, value_name = "REV")]
+    base: String,
+    /// The pull request's head revision.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    head: String,
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+/// The pull-request gate: exits 1 unless every added or changed skill (and any change to the
+/// trust files) carries enough valid signatures from keys trusted at the base.
+pub fn review(ctx: &Context, args: ReviewArgs) -> CliResult {
+    let registry = ctx.registry()?;
+    let report = review::review(&registry, &args.base, &args.head)?;
+    match args.format {
+        Format::Json => output::json(&report)?,
+        Format::Text | Format::Markdown => output::print(&render_review(
+            &report,
+            matches!(args.format, Format::Markdown),
+        ))?,
+    }
+    if report.passes {
+        Ok(())
+    } else {
+        Err(Failure::Exit(1))
+    }
+}
+
+fn render_review(r: &review::ReviewReport, markdown: bool) -> String {
+    let mut t = String::new();
+    let verdict = if r.passes { "passes" } else { "does NOT pass" };
+    if markdown {
+        t.push_str(&format!(
+            "## skillet review: {verdict}\n\n`{}`..`{}` by {}; {} trusted signature{} required (trust from the base revision{}).\n\n",
+            &r.base[..12],
+            &r.head[..12],
+            r.author,
+            r.required,
+            if r.required == 1 { "" } else { "s" },
+            if r.author_counts { "" } else { "; the author does not count" }
+        ));
+        t.push_str("| skill | change | files | lines | new capabilities | signatures | verdict |\n|---|---|---|---|---|---|---|\n");
+        for s in &r.skills {
+            let (added, removed) = s
+                .files
+                .iter()
+                .fold((0, 0), |(a, d), f| (a + f.lines_added, d + f.lines_removed));
+            t.push_str(&format!(
+                "| `{}` | {} | {} | +{added} -{removed} | {} | {} | {} |\n",
+                s.skill,
+                s.change,
+                s.files.len(),
+                if s.new_capabilities.is_empty() {
+                    "-".to_owned()
+                } else {
+                    s.new_capabilities
+                        .iter()
+                        .map(|c| format!("`{c}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                },
+                s.review.as_ref().map_or("-".to_owned(), |v| format!(
+                    "{}/{} ({})",
+                    v.valid_principals.len(),
+                    v.required,
+                    v.valid_principals.join(", ")
+                )),
+                if s.passes { "ok" } else { "**needs review**" }
+            ));
+        }
+        if let Some(trust) = &r.trust_change {
+            t.push_str(&format!(
+                "\nThe trust files changed: {}/{} signatures from keys trusted at base ({}).\n",
+                trust.valid_principals.len(),
+                trust.required,
+                if trust.meets_policy {
+                    "ok"
+                } else {
+                    "**needs review**"
+                }
+            ));
+        }
+        return t;
+    }
+    t.push_str(&format!(
+        "review {}..{} by {}: {verdict}\n",
+        &r.base[..12],
+        &r.head[..12],
+        r.author
+    ));
+    for s in &r.skills {
+        t.push_str(&format!(
+            "{} {} ({}):\n",
+            if s.passes { "ok   " } else { "FAIL " },
+            s.skill,
+            s.change
+        ));
+        for f in &s.files {
+            t.push_str(&format!(
+                "  {} {} (+{} -{})\n",
+                f.status, f.path, f.lines_added, f.lines_removed
+            ));
+        }
+        if !s.new_capabilities.is_empty() {
+            t.push_str(&format!(
+                "  new capabilities: {}\n",
+                s.new_capabilities.join(", ")
+            ));
+        }
+        if let Some(v) = &s.review {
+            t.push_str(&format!(
+                "  signatures: {} of {} required\n",
+                v.valid_principals.len(),
+                v.required
+            ));
+            for sig in &v.signatures {
+                t.push_str(&format!(
+                    "    {:<20} {}: {}\n",
+                    sig.status,
+                    sig.file,
+                    sig.message.replace('\n', " ")
+                ));
+            }
+        }
+    }
+    if let Some(trust) = &r.trust_change {
+        t.push_str(&format!(
+            "{} trust files changed: {} of {} signatures from keys trusted at base\n",
+            if trust.meets_policy { "ok   " } else { "FAIL " },
+            trust.valid_principals.len(),
+            trust.required
+        ));
+    }
+    t
 }

@@ -444,3 +444,16 @@ impl Repo {
         )
     }
 }
+
+impl Repo {
+    /// Any git revision, as a commit.
+    pub fn commit(&self, rev: &str) -> Result<git2::Commit<'_>, GitError> {
+        self.repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+            .map_err(|source| GitError::Git {
+                context: format!("no revision `{rev}`"),
+                source,
+            })
+    }
+}

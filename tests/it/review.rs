@@ -356,3 +356,155 @@ fn require_signed_gates_imports_and_search_marks_status() {
         .json();
     assert_eq!(hits[0]["status"], "reviewed (1/1 signatures)", "{hits}");
 }
+
+fn git(env: &TestEnv, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
+        .args(args)
+        .current_dir(env.work())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+#[test]
+fn the_pull_request_gate_takes_trust_from_the_base() {
+    let env = TestEnv::new();
+    env.registry(json!({ "docs": sample("docs"), "crm": sample("crm") }));
+    env.run(&["gen"]).success();
+    env.write("count.ts", "import { listDocuments } from './servers/docs/index.js';\nconsole.log((await listDocuments({})).total);\n");
+    let run = env.run(&["run", "count.ts", "--json"]).success().json();
+    env.run(&[
+        "save",
+        "--run",
+        run["run_id"].as_str().unwrap(),
+        "--name",
+        "count-documents",
+        "--description",
+        "Count the documents",
+    ])
+    .success();
+    env.run(&[
+        "keygen",
+        "--file",
+        "keys/alice",
+        "--comment",
+        "alice@example.com",
+    ])
+    .success();
+    let alice = env.read("keys/alice.pub");
+    env.write(
+        "signing/allowed_signers",
+        &format!("alice@example.com {alice}"),
+    );
+    git(
+        &env,
+        &[
+            "add",
+            "signing",
+            "skillet.lock",
+            ".mcp.json",
+            "skillet.toml",
+            ".gitignore",
+        ],
+    );
+    git(&env, &["commit", "-qm", "base"]);
+    let base = git(&env, &["rev-parse", "HEAD"]);
+
+    // The pull request changes the skill and gives it a new capability (the CRM).
+    env.write("count.ts", "import { listDocuments } from './servers/docs/index.js';\nimport { findRecords } from './servers/crm/index.js';\nconsole.log((await listDocuments({})).total, (await findRecords({})).records.length);\n");
+    let run = env.run(&["run", "count.ts", "--json"]).success().json();
+    env.run(&[
+        "save",
+        "--run",
+        run["run_id"].as_str().unwrap(),
+        "--name",
+        "count-documents",
+        "--description",
+        "Count the documents and records",
+    ])
+    .success();
+    let unsigned = env
+        .run(&["review", "--base", &base, "--format", "json"])
+        .failure()
+        .json();
+    let skill = &unsigned["skills"][0];
+    assert_eq!(skill["skill"], "count-documents");
+    assert_eq!(skill["change"], "changed");
+    assert_eq!(skill["new_capabilities"], json!(["crm.find_records"]));
+    assert!(
+        skill["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["path"] == "skills/count-documents/scripts/index.ts")
+    );
+    assert_eq!(unsigned["passes"], false);
+
+    // A trusted reviewer signs the head content: the gate passes.
+    env.run(&["sign", "count-documents", "--key", "keys/alice"])
+        .success();
+    git(&env, &["add", "signing"]);
+    git(&env, &["commit", "-qm", "review: alice signs"]);
+    let signed = env.run(&["review", "--base", &base]).success();
+    assert!(signed.stdout.contains(": passes"), "{}", signed.stdout);
+    let markdown = env
+        .run(&["review", "--base", &base, "--format", "markdown"])
+        .success();
+    assert!(
+        markdown.stdout.contains("| `count-documents` | changed |"),
+        "{}",
+        markdown.stdout
+    );
+
+    // Mallory adds her own key in the pull request and signs with it: trust comes from base.
+    env.run(&[
+        "keygen",
+        "--file",
+        "keys/mallory",
+        "--comment",
+        "mallory@example.com",
+    ])
+    .success();
+    let mallory = env.read("keys/mallory.pub");
+    env.write(
+        "signing/allowed_signers",
+        &format!("alice@example.com {alice}mallory@example.com {mallory}"),
+    );
+    fs_err::remove_dir_all(env.path("signing/signatures/count-documents")).unwrap();
+    env.run(&[
+        "sign",
+        "count-documents",
+        "--trust",
+        "--key",
+        "keys/mallory",
+    ])
+    .success();
+    git(&env, &["add", "-A", "signing"]);
+    git(&env, &["commit", "-qm", "mallory trusts herself"]);
+    let forged = env
+        .run(&["review", "--base", &base, "--format", "json"])
+        .failure()
+        .json();
+    assert_eq!(forged["skills"][0]["passes"], false, "{forged}");
+    let sig = &forged["skills"][0]["review"]["signatures"][0];
+    assert_eq!(sig["status"], "untrusted_key", "{forged}");
+    assert_eq!(forged["trust_change"]["meets_policy"], false, "{forged}");
+
+    // A change of the trust files signed by a key trusted at base passes.
+    env.run(&["sign", "count-documents", "--trust", "--key", "keys/alice"])
+        .success();
+    git(&env, &["add", "-A", "signing"]);
+    git(&env, &["commit", "-qm", "alice approves mallory"]);
+    let approved = env
+        .run(&["review", "--base", &base, "--format", "json"])
+        .success()
+        .json();
+    assert_eq!(approved["trust_change"]["meets_policy"], true, "{approved}");
+    assert_eq!(approved["passes"], true, "{approved}");
+}
