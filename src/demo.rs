@@ -44,6 +44,9 @@ pub struct SavedSkill {
     pub query: String,
     /// The names search returned, best first.
     pub found: Vec<String>,
+    /// Who signed it (a throwaway demo key), and whether that meets the review policy.
+    pub signed_by: Vec<String>,
+    pub meets_policy: bool,
 }
 
 const SKILL_NAME: &str = "attach-transcript-to-contact";
@@ -205,12 +208,36 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         },
     )?;
     let found = crate::skill::search(&registry, SKILL_QUERY, 3)?;
+    // A throwaway reviewer key signs the saved skill; verify shows it.
+    let reviewer = crate::signing::SshKeySigner::from_seed([7; 32], "reviewer@example.com");
+    let public = crate::signing::Signer::public_key(&reviewer)
+        .to_openssh()
+        .map_err(anyhow::Error::from)?;
+    fs_err::write(
+        registry.root().join(crate::review::ALLOWED_SIGNERS),
+        format!(
+            "reviewer@example.com namespaces=\"{}\" {public}\n",
+            crate::signing::NAMESPACE
+        ),
+    )?;
+    crate::review::sign(
+        &registry,
+        std::slice::from_ref(&saved.name),
+        &reviewer,
+        "reviewer@example.com",
+    )?;
+    let verified = crate::review::verify(&registry, std::slice::from_ref(&saved.name))?;
     let skill = SavedSkill {
         name: saved.name,
         version: saved.version,
         commit: saved.commit,
         query: SKILL_QUERY.into(),
         found: found.into_iter().map(|h| h.name).collect(),
+        signed_by: verified
+            .first()
+            .map(|r| r.valid_principals.clone())
+            .unwrap_or_default(),
+        meets_policy: verified.first().is_some_and(|r| r.meets_policy),
     };
     Ok(DemoReport {
         servers: servers.iter().map(|s| s.name.clone()).collect(),

@@ -99,5 +99,18 @@ fn render(r: &DemoReport) -> String {
             r.skill.found.join(", ")
         }
     ));
+    t.push_str(&format!(
+        "Signed with a throwaway reviewer key; `skillet verify`: signed by {} ({}).\n",
+        if r.skill.signed_by.is_empty() {
+            "nobody".to_owned()
+        } else {
+            r.skill.signed_by.join(", ")
+        },
+        if r.skill.meets_policy {
+            "meets the review policy"
+        } else {
+            "does not meet the review policy"
+        }
+    ));
     t
 }

@@ -61,6 +61,11 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
         "{query} uses the name {name}"
     );
     assert_eq!(report["skill"]["found"][0], name, "{report}");
+    assert_eq!(
+        report["skill"]["signed_by"],
+        serde_json::json!(["reviewer@example.com"])
+    );
+    assert_eq!(report["skill"]["meets_policy"], true);
 
     let text = env.run(&["demo"]).success();
     assert!(

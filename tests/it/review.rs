@@ -508,3 +508,139 @@ fn the_pull_request_gate_takes_trust_from_the_base() {
     assert_eq!(approved["trust_change"]["meets_policy"], true, "{approved}");
     assert_eq!(approved["passes"], true, "{approved}");
 }
+
+#[test]
+fn two_of_three_self_approval_expiry_and_misplaced_signatures() {
+    let env = TestEnv::new();
+    env.registry(json!({ "docs": sample("docs") }));
+    env.run(&["gen"]).success();
+    for (file, source) in [("a.ts", "console.log('a')"), ("b.ts", "console.log('b')")] {
+        env.write(file, source);
+        let run = env.run(&["run", file, "--json"]).success().json();
+        let name = format!("print-{}", &file[..1]);
+        env.run(&[
+            "save",
+            "--run",
+            run["run_id"].as_str().unwrap(),
+            "--name",
+            &name,
+            "--description",
+            "Prints a letter",
+        ])
+        .success();
+    }
+    let mut keys = Vec::new();
+    for who in ["ann", "ben", "cat"] {
+        env.run(&[
+            "keygen",
+            "--file",
+            &format!("keys/{who}"),
+            "--comment",
+            &format!("{who}@example.com"),
+        ])
+        .success();
+        keys.push(env.read(&format!("keys/{who}.pub")));
+    }
+    let settings = env.read("skillet.toml");
+    env.write(
+        "skillet.toml",
+        &settings.replace("required_signatures = 1", "required_signatures = 2"),
+    );
+    env.write(
+        "signing/allowed_signers",
+        &format!(
+            "ann@example.com {}ben@example.com {}cat@example.com valid-before=\"20200101\" {}",
+            keys[0], keys[1], keys[2]
+        ),
+    );
+    git(
+        &env,
+        &[
+            "add",
+            "-A",
+            "signing",
+            "skillet.toml",
+            "skillet.lock",
+            ".mcp.json",
+            ".gitignore",
+        ],
+    );
+    git(&env, &["commit", "-qm", "base"]);
+    let base = git(&env, &["rev-parse", "HEAD"]);
+
+    // One signature of two required: not enough.
+    env.run(&["sign", "print-a", "--key", "keys/ann"]).success();
+    let one = env.run(&["verify", "print-a", "--json"]).failure().json();
+    assert_eq!(one[0]["valid_principals"], json!(["ann@example.com"]));
+    assert_eq!(one[0]["meets_policy"], false);
+    // An expired key does not count.
+    env.run(&[
+        "sign",
+        "print-a",
+        "--key",
+        "keys/cat",
+        "--principal",
+        "cat@example.com",
+    ])
+    .success();
+    let expired = env.run(&["verify", "print-a", "--json"]).failure().json();
+    assert!(
+        expired[0]["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["status"] == "expired_key"),
+        "{expired}"
+    );
+    // Two distinct trusted reviewers: the policy is met.
+    env.run(&["sign", "print-a", "--key", "keys/ben"]).success();
+    let two = env.run(&["verify", "print-a", "--json"]).success().json();
+    assert_eq!(
+        two[0]["valid_principals"].as_array().unwrap().len(),
+        2,
+        "{two}"
+    );
+
+    // A signature copied from another skill is named as such.
+    fs_err::create_dir_all(env.path("signing/signatures/print-b")).unwrap();
+    fs_err::copy(
+        env.path("signing/signatures/print-a/ann_at_example.com.sig"),
+        env.path("signing/signatures/print-b/ann_at_example.com.sig"),
+    )
+    .unwrap();
+    let misplaced = env.run(&["verify", "print-b", "--json"]).failure().json();
+    assert_eq!(
+        misplaced[0]["signatures"][0]["status"], "other_skill",
+        "{misplaced}"
+    );
+    fs_err::remove_dir_all(env.path("signing/signatures/print-b")).unwrap();
+
+    // Self-approval: the author of the change does not count as one of its reviewers.
+    git(&env, &["add", "-A", "signing"]);
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=Ann",
+            "-c",
+            "user.email=ann@example.com",
+            "commit",
+            "-qm",
+            "ann signs her own change",
+        ])
+        .current_dir(env.work())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let gate = env
+        .run(&["review", "--base", &base, "--format", "json"])
+        .failure()
+        .json();
+    let statuses: Vec<&str> = gate["skills"][0]["review"]["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains(&"author"), "{gate}");
+    assert_eq!(gate["skills"][0]["passes"], false, "{gate}");
+}
