@@ -78,7 +78,17 @@ pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
         None => signing::default_key_path(),
     };
     let passphrase = std::env::var(signing::PASSPHRASE_ENV).ok();
-    let key = signing::load_private_key(&key_path, passphrase.as_deref())?;
+    let key = match signing::load_private_key(&key_path, passphrase.as_deref()) {
+        // On a terminal, ask for the passphrase (never echoed) rather than fail.
+        Err(signing::SigningError::NeedsPassphrase { .. })
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) =>
+        {
+            let entered =
+                rpassword::prompt_password(format!("passphrase for {}: ", key_path.display()))?;
+            signing::load_private_key(&key_path, Some(&entered))?
+        }
+        other => other?,
+    };
     let signer = signing::SshKeySigner::new(key)?;
     let principal = match args.principal {
         Some(p) => p,

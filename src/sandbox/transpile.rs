@@ -177,6 +177,34 @@ pub fn strip_types(source: &str, file: &str) -> Result<Transpiled, SyntaxError> 
     })
 }
 
+/// Like [`strip_types`], but on the calling thread, for sources whose nesting is shallow enough
+/// for an ordinary thread stack (1 MiB of budget at most); `None` for deeper ones, which must go
+/// through [`strip_types`]. Saves a thread start on the hot path of small scripts.
+pub fn strip_types_here(source: &str, file: &str) -> Option<Result<Transpiled, SyntaxError>> {
+    const ORDINARY_STACK: usize = 1 << 20;
+    const BASE: usize = 16 << 20;
+    if stack_budget(source).saturating_sub(BASE) > ORDINARY_STACK / 2 {
+        return None;
+    }
+    let javascript = is_javascript(file);
+    Some(
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            transpile(source, file, javascript)
+        }))
+        .unwrap_or_else(|panic| {
+            Err(SyntaxError::at(
+                source,
+                file,
+                0,
+                format!(
+                    "internal error in the TypeScript transpiler: {}",
+                    panic_message(&*panic)
+                ),
+            ))
+        }),
+    )
+}
+
 fn is_javascript(file: &str) -> bool {
     Path::new(file)
         .extension()
