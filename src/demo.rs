@@ -47,6 +47,9 @@ pub struct SavedSkill {
     /// Who signed it (a throwaway demo key), and whether that meets the review policy.
     pub signed_by: Vec<String>,
     pub meets_policy: bool,
+    /// `skillet review --base <commit before the save>`: does the change pass the gate?
+    pub review_passes: bool,
+    pub review_base: String,
 }
 
 const SKILL_NAME: &str = "attach-transcript-to-contact";
@@ -198,17 +201,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         )
         .await?,
     ];
-    let saved = crate::skill::save(
-        &registry,
-        &crate::skill::SaveRequest {
-            run: workflows[0].run_id.clone(),
-            name: SKILL_NAME.into(),
-            description: "Attach a long meeting transcript from the document store to the CRM contact it is about, without passing it through the model.".into(),
-            tags: vec!["crm".into(), "meetings".into()],
-        },
-    )?;
-    let found = crate::skill::search(&registry, SKILL_QUERY, 3)?;
-    // A throwaway reviewer key signs the saved skill; verify shows it.
+    // A throwaway reviewer key, trusted from the start: the pull request's base.
     let reviewer = crate::signing::SshKeySigner::from_seed([7; 32], "reviewer@example.com");
     let public = crate::signing::Signer::public_key(&reviewer)
         .to_openssh()
@@ -220,6 +213,18 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
             crate::signing::NAMESPACE
         ),
     )?;
+    let repo = crate::skill::git::Repo::open(registry.root())?;
+    let base = repo.commit_folder("signing", "demo: trust a throwaway reviewer key")?;
+    let saved = crate::skill::save(
+        &registry,
+        &crate::skill::SaveRequest {
+            run: workflows[0].run_id.clone(),
+            name: SKILL_NAME.into(),
+            description: "Attach a long meeting transcript from the document store to the CRM contact it is about, without passing it through the model.".into(),
+            tags: vec!["crm".into(), "meetings".into()],
+        },
+    )?;
+    let found = crate::skill::search(&registry, SKILL_QUERY, 3)?;
     crate::review::sign(
         &registry,
         std::slice::from_ref(&saved.name),
@@ -227,6 +232,8 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         "reviewer@example.com",
     )?;
     let verified = crate::review::verify(&registry, std::slice::from_ref(&saved.name))?;
+    repo.commit_folder("signing", &format!("review: sign {}", saved.name))?;
+    let review = crate::review::review(&registry, &base, "HEAD")?;
     let skill = SavedSkill {
         name: saved.name,
         version: saved.version,
@@ -238,6 +245,8 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
             .map(|r| r.valid_principals.clone())
             .unwrap_or_default(),
         meets_policy: verified.first().is_some_and(|r| r.meets_policy),
+        review_passes: review.passes,
+        review_base: base,
     };
     Ok(DemoReport {
         servers: servers.iter().map(|s| s.name.clone()).collect(),

@@ -112,5 +112,14 @@ fn render(r: &DemoReport) -> String {
             "does not meet the review policy"
         }
     ));
+    t.push_str(&format!(
+        "`skillet review --base {}`: the change {} the pull-request gate.\n",
+        &r.skill.review_base[..r.skill.review_base.len().min(12)],
+        if r.skill.review_passes {
+            "passes"
+        } else {
+            "does NOT pass"
+        }
+    ));
     t
 }

@@ -66,6 +66,7 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
         serde_json::json!(["reviewer@example.com"])
     );
     assert_eq!(report["skill"]["meets_policy"], true);
+    assert_eq!(report["skill"]["review_passes"], true);
 
     let text = env.run(&["demo"]).success();
     assert!(
