@@ -137,6 +137,15 @@ pub async fn generate(
         }
     }
 
+    // The tool definitions themselves, for tool search: servers that failed keep theirs.
+    let mut catalog = load_catalog(registry);
+    catalog.retain(|server, _| configured.contains(server.as_str()));
+    for (name, result) in &listed {
+        if let Ok(listed) = result {
+            catalog.insert(name.clone(), listed.tools.clone());
+        }
+    }
+
     let mut outcomes = Vec::new();
     let mut apis: Vec<ServerApi> = Vec::new();
     for (name, result) in listed {
@@ -195,6 +204,10 @@ pub async fn generate(
     if !options.check {
         files_written = write_tree(&out_dir, &apis, &root_files)?;
         new_lock.save(&registry.lock_path())?;
+        crate::fsutil::write_atomic(
+            &catalog_path(registry),
+            serde_json::to_string(&catalog)?.as_bytes(),
+        )?;
     }
     Ok(GenReport {
         out_dir,
@@ -347,4 +360,76 @@ pub async fn call(
     let result = up.call_tool_checked(tool, arguments).await;
     up.shutdown().await;
     Ok(result)
+}
+
+/// Every upstream tool as last listed by `gen`, by server (`.skillet/tools.json`).
+pub type Catalog = std::collections::BTreeMap<String, Vec<ToolSpec>>;
+
+fn catalog_path(registry: &Registry) -> PathBuf {
+    registry.cache_dir().join("tools.json")
+}
+
+/// The catalog `gen` wrote; empty when there is none yet.
+pub fn load_catalog(registry: &Registry) -> Catalog {
+    fs_err::read_to_string(catalog_path(registry))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Search documents for the generated tool API: one per tool, named `server.tool`, with the
+/// TypeScript function and the input's property names and descriptions.
+pub fn tool_docs(registry: &Registry) -> Vec<crate::search::SearchDoc> {
+    let lock = Lockfile::load(&registry.lock_path()).unwrap_or_default();
+    let mut docs = Vec::new();
+    for (server, tools) in load_catalog(registry) {
+        let functions = lock.functions(&server);
+        for tool in tools {
+            let mut body = String::new();
+            if let Some(props) = tool
+                .input_schema
+                .get("properties")
+                .and_then(|p| p.as_object())
+            {
+                for (key, schema) in props {
+                    body.push_str(key);
+                    if let Some(d) = schema.get("description").and_then(|d| d.as_str()) {
+                        body.push_str(": ");
+                        body.push_str(d);
+                    }
+                    body.push('\n');
+                }
+            }
+            let function = functions.get(&tool.name).cloned();
+            docs.push(crate::search::SearchDoc {
+                kind: crate::search::DocKind::Tool,
+                name: format!("{server}.{}", tool.name),
+                description: tool
+                    .description
+                    .clone()
+                    .or(tool.title.clone())
+                    .unwrap_or_default(),
+                body,
+                tags: vec![server.clone()],
+                tools: vec![format!("{server}.{}", tool.name)],
+                identifiers: function.iter().cloned().collect(),
+                version: None,
+                status: function
+                    .map(|f| format!("servers/{}/{f}.ts", codegen::safe_segment(&server))),
+            });
+        }
+    }
+    docs
+}
+
+/// `skillet search --tools`: BM25 over every upstream tool (synced into `.skillet/index/tools`).
+pub fn search_tools(
+    registry: &Registry,
+    query: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<crate::search::Hit>> {
+    let mut index =
+        crate::search::SearchIndex::open(&registry.cache_dir().join("index").join("tools"))?;
+    index.sync(&tool_docs(registry))?;
+    Ok(index.search(query, limit)?)
 }

@@ -367,18 +367,29 @@ pub struct SearchArgs {
     query: String,
     #[arg(long, default_value_t = 10)]
     limit: usize,
+    /// Search the upstream tools of the generated API instead of skills.
+    #[arg(long)]
+    tools: bool,
     #[arg(long)]
     json: bool,
 }
 
 pub fn search(ctx: &Context, args: SearchArgs) -> CliResult {
     let registry = ctx.registry()?;
-    let hits = skill::search(&registry, &args.query, args.limit)?;
+    let hits = if args.tools {
+        crate::api::search_tools(&registry, &args.query, args.limit)?
+    } else {
+        skill::search(&registry, &args.query, args.limit)?
+    };
     if args.json {
         return Ok(output::json(&hits)?);
     }
     if hits.is_empty() {
-        return Ok(output::print("no skill matches\n")?);
+        return Ok(output::print(if args.tools {
+            "no tool matches\n"
+        } else {
+            "no skill matches\n"
+        })?);
     }
     let mut text = String::new();
     for h in &hits {

@@ -424,3 +424,20 @@ fn example_skills_match_the_committed_schemas() {
     }
     assert!(checked >= 5, "only {checked} example skills");
 }
+
+#[test]
+fn the_same_engine_searches_the_generated_tool_api() {
+    let env = registry();
+    let hits = env
+        .run(&["search", "--tools", "change a field of a contact", "--json"])
+        .success()
+        .json();
+    assert_eq!(hits[0]["name"], "crm.update_record", "{hits}");
+    assert_eq!(hits[0]["kind"], "tool");
+    assert_eq!(hits[0]["status"], "servers/crm/updateRecord.ts");
+    let typo = env
+        .run(&["search", "--tools", "serch documnets", "--json"])
+        .success()
+        .json();
+    assert_eq!(typo[0]["name"], "docs.search_documents", "{typo}");
+}
