@@ -2,7 +2,7 @@
 //! cloned into a temporary folder), validates them, and commits each with its origin recorded
 //! in metadata.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -76,7 +76,7 @@ pub fn install(
             .prefix(".install-")
             .tempdir_in(registry.skills_dir())?;
         let staged = staging.path().join(&skill.name);
-        copy_dir(&skill.dir, &staged)?;
+        crate::fsutil::copy_dir(&skill.dir, &staged)?;
         let mut frontmatter = skill.frontmatter.clone();
         frontmatter
             .metadata
@@ -143,18 +143,4 @@ fn fetch(source: &str) -> Result<(Option<tempfile::TempDir>, PathBuf), SkillErro
     })?;
     let root = tmp.path().to_owned();
     Ok((Some(tmp), root))
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs_err::create_dir_all(to)?;
-    for entry in fs_err::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
-        } else if kind.is_file() {
-            fs_err::copy(entry.path(), to.join(entry.file_name()))?;
-        }
-    }
-    Ok(())
 }

@@ -160,7 +160,7 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
     if let Some(prev) = &previous {
         for extra in ["references", "assets"] {
             if prev.dir.join(extra).is_dir() {
-                copy_dir(&prev.dir.join(extra), &staged.join(extra))?;
+                crate::fsutil::copy_dir(&prev.dir.join(extra), &staged.join(extra))?;
             }
         }
     }
@@ -410,20 +410,6 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::R
         }
     }
     out.sort();
-    Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
-    fs_err::create_dir_all(to)?;
-    for entry in fs_err::read_dir(from)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            copy_dir(&entry.path(), &to.join(entry.file_name()))?;
-        } else if kind.is_file() {
-            fs_err::copy(entry.path(), to.join(entry.file_name()))?;
-        }
-    }
     Ok(())
 }
 
