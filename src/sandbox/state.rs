@@ -34,6 +34,8 @@ pub(crate) struct RunState {
     pub import_error: Mutex<Option<RunError>>,
     /// Answers of read-only, idempotent calls, by (server, tool, canonical arguments).
     cache: Mutex<HashMap<(String, String, String), crate::upstream::ToolResult>>,
+    /// Compiled input schemas, by (server, tool).
+    validators: Mutex<HashMap<(String, String), Option<Arc<jsonschema::Validator>>>>,
     /// Opened on first use: most runs never touch files.
     workspace: std::sync::OnceLock<Option<Workspace>>,
 }
@@ -60,6 +62,7 @@ impl RunState {
             import_error: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
             workspace: std::sync::OnceLock::new(),
+            validators: Mutex::new(HashMap::new()),
         }
     }
 
@@ -173,7 +176,27 @@ impl RunState {
         if self.env.host.checks(index, &server, &tool, &map) {
             match self.env.host.tool(&server, &tool).await {
                 Ok(Some(spec)) => {
-                    if let Err(violations) = tools::check_arguments(&spec, &arguments) {
+                    // Compiled once per tool per run: compiling dominates a call's own cost.
+                    let key = (server.clone(), tool.clone());
+                    let cached = self
+                        .validators
+                        .lock()
+                        .ok()
+                        .and_then(|v| v.get(&key).cloned());
+                    let validator = match cached {
+                        Some(v) => v,
+                        None => {
+                            let compiled = tools::compile(&spec);
+                            if let Ok(mut v) = self.validators.lock() {
+                                v.insert(key, compiled.clone());
+                            }
+                            compiled
+                        }
+                    };
+                    let checked = validator
+                        .as_deref()
+                        .map_or(Ok(()), |v| tools::check_with(v, &arguments));
+                    if let Err(violations) = checked {
                         let message = format!(
                             "arguments of {server}.{tool} do not match its input schema:\n  - {}",
                             violations.join("\n  - ")

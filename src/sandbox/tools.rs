@@ -124,14 +124,29 @@ pub struct CallError {
 
 /// Checks arguments against the tool's input schema; returns one line per violation.
 pub fn check_arguments(spec: &ToolSpec, arguments: &serde_json::Value) -> Result<(), Vec<String>> {
-    let validator = match jsonschema::validator_for(&spec.input_schema) {
-        Ok(v) => v,
-        // A schema we cannot compile is the server's problem, not the script's: let it judge.
+    match compile(spec) {
+        Some(validator) => check_with(&validator, arguments),
+        None => Ok(()),
+    }
+}
+
+/// The tool's input schema, compiled; `None` when it does not compile (a schema we cannot
+/// compile is the server's problem, not the script's: the server judges the arguments).
+pub fn compile(spec: &ToolSpec) -> Option<Arc<jsonschema::Validator>> {
+    match jsonschema::validator_for(&spec.input_schema) {
+        Ok(v) => Some(Arc::new(v)),
         Err(e) => {
             tracing::debug!(tool = %spec.name, "input schema does not compile: {e}");
-            return Ok(());
+            None
         }
-    };
+    }
+}
+
+/// Checks arguments with a compiled validator; returns one line per violation.
+pub fn check_with(
+    validator: &jsonschema::Validator,
+    arguments: &serde_json::Value,
+) -> Result<(), Vec<String>> {
     let violations: Vec<String> = validator
         .iter_errors(arguments)
         .map(|e| {
