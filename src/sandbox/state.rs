@@ -16,6 +16,9 @@ use super::workspace::Workspace;
 use super::{ErrorKind, Limits, RunError, SandboxEnv};
 use crate::codegen::canonical_json;
 
+/// A tool's compiled input schema.
+type CompiledSchema = Arc<jsonschema::Validator>;
+
 pub(crate) struct RunState {
     pub env: SandboxEnv,
     pub limits: Limits,
@@ -35,7 +38,7 @@ pub(crate) struct RunState {
     /// Answers of read-only, idempotent calls, by (server, tool, canonical arguments).
     cache: Mutex<HashMap<(String, String, String), crate::upstream::ToolResult>>,
     /// Compiled input schemas, by (server, tool).
-    validators: Mutex<HashMap<(String, String), Option<Arc<jsonschema::Validator>>>>,
+    validators: Mutex<HashMap<(String, String), Option<CompiledSchema>>>,
     /// Opened on first use: most runs never touch files.
     workspace: std::sync::OnceLock<Option<Workspace>>,
 }
