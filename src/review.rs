@@ -253,12 +253,18 @@ fn bare_signature(
     {
         return None;
     }
-    let key = signing::verify(trimmed, &manifest.to_bytes(), signing::NAMESPACE).ok()?;
-    let principal = trust
-        .allowed
-        .principals_for(&key, signing::NAMESPACE, now())
-        .into_iter()
-        .next()?;
+    // Who signed is only known once the signature verifies; when it does not, the full check
+    // reports a bad signature (or the wrong namespace) rather than a malformed file.
+    let principal = signing::verify(trimmed, &manifest.to_bytes(), signing::NAMESPACE)
+        .ok()
+        .and_then(|key| {
+            trust
+                .allowed
+                .principals_for(&key, signing::NAMESPACE, now())
+                .into_iter()
+                .next()
+        })
+        .unwrap_or_else(|| "(unknown signer)".to_owned());
     Some(SignatureFile {
         skill: name.to_owned(),
         version: 0,

@@ -164,6 +164,8 @@ fn skillet_signatures_verify_with_ssh_keygen_and_back() {
         .map(|s| s["status"].as_str().unwrap())
         .collect();
     assert!(statuses.contains(&"content_changed"), "{tampered}");
+    // The plain ssh-keygen signature has no header: it is simply a bad signature now.
+    assert!(statuses.contains(&"bad_signature"), "{tampered}");
     assert_eq!(tampered[0]["meets_policy"], false);
     env.write("skills/count-documents/scripts/index.ts", &script);
 
