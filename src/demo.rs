@@ -156,9 +156,10 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
         anyhow::bail!("{}", failed.message);
     }
     let api_dir = registry.api_dir();
-    let mut listing = Vec::new();
-    collect_files(&api_dir.join("servers"), &api_dir, &mut listing)?;
-    listing.sort();
+    let listing: Vec<String> = crate::fsutil::files(&api_dir.join("servers"))?
+        .iter()
+        .map(|path| crate::fsutil::relative(&api_dir, path))
+        .collect();
     let mut code_mode = vec![Part {
         what: format!("tree listing ({} files)", listing.len()),
         tokens: tokens::count(&listing.join("\n")),
@@ -419,16 +420,4 @@ async fn transcript_tokens(docs: &Upstream) -> anyhow::Result<Part> {
         what: format!("docs.get_document(\"{longest}\")"),
         tokens: tokens::count(&text),
     })
-}
-
-fn collect_files(dir: &Path, root: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
-    for entry in fs_err::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_files(&path, root, out)?;
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            out.push(rel.to_string_lossy().replace('\\', "/"));
-        }
-    }
-    Ok(())
 }

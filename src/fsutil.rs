@@ -50,6 +50,36 @@ pub fn replace_dir<'a>(
     Ok(())
 }
 
+/// Every regular file under `dir`, sorted (symlinks are not followed); none when `dir` is
+/// missing.
+pub fn files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        for entry in fs_err::read_dir(dir)? {
+            let entry = entry?;
+            let kind = entry.file_type()?;
+            if kind.is_dir() {
+                walk(&entry.path(), out)?;
+            } else if kind.is_file() {
+                out.push(entry.path());
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    if dir.is_dir() {
+        walk(dir, &mut out)?;
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `path` relative to `root`, '/'-separated (empty when `path` is not under `root`).
+pub fn relative(root: &Path, path: &Path) -> String {
+    path.strip_prefix(root)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default()
+}
+
 /// Copies a folder tree (regular files and folders; anything else is skipped).
 pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     fs_err::create_dir_all(to)?;

@@ -151,7 +151,13 @@ pub fn show(ctx: &Context, args: ShowArgs) -> CliResult {
         None => {
             let loaded = skill::load(&registry, &name)?;
             let mut files = Vec::new();
-            collect(&loaded.dir, &loaded.dir, &mut files)?;
+            for path in crate::fsutil::files(&loaded.dir)? {
+                let contents = fs_err::read(&path)?;
+                files.push((
+                    crate::fsutil::relative(&loaded.dir, &path),
+                    String::from_utf8_lossy(&contents).into_owned(),
+                ));
+            }
             files
         }
         Some(rev) => {
@@ -184,27 +190,6 @@ pub fn show(ctx: &Context, args: ShowArgs) -> CliResult {
         text.push_str(&format!("  {path} ({} bytes)\n", contents.len()));
     }
     Ok(output::print(&text)?)
-}
-
-fn collect(
-    root: &std::path::Path,
-    dir: &std::path::Path,
-    out: &mut Vec<(String, String)>,
-) -> std::io::Result<()> {
-    for entry in fs_err::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            collect(root, &entry.path(), out)?;
-        } else if let Ok(rel) = entry.path().strip_prefix(root) {
-            let contents = fs_err::read(entry.path())?;
-            out.push((
-                rel.to_string_lossy().into_owned(),
-                String::from_utf8_lossy(&contents).into_owned(),
-            ));
-        }
-    }
-    out.sort();
-    Ok(())
 }
 
 #[derive(Debug, clap::Args)]

@@ -106,8 +106,7 @@ impl Repo {
             None => None,
         };
         let mut update = git2::build::TreeUpdateBuilder::new();
-        let mut files = Vec::new();
-        collect_files(&workdir.join(&repo_rel), &mut files).map_err(|e| GitError::Git {
+        let files = crate::fsutil::files(&workdir.join(&repo_rel)).map_err(|e| GitError::Git {
             context: format!("read {repo_rel}"),
             source: git2::Error::from_str(&e.to_string()),
         })?;
@@ -345,23 +344,6 @@ impl Repo {
     pub fn head_commit(&self) -> Option<git2::Commit<'_>> {
         self.repo.head().ok().and_then(|h| h.peel_to_commit().ok())
     }
-}
-
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if !dir.exists() {
-        return Ok(());
-    }
-    for entry in fs_err::read_dir(dir)? {
-        let entry = entry?;
-        let kind = entry.file_type()?;
-        if kind.is_dir() {
-            collect_files(&entry.path(), out)?;
-        } else if kind.is_file() {
-            out.push(entry.path());
-        }
-    }
-    out.sort();
-    Ok(())
 }
 
 /// One file changed between two revisions, with its line counts.

@@ -372,9 +372,10 @@ fn body(
 fn changes(old: Option<&Path>, new: &Path) -> std::io::Result<Vec<String>> {
     let mut out = Vec::new();
     let list = |dir: &Path| -> std::io::Result<Vec<(String, Vec<u8>)>> {
-        let mut files = Vec::new();
-        walk(dir, dir, &mut files)?;
-        Ok(files)
+        crate::fsutil::files(dir)?
+            .into_iter()
+            .map(|path| Ok((crate::fsutil::relative(dir, &path), fs_err::read(&path)?)))
+            .collect()
     };
     let new_files = list(new)?;
     let old_files = match old {
@@ -394,23 +395,6 @@ fn changes(old: Option<&Path>, new: &Path) -> std::io::Result<Vec<String>> {
         }
     }
     Ok(out)
-}
-
-fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
-    for entry in fs_err::read_dir(dir)? {
-        let entry = entry?;
-        let path = entry.path();
-        if entry.file_type()?.is_dir() {
-            walk(root, &path, out)?;
-        } else if let Ok(rel) = path.strip_prefix(root) {
-            out.push((
-                rel.to_string_lossy().replace('\\', "/"),
-                fs_err::read(&path)?,
-            ));
-        }
-    }
-    out.sort();
-    Ok(())
 }
 
 /// Swaps `staged` into `dest`: the folder appears whole, or not at all.
