@@ -10,9 +10,10 @@ use crate::support::*;
 
 const NS: &str = "skillet-skill-review@skillet";
 
+/// A registry on the sample servers with one saved skill, `count-documents`.
 fn registry_with_skill() -> TestEnv {
     let env = TestEnv::new();
-    env.registry(json!({ "docs": sample("docs") }));
+    env.registry(json!({ "docs": sample("docs"), "crm": sample("crm") }));
     env.run(&["gen"]).success();
     env.write("count.ts", "import { listDocuments } from './servers/docs/index.js';\nconsole.log((await listDocuments({})).total);\n");
     let run = env.run(&["run", "count.ts", "--json"]).success().json();
@@ -376,21 +377,7 @@ fn git(env: &TestEnv, args: &[&str]) -> String {
 
 #[test]
 fn the_pull_request_gate_takes_trust_from_the_base() {
-    let env = TestEnv::new();
-    env.registry(json!({ "docs": sample("docs"), "crm": sample("crm") }));
-    env.run(&["gen"]).success();
-    env.write("count.ts", "import { listDocuments } from './servers/docs/index.js';\nconsole.log((await listDocuments({})).total);\n");
-    let run = env.run(&["run", "count.ts", "--json"]).success().json();
-    env.run(&[
-        "save",
-        "--run",
-        run["run_id"].as_str().unwrap(),
-        "--name",
-        "count-documents",
-        "--description",
-        "Count the documents",
-    ])
-    .success();
+    let env = registry_with_skill();
     env.run(&[
         "keygen",
         "--file",

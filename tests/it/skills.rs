@@ -54,6 +54,18 @@ fn run_ok(env: &TestEnv, file: &str, source: &str) -> String {
     run["run_id"].as_str().unwrap().to_owned()
 }
 
+/// Runs ATTACH and saves it as `attach-transcript`.
+fn save_attach(env: &TestEnv) {
+    let run = run_ok(env, "attach.ts", ATTACH);
+    save(
+        env,
+        &run,
+        "attach-transcript",
+        "Attach a meeting transcript to the CRM contact it mentions",
+    )
+    .success();
+}
+
 fn save(env: &TestEnv, run: &str, name: &str, description: &str) -> Run {
     env.run(&[
         "save",
@@ -211,14 +223,7 @@ fn save_version_history_and_replay() {
 #[test]
 fn skills_are_importable_and_drift_is_caught() {
     let env = registry();
-    let run = run_ok(&env, "attach.ts", ATTACH);
-    save(
-        &env,
-        &run,
-        "attach-transcript",
-        "Attach a meeting transcript to the CRM contact it mentions",
-    )
-    .success();
+    save_attach(&env);
     env.write("use.ts", "import { attachTranscript } from \"./skills/attach-transcript\";\nawait attachTranscript();\n");
     let used = env.run(&["run", "use.ts", "--json"]).success().json();
     assert!(
@@ -246,14 +251,7 @@ fn skills_are_importable_and_drift_is_caught() {
 #[test]
 fn install_from_another_registry_by_path_and_file_url() {
     let source = registry();
-    let run = run_ok(&source, "attach.ts", ATTACH);
-    save(
-        &source,
-        &run,
-        "attach-transcript",
-        "Attach a meeting transcript to the CRM contact it mentions",
-    )
-    .success();
+    save_attach(&source);
     let run = run_ok(
         &source,
         "list.ts",
@@ -338,14 +336,7 @@ fn concurrent_saves_both_land() {
 #[test]
 fn search_finds_skills_by_what_they_do() {
     let env = registry();
-    let run = run_ok(&env, "attach.ts", ATTACH);
-    save(
-        &env,
-        &run,
-        "attach-transcript",
-        "Attach a meeting transcript to the CRM contact it mentions",
-    )
-    .success();
+    save_attach(&env);
     let run = run_ok(
         &env,
         "list.ts",
