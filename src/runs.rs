@@ -403,7 +403,7 @@ pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(Ru
             }) as crate::sandbox::SkillGate
         }),
     };
-    let outcome = sandbox::execute(&request.script, &env, &request.limits).await;
+    let outcome = sandbox::execute_on_worker(&request.script, &env, &request.limits).await;
     drop(env);
     let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
     drop(resume);

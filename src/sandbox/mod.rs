@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use runtime::execute;
+pub use runtime::{execute, execute_on_worker};
 pub use tools::{CallSource, ToolCallRecord, ToolHost};
 
 use crate::config::RunSettings;

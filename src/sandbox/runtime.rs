@@ -1,7 +1,7 @@
 //! One run: a fresh QuickJS runtime with limits, the prelude and host functions, the script as
 //! the module `/main.ts`, its default export, and the classification of how it ended.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rquickjs::function::{Async, Func};
@@ -15,12 +15,56 @@ use super::transpile::{self, Transpiled};
 use super::{ErrorKind, Limits, RunError, RunOutcome, SandboxEnv, Script};
 
 const PRELUDE: &str = include_str!("prelude.js");
+/// The prelude's module name, as it appears in stack frames (which are dropped from reports).
+const PRELUDE_NAME: &str = "skillet:prelude";
 /// The largest script accepted.
 const MAX_SCRIPT_BYTES: usize = 1024 * 1024;
 /// How long after the deadline the host waits for the script to notice it before cutting it off.
 const DEADLINE_GRACE: Duration = Duration::from_millis(100);
 
+/// [`execute`] as its own task on a runtime worker, whatever thread awaits it (a CLI's
+/// `block_on`, say), so tool answers are served without waking a parked thread. Dropping the
+/// returned future cancels the run. Runs in place on a current-thread runtime.
+pub async fn execute_on_worker(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunOutcome {
+    let on_workers = tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if !on_workers {
+        return execute(script, env, limits).await;
+    }
+    let started = Instant::now();
+    let (script, env, limits) = (script.clone(), env.clone(), limits.clone());
+    let mut task = AbortOnDrop(tokio::spawn(async move {
+        execute(&script, &env, &limits).await
+    }));
+    match (&mut task.0).await {
+        Ok(outcome) => outcome,
+        Err(join) => RunOutcome {
+            output: String::new(),
+            result: None,
+            error: Some(RunError::new(
+                ErrorKind::Internal,
+                format!("the sandbox task failed: {join}"),
+            )),
+            tool_calls: Vec::new(),
+            duration: started.elapsed(),
+        },
+    }
+}
+
+/// Aborts a spawned task when its handle is dropped (the caller stopped waiting).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// Runs a script in a fresh sandbox. Never panics on any script; every failure is a [`RunError`].
+///
+/// The run is polled by the task that awaits it. Callers that make many tool calls should await
+/// it on a runtime worker (as `serve` does) rather than in `block_on`: a tool's answer then wakes
+/// a thread that is already polling the transports instead of a parked one.
 pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunOutcome {
     let started = Instant::now();
     let failed = |error: RunError| RunOutcome {
@@ -168,6 +212,8 @@ async fn run_in_runtime(
         Ok(json.and_then(|s| s.to_string().ok()))
     });
     let outcome = tokio::time::timeout_at((state.deadline + DEADLINE_GRACE).into(), run).await;
+    // Freeing a runtime takes about as long as making one: do it off the caller's path.
+    dispose(ctx, rt);
     let json = match outcome {
         Ok(result) => result?,
         Err(_) => {
@@ -191,6 +237,32 @@ async fn run_in_runtime(
             )
         }),
     }
+}
+
+/// Frees a runtime on the blocking pool when there is one, else here.
+fn dispose(ctx: AsyncContext, rt: AsyncRuntime) {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) => drop(handle.spawn_blocking(move || drop((ctx, rt)))),
+        Err(_) => drop((ctx, rt)),
+    }
+}
+
+/// The prelude compiled to QuickJS bytecode, once per process (parsing it cost more than
+/// everything else in starting a sandbox).
+fn prelude_bytecode() -> Result<&'static [u8], String> {
+    static BYTECODE: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+    BYTECODE
+        .get_or_init(|| {
+            let rt = rquickjs::Runtime::new().map_err(|e| e.to_string())?;
+            let ctx = rquickjs::Context::full(&rt).map_err(|e| e.to_string())?;
+            ctx.with(|ctx| {
+                Module::declare(ctx.clone(), PRELUDE_NAME, PRELUDE)
+                    .and_then(|m| m.write(rquickjs::WriteOptions::default()))
+                    .map_err(|e| format!("the sandbox prelude does not compile: {e}"))
+            })
+        })
+        .as_deref()
+        .map_err(Clone::clone)
 }
 
 /// Installs the prelude with a private host object holding the host functions.
@@ -226,7 +298,14 @@ fn install<'js>(ctx: &Ctx<'js>, state: &Arc<RunState>) -> rquickjs::Result<()> {
         "fs",
         Func::from(move |op: String, args: String| st.fs(&op, &args)),
     )?;
-    let prelude: Function = ctx.eval(PRELUDE)?;
+    let bytecode =
+        prelude_bytecode().map_err(|e| rquickjs::Error::new_loading_message(PRELUDE_NAME, e))?;
+    // SAFETY: the bytes were written by `Module::write` of this same QuickJS build, in this
+    // process, from our own source; they never come from outside. They live for the process.
+    #[allow(unsafe_code)]
+    let module = unsafe { Module::load(ctx.clone(), bytecode) }?;
+    let (module, _) = module.eval()?;
+    let prelude: Function = module.get("default")?;
     prelude.call::<_, ()>((host,))?;
     Ok(())
 }
@@ -315,7 +394,7 @@ fn map_stack(stack: &str, state: &RunState, file: &str) -> (String, Option<(Stri
     let mut first = None;
     let mut out = Vec::new();
     for line in stack.lines() {
-        if line.contains("eval_script") || line.trim().is_empty() {
+        if line.contains(PRELUDE_NAME) || line.trim().is_empty() {
             continue;
         }
         let mapped = frame_location(line).and_then(|(start, end)| {
