@@ -219,6 +219,39 @@ pub async fn generate(
     })
 }
 
+/// Regenerates one server's folder from a fresh tool list (after `tools/list_changed`) and
+/// updates the tool catalog. The lock is left alone (people commit it); the returned drift says
+/// how the server now differs from it.
+pub fn refresh_server(
+    registry: &Registry,
+    server: &str,
+    tools: &[ToolSpec],
+) -> anyhow::Result<Vec<Drift>> {
+    let lock = Lockfile::load(&registry.lock_path())?;
+    let api = codegen::generate_server(server, tools, &lock.functions(server))?;
+    let drift = lock.diff(server, &locked_server(&api));
+    let out_dir = registry.api_dir();
+    let mut apis = vec![api];
+    if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && name != apis[0].folder {
+                apis.push(codegen::placeholder_server(&name));
+            }
+        }
+    }
+    let root_files = codegen::generate_root(&mut apis);
+    write_server(&out_dir, &apis[0])?;
+    write_files(&out_dir, &root_files)?;
+    let mut catalog = load_catalog(registry);
+    catalog.insert(server.to_owned(), tools.to_vec());
+    crate::fsutil::write_atomic(
+        &catalog_path(registry),
+        serde_json::to_string(&catalog)?.as_bytes(),
+    )?;
+    Ok(drift)
+}
+
 fn locked_server(api: &ServerApi) -> LockedServer {
     LockedServer {
         tools: api

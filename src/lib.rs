@@ -16,6 +16,7 @@ pub mod runs;
 pub mod samples;
 pub mod sandbox;
 pub mod search;
+pub mod serve;
 pub mod signing;
 pub mod skill;
 pub mod tokens;

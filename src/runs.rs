@@ -49,6 +49,9 @@ pub struct RunRecord {
     /// Things worth knowing about how the run went (a resume that diverged, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the run cost the model, against direct tool calling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens: Option<crate::tokens::TokenReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,13 +362,9 @@ pub struct RunRequest {
     pub mcp_config: Option<PathBuf>,
 }
 
-/// Runs a script in the sandbox and records the run. Returns the record and the full output.
+/// Runs a script in the sandbox and records the run, with servers started for this run and
+/// ended after it. Returns the record and the full output.
 pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(RunRecord, String)> {
-    let store = RunStore::new(registry);
-    let source = match &request.source_run {
-        Some(id) => Some(store.load(id)?.0),
-        None => None,
-    };
     let servers = registry.servers(request.mcp_config.as_deref())?;
     let pool = Arc::new(UpstreamPool::new(
         &servers,
@@ -373,6 +372,24 @@ pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(Ru
         registry.logs_dir(),
         registry.root().to_owned(),
     ));
+    let outcome = run_with(registry, request, Arc::clone(&pool), None).await;
+    pool.shutdown().await;
+    outcome
+}
+
+/// Runs a script against a pool of servers that outlives the run (`serve`'s shared one), until
+/// it ends or `cancel` fires (then it is recorded as `cancelled`).
+pub async fn run_with(
+    registry: &Registry,
+    request: RunRequest,
+    pool: Arc<UpstreamPool>,
+    cancel: Option<tokio_util::sync::CancellationToken>,
+) -> anyhow::Result<(RunRecord, String)> {
+    let store = RunStore::new(registry);
+    let source = match &request.source_run {
+        Some(id) => Some(store.load(id)?.0),
+        None => None,
+    };
     let live = || LiveHost {
         pool: Arc::clone(&pool),
     };
@@ -402,14 +419,12 @@ pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(Ru
                 Err(e) => Err(format!("skill `{skill}` cannot be checked against the review policy: {e}")),
             }) as crate::sandbox::SkillGate
         }),
+        cancel,
     };
     let outcome = sandbox::execute_on_worker(&request.script, &env, &request.limits).await;
     drop(env);
     let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
     drop(resume);
-    if let Ok(pool) = Arc::try_unwrap(pool) {
-        pool.shutdown().await;
-    }
     let record = RunRecord {
         id: RunStore::new_id(),
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
@@ -428,7 +443,26 @@ pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(Ru
         output_bytes: outcome.output.len(),
         tool_calls: outcome.tool_calls,
         notes,
+        tokens: None,
     };
+    // Counting large results takes a while: off the async threads.
+    let catalog = crate::api::load_catalog(registry);
+    let (returned, _) = sandbox::truncate_output(
+        &outcome.output,
+        usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX),
+        &record.id,
+    );
+    let returned = match &record.result {
+        Some(result) => format!("{returned}\n{result}"),
+        None => returned,
+    };
+    let calls = record.tool_calls.clone();
+    let tokens = tokio::task::spawn_blocking(move || {
+        crate::tokens::TokenReport::measure(&returned, &calls, &catalog)
+    })
+    .await
+    .ok();
+    let record = RunRecord { tokens, ..record };
     store.save(&record, &request.script.source, &outcome.output)?;
     Ok((record, outcome.output))
 }

@@ -1,5 +1,10 @@
 //! Offline token counts (o200k, the encoding of current OpenAI models) for the context reports.
 
+use serde::{Deserialize, Serialize};
+
+use crate::codegen::ToolSpec;
+use crate::sandbox::ToolCallRecord;
+
 /// Tokens of `text` in the o200k encoding. The first call loads the encoding (about 150 ms).
 pub fn count(text: &str) -> usize {
     tiktoken_rs::o200k_base_singleton()
@@ -7,11 +12,148 @@ pub fn count(text: &str) -> usize {
         .len()
 }
 
+/// Tokens of tool definitions as `tools/list` gives them to a model.
+pub fn definitions(tools: &[&ToolSpec]) -> usize {
+    tools
+        .iter()
+        .map(|t| count(&serde_json::to_string(t).unwrap_or_default()))
+        .sum()
+}
+
+/// What a run cost the model in code mode, against doing the same work by direct tool calls.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenReport {
+    /// Tokens returned to the model: the (cut) output and the default export's JSON.
+    pub returned: usize,
+    /// Tokens of every call's arguments and result, which direct calling passes through the
+    /// model.
+    pub passed_through: usize,
+    /// Definitions of the distinct tools the run called.
+    pub used_definitions: usize,
+    /// Definitions of every upstream tool (what a client loads up front).
+    pub all_definitions: usize,
+    pub tools_used: usize,
+    pub tools_total: usize,
+}
+
+impl TokenReport {
+    /// Direct calling with only the used tools' definitions loaded.
+    pub fn direct_used(&self) -> usize {
+        self.used_definitions + self.passed_through
+    }
+
+    /// Direct calling with every definition loaded.
+    pub fn direct_all(&self) -> usize {
+        self.all_definitions + self.passed_through
+    }
+
+    /// Counts a run. `returned` is the text the model got back; `catalog` every upstream tool
+    /// by server.
+    pub fn measure(
+        returned: &str,
+        calls: &[ToolCallRecord],
+        catalog: &std::collections::BTreeMap<String, Vec<ToolSpec>>,
+    ) -> Self {
+        let mut passed_through = 0;
+        let mut used = std::collections::BTreeSet::new();
+        for call in calls {
+            used.insert((call.server.as_str(), call.tool.as_str()));
+            passed_through += count(&serde_json::to_string(&call.arguments).unwrap_or_default());
+            if let Some(result) = &call.result {
+                passed_through += match &result.structured_content {
+                    Some(v) => count(&serde_json::to_string(v).unwrap_or_default()),
+                    None => count(&serde_json::to_string(&result.content).unwrap_or_default()),
+                };
+            }
+        }
+        let all: Vec<&ToolSpec> = catalog.values().flatten().collect();
+        let used_specs: Vec<&ToolSpec> = catalog
+            .iter()
+            .flat_map(|(server, tools)| tools.iter().map(move |t| (server, t)))
+            .filter(|(server, t)| used.contains(&(server.as_str(), t.name.as_str())))
+            .map(|(_, t)| t)
+            .collect();
+        Self {
+            returned: count(returned),
+            passed_through,
+            used_definitions: definitions(&used_specs),
+            all_definitions: definitions(&all),
+            tools_used: used.len(),
+            tools_total: all.len(),
+        }
+    }
+
+    /// One line for people: `412 tokens returned; direct calling: 88,310 (only the 3 tools
+    /// used) to 90,022 (all 7 tools)`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} tokens returned to the model; direct calling would take {} (definitions of the {} tools used) to {} (all {} tools)",
+            thousands(self.returned),
+            thousands(self.direct_used()),
+            self.tools_used,
+            thousands(self.direct_all()),
+            self.tools_total
+        )
+    }
+}
+
+/// `12345` as `12,345`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn counts_are_stable() {
-        assert_eq!(super::count(""), 0);
-        assert_eq!(super::count("hello world"), 2);
+        assert_eq!(count(""), 0);
+        assert_eq!(count("hello world"), 2);
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn a_report_counts_each_part() {
+        let spec: ToolSpec = serde_json::from_value(serde_json::json!({
+            "name": "echo", "description": "Echo the message", "inputSchema": {"type": "object"}
+        }))
+        .unwrap();
+        let other: ToolSpec = serde_json::from_value(serde_json::json!({
+            "name": "other", "inputSchema": {"type": "object"}
+        }))
+        .unwrap();
+        let catalog = std::collections::BTreeMap::from([("s".to_owned(), vec![spec, other])]);
+        let call: ToolCallRecord = serde_json::from_value(serde_json::json!({
+            "index": 0, "server": "s", "tool": "echo", "arguments": {"message": "hello world"},
+            "result": {"content": [{"type": "text", "text": "Echo: hello world"}], "isError": false},
+            "started_ms": 0.0, "duration_ms": 1.0, "source": "live"
+        }))
+        .unwrap();
+        let report = TokenReport::measure("done", &[call], &catalog);
+        assert_eq!(report.returned, 1);
+        assert_eq!(report.tools_used, 1);
+        assert_eq!(report.tools_total, 2);
+        assert!(report.passed_through > 5);
+        assert!(report.used_definitions < report.all_definitions);
+        assert_eq!(
+            report.direct_used(),
+            report.used_definitions + report.passed_through
+        );
     }
 }

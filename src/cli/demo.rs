@@ -28,17 +28,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
 }
 
 fn render(r: &DemoReport) -> String {
-    let n = |v: usize| {
-        let s = v.to_string();
-        let mut out = String::new();
-        for (i, c) in s.chars().enumerate() {
-            if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(c);
-        }
-        out
-    };
+    let n = crate::tokens::thousands;
     let mut t = format!(
         "skillet demo: what an agent's context holds to use {} MCP servers ({} tools), in o200k tokens\n\n",
         r.servers.len(),

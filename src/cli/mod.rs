@@ -10,6 +10,7 @@ mod run;
 mod runs;
 mod sample_server;
 mod schema;
+mod serve;
 mod servers;
 mod signing;
 mod skills;
@@ -57,6 +58,9 @@ pub enum Command {
     Run(run::Args),
     /// List recorded runs, or show one.
     Runs(runs::Args),
+    /// Be an MCP server for agents: tool search, the API tree, run_code and the skills registry
+    /// (stdio, or streamable HTTP with --http).
+    Serve(serve::Args),
     /// Save a run that ended ok as a skill (validated, committed to git).
     Save(skills::SaveArgs),
     /// Check skill folders against the Agent Skills rules (and skillet's own).
@@ -157,6 +161,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Call(args) => call::run(&ctx, args).await,
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Serve(args) => serve::run(&ctx, args).await,
         Command::Save(args) => skills::save(&ctx, args),
         Command::Validate(args) => skills::validate(&ctx, args),
         Command::Show(args) => skills::show(&ctx, args),

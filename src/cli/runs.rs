@@ -116,6 +116,9 @@ fn render(r: &RunRecord, script: &str, out: &str) -> String {
     for note in &r.notes {
         t.push_str(&format!("note: {note}\n"));
     }
+    if let Some(tokens) = &r.tokens {
+        t.push_str(&format!("tokens: {}\n", tokens.summary()));
+    }
     t.push_str(&format!("\ntool calls ({}):\n", r.tool_calls.len()));
     for c in &r.tool_calls {
         let outcome = match (&c.result, &c.error) {

@@ -82,6 +82,50 @@ pub(super) fn tool_file(server: &str, tool: &ToolSpec, function: &str) -> String
     out
 }
 
+/// The function's signature on one line, without docs: `echo(input: { message: string }):
+/// Promise<unknown>`, with named types inlined two levels deep. What an agent needs to call
+/// the tool, at a fraction of the file's tokens.
+pub(super) fn signature(tool: &ToolSpec, function: &str) -> String {
+    let base = names::type_base(function);
+    let (input_name, response_name) = io_type_names(function);
+    let mut type_names = TypeNames::new([
+        input_name.as_str(),
+        response_name.as_str(),
+        "Promise",
+        "Record",
+    ]);
+    let mut input = lower_document(&tool.input_schema, &input_name, &base, &mut type_names);
+    if input.root.ty == TsType::Unknown {
+        input.root.ty = TsType::record(TsType::Unknown);
+    }
+    let output = tool
+        .output_schema
+        .as_ref()
+        .map(|schema| lower_document(schema, &response_name, &base, &mut type_names));
+    let defs: HashMap<&str, &TsType> = input
+        .definitions
+        .iter()
+        .chain(output.iter().flat_map(|o| &o.definitions))
+        .map(|d| (d.name.as_str(), &d.ty))
+        .collect();
+    let optional = if input_signature(&input).optional {
+        "?"
+    } else {
+        ""
+    };
+    let response = output.as_ref().map_or_else(
+        || "unknown".to_owned(),
+        |o| o.root.ty.compact(&defs, SIGNATURE_DEPTH),
+    );
+    format!(
+        "{function}(input{optional}: {}): Promise<{response}>",
+        input.root.ty.compact(&defs, SIGNATURE_DEPTH)
+    )
+}
+
+/// How many levels of named types a signature inlines.
+const SIGNATURE_DEPTH: usize = 2;
+
 /// `export type XResponse = unknown;` with the explanation a caller needs.
 fn untyped_response(name: String, function: &str) -> Declaration {
     Declaration {

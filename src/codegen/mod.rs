@@ -23,6 +23,11 @@ mod ts_type;
 mod catalog_tests;
 
 pub use catalog::{ToolSpec, parse_tools_list};
+
+/// A tool function's signature on one line (types inlined, no docs), for search results.
+pub fn signature(tool: &ToolSpec, function: &str) -> String {
+    emit::signature(tool, function)
+}
 pub use error::CodegenError;
 pub use hash::{canonical_json, schema_hash};
 pub use root::generate_root;

@@ -232,6 +232,113 @@ impl TsType {
         }
     }
 
+    /// Prints the type on one line without docs, with named types inlined from `defs` down to
+    /// `depth` levels (deeper ones keep their name), for a signature an agent reads at a glance.
+    pub(super) fn compact(
+        &self,
+        defs: &std::collections::HashMap<&str, &TsType>,
+        depth: usize,
+    ) -> String {
+        let mut out = String::new();
+        self.write_compact(&mut out, defs, depth);
+        out
+    }
+
+    fn write_compact(
+        &self,
+        out: &mut String,
+        defs: &std::collections::HashMap<&str, &TsType>,
+        depth: usize,
+    ) {
+        let operand = |ty: &TsType, out: &mut String| {
+            let wrap = matches!(ty, TsType::Union(_) | TsType::Intersection(_))
+                || matches!(ty, TsType::Named(n) if depth > 0 && defs.get(n.as_str()).is_some_and(|t| matches!(t, TsType::Union(_) | TsType::Intersection(_))));
+            if wrap {
+                out.push('(');
+            }
+            ty.write_compact(out, defs, depth);
+            if wrap {
+                out.push(')');
+            }
+        };
+        match self {
+            TsType::Named(name) if depth > 0 => match defs.get(name.as_str()) {
+                Some(ty) => ty.write_compact(out, defs, depth - 1),
+                None => out.push_str(name),
+            },
+            TsType::Array(inner) => {
+                operand(inner, out);
+                out.push_str("[]");
+            }
+            TsType::Tuple { items, rest } => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    operand(&item.ty, out);
+                    if item.optional {
+                        out.push('?');
+                    }
+                }
+                if let Some(rest) = rest {
+                    if !items.is_empty() {
+                        out.push_str(", ");
+                    }
+                    out.push_str("...");
+                    operand(rest, out);
+                    out.push_str("[]");
+                }
+                out.push(']');
+            }
+            TsType::Object(object) if object.properties.is_empty() => match &object.index {
+                None => out.push_str("{}"),
+                Some(value) => {
+                    out.push_str("Record<string, ");
+                    value.write_compact(out, defs, depth);
+                    out.push('>');
+                }
+            },
+            TsType::Object(object) => {
+                out.push_str("{ ");
+                for (i, property) in object.properties.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str("; ");
+                    }
+                    out.push_str(&property_key(&property.name));
+                    if property.optional {
+                        out.push('?');
+                    }
+                    out.push_str(": ");
+                    property.ty.write_compact(out, defs, depth);
+                }
+                if let Some(index) = &object.index {
+                    out.push_str("; [key: string]: ");
+                    index.write_compact(out, defs, depth);
+                }
+                out.push_str(" }");
+            }
+            TsType::Union(members) | TsType::Intersection(members) => {
+                let sep = if matches!(self, TsType::Union(_)) {
+                    " | "
+                } else {
+                    " & "
+                };
+                for (i, member) in members.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(sep);
+                    }
+                    if matches!(self, TsType::Intersection(_)) {
+                        operand(member, out);
+                    } else {
+                        member.write_compact(out, defs, depth);
+                    }
+                }
+            }
+            other => other.write(out, 0),
+        }
+    }
+
     /// Writes the type, parenthesised when it is a union or intersection.
     fn write_operand(&self, out: &mut String, indent: usize) {
         if matches!(self, TsType::Union(_) | TsType::Intersection(_)) {

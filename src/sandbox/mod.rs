@@ -71,6 +71,9 @@ pub struct SandboxEnv {
     pub host: Arc<dyn ToolHost>,
     /// Says whether a skill may be imported (the review policy, when `run.require_signed`).
     pub skill_gate: Option<SkillGate>,
+    /// Cancels the run (a client that went away, a server shutting down): it ends with
+    /// `cancelled`, keeping the output and tool calls so far.
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
 }
 
 /// Decides whether the named skill may be imported; `Err` says why not.
@@ -93,6 +96,7 @@ pub enum ErrorKind {
     OutputLimit,
     ResultLimit,
     Replay,
+    Cancelled,
     Internal,
 }
 
@@ -112,6 +116,7 @@ impl ErrorKind {
             Self::OutputLimit => "output_limit",
             Self::ResultLimit => "result_limit",
             Self::Replay => "replay",
+            Self::Cancelled => "cancelled",
             Self::Internal => "internal",
         }
     }

@@ -211,7 +211,18 @@ async fn run_in_runtime(
             .map_err(|e| classify(&ctx, e, &st, &file))?;
         Ok(json.and_then(|s| s.to_string().ok()))
     });
-    let outcome = tokio::time::timeout_at((state.deadline + DEADLINE_GRACE).into(), run).await;
+    let cancel = state.env.cancel.clone().unwrap_or_default();
+    let outcome = tokio::select! {
+        outcome = tokio::time::timeout_at((state.deadline + DEADLINE_GRACE).into(), run) => outcome,
+        () = cancel.cancelled() => {
+            dispose(ctx, rt);
+            state.fail(RunError::new(
+                ErrorKind::Cancelled,
+                "the run was cancelled (its client went away, or the server is shutting down)",
+            ));
+            return Err(state.fatal().unwrap_or_else(|| RunError::new(ErrorKind::Cancelled, "cancelled")));
+        }
+    };
     // Freeing a runtime takes about as long as making one: do it off the caller's path.
     dispose(ctx, rt);
     let json = match outcome {

@@ -71,6 +71,13 @@ impl RunState {
 
     /// Whether the interrupt handler should stop the script now.
     pub fn should_stop(&self) -> bool {
+        if self.env.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
+            self.fail(RunError::new(
+                ErrorKind::Cancelled,
+                "the run was cancelled (its client went away, or the server is shutting down)",
+            ));
+            return true;
+        }
         self.stop.load(Ordering::Relaxed) || Instant::now() >= self.deadline
     }
 

@@ -66,6 +66,7 @@ pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest,
         output_bytes: recording.output.len(),
         tool_calls: recording.tool_calls.clone(),
         notes: Vec::new(),
+        tokens: None,
     };
     let env = SandboxEnv {
         api_dir: registry.api_dir(),
@@ -73,6 +74,7 @@ pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest,
         workspace_dir: tempfile::tempdir()?.keep(),
         host: Arc::new(ReplayHost::new(&record)),
         skill_gate: None,
+        cancel: None,
     };
     let script = Script {
         name: format!("test-{}.ts", skill.name),

@@ -86,6 +86,17 @@ pub enum UpstreamError {
         stderr_tail: Vec<String>,
         log: Option<PathBuf>,
     },
+
+    /// A server that failed is not retried before its back-off ends.
+    #[error(
+        "server `{server}` is down; the next restart attempt is in {}\nlast error: {last}",
+        fmt_duration(*.retry_in)
+    )]
+    Down {
+        server: String,
+        last: String,
+        retry_in: Duration,
+    },
 }
 
 /// A short, stable name for each kind, for `--json` output and tests.
@@ -103,6 +114,7 @@ impl UpstreamError {
             Self::CallTimeout { .. } => "call_timeout",
             Self::ToolError { .. } => "tool_error",
             Self::ConnectionClosed { .. } => "connection_closed",
+            Self::Down { .. } => "down",
         }
     }
 
@@ -118,7 +130,8 @@ impl UpstreamError {
             | Self::ListTimeout { server, .. }
             | Self::CallTimeout { server, .. }
             | Self::ToolError { server, .. }
-            | Self::ConnectionClosed { server, .. } => server,
+            | Self::ConnectionClosed { server, .. }
+            | Self::Down { server, .. } => server,
         }
     }
 }

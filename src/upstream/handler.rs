@@ -22,13 +22,19 @@ use super::stdio::LogFile;
 pub(crate) struct Handler {
     server: String,
     log: Option<Arc<LogFile>>,
+    on_tools_changed: Option<super::ChangeHook>,
 }
 
 impl Handler {
-    pub(crate) fn new(server: &str, log: Option<Arc<LogFile>>) -> Self {
+    pub(crate) fn new(
+        server: &str,
+        log: Option<Arc<LogFile>>,
+        on_tools_changed: Option<super::ChangeHook>,
+    ) -> Self {
         Self {
             server: server.to_owned(),
             log,
+            on_tools_changed,
         }
     }
 }
@@ -47,6 +53,13 @@ impl ClientHandler for Handler {
     ) -> Result<ListRootsResult, McpError> {
         tracing::debug!(server = %self.server, "answered roots/list with no roots");
         Ok(ListRootsResult::default())
+    }
+
+    async fn on_tool_list_changed(&self, _context: NotificationContext<RoleClient>) {
+        tracing::info!(server = %self.server, "the server says its tool list changed");
+        if let Some(hook) = &self.on_tools_changed {
+            hook(&self.server);
+        }
     }
 
     async fn on_logging_message(

@@ -20,6 +20,9 @@ use serde::Serialize;
 pub use error::UpstreamError;
 pub use pool::UpstreamPool;
 
+/// Called with a server's name when it says its tool list changed.
+pub type ChangeHook = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
 use crate::codegen::ToolSpec;
 use crate::config::{ServerConfig, Transport, UpstreamSettings};
 use handler::Handler;
@@ -87,6 +90,18 @@ impl Upstream {
         logs_dir: &Path,
         base_dir: &Path,
     ) -> Result<Self, UpstreamError> {
+        Self::connect_with_hook(config, timeouts, logs_dir, base_dir, None).await
+    }
+
+    /// [`Self::connect`], calling `on_tools_changed` with the server's name whenever it sends
+    /// `notifications/tools/list_changed`.
+    pub async fn connect_with_hook(
+        config: &ServerConfig,
+        timeouts: &UpstreamSettings,
+        logs_dir: &Path,
+        base_dir: &Path,
+        on_tools_changed: Option<ChangeHook>,
+    ) -> Result<Self, UpstreamError> {
         let started = Instant::now();
         let name = config.name.as_str();
         match &config.transport {
@@ -106,7 +121,7 @@ impl Upstream {
                     cwd: cwd.as_deref(),
                     log_path: &log_path,
                 })?;
-                let handler = Handler::new(name, Some(child.log().clone()));
+                let handler = Handler::new(name, Some(child.log().clone()), on_tools_changed);
                 let serve = handler.serve((reader, stdin));
                 tokio::pin!(serve);
                 // Race the handshake against the child's exit and the deadline, so each failure
@@ -174,7 +189,7 @@ impl Upstream {
                     StreamableHttpClientTransportConfig::with_uri(url.as_str())
                         .custom_headers(custom),
                 );
-                let handler = Handler::new(name, None);
+                let handler = Handler::new(name, None, on_tools_changed);
                 match tokio::time::timeout(timeouts.start_timeout(), handler.serve(transport)).await
                 {
                     Ok(Ok(service)) => Ok(Self {
@@ -195,6 +210,11 @@ impl Upstream {
                 }
             }
         }
+    }
+
+    /// Whether the session ended (the server exited or closed the connection).
+    pub fn is_closed(&self) -> bool {
+        self.service.is_closed()
     }
 
     pub fn name(&self) -> &str {

@@ -1,25 +1,57 @@
 //! A pool of upstream connections, started lazily on first use and shared by everyone holding
-//! the pool. Each server's tool list is fetched once and kept.
+//! the pool. Each server's tool list is fetched when it connects and kept (refreshed on
+//! `tools/list_changed`).
+//!
+//! A pool made with [`UpstreamPool::restarting`] (as `serve` does) brings back a server that
+//! crashed or failed to start, with exponential back-off between attempts; a plain pool (one
+//! CLI run) tries each server once. One server's trouble never touches another's slot.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
-use super::{ToolResult, Upstream, UpstreamError};
+use super::{ChangeHook, ToolResult, Upstream, UpstreamError};
 use crate::codegen::ToolSpec;
 use crate::config::{ServerConfig, UpstreamSettings};
 
-/// One server's slot: connected at most once, on first use.
+/// The first restart waits this long after a failure; each further failure doubles it.
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// One server's slot.
 struct Slot {
     config: ServerConfig,
-    connection: OnceCell<Result<Arc<Connected>, UpstreamError>>,
+    state: Mutex<SlotState>,
+}
+
+enum SlotState {
+    /// Not connected yet (or shut down).
+    Idle,
+    Ready(Arc<Connected>),
+    /// The last attempt failed; `failures` in a row so far.
+    Failed {
+        error: UpstreamError,
+        at: Instant,
+        failures: u32,
+    },
 }
 
 struct Connected {
     upstream: Upstream,
-    tools: Vec<ToolSpec>,
+    tools: RwLock<Vec<ToolSpec>>,
+}
+
+/// Where a server stands, for status reports.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ServerStatus {
+    pub server: String,
+    /// `idle`, `ready` or `down`.
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 pub struct UpstreamPool {
@@ -27,9 +59,12 @@ pub struct UpstreamPool {
     timeouts: UpstreamSettings,
     logs_dir: PathBuf,
     base_dir: PathBuf,
+    restart: bool,
+    on_tools_changed: Option<ChangeHook>,
 }
 
 impl UpstreamPool {
+    /// A pool that tries each server once.
     pub fn new(
         servers: &[ServerConfig],
         timeouts: UpstreamSettings,
@@ -44,7 +79,7 @@ impl UpstreamPool {
                         s.name.clone(),
                         Slot {
                             config: s.clone(),
-                            connection: OnceCell::new(),
+                            state: Mutex::new(SlotState::Idle),
                         },
                     )
                 })
@@ -52,7 +87,17 @@ impl UpstreamPool {
             timeouts,
             logs_dir,
             base_dir,
+            restart: false,
+            on_tools_changed: None,
         }
+    }
+
+    /// This pool, restarting servers that crash or fail to start (with back-off), and calling
+    /// `on_tools_changed` when a server says its tool list changed.
+    pub fn restarting(mut self, on_tools_changed: Option<ChangeHook>) -> Self {
+        self.restart = true;
+        self.on_tools_changed = on_tools_changed;
+        self
     }
 
     pub fn server_names(&self) -> Vec<String> {
@@ -68,28 +113,116 @@ impl UpstreamPool {
                 configured: self.server_names(),
             });
         };
-        slot.connection
-            .get_or_init(|| async {
-                let upstream =
-                    Upstream::connect(&slot.config, &self.timeouts, &self.logs_dir, &self.base_dir)
-                        .await?;
-                let tools = match upstream.list_tools().await {
-                    Ok(tools) => tools,
-                    Err(e) => {
-                        upstream.shutdown().await;
-                        return Err(e);
-                    }
+        // Callers for the same server wait for one connection attempt together.
+        let mut state = slot.state.lock().await;
+        let failures = match &*state {
+            SlotState::Ready(connected) if !connected.upstream.is_closed() => {
+                return Ok(Arc::clone(connected));
+            }
+            SlotState::Ready(_) if !self.restart => {
+                return Err(UpstreamError::ConnectionClosed {
+                    server: server.to_owned(),
+                    stderr_tail: Vec::new(),
+                    log: Some(super::log_path(&self.logs_dir, server)),
+                });
+            }
+            SlotState::Ready(_) => {
+                tracing::warn!(server, "the server's connection closed; restarting it");
+                0
+            }
+            SlotState::Failed { error, .. } if !self.restart => return Err(error.clone()),
+            SlotState::Failed {
+                error,
+                at,
+                failures,
+            } => {
+                let wait = backoff(*failures);
+                let since = at.elapsed();
+                if since < wait {
+                    return Err(UpstreamError::Down {
+                        server: server.to_owned(),
+                        last: error.to_string(),
+                        retry_in: wait - since,
+                    });
+                }
+                *failures
+            }
+            SlotState::Idle => 0,
+        };
+        // Whatever was there (a closed connection) is ended before its successor starts.
+        if let SlotState::Ready(old) = std::mem::replace(&mut *state, SlotState::Idle)
+            && let Ok(old) = Arc::try_unwrap(old)
+        {
+            old.upstream.shutdown().await;
+        }
+        match self.connect(slot).await {
+            Ok(connected) => {
+                if failures > 0 {
+                    tracing::info!(
+                        server,
+                        "the server is back after {failures} failed attempts"
+                    );
+                }
+                *state = SlotState::Ready(Arc::clone(&connected));
+                Ok(connected)
+            }
+            Err(error) => {
+                if self.restart {
+                    tracing::warn!(server, "{error}");
+                }
+                *state = SlotState::Failed {
+                    error: error.clone(),
+                    at: Instant::now(),
+                    failures: failures + 1,
                 };
-                Ok(Arc::new(Connected { upstream, tools }))
-            })
-            .await
-            .clone()
+                Err(error)
+            }
+        }
+    }
+
+    async fn connect(&self, slot: &Slot) -> Result<Arc<Connected>, UpstreamError> {
+        let upstream = Upstream::connect_with_hook(
+            &slot.config,
+            &self.timeouts,
+            &self.logs_dir,
+            &self.base_dir,
+            self.on_tools_changed.clone(),
+        )
+        .await?;
+        let tools = match upstream.list_tools().await {
+            Ok(tools) => tools,
+            Err(e) => {
+                upstream.shutdown().await;
+                return Err(e);
+            }
+        };
+        Ok(Arc::new(Connected {
+            upstream,
+            tools: RwLock::new(tools),
+        }))
     }
 
     /// The tool's definition, connecting to the server if needed. `None`: no such tool.
     pub async fn tool(&self, server: &str, tool: &str) -> Result<Option<ToolSpec>, UpstreamError> {
         let connected = self.connected(server).await?;
-        Ok(connected.tools.iter().find(|t| t.name == tool).cloned())
+        let tools = connected.tools.read().map_err(|_| poisoned(server))?;
+        Ok(tools.iter().find(|t| t.name == tool).cloned())
+    }
+
+    /// The server's tools, connecting to it if needed.
+    pub async fn tools(&self, server: &str) -> Result<Vec<ToolSpec>, UpstreamError> {
+        let connected = self.connected(server).await?;
+        let tools = connected.tools.read().map_err(|_| poisoned(server))?;
+        Ok(tools.clone())
+    }
+
+    /// Lists the server's tools again (after `tools/list_changed`) and keeps the new list.
+    pub async fn refresh_tools(&self, server: &str) -> Result<Vec<ToolSpec>, UpstreamError> {
+        let connected = self.connected(server).await?;
+        let fresh = connected.upstream.list_tools().await?;
+        let mut tools = connected.tools.write().map_err(|_| poisoned(server))?;
+        *tools = fresh.clone();
+        Ok(fresh)
     }
 
     /// Calls a tool (the result may have `is_error` set).
@@ -100,19 +233,98 @@ impl UpstreamPool {
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ToolResult, UpstreamError> {
         let connected = self.connected(server).await?;
-        connected.upstream.call_tool(tool, arguments).await
+        let result = connected.upstream.call_tool(tool, arguments).await;
+        if let Err(error @ UpstreamError::ConnectionClosed { .. }) = &result {
+            self.forget(server, &connected, error).await;
+        }
+        result
+    }
+
+    /// A connection that closed under a call is dropped, so the next call starts the server
+    /// again (a restarting pool) or fails the same way (a plain one).
+    async fn forget(&self, server: &str, connected: &Arc<Connected>, error: &UpstreamError) {
+        let Some(slot) = self.slots.get(server) else {
+            return;
+        };
+        let mut state = slot.state.lock().await;
+        if matches!(&*state, SlotState::Ready(current) if Arc::ptr_eq(current, connected)) {
+            tracing::warn!(server, "the server's connection closed during a call");
+            *state = SlotState::Failed {
+                error: error.clone(),
+                at: Instant::now(),
+                failures: 0,
+            };
+        }
+    }
+
+    /// Where each server stands, without connecting anything.
+    pub async fn status(&self) -> Vec<ServerStatus> {
+        let mut out = Vec::new();
+        for name in self.server_names() {
+            let Some(slot) = self.slots.get(&name) else {
+                continue;
+            };
+            let state = slot.state.lock().await;
+            let (state, error) = match &*state {
+                SlotState::Idle => ("idle", None),
+                SlotState::Ready(c) if !c.upstream.is_closed() => ("ready", None),
+                SlotState::Ready(_) => ("down", Some("connection closed".to_owned())),
+                SlotState::Failed { error, .. } => ("down", Some(error.to_string())),
+            };
+            out.push(ServerStatus {
+                server: name,
+                state,
+                error,
+            });
+        }
+        out
     }
 
     /// Ends every connection this pool opened (stdin closed, SIGTERM, SIGKILL), concurrently.
-    pub async fn shutdown(self) {
-        let upstreams =
-            self.slots
-                .into_values()
-                .filter_map(|slot| match slot.connection.into_inner() {
-                    Some(Ok(connected)) => Arc::try_unwrap(connected).ok().map(|c| c.upstream),
-                    _ => None,
-                });
-        // A connection still shared elsewhere is dropped instead, which kills its process group.
-        super::shutdown_all(upstreams.collect()).await;
+    /// A connection still used by a call in flight is dropped instead, which ends its process
+    /// group when the call lets go of it.
+    pub async fn shutdown(&self) {
+        let mut upstreams = Vec::new();
+        for slot in self.slots.values() {
+            let mut state = slot.state.lock().await;
+            if let SlotState::Ready(connected) = std::mem::replace(&mut *state, SlotState::Idle)
+                && let Ok(connected) = Arc::try_unwrap(connected)
+            {
+                upstreams.push(connected.upstream);
+            }
+        }
+        super::shutdown_all(upstreams).await;
+    }
+}
+
+/// How long to wait before the next attempt after `failures` failed starts in a row (none
+/// after a crash of a running server).
+fn backoff(failures: u32) -> Duration {
+    if failures == 0 {
+        return Duration::ZERO;
+    }
+    FIRST_BACKOFF
+        .saturating_mul(1 << failures.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF)
+}
+
+fn poisoned(server: &str) -> UpstreamError {
+    UpstreamError::Protocol {
+        server: server.to_owned(),
+        message: "the tool list lock was poisoned by a panic".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_a_ceiling() {
+        assert_eq!(backoff(0), Duration::ZERO);
+        assert_eq!(backoff(1), Duration::from_millis(500));
+        assert_eq!(backoff(2), Duration::from_secs(1));
+        assert_eq!(backoff(3), Duration::from_secs(2));
+        assert_eq!(backoff(40), MAX_BACKOFF);
     }
 }

@@ -58,6 +58,7 @@ async fn env_for(dir: &Path, servers: &[ServerConfig]) -> (SandboxEnv, Arc<Upstr
             pool: Arc::clone(&pool),
         }),
         skill_gate: None,
+        cancel: None,
     };
     (env, pool)
 }

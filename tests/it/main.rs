@@ -11,5 +11,6 @@ mod real_servers;
 mod review;
 mod runs;
 mod sandbox_security;
+mod serve;
 mod skills;
 mod upstream;

@@ -40,6 +40,7 @@ impl Harness {
                 pool: Arc::clone(&pool),
             }),
             skill_gate: None,
+            cancel: None,
         };
         Self {
             _tmp: env.tmp,

@@ -1,0 +1,102 @@
+//! `skillet serve --http ADDR`: streamable HTTP at `/mcp`, with a bearer token (required off
+//! loopback) and the `Host`/`Origin` checks that keep browsers and rebound DNS names out.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use rmcp::transport::streamable_http_server::{
+    StreamableHttpServerConfig, StreamableHttpService, session::local::LocalSessionManager,
+};
+
+use super::{ServeOptions, SkilletServer};
+
+pub(super) async fn serve(
+    server: SkilletServer,
+    addr: SocketAddr,
+    options: &ServeOptions,
+    on_bound: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let token = options.token.clone().filter(|t| !t.is_empty());
+    if !addr.ip().is_loopback() && token.is_none() {
+        anyhow::bail!(
+            "serving on {addr}, beyond loopback, needs a bearer token\nhint: pass --token or set SKILLET_SERVE_TOKEN (or bind 127.0.0.1)"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let bound = listener.local_addr()?;
+
+    let mut config = StreamableHttpServerConfig::default().with_allowed_origins([
+        "http://localhost:*",
+        "http://127.0.0.1:*",
+        "http://[::1]:*",
+    ]);
+    if !bound.ip().is_unspecified() && !bound.ip().is_loopback() {
+        config.allowed_hosts.push(bound.ip().to_string());
+    }
+    config
+        .allowed_hosts
+        .extend(options.allowed_hosts.iter().cloned());
+    let sessions = config.cancellation_token.clone();
+    let mut manager = LocalSessionManager::default();
+    // Long runs send nothing for a while; an idle session lives an hour.
+    manager.session_config.keep_alive = Some(std::time::Duration::from_secs(3600));
+    let service: StreamableHttpService<SkilletServer, LocalSessionManager> =
+        StreamableHttpService::new(move || Ok(server.clone()), Arc::new(manager), config);
+    let mut router = axum::Router::new().nest_service("/mcp", service);
+    if let Some(token) = token {
+        let token: Arc<str> = token.into();
+        router = router.layer(middleware::from_fn(move |req: Request, next: Next| {
+            let token = Arc::clone(&token);
+            async move { authorize(&token, req, next).await }
+        }));
+    }
+
+    on_bound(bound);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            super::shutdown_signal().await;
+            tracing::info!("shutting down");
+            sessions.cancel();
+        })
+        .await
+        .with_context(|| format!("serving http://{bound}/mcp"))
+}
+
+async fn authorize(token: &str, req: Request, next: Next) -> Response {
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    match given {
+        Some(given) if same(given.as_bytes(), token.as_bytes()) => next.run(req).await,
+        _ => (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "a bearer token is required: send `Authorization: Bearer <token>`\n",
+        )
+            .into_response(),
+    }
+}
+
+/// Compares in time independent of where the inputs differ.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn token_comparison() {
+        assert!(super::same(b"abc", b"abc"));
+        assert!(!super::same(b"abc", b"abd"));
+        assert!(!super::same(b"abc", b"abcd"));
+    }
+}

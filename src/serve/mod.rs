@@ -1,0 +1,472 @@
+//! `skillet serve`: one MCP server that gives agents code mode (search the generated API, read
+//! it, run TypeScript against it), and the skills registry (save, search, read, and skills as
+//! resources).
+//!
+//! One [`Shared`] state serves every session: a pool of upstream connections started on first
+//! use and restarted with back-off after a crash, a limit on concurrent runs, and a shutdown
+//! token that cancels runs still going when the grace period ends. Runs are recorded whatever
+//! way they end.
+
+mod http;
+pub mod tools;
+pub mod vfs;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::{NotificationContext, RequestContext};
+use rmcp::{ErrorData as McpError, Peer, RoleServer, ServerHandler, ServiceExt as _};
+use tokio::sync::{Mutex, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::registry::Registry;
+use crate::upstream::UpstreamPool;
+
+/// How to serve.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Serve streamable HTTP on this address instead of stdio.
+    pub http: Option<SocketAddr>,
+    /// Bearer token HTTP clients must send (required off loopback).
+    pub token: Option<String>,
+    /// Extra `Host` names accepted over HTTP (the bound address and loopback always are).
+    pub allowed_hosts: Vec<String>,
+    /// Runs at once, across sessions; more get a "busy" error.
+    pub max_runs: usize,
+    /// How long runs in flight may take to finish at shutdown before they are cancelled.
+    pub grace: Duration,
+    /// Read servers from this file instead of `.mcp.json`.
+    pub mcp_config: Option<PathBuf>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            http: None,
+            token: None,
+            allowed_hosts: Vec::new(),
+            max_runs: 8,
+            grace: Duration::from_secs(10),
+            mcp_config: None,
+        }
+    }
+}
+
+/// State shared by every session.
+pub struct Shared {
+    pub registry: Registry,
+    pub pool: Arc<UpstreamPool>,
+    runs: Arc<Semaphore>,
+    max_runs: usize,
+    /// Cancelled when the grace period at shutdown ends.
+    cancel_runs: CancellationToken,
+    /// Set when shutdown begins: new runs are refused.
+    closing: CancellationToken,
+    mcp_config: Option<PathBuf>,
+    /// Serializes generating the API tree when there is none yet.
+    api: Mutex<bool>,
+    peers: std::sync::Mutex<Vec<Peer<RoleServer>>>,
+}
+
+impl Shared {
+    /// A permit for one run, or `None` when `max_runs` are going (or shutdown began).
+    fn admit_run(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if self.closing.is_cancelled() {
+            return None;
+        }
+        Arc::clone(&self.runs).try_acquire_owned().ok()
+    }
+
+    fn busy_message(&self) -> String {
+        if self.closing.is_cancelled() {
+            "skillet is shutting down and takes no new runs".to_owned()
+        } else {
+            format!(
+                "busy: {} runs are in progress, the most this server runs at once; retry in a moment (the limit is `skillet serve --max-runs`)",
+                self.max_runs
+            )
+        }
+    }
+
+    /// Makes sure the generated API exists (it is generated once, on first need, when the
+    /// registry has none).
+    async fn ensure_api(&self) -> Result<(), String> {
+        let mut ready = self.api.lock().await;
+        if *ready {
+            return Ok(());
+        }
+        if crate::api::load_catalog(&self.registry).is_empty() {
+            let servers = self
+                .registry
+                .servers(self.mcp_config.as_deref())
+                .map_err(|e| e.to_string())?;
+            if !servers.is_empty() {
+                tracing::info!("no generated API yet: generating it");
+                let options = crate::api::GenOptions {
+                    check: false,
+                    mcp_config: self.mcp_config.clone(),
+                };
+                let report = crate::api::generate(&self.registry, &options, &|_, _| {})
+                    .await
+                    .map_err(|e| format!("generating the API failed: {e:#}"))?;
+                for failed in report.servers.iter().filter_map(|s| s.error.as_ref()) {
+                    tracing::warn!("{}", failed.message);
+                }
+            }
+        }
+        *ready = true;
+        Ok(())
+    }
+
+    /// Tells every connected client that the resources (skills) changed.
+    async fn resources_changed(&self) {
+        let peers: Vec<_> = match self.peers.lock() {
+            Ok(mut peers) => {
+                peers.retain(|p| !p.is_transport_closed());
+                peers.clone()
+            }
+            Err(_) => return,
+        };
+        for peer in peers {
+            let _ = peer.notify_resource_list_changed().await;
+        }
+    }
+
+    /// Waits for runs in flight (up to `grace`), then cancels the rest and waits for their
+    /// records.
+    async fn drain(&self, grace: Duration) {
+        self.closing.cancel();
+        let all = u32::try_from(self.max_runs).unwrap_or(u32::MAX);
+        let finished = tokio::time::timeout(grace, self.runs.acquire_many(all)).await;
+        if finished.is_err() {
+            tracing::warn!(
+                "runs still going after {} ms: cancelling them",
+                grace.as_millis()
+            );
+            self.cancel_runs.cancel();
+            let _ =
+                tokio::time::timeout(Duration::from_secs(10), self.runs.acquire_many(all)).await;
+        }
+    }
+}
+
+/// The MCP server handler: cheap to clone (one per HTTP session).
+#[derive(Clone)]
+pub struct SkilletServer {
+    shared: Arc<Shared>,
+}
+
+impl SkilletServer {
+    pub fn new(registry: Registry, options: &ServeOptions) -> anyhow::Result<Self> {
+        let servers = registry.servers(options.mcp_config.as_deref())?;
+        let (changed_tx, changed_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let hook: crate::upstream::ChangeHook = Arc::new(move |server: &str| {
+            let _ = changed_tx.send(server.to_owned());
+        });
+        let pool = UpstreamPool::new(
+            &servers,
+            registry.settings().upstream.clone(),
+            registry.logs_dir(),
+            registry.root().to_owned(),
+        )
+        .restarting(Some(hook));
+        let max_runs = options.max_runs.max(1);
+        let shared = Arc::new(Shared {
+            registry,
+            pool: Arc::new(pool),
+            runs: Arc::new(Semaphore::new(max_runs)),
+            max_runs,
+            cancel_runs: CancellationToken::new(),
+            closing: CancellationToken::new(),
+            mcp_config: options.mcp_config.clone(),
+            api: Mutex::new(false),
+            peers: std::sync::Mutex::new(Vec::new()),
+        });
+        tokio::spawn(refresh_on_change(Arc::downgrade(&shared), changed_rx));
+        Ok(Self { shared })
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+}
+
+/// Regenerates a server's part of the API when it says its tools changed, and reports drift
+/// against skillet.lock.
+async fn refresh_on_change(
+    shared: std::sync::Weak<Shared>,
+    mut changed: tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(server) = changed.recv().await {
+        // Servers often send several notifications in a row: take them together.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut servers = std::collections::BTreeSet::from([server]);
+        while let Ok(more) = changed.try_recv() {
+            servers.insert(more);
+        }
+        let Some(shared) = shared.upgrade() else {
+            return;
+        };
+        for server in servers {
+            let tools = match shared.pool.refresh_tools(&server).await {
+                Ok(tools) => tools,
+                Err(e) => {
+                    tracing::warn!("cannot list the new tools of `{server}`: {e}");
+                    continue;
+                }
+            };
+            let registry = shared.registry.clone();
+            let name = server.clone();
+            let refreshed = tokio::task::spawn_blocking(move || {
+                crate::api::refresh_server(&registry, &name, &tools)
+            })
+            .await;
+            match refreshed {
+                Ok(Ok(drift)) if drift.is_empty() => {
+                    tracing::info!(
+                        "server `{server}` changed its tool list; the API is regenerated and matches skillet.lock"
+                    );
+                }
+                Ok(Ok(drift)) => tracing::warn!(
+                    "server `{server}` changed its tools; the API is regenerated. Against skillet.lock: {}\nhint: run `skillet gen` to update the lock",
+                    drift
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Ok(Err(e)) => tracing::warn!("cannot regenerate the API of `{server}`: {e:#}"),
+                Err(e) => tracing::warn!("cannot regenerate the API of `{server}`: {e}"),
+            }
+        }
+    }
+}
+
+const INSTRUCTIONS: &str = "skillet gives you the user's MCP servers as a TypeScript API, and a registry of saved skills. Find functions with search_tools (or list_files/read_file under servers/), then write one TypeScript module for run_code that calls them, processes the data there and prints only what you need. When a run did something worth repeating, save_skill it; look for existing skills first with search_skills.";
+
+impl ServerHandler for SkilletServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_resources_list_changed()
+                .build(),
+        )
+        .with_server_info(
+            Implementation::new("skillet", env!("CARGO_PKG_VERSION"))
+                .with_title("skillet: code mode and skills for MCP"),
+        )
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    fn supported_protocol_versions(&self) -> std::borrow::Cow<'static, [ProtocolVersion]> {
+        // 2026-07-28 forbids server-to-client requests and plain list_changed notifications.
+        std::borrow::Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        if let Ok(mut peers) = self.shared.peers.lock() {
+            peers.retain(|p| !p.is_transport_closed());
+            peers.push(context.peer);
+        }
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(tools::definitions()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        tools::definitions().into_iter().find(|t| t.name == name)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        // The run stops when the client cancels the request or goes away, or when shutdown
+        // runs out of patience.
+        let cancel = self.shared.cancel_runs.child_token();
+        let watch = cancel.clone();
+        let request_ct = context.ct.clone();
+        let watcher = tokio::spawn(async move {
+            tokio::select! {
+                () = request_ct.cancelled() => watch.cancel(),
+                () = watch.cancelled() => {}
+            }
+        });
+        let arguments = request.arguments.unwrap_or_default();
+        let saves = request.name == "save_skill";
+        let answer = tools::call(&self.shared, &request.name, arguments, cancel.clone()).await;
+        watcher.abort();
+        if saves && !answer.is_error {
+            self.shared.resources_changed().await;
+        }
+        let content = vec![ContentBlock::text(answer.text)];
+        Ok(if answer.is_error {
+            CallToolResult::error(content)
+        } else {
+            CallToolResult::success(content)
+        }
+        .into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let registry = self.shared.registry.clone();
+        let resources = tokio::task::spawn_blocking(move || skill_resources(&registry))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        Ok(ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, McpError> {
+        Ok(ListResourceTemplatesResult::with_all_items(vec![
+            ResourceTemplate::new("skill://{name}/SKILL.md", "skill")
+                .with_description(
+                    "A saved skill's SKILL.md; its other files are skill://{name}/{path}",
+                )
+                .with_mime_type("text/markdown"),
+        ]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let uri = request.uri;
+        let Some(path) = uri.strip_prefix("skill://") else {
+            return Err(McpError::resource_not_found(
+                format!("no resource `{uri}`: skillet's resources are skill://<name>/<file>"),
+                None,
+            ));
+        };
+        let tree = vfs::Tree::new(&self.shared.registry);
+        let text = tree
+            .read(&format!("skills/{path}"))
+            .map_err(|e| McpError::resource_not_found(format!("resource `{uri}`: {e}"), None))?;
+        Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(text, uri.clone()).with_mime_type(mime_type(&uri)),
+        ])
+        .into())
+    }
+}
+
+/// Every file of every valid skill, as `skill://<name>/<path>`.
+fn skill_resources(registry: &Registry) -> Vec<Resource> {
+    let mut out = Vec::new();
+    for (name, loaded) in crate::skill::list(registry) {
+        let Ok(skill) = loaded else {
+            continue;
+        };
+        let Ok(files) = crate::fsutil::files(&skill.dir) else {
+            continue;
+        };
+        for file in files {
+            let relative = crate::fsutil::relative(&skill.dir, &file);
+            let uri = format!("skill://{name}/{relative}");
+            let mut resource =
+                Resource::new(&uri, format!("{name}/{relative}")).with_mime_type(mime_type(&uri));
+            if relative == "SKILL.md" {
+                resource = resource.with_description(skill.frontmatter.description.clone());
+            }
+            out.push(resource);
+        }
+    }
+    out
+}
+
+fn mime_type(uri: &str) -> &'static str {
+    match uri.rsplit('.').next() {
+        Some("md") => "text/markdown",
+        Some("ts") => "text/x-typescript",
+        Some("js") => "text/javascript",
+        Some("json") => "application/json",
+        _ => "text/plain",
+    }
+}
+
+/// Serves until the client leaves (stdio), or SIGINT/SIGTERM, then drains runs and ends the
+/// upstream servers.
+pub async fn serve(registry: Registry, options: ServeOptions) -> anyhow::Result<()> {
+    let server = SkilletServer::new(registry, &options)?;
+    let shared = Arc::clone(server.shared());
+    let outcome = match options.http {
+        Some(addr) => {
+            http::serve(server, addr, &options, |bound| {
+                // On stderr whatever the log level: callers (and tests binding port 0) need it.
+                eprintln!("skillet serve: MCP over streamable HTTP at http://{bound}/mcp");
+            })
+            .await
+        }
+        None => serve_stdio(server).await,
+    };
+    shared.drain(options.grace).await;
+    shared.pool.shutdown().await;
+    outcome
+}
+
+async fn serve_stdio(server: SkilletServer) -> anyhow::Result<()> {
+    let running = match server.serve(rmcp::transport::stdio()).await {
+        Ok(running) => running,
+        // A client that leaves before `initialize` is not an error of ours.
+        Err(rmcp::service::ServerInitializeError::ConnectionClosed(_)) => return Ok(()),
+        Err(e) => return Err(e).context("MCP initialize over stdio"),
+    };
+    let stop = running.cancellation_token();
+    tokio::select! {
+        quit = running.waiting() => {
+            tracing::info!("the client closed the session ({quit:?})");
+        }
+        () = shutdown_signal() => {
+            tracing::info!("shutting down");
+            stop.cancel();
+        }
+    }
+    Ok(())
+}
+
+/// SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

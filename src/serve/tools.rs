@@ -1,0 +1,595 @@
+//! The tools `skillet serve` offers, their definitions (written for models: short, precise, one
+//! example each) and what each one does.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use rmcp::model::{Tool, ToolAnnotations};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::Shared;
+use super::vfs::Tree;
+use crate::runs::{Mode, RunRequest};
+use crate::sandbox::{Limits, Script};
+use crate::tokens::thousands;
+
+/// Longest description shown per hit at `detail: "description"`.
+const DESCRIPTION_CHARS: usize = 160;
+/// The most `run_code` may ask for, whatever skillet.toml says.
+const MAX_TIMEOUT_MS: u64 = 600_000;
+
+/// What a tool call answers: text for the model, and whether it is an error.
+pub struct Answer {
+    pub text: String,
+    pub is_error: bool,
+}
+
+impl Answer {
+    fn ok(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            is_error: false,
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            is_error: true,
+        }
+    }
+}
+
+fn schema(value: Value) -> Arc<serde_json::Map<String, Value>> {
+    match value {
+        Value::Object(map) => Arc::new(map),
+        _ => Arc::new(serde_json::Map::new()),
+    }
+}
+
+fn read_only() -> ToolAnnotations {
+    ToolAnnotations::new()
+        .read_only(true)
+        .destructive(false)
+        .idempotent(true)
+        .open_world(false)
+}
+
+/// The served tools, in the order clients list them.
+pub fn definitions() -> Vec<Tool> {
+    vec![
+        Tool::new(
+            "search_tools",
+            "Find functions of the connected MCP servers by what they do (BM25 over every tool). detail: \"name\" (paths), \"description\" (default: summary, import and TypeScript signature), or \"full\" (the whole generated file). Example: {\"query\": \"create github issue\", \"limit\": 3}",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string", "description": "Words describing the task."},
+                    "detail": {"type": "string", "enum": ["name", "description", "full"], "default": "description"},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}
+                },
+                "required": ["query"],
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(read_only()),
+        Tool::new(
+            "list_files",
+            "List a folder of the TypeScript API tree: \"\" (root), \"servers/\", \"servers/<server>/\", \"skills/\", \"skills/<name>/\". Example: {\"path\": \"servers/github/\"}",
+            schema(json!({
+                "type": "object",
+                "properties": {"path": {"type": "string", "default": ""}},
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(read_only()),
+        Tool::new(
+            "read_file",
+            "Read a file of the API tree, e.g. a tool's generated TypeScript or a skill's SKILL.md. Example: {\"path\": \"servers/github/createIssue.ts\"}",
+            schema(json!({
+                "type": "object",
+                "properties": {"path": {"type": "string"}},
+                "required": ["path"],
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(read_only()),
+        Tool::new(
+            "run_code",
+            "Run a TypeScript module in a sandbox. Import tool functions from \"./servers/<server>/index.js\" (or skills from \"./skills/<name>\"), loop, filter and join there, and console.log only what you need: only that output (and the default export) comes back. fs reads and writes ./workspace/. Returns the output, the run id (for save_skill) and a token report. Example: {\"code\": \"import { echo } from './servers/everything/index.js';\\nconsole.log(await echo({ message: 'hi' }));\"}",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "code": {"type": "string", "description": "A TypeScript module."},
+                    "timeout_ms": {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT_MS, "description": "Deadline for the run (default from skillet.toml, 30000)."}
+                },
+                "required": ["code"],
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(
+            ToolAnnotations::new()
+                .read_only(false)
+                .destructive(true)
+                .idempotent(false)
+                .open_world(true),
+        ),
+        Tool::new(
+            "save_skill",
+            "Save a successful run as a reusable skill (a SKILL.md folder with its script and recording, committed to git). name: lowercase words joined by hyphens. Example: {\"run_id\": \"20261125-101500123-ab12\", \"name\": \"weekly-report\", \"description\": \"Summarize last week's closed issues. Use when asked for a weekly report.\"}",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "run_id": {"type": "string"},
+                    "name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64},
+                    "description": {"type": "string", "maxLength": 1024, "description": "What it does and when to use it."},
+                    "tags": {"type": "array", "items": {"type": "string"}}
+                },
+                "required": ["run_id", "name", "description"],
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(
+            ToolAnnotations::new()
+                .read_only(false)
+                .destructive(false)
+                .idempotent(false)
+                .open_world(false),
+        ),
+        Tool::new(
+            "search_skills",
+            "Find saved skills by what they do, with their review status. Example: {\"query\": \"weekly report of closed issues\"}",
+            schema(json!({
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string"},
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}
+                },
+                "required": ["query"],
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(read_only()),
+        Tool::new(
+            "read_skill",
+            "Read a skill: its SKILL.md, its files and its review status. Example: {\"name\": \"weekly-report\"}",
+            schema(json!({
+                "type": "object",
+                "properties": {"name": {"type": "string"}},
+                "required": ["name"],
+                "additionalProperties": false
+            })),
+        )
+        .with_annotations(read_only()),
+    ]
+}
+
+/// Runs one served tool. Every failure is an [`Answer`] with `is_error`, never a panic.
+pub async fn call(
+    shared: &Arc<Shared>,
+    name: &str,
+    arguments: serde_json::Map<String, Value>,
+    cancel: tokio_util::sync::CancellationToken,
+) -> Answer {
+    let args = Value::Object(arguments);
+    let result = match name {
+        "search_tools" => match parse(args) {
+            Ok(a) => search_tools(shared, a).await,
+            Err(e) => Err(e),
+        },
+        "list_files" => match parse::<PathArgs>(args) {
+            Ok(a) => list_files(shared, &a.path.unwrap_or_default()).await,
+            Err(e) => Err(e),
+        },
+        "read_file" => match parse::<PathArgs>(args) {
+            Ok(a) => read_file(shared, &a.path.unwrap_or_default()).await,
+            Err(e) => Err(e),
+        },
+        "run_code" => match parse(args) {
+            Ok(a) => return run_code(shared, a, cancel).await,
+            Err(e) => Err(e),
+        },
+        "save_skill" => match parse(args) {
+            Ok(a) => save_skill(shared, a).await,
+            Err(e) => Err(e),
+        },
+        "search_skills" => match parse(args) {
+            Ok(a) => search_skills(shared, a).await,
+            Err(e) => Err(e),
+        },
+        "read_skill" => match parse(args) {
+            Ok(a) => read_skill(shared, a).await,
+            Err(e) => Err(e),
+        },
+        other => Err(format!(
+            "no tool `{other}`; the tools are: {}",
+            definitions()
+                .iter()
+                .map(|t| t.name.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    };
+    match result {
+        Ok(text) => Answer::ok(text),
+        Err(message) => Answer::error(message),
+    }
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(args: Value) -> Result<T, String> {
+    serde_json::from_value(args).map_err(|e| format!("invalid arguments: {e}"))
+}
+
+/// Runs blocking registry work (git, tantivy, files) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| format!("internal error: {e}"))?
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchToolsArgs {
+    query: String,
+    #[serde(default)]
+    detail: Detail,
+    limit: Option<usize>,
+}
+
+#[derive(Deserialize, Default, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+enum Detail {
+    Name,
+    #[default]
+    Description,
+    Full,
+}
+
+async fn search_tools(shared: &Arc<Shared>, args: SearchToolsArgs) -> Result<String, String> {
+    shared.ensure_api().await?;
+    let registry = shared.registry.clone();
+    let limit = args.limit.unwrap_or(5).clamp(1, 50);
+    blocking(move || {
+        let hits = crate::api::search_tools(&registry, &args.query, limit)
+            .map_err(|e| format!("tool search failed: {e:#}"))?;
+        if hits.is_empty() {
+            return Ok(format!(
+                "no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
+                args.query
+            ));
+        }
+        let catalog = crate::api::load_catalog(&registry);
+        let lock = crate::lock::Lockfile::load(&registry.lock_path()).unwrap_or_default();
+        let tree = Tree::new(&registry);
+        let mut out = String::new();
+        for hit in hits {
+            let Some((server, tool)) = hit.name.split_once('.') else {
+                continue;
+            };
+            let spec = catalog
+                .get(server)
+                .and_then(|tools| tools.iter().find(|t| t.name == tool));
+            let function = lock.functions(server).get(tool).cloned();
+            let (Some(spec), Some(function)) = (spec, function) else {
+                continue;
+            };
+            let folder = crate::codegen::safe_segment(server);
+            let path = format!("servers/{folder}/{function}.ts");
+            match args.detail {
+                Detail::Name => {
+                    let _ = writeln!(out, "{server}.{tool}: {path}");
+                }
+                Detail::Description => {
+                    let _ = writeln!(
+                        out,
+                        "{server}.{tool}: {}\n  import {{ {function} }} from \"./servers/{folder}/index.js\";\n  {}",
+                        summary(spec.description.as_deref().or(spec.title.as_deref()).unwrap_or("")),
+                        crate::codegen::signature(spec, &function)
+                    );
+                }
+                Detail::Full => {
+                    let text = tree.read(&path).map_err(|e| e.to_string())?;
+                    let _ = writeln!(out, "// {path}\n{text}");
+                }
+            }
+        }
+        Ok(out.trim_end().to_owned())
+    })
+    .await
+}
+
+/// The first sentence (or line) of a description, cut at a readable length.
+fn summary(description: &str) -> String {
+    let first_line = description.lines().next().unwrap_or("").trim();
+    let sentence = match first_line.find(". ") {
+        Some(end) => &first_line[..=end],
+        None => first_line,
+    };
+    if sentence.chars().count() <= DESCRIPTION_CHARS {
+        return sentence.trim().to_owned();
+    }
+    let cut: String = sentence.chars().take(DESCRIPTION_CHARS).collect();
+    format!("{}…", cut.trim_end())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathArgs {
+    path: Option<String>,
+}
+
+async fn list_files(shared: &Arc<Shared>, path: &str) -> Result<String, String> {
+    shared.ensure_api().await?;
+    let entries = Tree::new(&shared.registry)
+        .list(path)
+        .map_err(|e| e.to_string())?;
+    if entries.is_empty() {
+        return Ok(format!("`{path}` is empty"));
+    }
+    Ok(entries
+        .into_iter()
+        .map(|e| e.path)
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+async fn read_file(shared: &Arc<Shared>, path: &str) -> Result<String, String> {
+    shared.ensure_api().await?;
+    Tree::new(&shared.registry)
+        .read(path)
+        .map_err(|e| e.to_string())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunCodeArgs {
+    code: String,
+    timeout_ms: Option<u64>,
+}
+
+async fn run_code(
+    shared: &Arc<Shared>,
+    args: RunCodeArgs,
+    cancel: tokio_util::sync::CancellationToken,
+) -> Answer {
+    let Some(_permit) = shared.admit_run() else {
+        return Answer::error(shared.busy_message());
+    };
+    if let Err(e) = shared.ensure_api().await {
+        return Answer::error(e);
+    }
+    let mut limits = Limits::from(&shared.registry.settings().run);
+    if let Some(timeout) = args.timeout_ms {
+        limits.timeout_ms = timeout.clamp(1, MAX_TIMEOUT_MS);
+    }
+    let request = RunRequest {
+        script: Script {
+            name: "run_code.ts".into(),
+            source: args.code,
+        },
+        limits: limits.clone(),
+        mode: Mode::Live,
+        source_run: None,
+        mcp_config: None,
+    };
+    let ran = crate::runs::run_with(
+        &shared.registry,
+        request,
+        Arc::clone(&shared.pool),
+        Some(cancel),
+    )
+    .await;
+    let (record, output) = match ran {
+        Ok(ran) => ran,
+        Err(e) => return Answer::error(format!("the run could not start: {e:#}")),
+    };
+    let limit = usize::try_from(limits.max_output_bytes).unwrap_or(usize::MAX);
+    let (shown, _) = crate::sandbox::truncate_output(&output, limit, &record.id);
+    let mut text = shown.trim_end().to_owned();
+    if let Some(result) = &record.result {
+        let _ = write!(
+            text,
+            "{}result: {result}",
+            if text.is_empty() { "" } else { "\n" }
+        );
+    }
+    if let Some(error) = &record.error {
+        let place = match (&error.file, error.line, error.column) {
+            (Some(file), Some(line), Some(column)) => format!(" at {file}:{line}:{column}"),
+            _ => String::new(),
+        };
+        let _ = write!(
+            text,
+            "{}error ({}){place}: {}",
+            if text.is_empty() { "" } else { "\n" },
+            error.kind.as_str(),
+            error.message
+        );
+    }
+    let tokens = record.tokens.as_ref().map_or_else(String::new, |t| {
+        format!(
+            "; {} tokens here vs {} by direct calls",
+            thousands(t.returned),
+            thousands(t.direct_used())
+        )
+    });
+    let _ = write!(
+        text,
+        "\n[run {} {} in {:.0} ms, {} tool calls{tokens}]",
+        record.id,
+        if record.error.is_none() {
+            "ok"
+        } else {
+            "failed"
+        },
+        record.duration_ms,
+        record.tool_calls.len()
+    );
+    Answer {
+        text: text.trim_start().to_owned(),
+        is_error: record.error.is_some(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SaveSkillArgs {
+    run_id: String,
+    name: String,
+    description: String,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+async fn save_skill(shared: &Arc<Shared>, args: SaveSkillArgs) -> Result<String, String> {
+    let registry = shared.registry.clone();
+    blocking(move || {
+        let report = crate::skill::save(
+            &registry,
+            &crate::skill::SaveRequest {
+                run: args.run_id,
+                name: args.name,
+                description: args.description,
+                tags: args.tags,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(format!(
+            "saved skill `{}` v{} (commit {}) in {}; import it in run_code from \"./skills/{}\"",
+            report.name,
+            report.version,
+            &report.commit[..report.commit.len().min(12)],
+            report.path,
+            report.name
+        ))
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SearchSkillsArgs {
+    query: String,
+    limit: Option<usize>,
+}
+
+async fn search_skills(shared: &Arc<Shared>, args: SearchSkillsArgs) -> Result<String, String> {
+    let registry = shared.registry.clone();
+    let limit = args.limit.unwrap_or(5).clamp(1, 50);
+    blocking(move || {
+        let hits =
+            crate::skill::search(&registry, &args.query, limit).map_err(|e| e.to_string())?;
+        if hits.is_empty() {
+            return Ok(format!("no skill matches `{}`", args.query));
+        }
+        let mut out = String::new();
+        for hit in hits {
+            let _ = writeln!(
+                out,
+                "{}{}: {}{}",
+                hit.name,
+                hit.version.map(|v| format!(" {v}")).unwrap_or_default(),
+                summary(&hit.description),
+                hit.status.map(|s| format!(" [{s}]")).unwrap_or_default()
+            );
+        }
+        Ok(out.trim_end().to_owned())
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReadSkillArgs {
+    name: String,
+}
+
+async fn read_skill(shared: &Arc<Shared>, args: ReadSkillArgs) -> Result<String, String> {
+    let registry = shared.registry.clone();
+    blocking(move || {
+        let skill = crate::skill::load(&registry, &args.name).map_err(|e| e.to_string())?;
+        let text = fs_err::read_to_string(skill.dir.join("SKILL.md")).map_err(|e| e.to_string())?;
+        let files = crate::fsutil::files(&skill.dir).map_err(|e| e.to_string())?;
+        let mut out = String::new();
+        if policy_applies(&registry) {
+            let status = match crate::review::verify(&registry, std::slice::from_ref(&skill.name)) {
+                Ok(reviews) => match reviews.first() {
+                    Some(r) if r.meets_policy => format!(
+                        "review: signed by {} (meets the policy)",
+                        r.valid_principals.join(", ")
+                    ),
+                    Some(r) => format!(
+                        "review: NOT REVIEWED ({} of {} required signatures){}",
+                        r.valid_principals.len(),
+                        r.required,
+                        if registry.settings().run.require_signed {
+                            "; run_code refuses to import it"
+                        } else {
+                            ""
+                        }
+                    ),
+                    None => "review: unknown".to_owned(),
+                },
+                Err(e) => format!("review: cannot be checked: {e}"),
+            };
+            let _ = writeln!(out, "{status}");
+        }
+        let _ = writeln!(out, "files:");
+        for file in &files {
+            let _ = writeln!(
+                out,
+                "  skills/{}/{}",
+                skill.name,
+                crate::fsutil::relative(&skill.dir, file)
+            );
+        }
+        let _ = write!(out, "\n{text}");
+        Ok(out)
+    })
+    .await
+}
+
+/// Whether skills are held to a review policy (so their status is worth showing).
+pub fn policy_applies(registry: &crate::registry::Registry) -> bool {
+    registry.settings().run.require_signed || registry.settings().review.required_signatures > 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_keep_the_first_sentence() {
+        assert_eq!(
+            summary("Echoes back the input. More text."),
+            "Echoes back the input."
+        );
+        assert_eq!(summary("Line one\nline two"), "Line one");
+        let long = "word ".repeat(100);
+        assert!(summary(&long).chars().count() <= DESCRIPTION_CHARS + 1);
+        assert_eq!(summary(""), "");
+    }
+
+    #[test]
+    fn every_tool_has_an_object_schema_and_an_example() {
+        for tool in definitions() {
+            assert_eq!(
+                tool.input_schema.get("type"),
+                Some(&json!("object")),
+                "{}",
+                tool.name
+            );
+            assert!(
+                tool.description
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("Example: {"),
+                "{} has no example",
+                tool.name
+            );
+        }
+    }
+}

@@ -1,0 +1,510 @@
+//! `skillet serve` driven by a real MCP client (the official TypeScript SDK, pinned in
+//! tests/node) over stdio and streamable HTTP, against real upstream servers, plus faults:
+//! upstreams that crash, hang or never start, a client that leaves mid-run, many sessions.
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// Runs the SDK client with `plan` (see tests/node/mcp-client.mjs) and returns its step results.
+#[track_caller]
+fn client(env: &TestEnv, plan: Value) -> Vec<Value> {
+    let out = Command::new("node")
+        .arg(manifest_dir().join("tests/node/mcp-client.mjs"))
+        .arg(plan.to_string())
+        .current_dir(env.work())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.tmp.path().join("home"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the MCP client failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("client output is not JSON ({e}): {stdout}"))
+}
+
+fn stdio(env: &TestEnv, extra: &[&str]) -> Value {
+    let mut args = vec!["serve"];
+    args.extend_from_slice(extra);
+    json!({
+        "transport": "stdio",
+        "command": BIN,
+        "args": args,
+        "cwd": env.work(),
+        "env": { "NO_COLOR": "1", "HOME": env.tmp.path().join("home") },
+    })
+}
+
+fn call(name: &str, args: Value) -> Value {
+    json!({ "op": "call", "name": name, "args": args })
+}
+
+#[track_caller]
+fn ok_text(step: &Value) -> &str {
+    assert_eq!(step["isError"], false, "{step}");
+    step["text"].as_str().unwrap()
+}
+
+/// The run id from a run_code answer's last line: `[run <id> ok in ...]`.
+fn run_id(text: &str) -> String {
+    text.rsplit("[run ")
+        .next()
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap()
+        .to_owned()
+}
+
+fn reference_servers(env: &TestEnv) {
+    env.registry(json!({
+        "everything": { "command": node_bin("mcp-server-everything").to_string_lossy() },
+        "memory": {
+            "command": node_bin("mcp-server-memory").to_string_lossy(),
+            "env": { "MEMORY_FILE_PATH": env.path("memory.jsonl").to_string_lossy() },
+        },
+    }));
+}
+
+const WORKFLOW: &str = r#"import { echo } from "./servers/everything/index.js";
+import { createEntities, readGraph } from "./servers/memory/index.js";
+
+const echoes = await Promise.all(["a", "b", "c"].map((m) => echo({ message: m })));
+await createEntities({ entities: [{ name: "skillet", entityType: "project", observations: ["serves code mode"] }] });
+const graph = await readGraph({});
+console.log(`${echoes.length} echoes; memory holds ${graph.entities.length} entity: ${graph.entities[0].name}`);
+"#;
+
+#[test]
+fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
+    let env = TestEnv::new();
+    reference_servers(&env);
+    // No `skillet gen` first: the server generates the API on first need.
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "steps": [
+                { "op": "listTools" },
+                call("search_tools", json!({ "query": "echo back a message", "limit": 3 })),
+                call("list_files", json!({ "path": "servers/" })),
+                call("read_file", json!({ "path": "servers/everything/echo.ts" })),
+                call("search_tools", json!({ "query": "knowledge graph entities", "detail": "name" })),
+                call("run_code", json!({ "code": WORKFLOW })),
+                call("read_file", json!({ "path": "../skillet.toml" })),
+                call("run_code", json!({ "code": "const x: number = ;" })),
+            ],
+        }),
+    );
+    let tools = &steps[0]["tools"];
+    insta::assert_json_snapshot!("served_tools", tools);
+
+    let search = ok_text(&steps[1]);
+    assert!(search.starts_with("everything.echo: "), "{search}");
+    assert!(
+        search.contains("import { echo } from \"./servers/everything/index.js\";"),
+        "{search}"
+    );
+    assert!(
+        search.contains("echo(input: { message: string }): Promise<"),
+        "{search}"
+    );
+    let listing = ok_text(&steps[2]);
+    assert!(listing.contains("servers/everything/\n"), "{listing}");
+    assert!(listing.contains("servers/memory/"), "{listing}");
+    assert!(ok_text(&steps[3]).contains("export async function echo("));
+    assert!(
+        ok_text(&steps[4]).contains("memory.create_entities: servers/memory/createEntities.ts")
+    );
+
+    let run = ok_text(&steps[5]);
+    assert!(
+        run.starts_with("3 echoes; memory holds 1 entity: skillet\n[run "),
+        "{run}"
+    );
+    assert!(run.contains(" ok in "), "{run}");
+    assert!(run.contains("tokens here vs"), "{run}");
+    // Errors are tool results with isError and an actionable message, not protocol errors.
+    assert_eq!(steps[6]["isError"], true);
+    assert!(
+        steps[6]["text"]
+            .as_str()
+            .unwrap()
+            .contains("outside the tree"),
+        "{}",
+        steps[6]
+    );
+    assert_eq!(steps[7]["isError"], true);
+    let syntax = steps[7]["text"].as_str().unwrap();
+    assert!(
+        syntax.contains("error (syntax) at run_code.ts:1:"),
+        "{syntax}"
+    );
+
+    // The run is recorded with its token report, and `runs show` prints it.
+    let id = run_id(run);
+    let shown = env.run(&["runs", "show", &id]).success();
+    assert!(shown.stdout.contains("tokens: "), "{}", shown.stdout);
+    let record = env.run(&["runs", "show", &id, "--json"]).success().json()["record"].clone();
+    assert!(
+        record["tokens"]["passed_through"].as_u64().unwrap() > 0,
+        "{record}"
+    );
+    assert_eq!(record["tokens"]["tools_used"], 3);
+
+    // A second session: save the run as a skill, find it, read it as a tool and a resource.
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "steps": [
+                call("save_skill", json!({
+                    "run_id": id,
+                    "name": "remember-the-project",
+                    "description": "Echo three letters and store the project in the memory graph. Use to check the servers answer.",
+                    "tags": ["demo"],
+                })),
+                call("search_skills", json!({ "query": "store project in memory graph" })),
+                call("read_skill", json!({ "name": "remember-the-project" })),
+                { "op": "listResources" },
+                { "op": "readResource", "uri": "skill://remember-the-project/SKILL.md" },
+                { "op": "listTemplates" },
+                call("save_skill", json!({ "run_id": "nope", "name": "x-y", "description": "d" })),
+            ],
+        }),
+    );
+    assert!(ok_text(&steps[0]).starts_with("saved skill `remember-the-project` v1"));
+    assert!(
+        ok_text(&steps[1]).starts_with("remember-the-project v1: "),
+        "{}",
+        steps[1]
+    );
+    let read = ok_text(&steps[2]);
+    assert!(
+        read.contains("skills/remember-the-project/SKILL.md"),
+        "{read}"
+    );
+    assert!(read.contains("name: remember-the-project"), "{read}");
+    let uris: Vec<&str> = steps[3]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["uri"].as_str().unwrap())
+        .collect();
+    assert!(
+        uris.contains(&"skill://remember-the-project/SKILL.md"),
+        "{uris:?}"
+    );
+    assert!(uris.iter().any(|u| u.ends_with(".ts")), "{uris:?}");
+    let contents = &steps[4]["contents"][0];
+    assert_eq!(contents["mimeType"], "text/markdown");
+    assert!(
+        contents["text"]
+            .as_str()
+            .unwrap()
+            .contains("description: Echo three letters")
+    );
+    assert_eq!(
+        steps[5]["resourceTemplates"][0]["uriTemplate"],
+        "skill://{name}/SKILL.md"
+    );
+    assert_eq!(steps[6]["isError"], true, "{}", steps[6]);
+}
+
+/// A spawned `skillet serve --http`, ended with SIGTERM on drop.
+struct HttpServer {
+    child: Child,
+    url: String,
+}
+
+impl HttpServer {
+    fn start(env: &TestEnv, extra: &[&str]) -> Self {
+        let mut args = vec!["serve", "--http", "127.0.0.1:0"];
+        args.extend_from_slice(extra);
+        let mut child = env
+            .command(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let url = loop {
+            line.clear();
+            assert!(
+                stderr.read_line(&mut line).unwrap() > 0,
+                "serve exited before listening"
+            );
+            if let Some(url) = line
+                .trim()
+                .strip_prefix("skillet serve: MCP over streamable HTTP at ")
+            {
+                break url.to_owned();
+            }
+        };
+        std::thread::spawn(move || for _ in stderr.lines() {});
+        Self { child, url }
+    }
+
+    /// Sends SIGTERM and waits for a clean exit.
+    fn stop(mut self) -> std::process::ExitStatus {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(self.child.id() as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        )
+        .unwrap();
+        self.child.wait().unwrap()
+    }
+
+    /// A raw POST to /mcp with the given headers; returns the status code.
+    fn post_status(&self, headers: &[(&str, &str)]) -> u16 {
+        let addr = self
+            .url
+            .trim_start_matches("http://")
+            .trim_end_matches("/mcp");
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+        let mut request = format!(
+            "POST /mcp HTTP/1.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n",
+            body.len()
+        );
+        if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+            request.push_str(&format!("Host: {addr}\r\n"));
+        }
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        request.push_str("\r\n");
+        request.push_str(body);
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        response
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_real_client_over_http_with_a_token_and_host_checks() {
+    let env = TestEnv::new();
+    reference_servers(&env);
+    env.run(&["gen"]).success();
+    let server = HttpServer::start(&env, &["--token", "s3cret"]);
+    let steps = client(
+        &env,
+        json!({
+            "connect": { "transport": "http", "url": server.url, "token": "s3cret" },
+            "steps": [
+                { "op": "listTools" },
+                call("search_tools", json!({ "query": "echo", "limit": 1 })),
+                call("run_code", json!({ "code": WORKFLOW })),
+            ],
+        }),
+    );
+    assert_eq!(steps[0]["tools"].as_array().unwrap().len(), 7);
+    assert!(ok_text(&steps[1]).starts_with("everything.echo: "));
+    assert!(
+        ok_text(&steps[2]).starts_with("3 echoes; memory holds 1 entity"),
+        "{}",
+        steps[2]
+    );
+
+    assert_eq!(server.post_status(&[]), 401, "no token");
+    assert_eq!(
+        server.post_status(&[("Authorization", "Bearer wrong")]),
+        401
+    );
+    assert_eq!(
+        server.post_status(&[
+            ("Authorization", "Bearer s3cret"),
+            ("Host", "evil.example:80")
+        ]),
+        403,
+        "a foreign Host header (DNS rebinding)"
+    );
+    assert_eq!(
+        server.post_status(&[
+            ("Authorization", "Bearer s3cret"),
+            ("Origin", "https://evil.example")
+        ]),
+        403,
+        "a foreign Origin"
+    );
+    let status = server.stop();
+    assert!(
+        status.success(),
+        "serve did not exit cleanly on SIGTERM: {status}"
+    );
+
+    // Beyond loopback, a token is required.
+    let refused = env.run(&["serve", "--http", "0.0.0.0:0"]).failure();
+    assert!(
+        refused.stderr.contains("needs a bearer token"),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn broken_upstreams_never_break_the_server() {
+    let env = TestEnv::new();
+    let marker = marker("serve-faults");
+    env.registry(json!({
+        "quirky": quirky("normal", &marker),
+        "ghost": { "command": "/nonexistent/mcp-server" },
+        "everything": { "command": node_bin("mcp-server-everything").to_string_lossy() },
+    }));
+    env.settings("[upstream]\ncall_timeout_ms = 1500\n");
+    env.run(&["gen"]).failure(); // ghost cannot start; the others are generated
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "steps": [
+                // A server that crashes mid-call: the run fails with `upstream`...
+                call("run_code", json!({ "code": "import { crash } from './servers/quirky/index.js';\nawait crash({});" })),
+                // ...and the next run gets a restarted server.
+                call("run_code", json!({ "code": "import { echo } from './servers/quirky/index.js';\nconsole.log(await echo({ message: 'back again' }));" })),
+                // A tool that hangs hits the call timeout while another server answers.
+                call("run_code", json!({ "code": "import { slow } from './servers/quirky/index.js';\nimport { echo } from './servers/everything/index.js';\nconst [a, b] = await Promise.allSettled([slow({ seconds: 60 }), echo({ message: 'still here' })]);\nconsole.log(a.status, a.status === 'rejected' ? a.reason.kind : '', b.status);" })),
+                // A server that never starts is an error naming it; the others keep working.
+                call("run_code", json!({ "code": "await callMCPTool('ghost', 'anything', {});" })),
+                call("run_code", json!({ "code": "import { echo } from './servers/everything/index.js';\nconsole.log(await echo({ message: 'fine' }));" })),
+            ],
+        }),
+    );
+    assert_eq!(steps[0]["isError"], true, "{}", steps[0]);
+    assert!(
+        steps[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("error (upstream)"),
+        "{}",
+        steps[0]
+    );
+    assert!(
+        ok_text(&steps[1]).starts_with("back again\n"),
+        "{}",
+        steps[1]
+    );
+    assert!(
+        ok_text(&steps[2]).starts_with("rejected upstream fulfilled\n"),
+        "{}",
+        steps[2]
+    );
+    assert_eq!(steps[3]["isError"], true);
+    let ghost = steps[3]["text"].as_str().unwrap();
+    assert!(
+        ghost.contains("error (upstream)") && ghost.contains("ghost"),
+        "{ghost}"
+    );
+    assert!(ok_text(&steps[4]).contains("Echo: fine"), "{}", steps[4]);
+    assert!(
+        processes_with(&marker).is_empty(),
+        "left over: {:?}",
+        processes_with(&marker)
+    );
+}
+
+/// A raw stdio session: initialize, then one tools/call, without waiting for its answer.
+fn start_raw_session(child: &mut Child, code: &str) {
+    let stdin = child.stdin.as_mut().unwrap();
+    let messages = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}}),
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+            "name": "run_code", "arguments": {"code": code, "timeout_ms": 120000}}}),
+    ];
+    for m in messages {
+        writeln!(stdin, "{m}").unwrap();
+    }
+    stdin.flush().unwrap();
+}
+
+#[test]
+fn a_client_that_leaves_mid_run_gets_its_run_cancelled_and_recorded() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let mut child = env
+        .command(&["serve", "--grace-ms", "200"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    start_raw_session(&mut child, "console.log('started'); while (true) {}");
+    // Wait for the initialize answer, so the run is under way, then leave.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"id\":1"), "{line}");
+    drop(child.stdin.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let runs = env.run(&["runs", "--json"]).success().json();
+    let runs = runs.as_array().unwrap();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["status"], "error");
+    assert_eq!(runs[0]["error_kind"], "cancelled", "{runs:?}");
+    let shown = env.run(&["runs", "show", "last"]).success();
+    assert!(shown.stdout.contains("started"), "{}", shown.stdout);
+}
+
+#[test]
+fn fifty_runs_from_five_sessions() {
+    let env = TestEnv::new();
+    env.registry(
+        json!({ "everything": { "command": node_bin("mcp-server-everything").to_string_lossy() } }),
+    );
+    env.run(&["gen"]).success();
+    let code = "import { echo } from './servers/everything/index.js';\nconsole.log(await echo({ message: 'run $i' }));";
+    // Enough room: every run goes through.
+    let server = HttpServer::start(&env, &["--max-runs", "50"]);
+    let steps = client(
+        &env,
+        json!({
+            "connect": { "transport": "http", "url": server.url },
+            "steps": [ { "op": "parallel", "sessions": 5, "calls": 10, "name": "run_code", "args": { "code": code } } ],
+        }),
+    );
+    assert_eq!(steps[0]["ok"], 50, "{}", steps[0]);
+    assert!(server.stop().success());
+    // A tight limit: the overflow gets a clear "busy" answer, nothing hangs or fails otherwise.
+    let server = HttpServer::start(&env, &["--max-runs", "2"]);
+    let steps = client(
+        &env,
+        json!({
+            "connect": { "transport": "http", "url": server.url },
+            "steps": [ { "op": "parallel", "sessions": 5, "calls": 10, "name": "run_code", "args": { "code": code } } ],
+        }),
+    );
+    let (ok, busy) = (
+        steps[0]["ok"].as_u64().unwrap(),
+        steps[0]["busy"].as_u64().unwrap(),
+    );
+    assert_eq!(ok + busy, 50, "{}", steps[0]);
+    assert!(ok >= 2 && busy >= 1, "{}", steps[0]);
+    assert!(server.stop().success());
+    let runs = env.run(&["runs", "--json"]).success().json();
+    assert_eq!(runs.as_array().unwrap().len() as u64, 50 + ok);
+}
