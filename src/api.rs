@@ -208,6 +208,12 @@ pub async fn generate(
             &catalog_path(registry),
             serde_json::to_string(&catalog)?.as_bytes(),
         )?;
+        let functions: Functions = new_lock
+            .servers
+            .keys()
+            .map(|server| (server.clone(), new_lock.functions(server)))
+            .collect();
+        save_functions(registry, &functions)?;
     }
     Ok(GenReport {
         out_dir,
@@ -243,6 +249,16 @@ pub fn refresh_server(
     let root_files = codegen::generate_root(&mut apis);
     write_server(&out_dir, &apis[0])?;
     write_files(&out_dir, &root_files)?;
+    let mut functions = load_functions(registry);
+    functions.insert(
+        server.to_owned(),
+        apis[0]
+            .tools
+            .iter()
+            .map(|t| (t.tool.clone(), t.function.clone()))
+            .collect(),
+    );
+    save_functions(registry, &functions)?;
     let mut catalog = load_catalog(registry);
     catalog.insert(server.to_owned(), tools.to_vec());
     crate::fsutil::write_atomic(
@@ -398,6 +414,34 @@ pub async fn call(
 /// Every upstream tool as last listed by `gen`, by server (`.skillet/tools.json`).
 pub type Catalog = std::collections::BTreeMap<String, Vec<ToolSpec>>;
 
+/// The generated function of each tool, by server, as the tree on disk has them
+/// (`.skillet/functions.json`; the lock's names until a refresh adds tools it lacks).
+pub type Functions = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
+fn functions_path(registry: &Registry) -> PathBuf {
+    registry.cache_dir().join("functions.json")
+}
+
+/// The function names of the generated tree.
+pub fn load_functions(registry: &Registry) -> Functions {
+    if let Some(functions) = fs_err::read_to_string(functions_path(registry))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+    {
+        return functions;
+    }
+    let lock = Lockfile::load(&registry.lock_path()).unwrap_or_default();
+    lock.servers
+        .keys()
+        .map(|server| (server.clone(), lock.functions(server)))
+        .collect()
+}
+
+fn save_functions(registry: &Registry, functions: &Functions) -> std::io::Result<()> {
+    let json = serde_json::to_string(functions).map_err(std::io::Error::other)?;
+    crate::fsutil::write_atomic(&functions_path(registry), json.as_bytes())
+}
+
 fn catalog_path(registry: &Registry) -> PathBuf {
     registry.cache_dir().join("tools.json")
 }
@@ -413,10 +457,10 @@ pub fn load_catalog(registry: &Registry) -> Catalog {
 /// Search documents for the generated tool API: one per tool, named `server.tool`, with the
 /// TypeScript function and the input's property names and descriptions.
 pub fn tool_docs(registry: &Registry) -> Vec<crate::search::SearchDoc> {
-    let lock = Lockfile::load(&registry.lock_path()).unwrap_or_default();
+    let all_functions = load_functions(registry);
     let mut docs = Vec::new();
     for (server, tools) in load_catalog(registry) {
-        let functions = lock.functions(&server);
+        let functions = all_functions.get(&server).cloned().unwrap_or_default();
         for tool in tools {
             let mut body = String::new();
             if let Some(props) = tool

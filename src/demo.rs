@@ -186,11 +186,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
             "document to CRM: attach a meeting transcript to a contact",
             DOC_TO_CRM,
             direct_tokens,
-            &[
-                ("docs", "get_document"),
-                ("crm", "find_records"),
-                ("crm", "update_record"),
-            ],
+            &["read a document", "find and update a CRM contact"],
         )
         .await?,
         workflow(
@@ -198,7 +194,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
             "filter 10,000 CRM activities down to one answer",
             FILTER_ROWS,
             direct_tokens,
-            &[("crm", "export_activities")],
+            &["export CRM activities"],
         )
         .await?,
     ];
@@ -271,7 +267,7 @@ async fn workflow(
     name: &str,
     script: &str,
     definitions: usize,
-    files: &[(&str, &str)],
+    queries: &[&str],
 ) -> anyhow::Result<Workflow> {
     let (record, output) = crate::runs::run(
         registry,
@@ -308,37 +304,20 @@ async fn workflow(
             tokens: tokens::count(&result.unwrap_or_default()),
         });
     }
-    let api_dir = registry.api_dir();
-    let lock = crate::lock::Lockfile::load(&registry.lock_path())?;
+    // Code mode as an agent does it through `skillet serve`: it searches for what it needs
+    // (each answer gives the import and a one-line signature), then writes one script.
     let mut code_mode = Vec::new();
-    let mut folders: Vec<&str> = files.iter().map(|(s, _)| *s).collect();
-    folders.dedup();
-    let mut listing = list_dir(&api_dir.join("servers"))?;
-    for folder in &folders {
-        listing.push_str(&list_dir(&api_dir.join("servers").join(folder))?);
-    }
-    code_mode.push(Part {
-        what: format!(
-            "listings of servers/ and {}",
-            folders
-                .iter()
-                .map(|f| format!("servers/{f}/"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        tokens: tokens::count(&listing),
-    });
-    for (server, tool) in files {
-        let function = lock
-            .servers
-            .get(*server)
-            .and_then(|s| s.tools.get(*tool))
-            .map(|t| t.function.clone())
-            .ok_or_else(|| anyhow::anyhow!("sample server `{server}` has no tool `{tool}`"))?;
-        let rel = format!("servers/{server}/{function}.ts");
+    for query in queries {
+        let answer = crate::serve::tools::find_tools(
+            registry,
+            query,
+            crate::serve::tools::DEFAULT_LIMIT,
+            crate::serve::tools::Detail::Description,
+        )
+        .map_err(anyhow::Error::msg)?;
         code_mode.push(Part {
-            tokens: tokens::count(&fs_err::read_to_string(api_dir.join(&rel))?),
-            what: rel,
+            what: format!("search_tools: {query}"),
+            tokens: tokens::count(&answer),
         });
     }
     code_mode.push(Part {
@@ -365,23 +344,6 @@ async fn workflow(
         code_mode,
         code_mode_total,
     })
-}
-
-/// What `ls` of a folder shows: one name a line, folders with a trailing `/`.
-fn list_dir(dir: &Path) -> std::io::Result<String> {
-    let mut names: Vec<String> = fs_err::read_dir(dir)?
-        .flatten()
-        .map(|e| {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_dir() {
-                format!("{name}/")
-            } else {
-                name
-            }
-        })
-        .collect();
-    names.sort();
-    Ok(names.join("\n") + "\n")
 }
 
 /// Reads the longest document of the docs server for real and counts its tokens.

@@ -104,7 +104,7 @@ impl RunStore {
         fs_err::write(dir.join("script.ts"), script)?;
         fs_err::write(dir.join("output.txt"), output)?;
         let json = serde_json::to_string_pretty(record).map_err(std::io::Error::other)?;
-        crate::fsutil::write_atomic(&dir.join("run.json"), json.as_bytes())?;
+        crate::fsutil::write_replacing(&dir.join("run.json"), json.as_bytes(), false)?;
         Ok(dir)
     }
 

@@ -12,11 +12,31 @@ pub fn count(text: &str) -> usize {
         .len()
 }
 
-/// Tokens of tool definitions as `tools/list` gives them to a model.
+/// Tokens of tool definitions as `tools/list` gives them to a model. Counts are remembered
+/// by content, since every run's report counts the whole catalog.
 pub fn definitions(tools: &[&ToolSpec]) -> usize {
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+    use std::sync::{LazyLock, Mutex};
+    static COUNTS: LazyLock<Mutex<HashMap<u64, usize>>> = LazyLock::new(Default::default);
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
     tools
         .iter()
-        .map(|t| count(&serde_json::to_string(t).unwrap_or_default()))
+        .map(|t| {
+            let json = serde_json::to_string(t).unwrap_or_default();
+            let key = hasher.hash_one(&json);
+            if let Some(n) = COUNTS.lock().ok().and_then(|c| c.get(&key).copied()) {
+                return n;
+            }
+            let n = count(&json);
+            if let Ok(mut counts) = COUNTS.lock() {
+                if counts.len() > 100_000 {
+                    counts.clear();
+                }
+                counts.insert(key, n);
+            }
+            n
+        })
         .sum()
 }
 

@@ -111,5 +111,16 @@ fn render(r: &DemoReport) -> String {
             "does NOT pass"
         }
     ));
+    t.push_str(SERVE_HELP);
     t
 }
+
+/// How to give an agent all of this: `skillet serve` in the common MCP clients.
+const SERVE_HELP: &str = r#"
+Give your agent code mode and the skills registry with `skillet serve` (in a registry made by
+`skillet init`, with your servers in its .mcp.json):
+  Claude Code     claude mcp add skillet -- skillet -C /path/to/registry serve
+  Claude Desktop  claude_desktop_config.json, and Cursor  ~/.cursor/mcp.json:
+                  {"mcpServers": {"skillet": {"command": "skillet", "args": ["-C", "/path/to/registry", "serve"]}}}
+  Over HTTP       skillet serve --http 127.0.0.1:8808   (then http://127.0.0.1:8808/mcp)
+"#;

@@ -113,18 +113,27 @@ pub(super) fn signature(tool: &ToolSpec, function: &str) -> String {
     } else {
         ""
     };
-    let response = output.as_ref().map_or_else(
-        || "unknown".to_owned(),
-        |o| o.root.ty.compact(&defs, SIGNATURE_DEPTH),
-    );
+    // Named types are inlined as deep as the result stays short.
+    let compact = |ty: &TsType| {
+        (0..=SIGNATURE_DEPTH)
+            .rev()
+            .map(|depth| ty.compact(&defs, depth))
+            .find(|text| text.len() <= SIGNATURE_CHARS)
+            .unwrap_or_else(|| ty.compact(&defs, 0))
+    };
+    let response = output
+        .as_ref()
+        .map_or_else(|| "unknown".to_owned(), |o| compact(&o.root.ty));
     format!(
         "{function}(input{optional}: {}): Promise<{response}>",
-        input.root.ty.compact(&defs, SIGNATURE_DEPTH)
+        compact(&input.root.ty)
     )
 }
 
-/// How many levels of named types a signature inlines.
+/// How many levels of named types a signature inlines at most.
 const SIGNATURE_DEPTH: usize = 2;
+/// Inlining stops at the depth that keeps a type within this many characters.
+const SIGNATURE_CHARS: usize = 240;
 
 /// `export type XResponse = unknown;` with the explanation a caller needs.
 fn untyped_response(name: String, function: &str) -> Declaration {
@@ -295,6 +304,47 @@ mod tests {
             output_schema: output,
             annotations: None,
         }
+    }
+
+    #[test]
+    fn signatures_inline_named_types_while_short() {
+        let tool = spec(
+            "find",
+            json!({"type": "object", "properties": {
+                "kind": {"$ref": "#/$defs/Kind"}, "limit": {"type": "integer"}},
+                "$defs": {"Kind": {"enum": ["a", "b"]}}}),
+            Some(json!({"type": "object", "properties": {
+                "items": {"type": "array", "items": {"$ref": "#/$defs/Item"}}},
+                "required": ["items"],
+                "$defs": {"Item": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}}})),
+        );
+        assert_eq!(
+            signature(&tool, "find"),
+            r#"find(input?: { kind?: "a" | "b"; limit?: number }): Promise<{ items: { id: string }[] }>"#
+        );
+        // A large type keeps its names rather than flooding the line.
+        let mut properties = serde_json::Map::new();
+        for i in 0..40 {
+            properties.insert(format!("field_{i}"), json!({"type": "string"}));
+        }
+        let big = spec(
+            "get",
+            json!({"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}),
+            Some(
+                json!({"type": "object", "properties": {"record": {"$ref": "#/$defs/Record"}},
+                "required": ["record"],
+                "$defs": {"Record": {"type": "object", "properties": properties}}}),
+            ),
+        );
+        assert_eq!(
+            signature(&big, "get"),
+            "get(input: { id: string }): Promise<{ record: GetRecord }>"
+        );
+        let untyped = spec("ping", json!({"type": "object"}), None);
+        assert_eq!(
+            signature(&untyped, "ping"),
+            "ping(input?: Record<string, unknown>): Promise<unknown>"
+        );
     }
 
     #[test]

@@ -18,10 +18,12 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListResourceTemplatesResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ProtocolVersion, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
-    ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig, Tool,
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetSkillRequestParams,
+    GetSkillResult, Implementation, ListResourceTemplatesResult, ListResourcesResult,
+    ListSkillsResult, ListToolsResult, PaginatedRequestParams, ProtocolVersion,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, ResourceTemplate, ServerCapabilities, ServerConfig, Skill, SkillFrontmatter,
+    SkillResource, SkillResources, Tool,
 };
 use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::{ErrorData as McpError, Peer, RoleServer, ServerHandler, ServiceExt as _};
@@ -260,6 +262,7 @@ impl ServerHandler for SkilletServer {
                 .enable_tools()
                 .enable_resources()
                 .enable_resources_list_changed()
+                .enable_skills()
                 .build(),
         )
         .with_server_info(
@@ -351,6 +354,34 @@ impl ServerHandler for SkilletServer {
         ]))
     }
 
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListSkillsResult, McpError> {
+        let registry = self.shared.registry.clone();
+        let skills = tokio::task::spawn_blocking(move || extension_skills(&registry))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        Ok(ListSkillsResult::with_all_items(skills))
+    }
+
+    async fn get_skill(
+        &self,
+        request: GetSkillRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetSkillResult, McpError> {
+        let registry = self.shared.registry.clone();
+        let skills = tokio::task::spawn_blocking(move || extension_skills(&registry))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        skills
+            .into_iter()
+            .find(|s| s.uri == request.uri)
+            .map(GetSkillResult::new)
+            .ok_or_else(|| McpError::invalid_params(format!("no skill at `{}`", request.uri), None))
+    }
+
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
@@ -372,6 +403,45 @@ impl ServerHandler for SkilletServer {
         ])
         .into())
     }
+}
+
+/// Every valid skill as the skills extension (SEP-2640) describes it: its SKILL.md's URI, its
+/// frontmatter, and each file with its size and digest.
+fn extension_skills(registry: &Registry) -> Vec<Skill> {
+    let mut out = Vec::new();
+    for (name, loaded) in crate::skill::list(registry) {
+        let Ok(skill) = loaded else {
+            continue;
+        };
+        let Ok(files) = crate::fsutil::files(&skill.dir) else {
+            continue;
+        };
+        let resources = files
+            .iter()
+            .filter_map(|file| {
+                let bytes = fs_err::read(file).ok()?;
+                let relative = crate::fsutil::relative(&skill.dir, file);
+                Some(SkillResource::from_bytes(
+                    format!("skill://{name}/{relative}"),
+                    &bytes,
+                ))
+            })
+            .collect();
+        let mut frontmatter =
+            SkillFrontmatter::new(name.clone(), skill.frontmatter.description.clone());
+        if let Ok(serde_json::Value::Object(mut all)) = serde_json::to_value(&skill.frontmatter) {
+            all.remove("name");
+            all.remove("description");
+            all.retain(|_, v| !v.is_null());
+            frontmatter.extra = all;
+        }
+        out.push(Skill::new(
+            format!("skill://{name}/SKILL.md"),
+            frontmatter,
+            SkillResources::Files(resources),
+        ));
+    }
+    out
 }
 
 /// Every file of every valid skill, as `skill://<name>/<path>`.

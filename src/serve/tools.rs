@@ -14,6 +14,8 @@ use crate::runs::{Mode, RunRequest};
 use crate::sandbox::{Limits, Script};
 use crate::tokens::thousands;
 
+/// Tools `search_tools` returns when the agent does not say.
+pub const DEFAULT_LIMIT: usize = 3;
 /// Longest description shown per hit at `detail: "description"`.
 const DESCRIPTION_CHARS: usize = 160;
 /// The most `run_code` may ask for, whatever skillet.toml says.
@@ -67,7 +69,7 @@ pub fn definitions() -> Vec<Tool> {
                 "properties": {
                     "query": {"type": "string", "description": "Words describing the task."},
                     "detail": {"type": "string", "enum": ["name", "description", "full"], "default": "description"},
-                    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 5}
+                    "limit": {"type": "integer", "minimum": 1, "maximum": 50, "default": 3}
                 },
                 "required": ["query"],
                 "additionalProperties": false
@@ -239,9 +241,10 @@ struct SearchToolsArgs {
     limit: Option<usize>,
 }
 
-#[derive(Deserialize, Default, Clone, Copy)]
+/// How much `search_tools` says per tool.
+#[derive(Deserialize, Default, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-enum Detail {
+pub enum Detail {
     Name,
     #[default]
     Description,
@@ -251,54 +254,70 @@ enum Detail {
 async fn search_tools(shared: &Arc<Shared>, args: SearchToolsArgs) -> Result<String, String> {
     shared.ensure_api().await?;
     let registry = shared.registry.clone();
-    let limit = args.limit.unwrap_or(5).clamp(1, 50);
-    blocking(move || {
-        let hits = crate::api::search_tools(&registry, &args.query, limit)
-            .map_err(|e| format!("tool search failed: {e:#}"))?;
-        if hits.is_empty() {
-            return Ok(format!(
-                "no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
-                args.query
-            ));
-        }
-        let catalog = crate::api::load_catalog(&registry);
-        let lock = crate::lock::Lockfile::load(&registry.lock_path()).unwrap_or_default();
-        let tree = Tree::new(&registry);
-        let mut out = String::new();
-        for hit in hits {
-            let Some((server, tool)) = hit.name.split_once('.') else {
-                continue;
-            };
-            let spec = catalog
-                .get(server)
-                .and_then(|tools| tools.iter().find(|t| t.name == tool));
-            let function = lock.functions(server).get(tool).cloned();
-            let (Some(spec), Some(function)) = (spec, function) else {
-                continue;
-            };
-            let folder = crate::codegen::safe_segment(server);
-            let path = format!("servers/{folder}/{function}.ts");
-            match args.detail {
-                Detail::Name => {
-                    let _ = writeln!(out, "{server}.{tool}: {path}");
-                }
-                Detail::Description => {
-                    let _ = writeln!(
-                        out,
-                        "{server}.{tool}: {}\n  import {{ {function} }} from \"./servers/{folder}/index.js\";\n  {}",
-                        summary(spec.description.as_deref().or(spec.title.as_deref()).unwrap_or("")),
-                        crate::codegen::signature(spec, &function)
-                    );
-                }
-                Detail::Full => {
-                    let text = tree.read(&path).map_err(|e| e.to_string())?;
-                    let _ = writeln!(out, "// {path}\n{text}");
-                }
+    let limit = args.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 50);
+    blocking(move || find_tools(&registry, &args.query, limit, args.detail)).await
+}
+
+/// What `search_tools` answers: the best `limit` tools for `query`, at the given detail.
+pub fn find_tools(
+    registry: &crate::registry::Registry,
+    query: &str,
+    limit: usize,
+    detail: Detail,
+) -> Result<String, String> {
+    let hits = crate::api::search_tools(registry, query, limit)
+        .map_err(|e| format!("tool search failed: {e:#}"))?;
+    if hits.is_empty() {
+        return Ok(format!(
+            "no tool matches `{query}`; try other words, or list_files {{\"path\": \"servers/\"}}"
+        ));
+    }
+    let catalog = crate::api::load_catalog(registry);
+    let functions = crate::api::load_functions(registry);
+    let tree = Tree::new(registry);
+    let mut out = String::new();
+    for hit in hits {
+        let Some((server, tool)) = hit.name.split_once('.') else {
+            continue;
+        };
+        let spec = catalog
+            .get(server)
+            .and_then(|tools| tools.iter().find(|t| t.name == tool));
+        let function = functions.get(server).and_then(|f| f.get(tool)).cloned();
+        let (Some(spec), Some(function)) = (spec, function) else {
+            continue;
+        };
+        let folder = crate::codegen::safe_segment(server);
+        let path = format!("servers/{folder}/{function}.ts");
+        match detail {
+            Detail::Name => {
+                let _ = writeln!(out, "{server}.{tool}: {path}");
+            }
+            Detail::Description => {
+                let _ = writeln!(
+                    out,
+                    "{server}.{tool}: {}\n  import {{ {function} }} from \"./servers/{folder}/index.js\";\n  {}",
+                    summary(
+                        spec.description
+                            .as_deref()
+                            .or(spec.title.as_deref())
+                            .unwrap_or("")
+                    ),
+                    crate::codegen::signature(spec, &function)
+                );
+            }
+            Detail::Full => {
+                let text = tree.read(&path).map_err(|e| e.to_string())?;
+                let _ = writeln!(out, "// {path}\n{text}");
             }
         }
-        Ok(out.trim_end().to_owned())
-    })
-    .await
+    }
+    if out.is_empty() {
+        return Ok(format!(
+            "no tool matches `{query}`; try other words, or list_files {{\"path\": \"servers/\"}}"
+        ));
+    }
+    Ok(out.trim_end().to_owned())
 }
 
 /// The first sentence (or line) of a description, cut at a readable length.

@@ -425,6 +425,154 @@ fn broken_upstreams_never_break_the_server() {
     );
 }
 
+#[test]
+fn tools_list_changed_regenerates_the_api_and_reports_drift() {
+    let env = TestEnv::new();
+    let marker = marker("serve-grow");
+    env.registry(json!({ "quirky": quirky("grow", &marker) }));
+    env.run(&["gen"]).success();
+    let out = Command::new("node")
+        .arg(manifest_dir().join("tests/node/mcp-client.mjs"))
+        .arg(
+            json!({
+                "connect": stdio(&env, &[]),
+                "steps": [
+                    call("run_code", json!({ "code": "import { echo } from './servers/quirky/index.js';\nconsole.log(await echo({ message: 'grow' }));" })),
+                    { "op": "callUntil", "name": "list_files", "args": { "path": "servers/quirky/" }, "contains": "addedLater.ts" },
+                    call("search_tools", json!({ "query": "appears after the first echo", "limit": 1 })),
+                ],
+            })
+            .to_string(),
+        )
+        .current_dir(env.work())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.tmp.path().join("home"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let steps: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(ok_text(&steps[0]).starts_with("grow\n"), "{}", steps[0]);
+    assert!(
+        ok_text(&steps[1]).contains("servers/quirky/addedLater.ts"),
+        "{}",
+        steps[1]
+    );
+    assert!(
+        ok_text(&steps[2]).starts_with("quirky.added_later: "),
+        "{}",
+        steps[2]
+    );
+    // The lock is the user's: it is not rewritten, and the drift is reported on stderr.
+    assert!(!env.read("skillet.lock").contains("added_later"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("quirky/added_later"), "{stderr}");
+}
+
+#[test]
+fn skills_are_served_through_the_skills_extension() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let source = manifest_dir().join("skills/sum-and-echo");
+    let dest = env.path("skills/sum-and-echo");
+    for file in walk(&source) {
+        let target = dest.join(file.strip_prefix(&source).unwrap());
+        fs_err::create_dir_all(target.parent().unwrap()).unwrap();
+        fs_err::copy(&file, target).unwrap();
+    }
+    let answers = raw_session(
+        &env,
+        &[
+            json!({"jsonrpc": "2.0", "id": 2, "method": "skills/list", "params": {}}),
+            json!({"jsonrpc": "2.0", "id": 3, "method": "skills/get", "params": {"uri": "skill://sum-and-echo/SKILL.md"}}),
+        ],
+    );
+    let init = &answers[0]["result"];
+    assert!(
+        init["capabilities"]["extensions"]["io.modelcontextprotocol/skills"].is_object(),
+        "{init}"
+    );
+    let listed = &answers[1]["result"]["skills"];
+    assert_eq!(
+        listed[0]["uri"], "skill://sum-and-echo/SKILL.md",
+        "{}",
+        answers[1]
+    );
+    assert_eq!(
+        listed[0]["frontmatter"]["name"], "sum-and-echo",
+        "{}",
+        answers[1]
+    );
+    assert!(listed[0]["frontmatter"]["metadata"]["skillet.version"].is_string());
+    let files = listed[0]["resources"].as_array().unwrap();
+    assert!(
+        files
+            .iter()
+            .any(|f| f["uri"] == "skill://sum-and-echo/scripts/index.ts"
+                && f["digest"].as_str().unwrap().starts_with("sha256:")),
+        "{files:?}"
+    );
+    assert_eq!(
+        answers[2]["result"]["skill"]["uri"],
+        "skill://sum-and-echo/SKILL.md"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in fs_err::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_dir() {
+            out.extend(walk(&entry.path()));
+        } else {
+            out.push(entry.path());
+        }
+    }
+    out
+}
+
+/// Initializes a stdio session, sends `requests`, closes stdin and returns every answer by id
+/// (the initialize answer first).
+fn raw_session(env: &TestEnv, requests: &[Value]) -> Vec<Value> {
+    let mut child = env
+        .command(&["serve"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    writeln!(
+        stdin,
+        "{}",
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}}})
+    )
+    .unwrap();
+    stdout.read_line(&mut line).unwrap();
+    let mut answers = vec![serde_json::from_str::<Value>(&line).unwrap()];
+    writeln!(
+        stdin,
+        "{}",
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"})
+    )
+    .unwrap();
+    for request in requests {
+        writeln!(stdin, "{request}").unwrap();
+        line.clear();
+        stdout.read_line(&mut line).unwrap();
+        answers.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}")));
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    answers
+}
+
 /// A raw stdio session: initialize, then one tools/call, without waiting for its answer.
 fn start_raw_session(child: &mut Child, code: &str) {
     let stdin = child.stdin.as_mut().unwrap();

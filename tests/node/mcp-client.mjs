@@ -5,6 +5,7 @@
 //         steps: [ {op: "listTools"} | {op: "call", name, args} | {op: "listResources"}
 //                | {op: "readResource", uri} | {op: "listTemplates"}
 //                | {op: "callAndLeave", name, args, afterMs}   // start a call, then drop the connection
+//                | {op: "callUntil", name, args, contains, withinMs}
 //                | {op: "parallel", sessions, calls, name, args} ] }
 // Prints one JSON object per step on stdout, as a JSON array.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -44,6 +45,18 @@ async function step(client, s) {
     case "call": {
       const result = await client.callTool({ name: s.name, arguments: s.args ?? {} });
       return { text: text(result), isError: !!result.isError };
+    }
+    case "callUntil": {
+      // Repeats a call until its text contains `contains` (a change the server makes on its own
+      // time), for at most `withinMs`.
+      const deadline = Date.now() + (s.withinMs ?? 10000);
+      for (;;) {
+        const result = await client.callTool({ name: s.name, arguments: s.args ?? {} });
+        if (text(result).includes(s.contains) || Date.now() > deadline) {
+          return { text: text(result), isError: !!result.isError };
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
     case "listResources": {
       const { resources } = await client.listResources();
