@@ -355,6 +355,23 @@ fn a_real_client_over_http_with_a_token_and_host_checks() {
         "serve did not exit cleanly on SIGTERM: {status}"
     );
 
+    // SIGTERM with a run in flight: after the grace, the run is cancelled and recorded.
+    let server = HttpServer::start(&env, &["--token", "s3cret", "--grace-ms", "300"]);
+    let steps = client(
+        &env,
+        json!({
+            "connect": { "transport": "http", "url": server.url, "token": "s3cret" },
+            "steps": [ { "op": "callAndLeave", "name": "run_code", "afterMs": 500,
+                         "args": { "code": "console.log('working'); while (true) {}", "timeout_ms": 120000 } } ],
+        }),
+    );
+    assert_eq!(steps[0]["left"], true);
+    let status = server.stop();
+    assert!(status.success(), "{status}");
+    let runs = env.run(&["runs", "--json"]).success().json();
+    let last = runs.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["error_kind"], "cancelled", "{runs}");
+
     // Beyond loopback, a token is required.
     let refused = env.run(&["serve", "--http", "0.0.0.0:0"]).failure();
     assert!(
