@@ -4,12 +4,15 @@
 //! The CLI (`cli`) is a thin layer over the operations here; see ARCHITECTURE.md for the map.
 
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod codegen;
 pub mod config;
 pub mod demo;
 pub mod fsutil;
 pub mod lock;
+pub mod policy;
+pub mod privacy;
 pub mod registry;
 pub mod review;
 pub mod runs;

@@ -372,20 +372,51 @@ pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(Ru
         registry.logs_dir(),
         registry.root().to_owned(),
     ));
-    let outcome = run_with(registry, request, Arc::clone(&pool), None).await;
+    let options = RunOptions {
+        approver: crate::policy::TerminalApprover::if_interactive(),
+        ..RunOptions::default()
+    };
+    let outcome = run_with(registry, request, Arc::clone(&pool), options).await;
     pool.shutdown().await;
     outcome
 }
 
+/// What a run shares with its session, beyond the registry.
+#[derive(Default, Clone)]
+pub struct RunOptions {
+    /// Ends the run early (recorded as `cancelled`).
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
+    /// The session's vault of personal-data tokens; a fresh one for this run when `None`.
+    pub vault: Option<crate::sandbox::governance::SharedVault>,
+    /// Who approves calls the tool policy says need approval.
+    pub approver: Option<Arc<dyn crate::policy::Approver>>,
+}
+
 /// Runs a script against a pool of servers that outlives the run (`serve`'s shared one), until
-/// it ends or `cancel` fires (then it is recorded as `cancelled`).
+/// it ends or `options.cancel` fires (then it is recorded as `cancelled`).
 pub async fn run_with(
     registry: &Registry,
     request: RunRequest,
     pool: Arc<UpstreamPool>,
-    cancel: Option<tokio_util::sync::CancellationToken>,
+    options: RunOptions,
 ) -> anyhow::Result<(RunRecord, String)> {
     let store = RunStore::new(registry);
+    let id = RunStore::new_id();
+    let audit = (request.mode != Mode::Replay).then(|| {
+        (
+            Arc::new(crate::audit::AuditLog::new(
+                registry.cache_dir().join("audit.jsonl"),
+            )),
+            id.clone(),
+        )
+    });
+    let governance = crate::sandbox::governance::Governance::new(
+        registry.settings().privacy.clone(),
+        options.vault.clone().unwrap_or_default(),
+        options.approver.clone(),
+        audit,
+    )
+    .map_err(anyhow::Error::msg)?;
     let source = match &request.source_run {
         Some(id) => Some(store.load(id)?.0),
         None => None,
@@ -419,14 +450,15 @@ pub async fn run_with(
                 Err(e) => Err(format!("skill `{skill}` cannot be checked against the review policy: {e}")),
             }) as crate::sandbox::SkillGate
         }),
-        cancel,
+        cancel: options.cancel,
+        governance: Some(Arc::new(governance)),
     };
     let outcome = sandbox::execute_on_worker(&request.script, &env, &request.limits).await;
     drop(env);
     let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
     drop(resume);
     let record = RunRecord {
-        id: RunStore::new_id(),
+        id,
         created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         script: request.script.name.clone(),
         mode: request.mode,

@@ -20,6 +20,8 @@ pub struct Settings {
     pub run: RunSettings,
     /// Signed review of skills.
     pub review: ReviewSettings,
+    /// Personal data in tool results, where data may flow, and which tools need approval.
+    pub privacy: crate::policy::PrivacySettings,
 }
 
 /// Signed review: how many trusted reviewers must sign a skill's exact content.
@@ -231,6 +233,16 @@ impl Settings {
                     message: format!("`{key}` must be at least 1"),
                 });
             }
+        }
+        if let Err(message) = settings.privacy.validate() {
+            let offset = text.find("[privacy").unwrap_or(0);
+            let (line, column) = line_column(text, offset);
+            return Err(SettingsError::Invalid {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            });
         }
         Ok(settings)
     }

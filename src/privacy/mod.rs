@@ -32,20 +32,20 @@ pub use vault::Vault;
 ///
 /// ```toml
 /// enabled = true
-/// name-fields = ["name", "customerName"]
+/// name_fields = ["name", "customerName"]
 ///
 /// [[patterns]]
 /// kind = "EMPLOYEE_ID"
 /// regex = 'EMP-\d{6}'
 ///
 /// [servers.crm]                 # every tool of server `crm`
-/// name-fields = ["contact"]
+/// name_fields = ["contact"]
 ///
 /// [servers."crm.export_all"]    # one tool: `server.tool`
 /// enabled = false
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct PiiSettings {
     /// Tokenize personal data in tool results (default true).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,7 +66,7 @@ pub struct PiiSettings {
 
 /// Settings for one server or one tool; unset keys are inherited.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, default, rename_all = "kebab-case")]
+#[serde(deny_unknown_fields, default, rename_all = "snake_case")]
 pub struct PiiOverride {
     /// Tokenize personal data in this server's (or tool's) results.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,7 +91,7 @@ pub struct CustomPattern {
 }
 
 /// A configuration entry that cannot be used. `at` names the entry, e.g. `patterns[1]` or
-/// `servers."crm".name-fields[0]`.
+/// `servers."crm".name_fields[0]`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PiiError {
     #[error(
@@ -209,7 +209,7 @@ impl Layer {
             && let Some(i) = fields.iter().position(|f| f.is_empty())
         {
             return Err(PiiError::NameField {
-                at: format!("{at}name-fields[{i}]"),
+                at: format!("{at}name_fields[{i}]"),
             });
         }
         let patterns = patterns
@@ -284,14 +284,14 @@ mod tests {
     }
 
     #[test]
-    fn kebab_case_keys_and_unknown_keys() {
+    fn snake_case_keys_and_unknown_keys() {
         let s = settings(serde_json::json!({
-            "name-fields": ["who"],
+            "name_fields": ["who"],
             "patterns": [{"kind": "EMP_ID", "regex": "EMP-\\d{6}"}],
             "servers": {"crm": {"enabled": false}, "crm.lookup": {"enabled": true}},
         }));
         assert_eq!(s.name_fields.as_deref(), Some(&["who".to_owned()][..]));
-        let err = serde_json::from_value::<PiiSettings>(serde_json::json!({"name_fields": []}));
+        let err = serde_json::from_value::<PiiSettings>(serde_json::json!({"name-fields": []}));
         assert!(err.is_err());
         let err = serde_json::from_value::<PiiSettings>(
             serde_json::json!({"servers": {"x": {"servers": {}}}}),
@@ -302,12 +302,12 @@ mod tests {
     #[test]
     fn overrides_resolve_tool_over_server_over_global() {
         let s = settings(serde_json::json!({
-            "name-fields": ["who"],
+            "name_fields": ["who"],
             "patterns": [{"kind": "EMP_ID", "regex": "EMP-\\d{6}"}],
             "servers": {
-                "crm": {"enabled": false, "name-fields": ["contact"]},
+                "crm": {"enabled": false, "name_fields": ["contact"]},
                 "crm.lookup": {"enabled": true, "patterns": [{"kind": "TICKET", "regex": "T#\\d+"}]},
-                "mail": {"name-fields": ["sender"]},
+                "mail": {"name_fields": ["sender"]},
             },
         }));
         s.validate().expect("valid");
@@ -367,10 +367,10 @@ mod tests {
             "patterns[0]: regex for X matches the empty string"
         );
 
-        let s = settings(serde_json::json!({"name-fields": ["name", ""]}));
+        let s = settings(serde_json::json!({"name_fields": ["name", ""]}));
         assert_eq!(
             s.validate().expect_err("empty field").to_string(),
-            "name-fields[1]: a name field must not be empty"
+            "name_fields[1]: a name field must not be empty"
         );
 
         let s = settings(serde_json::json!({"servers": {"crm.": {}}}));
@@ -381,7 +381,7 @@ mod tests {
     fn schema_is_generated() {
         let schema = schemars::schema_for!(PiiSettings);
         let text = serde_json::to_string(&schema).expect("schema serializes");
-        assert!(text.contains("name-fields"));
+        assert!(text.contains("name_fields"));
         assert!(text.contains("PiiOverride"));
     }
 }

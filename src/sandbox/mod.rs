@@ -2,6 +2,7 @@
 //! generated API, with hard limits. Scripts reach the outside only through the host functions
 //! installed by `runtime.rs` (tool calls, console, timers, the workspace folder).
 
+pub mod governance;
 mod loader;
 mod runtime;
 mod state;
@@ -74,6 +75,8 @@ pub struct SandboxEnv {
     /// Cancels the run (a client that went away, a server shutting down): it ends with
     /// `cancelled`, keeping the output and tool calls so far.
     pub cancel: Option<tokio_util::sync::CancellationToken>,
+    /// Personal data tokenization, data-flow rules, the tool policy and the audit log.
+    pub governance: Option<Arc<governance::Governance>>,
 }
 
 /// Decides whether the named skill may be imported; `Err` says why not.
@@ -96,6 +99,8 @@ pub enum ErrorKind {
     OutputLimit,
     ResultLimit,
     Replay,
+    FlowDenied,
+    Denied,
     Cancelled,
     Internal,
 }
@@ -116,6 +121,8 @@ impl ErrorKind {
             Self::OutputLimit => "output_limit",
             Self::ResultLimit => "result_limit",
             Self::Replay => "replay",
+            Self::FlowDenied => "flow_denied",
+            Self::Denied => "denied",
             Self::Cancelled => "cancelled",
             Self::Internal => "internal",
         }

@@ -25,11 +25,15 @@ export default (host) => {
   class UpstreamError extends SkilletError {}
   class LimitError extends SkilletError {}
   class ReplayError extends SkilletError {}
+  class FlowDeniedError extends SkilletError {}
+  class DeniedError extends SkilletError {}
   const classes = {
     tool: ToolError,
     tool_argument: ToolArgumentError,
     upstream: UpstreamError,
     replay: ReplayError,
+    flow_denied: FlowDeniedError,
+    denied: DeniedError,
   };
 
   async function callMCPTool(server, tool, args) {
@@ -118,4 +122,6 @@ export default (host) => {
   define("UpstreamError", UpstreamError);
   define("LimitError", LimitError);
   define("ReplayError", ReplayError);
+  define("FlowDeniedError", FlowDeniedError);
+  define("DeniedError", DeniedError);
 };

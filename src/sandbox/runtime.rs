@@ -354,6 +354,8 @@ fn classify<'js>(ctx: &Ctx<'js>, error: rquickjs::Error, state: &RunState, file:
             "ToolArgumentError" => ErrorKind::ToolArgument,
             "UpstreamError" => ErrorKind::Upstream,
             "ReplayError" => ErrorKind::Replay,
+            "FlowDeniedError" => ErrorKind::FlowDenied,
+            "DeniedError" => ErrorKind::Denied,
             "SyntaxError" if stack.is_none() => ErrorKind::Syntax,
             _ => ErrorKind::Runtime,
         }

@@ -10,14 +10,28 @@ use std::time::Instant;
 use serde_json::json;
 use tokio::sync::Semaphore;
 
+use super::governance::Governance;
 use super::tools::{self, CallError, CallSource, HostError, ToolCallRecord};
 use super::transpile::Transpiled;
 use super::workspace::Workspace;
 use super::{ErrorKind, Limits, RunError, SandboxEnv};
+use crate::audit::Decision;
 use crate::codegen::canonical_json;
+use crate::policy::Decision as PolicyDecision;
 
 /// A tool's compiled input schema.
 type CompiledSchema = Arc<jsonschema::Validator>;
+
+/// Each tool's checks, by (server, tool); `None` for a tool the server does not have.
+type CheckedTools = HashMap<(String, String), Option<Arc<CheckedTool>>>;
+
+/// A tool as argument checks and policy see it.
+struct CheckedTool {
+    validator: Option<CompiledSchema>,
+    /// Read-only and idempotent: identical calls in a run may be answered from its cache.
+    cacheable: bool,
+    destructive: bool,
+}
 
 pub(crate) struct RunState {
     pub env: SandboxEnv,
@@ -38,7 +52,7 @@ pub(crate) struct RunState {
     /// Answers of read-only, idempotent calls, by (server, tool, canonical arguments).
     cache: Mutex<HashMap<(String, String, String), crate::upstream::ToolResult>>,
     /// Compiled input schemas, by (server, tool).
-    validators: Mutex<HashMap<(String, String), Option<CompiledSchema>>>,
+    checked: Mutex<CheckedTools>,
     /// Opened on first use: most runs never touch files.
     workspace: std::sync::OnceLock<Option<Workspace>>,
 }
@@ -65,7 +79,7 @@ impl RunState {
             import_error: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
             workspace: std::sync::OnceLock::new(),
-            validators: Mutex::new(HashMap::new()),
+            checked: Mutex::new(HashMap::new()),
         }
     }
 
@@ -166,7 +180,43 @@ impl RunState {
                 Some(vec!["arguments must be an object".into()]),
             );
         };
+        // Tokens of personal data go back to their values on the way to the server; the record
+        // keeps the script's view, with tokens.
+        let governance = self.env.governance.clone();
+        let (map, sources) = match &governance {
+            Some(g) => g.restore(&map),
+            None => (map, std::collections::BTreeSet::new()),
+        };
+        let sent = serde_json::Value::Object(map.clone());
         let started_ms = self.elapsed_ms();
+        let audit = |decision: Decision,
+                     result: Option<&crate::upstream::ToolResult>,
+                     outcome: &str,
+                     source: Option<CallSource>| {
+            if let Some((log, run)) = governance.as_ref().and_then(|g| g.audit.as_ref()) {
+                let (args_bytes, args_sha256) = crate::audit::digest(&sent);
+                let digest = result.map(crate::audit::digest);
+                log.append(&crate::audit::Entry {
+                    time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    run: run.clone(),
+                    server: server.clone(),
+                    tool: tool.clone(),
+                    decision,
+                    args_bytes,
+                    args_sha256,
+                    result_bytes: digest.as_ref().map(|d| d.0),
+                    result_sha256: digest.map(|d| d.1),
+                    duration_ms: self.elapsed_ms() - started_ms,
+                    outcome: outcome.to_owned(),
+                    source: source.map(|s| {
+                        serde_json::to_value(s)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default()
+                    }),
+                });
+            }
+        };
         let record = |result: Option<crate::upstream::ToolResult>,
                       error: Option<CallError>,
                       source: CallSource| ToolCallRecord {
@@ -181,46 +231,41 @@ impl RunState {
             source,
         };
 
-        // Check the arguments before anything is sent.
+        // Check the arguments, the flow of data and the tool policy before anything is sent.
         let mut cacheable = false;
+        let mut decision = Decision::Allowed;
         if self.env.host.checks(index, &server, &tool, &map) {
-            match self.env.host.tool(&server, &tool).await {
-                Ok(Some(spec)) => {
-                    // Compiled once per tool per run: compiling dominates a call's own cost.
-                    let key = (server.clone(), tool.clone());
-                    let cached = self
-                        .validators
-                        .lock()
-                        .ok()
-                        .and_then(|v| v.get(&key).cloned());
-                    let validator = match cached {
-                        Some(v) => v,
-                        None => {
-                            let compiled = tools::compile(&spec);
-                            if let Ok(mut v) = self.validators.lock() {
-                                v.insert(key, compiled.clone());
-                            }
-                            compiled
-                        }
-                    };
-                    let checked = validator
+            match self.checked_tool(&server, &tool).await {
+                Ok(Some(checked)) => {
+                    let valid = checked
+                        .validator
                         .as_deref()
-                        .map_or(Ok(()), |v| tools::check_with(v, &arguments));
-                    if let Err(violations) = checked {
+                        .map_or(Ok(()), |v| tools::check_with(v, &sent));
+                    if let Err(violations) = valid {
                         let message = format!(
                             "arguments of {server}.{tool} do not match its input schema:\n  - {}",
                             violations.join("\n  - ")
                         );
                         return envelope_error("tool_argument", message, Some(violations));
                     }
-                    let hint = |name: &str| {
-                        spec.annotations
-                            .as_ref()
-                            .and_then(|a| a.get(name))
-                            .and_then(serde_json::Value::as_bool)
-                            .unwrap_or(false)
-                    };
-                    cacheable = hint("readOnlyHint") && hint("idempotentHint");
+                    cacheable = checked.cacheable;
+                    if let Some(g) = &governance {
+                        match self
+                            .govern(g, &server, &tool, &arguments, &sources, checked.destructive)
+                            .await
+                        {
+                            Ok(d) => decision = d,
+                            Err((d, kind, message)) => {
+                                audit(d, None, "not_called", None);
+                                let error = CallError {
+                                    kind: kind.into(),
+                                    message: message.clone(),
+                                };
+                                self.push(record(None, Some(error), CallSource::Live));
+                                return envelope_error(kind, message, None);
+                            }
+                        }
+                    }
                 }
                 Ok(None) => {
                     let message = format!(
@@ -236,9 +281,11 @@ impl RunState {
                 Err(e) => return self.host_failure(e, record(None, None, CallSource::Live)),
             }
         }
-        let key = (server.clone(), tool.clone(), canonical_json(&arguments));
-        if cacheable && let Some(cached) = self.cache.lock().ok().and_then(|c| c.get(&key).cloned())
+        let key = cacheable.then(|| (server.clone(), tool.clone(), canonical_json(&arguments)));
+        if let Some(key) = &key
+            && let Some(cached) = self.cache.lock().ok().and_then(|c| c.get(key).cloned())
         {
+            audit(decision, Some(&cached), "ok", Some(CallSource::Cache));
             let answer = self.answer(&server, &tool, &cached);
             self.push(record(Some(cached), None, CallSource::Cache));
             return answer;
@@ -254,6 +301,7 @@ impl RunState {
         .await;
         match outcome {
             Err(_) => {
+                audit(decision, None, "error", Some(CallSource::Live));
                 let message = format!(
                     "the run's deadline of {} ms passed while waiting on {server}.{tool}",
                     self.limits.timeout_ms
@@ -266,9 +314,30 @@ impl RunState {
                 self.push(record(None, Some(error), CallSource::Live));
                 envelope_error("timeout", message, None)
             }
-            Ok(Err(e)) => self.host_failure(e, record(None, None, CallSource::Live)),
+            Ok(Err(e)) => {
+                audit(decision, None, "error", Some(CallSource::Live));
+                let e = match (&governance, e) {
+                    // Error messages may quote data (a server's stderr): tokenized too.
+                    (Some(g), HostError::Upstream(u)) => HostError::Message(
+                        "upstream",
+                        g.tokenize_message(&server, &tool, &u.to_string()),
+                    ),
+                    (_, e) => e,
+                };
+                self.host_failure(e, record(None, None, CallSource::Live))
+            }
             Ok(Ok((result, source))) => {
-                if cacheable
+                audit(
+                    decision,
+                    Some(&result),
+                    if result.is_error { "tool_error" } else { "ok" },
+                    Some(source),
+                );
+                let result = match &governance {
+                    Some(g) => g.tokenize(&server, &tool, result),
+                    None => result,
+                };
+                if let Some(key) = key
                     && !result.is_error
                     && let Ok(mut cache) = self.cache.lock()
                 {
@@ -285,6 +354,7 @@ impl RunState {
         let (kind, message) = match e {
             HostError::Upstream(e) => ("upstream", e.to_string()),
             HostError::Replay(message) => ("replay", message),
+            HostError::Message(kind, message) => (kind, message),
         };
         record.error = Some(CallError {
             kind: kind.into(),
@@ -292,6 +362,109 @@ impl RunState {
         });
         self.push(record);
         json!({ "ok": false, "error": { "kind": kind, "message": message } }).to_string()
+    }
+
+    /// What argument checks and policy need to know of a tool, fetched and compiled once per
+    /// tool per run (compiling the schema dominates a call's own cost). `None`: no such tool.
+    async fn checked_tool(
+        &self,
+        server: &str,
+        tool: &str,
+    ) -> Result<Option<Arc<CheckedTool>>, HostError> {
+        let key = (server.to_owned(), tool.to_owned());
+        if let Some(found) = self.checked.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(found);
+        }
+        let checked = self.env.host.tool(server, tool).await?.map(|spec| {
+            let hint = |name: &str| {
+                spec.annotations
+                    .as_ref()
+                    .and_then(|a| a.get(name))
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false)
+            };
+            Arc::new(CheckedTool {
+                validator: tools::compile(&spec),
+                cacheable: hint("readOnlyHint") && hint("idempotentHint"),
+                destructive: hint("destructiveHint"),
+            })
+        });
+        if let Ok(mut cache) = self.checked.lock() {
+            cache.insert(key, checked.clone());
+        }
+        Ok(checked)
+    }
+
+    /// Data-flow rules and the tool policy for one call (asking a human when the policy says
+    /// `approve`). `Err` carries the audit decision, the error kind and the message.
+    async fn govern(
+        &self,
+        g: &Governance,
+        server: &str,
+        tool: &str,
+        arguments: &serde_json::Value,
+        sources: &std::collections::BTreeSet<String>,
+        destructive: bool,
+    ) -> Result<Decision, (Decision, &'static str, String)> {
+        let destination = format!("{server}.{tool}");
+        if let Some((source, rule)) = g.settings.denied_flow(sources, &destination) {
+            return Err((
+                Decision::FlowDenied,
+                "flow_denied",
+                format!(
+                    "data from {source} may not flow to {destination} (the rule from = \"{}\", to = \"{}\" in [privacy] of skillet.toml); the call was not made",
+                    rule.from, rule.to
+                ),
+            ));
+        }
+        match g.settings.decision(&destination, destructive) {
+            PolicyDecision::Allow => Ok(Decision::Allowed),
+            PolicyDecision::Deny => Err((
+                Decision::Denied,
+                "denied",
+                format!(
+                    "{destination} is denied by [privacy] tools in skillet.toml; the call was not made"
+                ),
+            )),
+            PolicyDecision::Approve => {
+                let Some(approver) = &g.approver else {
+                    return Err((
+                        Decision::Refused,
+                        "denied",
+                        format!(
+                            "{destination} needs a human's approval, and there is nobody to ask (no terminal under `skillet run`, no elicitation support in the MCP client); the call was not made\nhint: run interactively, use a client that supports elicitation, or change [privacy] tools in skillet.toml"
+                        ),
+                    ));
+                };
+                let request = crate::policy::ApprovalRequest {
+                    server: server.to_owned(),
+                    tool: tool.to_owned(),
+                    arguments: arguments.clone(),
+                    destructive,
+                };
+                // Waiting for a person counts against the run's deadline like any wait.
+                let asked =
+                    tokio::time::timeout_at(self.deadline.into(), approver.approve(request)).await;
+                match asked {
+                    Ok(Ok(true)) => Ok(Decision::Approved),
+                    Ok(Ok(false)) => Err((
+                        Decision::Refused,
+                        "denied",
+                        format!("the call to {destination} was declined by the person asked"),
+                    )),
+                    Ok(Err(why)) => Err((
+                        Decision::Refused,
+                        "denied",
+                        format!("approval of {destination} could not be asked: {why}"),
+                    )),
+                    Err(_) => Err((
+                        Decision::Refused,
+                        "denied",
+                        format!("nobody approved {destination} before the run's deadline"),
+                    )),
+                }
+            }
+        }
     }
 
     /// The envelope for a result: its value, a `tool` error for `isError`, or `result_limit`.

@@ -28,6 +28,8 @@ pub enum HostError {
     Upstream(UpstreamError),
     /// The script made a call the recording does not hold.
     Replay(String),
+    /// A failure already rendered (kind, message), e.g. with personal data tokenized.
+    Message(&'static str, String),
 }
 
 /// Answers the sandbox's tool calls.

@@ -48,7 +48,7 @@ pub(super) async fn serve(
     // Long runs send nothing for a while; an idle session lives an hour.
     manager.session_config.keep_alive = Some(std::time::Duration::from_secs(3600));
     let service: StreamableHttpService<SkilletServer, LocalSessionManager> =
-        StreamableHttpService::new(move || Ok(server.clone()), Arc::new(manager), config);
+        StreamableHttpService::new(move || Ok(server.for_session()), Arc::new(manager), config);
     let mut router = axum::Router::new().nest_service("/mcp", service);
     if let Some(token) = token {
         let token: Arc<str> = token.into();

@@ -161,10 +161,12 @@ impl Shared {
     }
 }
 
-/// The MCP server handler: cheap to clone (one per HTTP session).
+/// The MCP server handler: cheap to clone; [`SkilletServer::for_session`] makes one per
+/// session, with its own vault of personal-data tokens.
 #[derive(Clone)]
 pub struct SkilletServer {
     shared: Arc<Shared>,
+    vault: crate::sandbox::governance::SharedVault,
 }
 
 impl SkilletServer {
@@ -194,7 +196,18 @@ impl SkilletServer {
             peers: std::sync::Mutex::new(Vec::new()),
         });
         tokio::spawn(refresh_on_change(Arc::downgrade(&shared), changed_rx));
-        Ok(Self { shared })
+        Ok(Self {
+            shared,
+            vault: Default::default(),
+        })
+    }
+
+    /// A handler for a new session: the same shared state, a fresh vault.
+    pub fn for_session(&self) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            vault: Default::default(),
+        }
     }
 
     pub fn shared(&self) -> &Arc<Shared> {
@@ -314,7 +327,18 @@ impl ServerHandler for SkilletServer {
         });
         let arguments = request.arguments.unwrap_or_default();
         let saves = request.name == "save_skill";
-        let answer = tools::call(&self.shared, &request.name, arguments, cancel.clone()).await;
+        let session = tools::Session {
+            vault: Arc::clone(&self.vault),
+            approver: ElicitationApprover::for_client(&context),
+        };
+        let answer = tools::call(
+            &self.shared,
+            &session,
+            &request.name,
+            arguments,
+            cancel.clone(),
+        )
+        .await;
         watcher.abort();
         if saves && !answer.is_error {
             self.shared.resources_changed().await;
@@ -402,6 +426,71 @@ impl ServerHandler for SkilletServer {
             ResourceContents::text(text, uri.clone()).with_mime_type(mime_type(&uri)),
         ])
         .into())
+    }
+}
+
+/// Asks the client's user through MCP elicitation (a yes/no form).
+struct ElicitationApprover {
+    peer: Peer<RoleServer>,
+}
+
+impl ElicitationApprover {
+    /// `Some` when the client said it supports elicitation.
+    fn for_client(
+        context: &RequestContext<RoleServer>,
+    ) -> Option<Arc<dyn crate::policy::Approver>> {
+        context
+            .peer
+            .peer_info()
+            .is_some_and(|info| info.capabilities.elicitation.is_some())
+            .then(|| {
+                Arc::new(ElicitationApprover {
+                    peer: context.peer.clone(),
+                }) as Arc<dyn crate::policy::Approver>
+            })
+    }
+}
+
+impl crate::policy::Approver for ElicitationApprover {
+    fn approve(
+        &self,
+        request: crate::policy::ApprovalRequest,
+    ) -> futures::future::BoxFuture<'_, Result<bool, String>> {
+        Box::pin(async move {
+            use rmcp::model::{
+                ClientResult, ElicitRequest, ElicitRequestParams, ElicitationAction,
+                ElicitationSchema, ServerRequest,
+            };
+            let schema = ElicitationSchema::builder()
+                .required_bool_with("approve", |b| {
+                    b.title("Approve").description("Allow this one call")
+                })
+                .build()
+                .map_err(|e| e.to_string())?;
+            let ask = ServerRequest::ElicitRequest(ElicitRequest::new(
+                ElicitRequestParams::FormElicitationParams {
+                    meta: None,
+                    message: request.describe(),
+                    requested_schema: schema,
+                },
+            ));
+            let answer = self
+                .peer
+                .send_request(ask)
+                .await
+                .map_err(|e| format!("the client did not answer the approval request: {e}"))?;
+            match answer {
+                ClientResult::ElicitResult(result) => Ok(result.action
+                    == ElicitationAction::Accept
+                    && result
+                        .content
+                        .as_ref()
+                        .and_then(|c| c.get("approve"))
+                        .and_then(serde_json::Value::as_bool)
+                        == Some(true)),
+                _ => Err("the client answered the approval request with something else".into()),
+            }
+        })
     }
 }
 

@@ -21,6 +21,14 @@ const DESCRIPTION_CHARS: usize = 160;
 /// The most `run_code` may ask for, whatever skillet.toml says.
 const MAX_TIMEOUT_MS: u64 = 600_000;
 
+/// What one MCP session brings to a call: its vault of personal-data tokens (the same value
+/// gets the same token across the session's runs) and, when the client supports elicitation,
+/// a way to ask its user for approval.
+pub struct Session {
+    pub vault: crate::sandbox::governance::SharedVault,
+    pub approver: Option<Arc<dyn crate::policy::Approver>>,
+}
+
 /// What a tool call answers: text for the model, and whether it is an error.
 pub struct Answer {
     pub text: String,
@@ -170,6 +178,7 @@ pub fn definitions() -> Vec<Tool> {
 /// Runs one served tool. Every failure is an [`Answer`] with `is_error`, never a panic.
 pub async fn call(
     shared: &Arc<Shared>,
+    session: &Session,
     name: &str,
     arguments: serde_json::Map<String, Value>,
     cancel: tokio_util::sync::CancellationToken,
@@ -189,7 +198,7 @@ pub async fn call(
             Err(e) => Err(e),
         },
         "run_code" => match parse(args) {
-            Ok(a) => return run_code(shared, a, cancel).await,
+            Ok(a) => return run_code(shared, session, a, cancel).await,
             Err(e) => Err(e),
         },
         "save_skill" => match parse(args) {
@@ -371,6 +380,7 @@ struct RunCodeArgs {
 
 async fn run_code(
     shared: &Arc<Shared>,
+    session: &Session,
     args: RunCodeArgs,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Answer {
@@ -394,13 +404,13 @@ async fn run_code(
         source_run: None,
         mcp_config: None,
     };
-    let ran = crate::runs::run_with(
-        &shared.registry,
-        request,
-        Arc::clone(&shared.pool),
-        Some(cancel),
-    )
-    .await;
+    let options = crate::runs::RunOptions {
+        cancel: Some(cancel),
+        vault: Some(session.vault.clone()),
+        approver: session.approver.clone(),
+    };
+    let ran =
+        crate::runs::run_with(&shared.registry, request, Arc::clone(&shared.pool), options).await;
     let (record, output) = match ran {
         Ok(ran) => ran,
         Err(e) => return Answer::error(format!("the run could not start: {e:#}")),

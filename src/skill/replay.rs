@@ -75,6 +75,15 @@ pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest,
         host: Arc::new(ReplayHost::new(&record)),
         skill_gate: None,
         cancel: None,
+        // Tokenized as the live run was, so the script sees what it saw then.
+        governance: crate::sandbox::governance::Governance::new(
+            registry.settings().privacy.clone(),
+            Default::default(),
+            None,
+            None,
+        )
+        .ok()
+        .map(Arc::new),
     };
     let script = Script {
         name: format!("test-{}.ts", skill.name),

@@ -59,6 +59,7 @@ async fn env_for(dir: &Path, servers: &[ServerConfig]) -> (SandboxEnv, Arc<Upstr
         }),
         skill_gate: None,
         cancel: None,
+        governance: None,
     };
     (env, pool)
 }

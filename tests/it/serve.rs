@@ -128,7 +128,7 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
 
     let run = ok_text(&steps[5]);
     assert!(
-        run.starts_with("3 echoes; memory holds 1 entity: skillet\n[run "),
+        run.starts_with("3 echoes; memory holds 1 entity: [NAME_1]\n[run "),
         "{run}"
     );
     assert!(run.contains(" ok in "), "{run}");

@@ -1,0 +1,210 @@
+//! The audit log: one JSON line per tool call a script made (`.skillet/audit.jsonl`), with the
+//! decision taken, sizes and SHA-256 digests of what went out and came back (never the values),
+//! timing and outcome. Appended by every run, read by `skillet audit`.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// What happened to a call before (or instead of) reaching its server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Allowed,
+    Denied,
+    Approved,
+    /// A human said no, or nobody could be asked.
+    Refused,
+    FlowDenied,
+}
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// RFC 3339, UTC, milliseconds.
+    pub time: String,
+    pub run: String,
+    pub server: String,
+    pub tool: String,
+    pub decision: Decision,
+    /// Bytes and digest of the arguments as sent (after tokens were restored).
+    pub args_bytes: usize,
+    pub args_sha256: String,
+    /// Bytes and digest of the result as received (before tokenization); absent when no result.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_bytes: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_sha256: Option<String>,
+    pub duration_ms: f64,
+    /// `ok`, `tool_error` (the tool answered isError), `error` (no answer), or `not_called`.
+    pub outcome: String,
+    /// Where the answer came from: the live server, the run's cache, or a record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+}
+
+/// Size and SHA-256 (hex) of a JSON value as compact text.
+pub fn digest(value: &impl Serialize) -> (usize, String) {
+    let text = serde_json::to_vec(value).unwrap_or_default();
+    (text.len(), hex::encode(Sha256::digest(&text)))
+}
+
+/// An append-only log file shared by the runs of a process.
+pub struct AuditLog {
+    path: PathBuf,
+    file: Mutex<Option<std::fs::File>>,
+}
+
+impl AuditLog {
+    pub fn new(path: PathBuf) -> Self {
+        Self {
+            path,
+            file: Mutex::new(None),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one entry as one line (a single write, so concurrent runs never interleave).
+    /// A log that cannot be written is reported, not fatal to the call.
+    pub fn append(&self, entry: &Entry) {
+        let Ok(mut line) = serde_json::to_string(entry) else {
+            return;
+        };
+        line.push('\n');
+        let Ok(mut file) = self.file.lock() else {
+            return;
+        };
+        if file.is_none() {
+            if let Some(dir) = self.path.parent() {
+                let _ = fs_err::create_dir_all(dir);
+            }
+            match std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.path)
+            {
+                Ok(f) => *file = Some(f),
+                Err(e) => {
+                    tracing::warn!("cannot open the audit log {}: {e}", self.path.display());
+                    return;
+                }
+            }
+        }
+        if let Some(f) = file.as_mut()
+            && let Err(e) = f.write_all(line.as_bytes())
+        {
+            tracing::warn!("cannot write the audit log {}: {e}", self.path.display());
+        }
+    }
+}
+
+/// Reads the log, skipping (and counting) lines that do not parse.
+pub fn read(path: &Path) -> std::io::Result<(Vec<Entry>, usize)> {
+    let text = match fs_err::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
+        Err(e) => return Err(e),
+    };
+    let mut entries = Vec::new();
+    let mut bad = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str(line) {
+            Ok(entry) => entries.push(entry),
+            Err(_) => bad += 1,
+        }
+    }
+    Ok((entries, bad))
+}
+
+/// Parses `--since`: an RFC 3339 time, a date (`2026-11-25`), or an age (`30m`, `2h`, `7d`).
+pub fn parse_since(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<String, String> {
+    let text = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(t
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let t = d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+        if let Some(t) = t {
+            return Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        }
+    }
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    match number.parse::<i64>() {
+        Ok(n) if seconds > 0 && n >= 0 => {
+            let t = now - chrono::Duration::seconds(n.saturating_mul(seconds));
+            Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        }
+        _ => Err(format!(
+            "`{text}` is not a time: give an RFC 3339 time (2026-11-25T10:00:00Z), a date (2026-11-25) or an age (30m, 2h, 7d)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(run: &str) -> Entry {
+        let (args_bytes, args_sha256) = digest(&serde_json::json!({"a": 1}));
+        Entry {
+            time: "2026-11-25T10:00:00.000Z".into(),
+            run: run.into(),
+            server: "s".into(),
+            tool: "t".into(),
+            decision: Decision::Allowed,
+            args_bytes,
+            args_sha256,
+            result_bytes: None,
+            result_sha256: None,
+            duration_ms: 1.0,
+            outcome: "ok".into(),
+            source: None,
+        }
+    }
+
+    #[test]
+    fn appends_and_reads_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let log = AuditLog::new(tmp.path().join("sub/audit.jsonl"));
+        log.append(&entry("r1"));
+        log.append(&entry("r2"));
+        let (entries, bad) = read(log.path()).unwrap();
+        assert_eq!(bad, 0);
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].run, "r2");
+        assert_eq!(entries[0].args_bytes, 7);
+        assert_eq!(entries[0].args_sha256.len(), 64);
+    }
+
+    #[test]
+    fn since_accepts_times_dates_and_ages() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-11-25T12:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(parse_since("2h", now).unwrap(), "2026-11-25T10:00:00.000Z");
+        assert_eq!(
+            parse_since("2026-11-24", now).unwrap(),
+            "2026-11-24T00:00:00.000Z"
+        );
+        assert_eq!(
+            parse_since("2026-11-25T11:00:00+01:00", now).unwrap(),
+            "2026-11-25T10:00:00.000Z"
+        );
+        assert!(parse_since("soon", now).is_err());
+    }
+}
