@@ -1,6 +1,7 @@
 //! The `skillet` command line: parses arguments, calls one library operation, prints the result.
 //! Data goes to stdout (`--json` for machines); logs, progress and errors go to stderr.
 
+mod audit;
 mod call;
 mod demo;
 mod generate;
@@ -58,6 +59,8 @@ pub enum Command {
     Run(run::Args),
     /// List recorded runs, or show one.
     Runs(runs::Args),
+    /// The tool calls scripts made: decision, sizes and digests, timing (.skillet/audit.jsonl).
+    Audit(audit::Args),
     /// Be an MCP server for agents: tool search, the API tree, run_code and the skills registry
     /// (stdio, or streamable HTTP with --http).
     Serve(serve::Args),
@@ -161,6 +164,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Call(args) => call::run(&ctx, args).await,
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Audit(args) => audit::run(&ctx, args),
         Command::Serve(args) => serve::run(&ctx, args).await,
         Command::Save(args) => skills::save(&ctx, args),
         Command::Validate(args) => skills::validate(&ctx, args),

@@ -144,7 +144,10 @@ pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunO
         output,
         result: if error.is_none() { result } else { None },
         error,
-        tool_calls: state.take_calls(),
+        tool_calls: {
+            state.finalize();
+            state.take_calls()
+        },
         duration: started.elapsed(),
     }
 }

@@ -25,6 +25,12 @@ type CompiledSchema = Arc<jsonschema::Validator>;
 /// Each tool's checks, by (server, tool); `None` for a tool the server does not have.
 type CheckedTools = HashMap<(String, String), Option<Arc<CheckedTool>>>;
 
+/// A call's record and audit entry, kept while it is out.
+type InFlight = (
+    ToolCallRecord,
+    Option<(Arc<crate::audit::AuditLog>, crate::audit::Entry)>,
+);
+
 /// A tool as argument checks and policy see it.
 struct CheckedTool {
     validator: Option<CompiledSchema>,
@@ -53,6 +59,9 @@ pub(crate) struct RunState {
     cache: Mutex<HashMap<(String, String, String), crate::upstream::ToolResult>>,
     /// Compiled input schemas, by (server, tool).
     checked: Mutex<CheckedTools>,
+    /// Calls sent and not yet answered: their record and audit entry, to write if the run ends
+    /// first.
+    in_flight: Mutex<HashMap<usize, InFlight>>,
     /// Opened on first use: most runs never touch files.
     workspace: std::sync::OnceLock<Option<Workspace>>,
 }
@@ -80,6 +89,7 @@ impl RunState {
             cache: Mutex::new(HashMap::new()),
             workspace: std::sync::OnceLock::new(),
             checked: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
         }
     }
 
@@ -189,32 +199,45 @@ impl RunState {
         };
         let sent = serde_json::Value::Object(map.clone());
         let started_ms = self.elapsed_ms();
+        let audit_entry = |decision: Decision,
+                           result: Option<&crate::upstream::ToolResult>,
+                           outcome: &str,
+                           source: Option<CallSource>| {
+            governance
+                .as_ref()
+                .and_then(|g| g.audit.as_ref())
+                .map(|(log, run)| {
+                    let (args_bytes, args_sha256) = crate::audit::digest(&sent);
+                    let digest = result.map(crate::audit::digest);
+                    let entry = crate::audit::Entry {
+                        time: chrono::Utc::now()
+                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                        run: run.clone(),
+                        server: server.clone(),
+                        tool: tool.clone(),
+                        decision,
+                        args_bytes,
+                        args_sha256,
+                        result_bytes: digest.as_ref().map(|d| d.0),
+                        result_sha256: digest.map(|d| d.1),
+                        duration_ms: self.elapsed_ms() - started_ms,
+                        outcome: outcome.to_owned(),
+                        source: source.map(|s| {
+                            serde_json::to_value(s)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_owned))
+                                .unwrap_or_default()
+                        }),
+                    };
+                    (Arc::clone(log), entry)
+                })
+        };
         let audit = |decision: Decision,
                      result: Option<&crate::upstream::ToolResult>,
                      outcome: &str,
                      source: Option<CallSource>| {
-            if let Some((log, run)) = governance.as_ref().and_then(|g| g.audit.as_ref()) {
-                let (args_bytes, args_sha256) = crate::audit::digest(&sent);
-                let digest = result.map(crate::audit::digest);
-                log.append(&crate::audit::Entry {
-                    time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    run: run.clone(),
-                    server: server.clone(),
-                    tool: tool.clone(),
-                    decision,
-                    args_bytes,
-                    args_sha256,
-                    result_bytes: digest.as_ref().map(|d| d.0),
-                    result_sha256: digest.map(|d| d.1),
-                    duration_ms: self.elapsed_ms() - started_ms,
-                    outcome: outcome.to_owned(),
-                    source: source.map(|s| {
-                        serde_json::to_value(s)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    }),
-                });
+            if let Some((log, entry)) = audit_entry(decision, result, outcome, source) {
+                log.append(&entry);
             }
         };
         let record = |result: Option<crate::upstream::ToolResult>,
@@ -291,14 +314,38 @@ impl RunState {
             return answer;
         }
 
-        let Ok(_permit) = self.semaphore.acquire().await else {
-            return envelope_error("internal", "the call semaphore closed".into(), None);
+        // A call still in flight when the run ends is recorded (and audited) as abandoned.
+        if let Ok(mut in_flight) = self.in_flight.lock() {
+            in_flight.insert(
+                index,
+                (
+                    record(None, None, CallSource::Live),
+                    audit_entry(decision, None, "abandoned", Some(CallSource::Live)),
+                ),
+            );
+        }
+        let outcome = match self.semaphore.acquire().await {
+            Ok(_permit) => {
+                tokio::time::timeout_at(
+                    self.deadline.into(),
+                    self.env.host.call(index, &server, &tool, &map),
+                )
+                .await
+            }
+            Err(_) => Ok(Err(HostError::Message(
+                "internal",
+                "the call semaphore closed".into(),
+            ))),
         };
-        let outcome = tokio::time::timeout_at(
-            self.deadline.into(),
-            self.env.host.call(index, &server, &tool, &map),
-        )
-        .await;
+        let still_open = self
+            .in_flight
+            .lock()
+            .map(|mut f| f.remove(&index).is_some())
+            .unwrap_or(false);
+        if !still_open {
+            // The run was finalized while this call was out: it is recorded already.
+            return envelope_error("abandoned", "the run ended".into(), None);
+        }
         match outcome {
             Err(_) => {
                 audit(decision, None, "error", Some(CallSource::Live));
@@ -545,6 +592,26 @@ impl RunState {
         match result {
             Ok(value) => json!({ "ok": true, "value": value }).to_string(),
             Err(e) => json!({ "ok": false, "error": e.to_string() }).to_string(),
+        }
+    }
+
+    /// Records (and audits) the calls still in flight as abandoned: the run ended first.
+    pub fn finalize(&self) {
+        let abandoned: Vec<_> = match self.in_flight.lock() {
+            Ok(mut in_flight) => in_flight.drain().map(|(_, v)| v).collect(),
+            Err(_) => return,
+        };
+        for (mut record, audit) in abandoned {
+            record.duration_ms = self.elapsed_ms() - record.started_ms;
+            record.error = Some(CallError {
+                kind: "abandoned".into(),
+                message: "the run ended before the answer came".into(),
+            });
+            if let Some((log, mut entry)) = audit {
+                entry.duration_ms = record.duration_ms;
+                log.append(&entry);
+            }
+            self.push(record);
         }
     }
 

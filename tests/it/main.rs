@@ -7,6 +7,7 @@ mod codegen;
 mod demo;
 mod gen_lock;
 mod init;
+mod privacy;
 mod real_servers;
 mod review;
 mod runs;

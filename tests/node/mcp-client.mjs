@@ -11,6 +11,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
 const plan = JSON.parse(process.argv[2]);
 
@@ -28,8 +29,17 @@ function transport(connect) {
   return new StreamableHTTPClientTransport(new URL(connect.url), { requestInit: { headers } });
 }
 
+// plan.elicit: "accept" or "decline" makes the client support elicitation and answer so.
+const elicited = [];
 async function open() {
-  const client = new Client({ name: "skillet-test-client", version: "1.0.0" });
+  const capabilities = plan.elicit ? { elicitation: {} } : {};
+  const client = new Client({ name: "skillet-test-client", version: "1.0.0" }, { capabilities });
+  if (plan.elicit) {
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      elicited.push(request.params.message);
+      return plan.elicit === "accept" ? { action: "accept", content: { approve: true } } : { action: "decline" };
+    });
+  }
   await client.connect(transport(plan.connect));
   return client;
 }
@@ -58,6 +68,8 @@ async function step(client, s) {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
+    case "elicited":
+      return { messages: elicited };
     case "listResources": {
       const { resources } = await client.listResources();
       return { resources };
