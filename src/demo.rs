@@ -70,6 +70,19 @@ pub struct Workflow {
     pub code_mode_total: usize,
     /// code mode / direct, in percent.
     pub percent: f64,
+    /// For the document-to-CRM workflow: personal data as the script saw it and as the CRM got it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privacy: Option<PrivacyView>,
+}
+
+/// One line of the transcript as the script (and so the model) saw it, and as it reached the
+/// CRM: tokens out, real values in.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrivacyView {
+    pub script_saw: String,
+    pub crm_got: String,
+    /// Distinct tokens in the transcript the script read.
+    pub tokens: usize,
 }
 
 /// The document-to-CRM workflow of the published "code execution with MCP" example.
@@ -187,6 +200,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
             DOC_TO_CRM,
             direct_tokens,
             &["read a document", "find and update a CRM contact"],
+            Some("ct-001"),
         )
         .await?,
         workflow(
@@ -195,6 +209,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
             FILTER_ROWS,
             direct_tokens,
             &["export CRM activities"],
+            None,
         )
         .await?,
     ];
@@ -268,8 +283,15 @@ async fn workflow(
     script: &str,
     definitions: usize,
     queries: &[&str],
+    crm_record: Option<&str>,
 ) -> anyhow::Result<Workflow> {
-    let (record, output) = crate::runs::run(
+    let pool = std::sync::Arc::new(crate::upstream::UpstreamPool::new(
+        &registry.servers(None)?,
+        registry.settings().upstream.clone(),
+        registry.logs_dir(),
+        registry.root().to_owned(),
+    ));
+    let ran = crate::runs::run_with(
         registry,
         crate::runs::RunRequest {
             script: crate::sandbox::Script {
@@ -281,8 +303,19 @@ async fn workflow(
             source_run: None,
             mcp_config: None,
         },
+        std::sync::Arc::clone(&pool),
+        crate::runs::RunOptions::default(),
     )
-    .await?;
+    .await;
+    // What reached the CRM, read back from the same server process, outside the sandbox.
+    let privacy = match (&ran, crm_record) {
+        (Ok((record, _)), Some(id)) if record.error.is_none() => {
+            privacy_view(&pool, record, id).await
+        }
+        _ => None,
+    };
+    pool.shutdown().await;
+    let (record, output) = ran?;
     if let Some(error) = &record.error {
         anyhow::bail!("the demo workflow `{name}` failed: {error}");
     }
@@ -343,6 +376,51 @@ async fn workflow(
         direct_total,
         code_mode,
         code_mode_total,
+        privacy,
+    })
+}
+
+/// The first transcript line with an email address, as the script got it from the docs server
+/// (tokenized) and as the CRM stored it (the real values, restored on the way out).
+async fn privacy_view(
+    pool: &crate::upstream::UpstreamPool,
+    record: &crate::runs::RunRecord,
+    id: &str,
+) -> Option<PrivacyView> {
+    let seen = record
+        .tool_calls
+        .iter()
+        .find(|c| c.tool == "get_document")?
+        .result
+        .as_ref()?
+        .text();
+    let mut args = serde_json::Map::new();
+    args.insert("id".into(), id.into());
+    let stored = pool.call("crm", "get_record", args).await.ok()?;
+    let notes = stored
+        .structured_content
+        .as_ref()?
+        .pointer("/record/notes")?
+        .as_str()?
+        .to_owned();
+    let (index, line) = seen
+        .lines()
+        .enumerate()
+        .find(|(_, line)| line.contains("[EMAIL_"))?;
+    let tokens: std::collections::BTreeSet<&str> = seen
+        .split('[')
+        .skip(1)
+        .filter_map(|rest| rest.split_once(']').map(|(token, _)| token))
+        .filter(|token| {
+            token
+                .split_once('_')
+                .is_some_and(|(kind, n)| kind.chars().all(|c| c.is_ascii_uppercase()) && n.parse::<u32>().is_ok())
+        })
+        .collect();
+    Some(PrivacyView {
+        script_saw: line.trim().to_owned(),
+        crm_got: notes.lines().nth(index)?.trim().to_owned(),
+        tokens: tokens.len(),
     })
 }
 

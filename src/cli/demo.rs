@@ -76,6 +76,12 @@ fn render(r: &DemoReport) -> String {
             "  code mode costs {:.2}% of direct calling\n",
             w.percent
         ));
+        if let Some(p) = &w.privacy {
+            t.push_str(&format!(
+                "  personal data: the script read the transcript with {} tokens in place of names, emails and phone numbers; the CRM got the real values\n    script saw  {}\n    CRM got     {}\n",
+                p.tokens, p.script_saw, p.crm_got
+            ));
+        }
     }
     t.push_str(&format!(
         "\nSaved the first workflow as skill `{}` v{} (commit {}).\nSearch \"{}\" finds: {}\n",

@@ -185,6 +185,30 @@ require_signed = false          # refuse skills that do not meet the review poli
 [review]
 required_signatures = 1         # distinct trusted reviewers per skill version
 author_counts = false           # may the author of a change sign it?
+
+# Personal data in tool results is replaced by tokens ([EMAIL_1], [PHONE_1], [NAME_1], ...)
+# before a script sees it, and restored in the arguments it sends to tools. On by default.
+[privacy.pii]
+# enabled = true
+# name_fields = ["name", "fullName"]              # string values of these keys become [NAME_n]
+# [[privacy.pii.patterns]]                        # detectors of your own
+# kind = "EMPLOYEE_ID"
+# regex = 'EMP-\d{6}'
+# [privacy.pii.servers.crm]                       # per server, or "server.tool"
+# enabled = false
+
+# Where data may flow (first match wins; no match allows):
+# [[privacy.flows]]
+# from = "crm.*"
+# to = "mail.*"
+# action = "deny"
+
+# What tools need (first match wins; no match allows): allow, deny, or approve by a person
+# (MCP elicitation under `serve`, a terminal prompt under `run`).
+# destructive = "approve"                         # tools marked destructiveHint
+# [[privacy.tools]]
+# tool = "github.delete_*"
+# policy = "deny"
 "#;
 
 impl Settings {
