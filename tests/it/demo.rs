@@ -48,6 +48,16 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
         .filter(|w| w.starts_with("search_tools: "))
         .collect();
     assert_eq!(discovery.len(), 2, "{doc_to_crm}");
+    // The script saw tokens in place of personal data; the CRM got the real values.
+    let privacy = &doc_to_crm["privacy"];
+    let saw = privacy["script_saw"].as_str().unwrap();
+    let got = privacy["crm_got"].as_str().unwrap();
+    assert!(saw.contains("[EMAIL_1]") && !saw.contains("@example.com"), "{privacy}");
+    assert!(got.contains("jordan.ellis@example.com"), "{privacy}");
+    assert!(
+        doc_to_crm["output"].as_str().unwrap().ends_with("to [NAME_1]\n"),
+        "{doc_to_crm}"
+    );
     let filter = &workflows[1];
     assert!(
         filter["output"]
