@@ -412,9 +412,9 @@ async fn privacy_view(
         .skip(1)
         .filter_map(|rest| rest.split_once(']').map(|(token, _)| token))
         .filter(|token| {
-            token
-                .split_once('_')
-                .is_some_and(|(kind, n)| kind.chars().all(|c| c.is_ascii_uppercase()) && n.parse::<u32>().is_ok())
+            token.split_once('_').is_some_and(|(kind, n)| {
+                kind.chars().all(|c| c.is_ascii_uppercase()) && n.parse::<u32>().is_ok()
+            })
         })
         .collect();
     Some(PrivacyView {

@@ -52,6 +52,10 @@ pub struct RunRecord {
     /// What the run cost the model, against direct tool calling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<crate::tokens::TokenReport>,
+    /// Whether personal data in tool results was tokenized (records older than tokenization
+    /// say no, and are replayed without it).
+    #[serde(default)]
+    pub tokenized: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -417,9 +421,15 @@ pub async fn run_with(
         audit,
     )
     .map_err(anyhow::Error::msg)?;
+
     let source = match &request.source_run {
         Some(id) => Some(store.load(id)?.0),
         None => None,
+    };
+    // A replay sees what its source run saw: tokenized only if that run was.
+    let tokenized = match (&source, request.mode) {
+        (Some(source), Mode::Replay | Mode::Resume) => source.tokenized,
+        _ => true,
     };
     let live = || LiveHost {
         pool: Arc::clone(&pool),
@@ -451,7 +461,7 @@ pub async fn run_with(
             }) as crate::sandbox::SkillGate
         }),
         cancel: options.cancel,
-        governance: Some(Arc::new(governance)),
+        governance: tokenized.then(|| Arc::new(governance)),
     };
     let outcome = sandbox::execute_on_worker(&request.script, &env, &request.limits).await;
     drop(env);
@@ -476,6 +486,7 @@ pub async fn run_with(
         tool_calls: outcome.tool_calls,
         notes,
         tokens: None,
+        tokenized,
     };
     // Counting large results takes a while: off the async threads.
     let catalog = crate::api::load_catalog(registry);

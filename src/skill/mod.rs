@@ -151,6 +151,9 @@ pub struct Recording {
     pub output: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,
+    /// Whether personal data was tokenized in the recorded run (replays do the same).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tokenized: bool,
 }
 
 /// Checks a skill name against the Agent Skills rules.

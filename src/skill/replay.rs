@@ -67,6 +67,7 @@ pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest,
         tool_calls: recording.tool_calls.clone(),
         notes: Vec::new(),
         tokens: None,
+        tokenized: recording.tokenized,
     };
     let env = SandboxEnv {
         api_dir: registry.api_dir(),
@@ -75,15 +76,20 @@ pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest,
         host: Arc::new(ReplayHost::new(&record)),
         skill_gate: None,
         cancel: None,
-        // Tokenized as the live run was, so the script sees what it saw then.
-        governance: crate::sandbox::governance::Governance::new(
-            registry.settings().privacy.clone(),
-            Default::default(),
-            None,
-            None,
-        )
-        .ok()
-        .map(Arc::new),
+        // Tokenized as the recorded run was (or not, for recordings older than tokenization),
+        // so the script sees what it saw then.
+        governance: if recording.tokenized {
+            crate::sandbox::governance::Governance::new(
+                registry.settings().privacy.clone(),
+                Default::default(),
+                None,
+                None,
+            )
+            .ok()
+            .map(Arc::new)
+        } else {
+            None
+        },
     };
     let script = Script {
         name: format!("test-{}.ts", skill.name),

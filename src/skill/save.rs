@@ -129,6 +129,7 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
         tool_calls: record.tool_calls.iter().map(compact_call).collect(),
         output: output.clone(),
         result: record.result.clone(),
+        tokenized: record.tokenized,
     };
     let files: Vec<(String, String)> = vec![
         (

@@ -13,7 +13,9 @@ use skillet::privacy::{Detector, Vault};
 fn main() {
     // 1. Quality.
     let report = quality::evaluate(0x5EED, 5_000);
-    println!("privacy: detection quality, seed 0x5EED, 5,000 documents with PII and 5,000 without:\n{report}");
+    println!(
+        "privacy: detection quality, seed 0x5EED, 5,000 documents with PII and 5,000 without:\n{report}"
+    );
     let (mut expected, mut found, mut fp, mut words) = (0, 0, 0, 0);
     for seed in 1..=10u64 {
         let r = quality::evaluate(seed, 2_000);

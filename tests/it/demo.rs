@@ -52,10 +52,16 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
     let privacy = &doc_to_crm["privacy"];
     let saw = privacy["script_saw"].as_str().unwrap();
     let got = privacy["crm_got"].as_str().unwrap();
-    assert!(saw.contains("[EMAIL_1]") && !saw.contains("@example.com"), "{privacy}");
+    assert!(
+        saw.contains("[EMAIL_1]") && !saw.contains("@example.com"),
+        "{privacy}"
+    );
     assert!(got.contains("jordan.ellis@example.com"), "{privacy}");
     assert!(
-        doc_to_crm["output"].as_str().unwrap().ends_with("to [NAME_1]\n"),
+        doc_to_crm["output"]
+            .as_str()
+            .unwrap()
+            .ends_with("to [NAME_1]\n"),
         "{doc_to_crm}"
     );
     let filter = &workflows[1];

@@ -183,6 +183,14 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
         }),
     );
     assert!(ok_text(&steps[0]).starts_with("saved skill `remember-the-project` v1"));
+    // Its recording holds tokens, and replays to the same output.
+    let recording = env.read("skills/remember-the-project/tests/recording.json");
+    assert!(
+        recording.contains("[NAME_1]") && recording.contains("\"tokenized\": true"),
+        "{recording}"
+    );
+    let tested = env.run(&["test", "remember-the-project"]).success();
+    assert!(tested.stdout.contains("1 passed"), "{}", tested.stdout);
     assert!(
         ok_text(&steps[1]).starts_with("remember-the-project v1: "),
         "{}",
