@@ -237,15 +237,7 @@ pub fn refresh_server(
     let api = codegen::generate_server(server, tools, &lock.functions(server))?;
     let drift = lock.diff(server, &locked_server(&api));
     let out_dir = registry.api_dir();
-    let mut apis = vec![api];
-    if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.path().is_dir() && name != apis[0].folder {
-                apis.push(codegen::placeholder_server(&name));
-            }
-        }
-    }
+    let mut apis = with_other_folders(&out_dir, api);
     let root_files = codegen::generate_root(&mut apis);
     write_server(&out_dir, &apis[0])?;
     write_files(&out_dir, &root_files)?;
@@ -266,6 +258,21 @@ pub fn refresh_server(
         serde_json::to_string(&catalog)?.as_bytes(),
     )?;
     Ok(drift)
+}
+
+/// `api` first, then a placeholder for every other server folder already under `out_dir`, so
+/// regenerating one server keeps the others in the root index.
+fn with_other_folders(out_dir: &Path, api: ServerApi) -> Vec<ServerApi> {
+    let mut apis = vec![api];
+    if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if entry.path().is_dir() && name != apis[0].folder {
+                apis.push(codegen::placeholder_server(&name));
+            }
+        }
+    }
+    apis
 }
 
 fn locked_server(api: &ServerApi) -> LockedServer {
@@ -345,16 +352,7 @@ pub fn generate_from_json(
     let tools = codegen::parse_tools_list(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", json_path.display()))?;
     let api = codegen::generate_server(server, &tools, &Default::default())?;
-    // Other servers already generated into the same folder stay in the root index.
-    let mut apis = vec![api];
-    if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if entry.path().is_dir() && name != apis[0].folder {
-                apis.push(codegen::placeholder_server(&name));
-            }
-        }
-    }
+    let mut apis = with_other_folders(out_dir, api);
     let root_files = codegen::generate_root(&mut apis);
     let api = &apis[0];
     let files_written = write_server(out_dir, api)? + write_files(out_dir, &root_files)?;

@@ -17,8 +17,8 @@ pub(super) fn io_type_names(function: &str) -> (String, String) {
     (format!("{base}Input"), format!("{base}Response"))
 }
 
-/// The file `servers/<folder>/<function>.ts` for one tool.
-pub(super) fn tool_file(server: &str, tool: &ToolSpec, function: &str) -> String {
+/// A tool's input and (declared) output as TypeScript types, named for `function`.
+fn lower_tool(tool: &ToolSpec, function: &str) -> (Lowered, Option<Lowered>) {
     let base = names::type_base(function);
     let (input_name, response_name) = io_type_names(function);
     // Globals the file itself uses must not be shadowed by generated type names.
@@ -37,6 +37,13 @@ pub(super) fn tool_file(server: &str, tool: &ToolSpec, function: &str) -> String
         .output_schema
         .as_ref()
         .map(|schema| lower_document(schema, &response_name, &base, &mut type_names));
+    (input, output)
+}
+
+/// The file `servers/<folder>/<function>.ts` for one tool.
+pub(super) fn tool_file(server: &str, tool: &ToolSpec, function: &str) -> String {
+    let (input_name, response_name) = io_type_names(function);
+    let (input, output) = lower_tool(tool, function);
     let (response, output_definitions) = match output {
         Some(Lowered {
             mut root,
@@ -86,22 +93,7 @@ pub(super) fn tool_file(server: &str, tool: &ToolSpec, function: &str) -> String
 /// Promise<unknown>`, with named types inlined two levels deep. What an agent needs to call
 /// the tool, at a fraction of the file's tokens.
 pub(super) fn signature(tool: &ToolSpec, function: &str) -> String {
-    let base = names::type_base(function);
-    let (input_name, response_name) = io_type_names(function);
-    let mut type_names = TypeNames::new([
-        input_name.as_str(),
-        response_name.as_str(),
-        "Promise",
-        "Record",
-    ]);
-    let mut input = lower_document(&tool.input_schema, &input_name, &base, &mut type_names);
-    if input.root.ty == TsType::Unknown {
-        input.root.ty = TsType::record(TsType::Unknown);
-    }
-    let output = tool
-        .output_schema
-        .as_ref()
-        .map(|schema| lower_document(schema, &response_name, &base, &mut type_names));
+    let (input, output) = lower_tool(tool, function);
     let defs: HashMap<&str, &TsType> = input
         .definitions
         .iter()

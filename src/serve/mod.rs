@@ -202,6 +202,14 @@ impl SkilletServer {
         })
     }
 
+    /// The registry's skills as the skills extension lists them (read off the async threads).
+    async fn extension_skills(&self) -> Result<Vec<Skill>, McpError> {
+        let registry = self.shared.registry.clone();
+        tokio::task::spawn_blocking(move || extension_skills(&registry))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))
+    }
+
     /// A handler for a new session: the same shared state, a fresh vault.
     pub fn for_session(&self) -> Self {
         Self {
@@ -383,11 +391,9 @@ impl ServerHandler for SkilletServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListSkillsResult, McpError> {
-        let registry = self.shared.registry.clone();
-        let skills = tokio::task::spawn_blocking(move || extension_skills(&registry))
-            .await
-            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-        Ok(ListSkillsResult::with_all_items(skills))
+        Ok(ListSkillsResult::with_all_items(
+            self.extension_skills().await?,
+        ))
     }
 
     async fn get_skill(
@@ -395,11 +401,8 @@ impl ServerHandler for SkilletServer {
         request: GetSkillRequestParams,
         _context: RequestContext<RoleServer>,
     ) -> Result<GetSkillResult, McpError> {
-        let registry = self.shared.registry.clone();
-        let skills = tokio::task::spawn_blocking(move || extension_skills(&registry))
-            .await
-            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
-        skills
+        self.extension_skills()
+            .await?
             .into_iter()
             .find(|s| s.uri == request.uri)
             .map(GetSkillResult::new)

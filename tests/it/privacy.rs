@@ -3,8 +3,6 @@
 //! flows and tool policies are enforced (with approval by terminal or MCP elicitation), and
 //! every call lands in the audit log.
 
-use std::process::{Command, Stdio};
-
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -255,22 +253,7 @@ fn export_through_serve(env: &TestEnv, answer: &str) -> Vec<Value> {
             { "op": "elicited" },
         ],
     });
-    let out = Command::new("node")
-        .arg(manifest_dir().join("tests/node/mcp-client.mjs"))
-        .arg(plan.to_string())
-        .current_dir(env.work())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.tmp.path().join("home"))
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    mcp_client(env, &plan).0
 }
 
 #[test]

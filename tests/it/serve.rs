@@ -3,7 +3,7 @@
 //! upstreams that crash, hang or never start, a client that leaves mid-run, many sessions.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 use serde_json::{Value, json};
 
@@ -12,26 +12,7 @@ use crate::support::*;
 /// Runs the SDK client with `plan` (see tests/node/mcp-client.mjs) and returns its step results.
 #[track_caller]
 fn client(env: &TestEnv, plan: Value) -> Vec<Value> {
-    let out = Command::new("node")
-        .arg(manifest_dir().join("tests/node/mcp-client.mjs"))
-        .arg(plan.to_string())
-        .current_dir(env.work())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.tmp.path().join("home"))
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the MCP client failed ({}):\nstdout:\n{stdout}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("client output is not JSON ({e}): {stdout}"))
+    mcp_client(env, &plan).0
 }
 
 fn stdio(env: &TestEnv, extra: &[&str]) -> Value {
@@ -456,31 +437,18 @@ fn tools_list_changed_regenerates_the_api_and_reports_drift() {
     let marker = marker("serve-grow");
     env.registry(json!({ "quirky": quirky("grow", &marker) }));
     env.run(&["gen"]).success();
-    let out = Command::new("node")
-        .arg(manifest_dir().join("tests/node/mcp-client.mjs"))
-        .arg(
-            json!({
-                "connect": stdio(&env, &[]),
-                "steps": [
-                    call("run_code", json!({ "code": "import { echo } from './servers/quirky/index.js';\nconsole.log(await echo({ message: 'grow' }));" })),
-                    { "op": "callUntil", "name": "list_files", "args": { "path": "servers/quirky/" }, "contains": "addedLater.ts" },
-                    call("search_tools", json!({ "query": "appears after the first echo", "limit": 1 })),
-                ],
-            })
-            .to_string(),
-        )
-        .current_dir(env.work())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.tmp.path().join("home"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let (steps, stderr) = mcp_client(
+        &env,
+        &json!({
+            "connect": stdio(&env, &[]),
+            "steps": [
+                call("run_code", json!({ "code": "import { echo } from './servers/quirky/index.js';\nconsole.log(await echo({ message: 'grow' }));" })),
+                { "op": "callUntil", "name": "list_files", "args": { "path": "servers/quirky/" }, "contains": "addedLater.ts" },
+                call("search_tools", json!({ "query": "appears after the first echo", "limit": 1 })),
+            ],
+        }),
     );
-    let steps: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+
     assert!(ok_text(&steps[0]).starts_with("grow\n"), "{}", steps[0]);
     assert!(
         ok_text(&steps[1]).contains("servers/quirky/addedLater.ts"),
@@ -494,7 +462,6 @@ fn tools_list_changed_regenerates_the_api_and_reports_drift() {
     );
     // The lock is the user's: it is not rewritten, and the drift is reported on stderr.
     assert!(!env.read("skillet.lock").contains("added_later"));
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("quirky/added_later"), "{stderr}");
 }
 

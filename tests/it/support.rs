@@ -188,6 +188,33 @@ pub fn processes_with(marker: &str) -> Vec<String> {
     found
 }
 
+/// Runs the official MCP TypeScript SDK client (tests/node/mcp-client.mjs) with `plan`; returns
+/// its step results and its stderr (where a stdio server's logs end up).
+#[track_caller]
+pub fn mcp_client(env: &TestEnv, plan: &serde_json::Value) -> (Vec<serde_json::Value>, String) {
+    let out = Command::new("node")
+        .arg(manifest_dir().join("tests/node/mcp-client.mjs"))
+        .arg(plan.to_string())
+        .current_dir(env.work())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.tmp.path().join("home"))
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        out.status.success(),
+        "the MCP client failed ({}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    let steps = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("client output is not JSON ({e}): {stdout}"));
+    (steps, stderr)
+}
+
 /// A unique marker for a test's child processes.
 pub fn marker(test: &str) -> String {
     format!("skillet-test-{test}-{}", std::process::id())
