@@ -184,7 +184,10 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
     );
     assert!(read.contains("name: remember-the-project"), "{read}");
     // The registry asks for one reviewer's signature: an unsigned skill is marked.
-    assert!(read.starts_with("review: NOT REVIEWED (0 of 1 required signatures)"), "{read}");
+    assert!(
+        read.starts_with("review: NOT REVIEWED (0 of 1 required signatures)"),
+        "{read}"
+    );
     let uris: Vec<&str> = steps[3]["resources"]
         .as_array()
         .unwrap()
