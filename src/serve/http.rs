@@ -44,6 +44,8 @@ pub(super) async fn serve(
         .allowed_hosts
         .extend(options.allowed_hosts.iter().cloned());
     let sessions = config.cancellation_token.clone();
+    let shared = std::sync::Arc::clone(server.shared());
+    let grace = options.grace;
     let mut manager = LocalSessionManager::default();
     // Long runs send nothing for a while; an idle session lives an hour.
     manager.session_config.keep_alive = Some(std::time::Duration::from_secs(3600));
@@ -63,6 +65,8 @@ pub(super) async fn serve(
         .with_graceful_shutdown(async move {
             super::shutdown_signal().await;
             tracing::info!("shutting down");
+            // Runs in flight may finish within the grace before the sessions end.
+            shared.drain(grace).await;
             sessions.cancel();
         })
         .await

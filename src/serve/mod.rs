@@ -583,14 +583,15 @@ pub async fn serve(registry: Registry, options: ServeOptions) -> anyhow::Result<
             })
             .await
         }
-        None => serve_stdio(server).await,
+        None => serve_stdio(server, options.grace).await,
     };
     shared.drain(options.grace).await;
     shared.pool.shutdown().await;
     outcome
 }
 
-async fn serve_stdio(server: SkilletServer) -> anyhow::Result<()> {
+async fn serve_stdio(server: SkilletServer, grace: Duration) -> anyhow::Result<()> {
+    let shared = Arc::clone(server.shared());
     let running = match server.serve(rmcp::transport::stdio()).await {
         Ok(running) => running,
         // A client that leaves before `initialize` is not an error of ours.
@@ -598,13 +599,19 @@ async fn serve_stdio(server: SkilletServer) -> anyhow::Result<()> {
         Err(e) => return Err(e).context("MCP initialize over stdio"),
     };
     let stop = running.cancellation_token();
+    let waiting = running.waiting();
+    tokio::pin!(waiting);
     tokio::select! {
-        quit = running.waiting() => {
+        quit = &mut waiting => {
             tracing::info!("the client closed the session ({quit:?})");
         }
         () = shutdown_signal() => {
             tracing::info!("shutting down");
+            // Runs in flight may finish (their answers still reach the client) within the
+            // grace; the rest are cancelled and recorded. Then the session ends.
+            shared.drain(grace).await;
             stop.cancel();
+            let _ = waiting.await;
         }
     }
     Ok(())

@@ -587,6 +587,56 @@ fn start_raw_session(child: &mut Child, code: &str) {
 }
 
 #[test]
+fn sigterm_lets_a_run_in_flight_finish_within_the_grace() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let mut child = env
+        .command(&["serve", "--grace-ms", "30000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    start_raw_session(
+        &mut child,
+        "fs.writeFile('./workspace/started', 'yes');\nawait new Promise((r) => setTimeout(r, 300));\nconsole.log('finished');",
+    );
+    // The run is under way once it wrote its marker (a condition, not a guess at timing).
+    let marker = env.path(".skillet/workspace/started");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let answer = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|m| m["id"] == 2)
+        .unwrap_or_else(|| panic!("no answer to the run: {stdout}"));
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    let text = answer["result"]["content"][0]["text"].as_str().unwrap();
+    assert!(text.starts_with("finished\n[run "), "{text}");
+    let runs = env.run(&["runs", "--json"]).success().json();
+    assert_eq!(runs[0]["status"], "ok", "{runs}");
+}
+
+#[test]
 fn a_client_that_leaves_mid_run_gets_its_run_cancelled_and_recorded() {
     let env = TestEnv::new();
     env.registry(json!({}));
