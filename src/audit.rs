@@ -136,20 +136,25 @@ pub fn parse_since(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Str
             return Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
         }
     }
-    let (number, unit) = text.split_at(text.len().saturating_sub(1));
-    let seconds = match unit {
+    let unit_at = text.char_indices().last().map_or(0, |(i, _)| i);
+    let (number, unit) = text.split_at(unit_at);
+    let seconds: i64 = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
         _ => 0,
     };
-    match number.parse::<i64>() {
-        Ok(n) if seconds > 0 && n >= 0 => {
-            let t = now - chrono::Duration::seconds(n.saturating_mul(seconds));
-            Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        }
-        _ => Err(format!(
+    let since = number
+        .parse::<i64>()
+        .ok()
+        .filter(|n| seconds > 0 && *n >= 0)
+        .and_then(|n| n.checked_mul(seconds))
+        .and_then(chrono::Duration::try_seconds)
+        .and_then(|age| now.checked_sub_signed(age));
+    match since {
+        Some(t) => Ok(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+        None => Err(format!(
             "`{text}` is not a time: give an RFC 3339 time (2026-11-25T10:00:00Z), a date (2026-11-25) or an age (30m, 2h, 7d)"
         )),
     }
@@ -206,5 +211,9 @@ mod tests {
             "2026-11-25T10:00:00.000Z"
         );
         assert!(parse_since("soon", now).is_err());
+        assert!(parse_since("5é", now).is_err());
+        assert!(parse_since("é", now).is_err());
+        assert!(parse_since("", now).is_err());
+        assert!(parse_since("99999999999999999d", now).is_err());
     }
 }

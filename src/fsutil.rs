@@ -8,8 +8,9 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_replacing(path, contents, true)
 }
 
-/// Like [`write_atomic`] (readers never see a torn file), without waiting for the disk: for
-/// records written on every run, where a power cut may lose the newest but never corrupt.
+/// Like [`write_atomic`] (readers never see a torn file), optionally without waiting for the
+/// disk: for records written on every run. Without `sync`, a power cut may leave the newest
+/// record empty or missing.
 pub fn write_replacing(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()> {
     let dir = path
         .parent()

@@ -164,17 +164,10 @@ pub struct ApprovalRequest {
 }
 
 impl ApprovalRequest {
-    /// One line for a person: what will be called with what.
+    /// What will be called with what, for a person. The arguments are shown whole: approving
+    /// a shortened view would let a script hide what matters past the cut.
     pub fn describe(&self) -> String {
-        let mut args = self.arguments.to_string();
-        if args.len() > 400 {
-            let mut cut = 400;
-            while !args.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            args.truncate(cut);
-            args.push('…');
-        }
+        let args = self.arguments.to_string();
         format!(
             "A script wants to call {}.{}{} with {args}",
             self.server,

@@ -414,23 +414,31 @@ pub async fn run_with(
             id.clone(),
         )
     });
-    let governance = crate::sandbox::governance::Governance::new(
-        registry.settings().privacy.clone(),
-        options.vault.clone().unwrap_or_default(),
-        options.approver.clone(),
-        audit,
-    )
-    .map_err(anyhow::Error::msg)?;
-
     let source = match &request.source_run {
         Some(id) => Some(store.load(id)?.0),
         None => None,
     };
-    // A replay sees what its source run saw: tokenized only if that run was.
+    // A replay sees what its source run saw: tokenized only if that run was. Flows, policy and
+    // the audit apply to every run.
     let tokenized = match (&source, request.mode) {
         (Some(source), Mode::Replay | Mode::Resume) => source.tokenized,
         _ => true,
     };
+    let vault = options.vault.clone().unwrap_or_default();
+    if let (Some(source), Mode::Resume) = (&source, request.mode)
+        && let Ok(mut vault) = vault.lock()
+    {
+        // The record's tokens stay unrestorable here; new ones must not reuse their numbers.
+        vault.skip_numbers_in(&serde_json::to_string(&source.tool_calls).unwrap_or_default());
+    }
+    let governance = crate::sandbox::governance::Governance::new(
+        registry.settings().privacy.clone(),
+        vault,
+        options.approver.clone(),
+        audit,
+        tokenized,
+    )
+    .map_err(anyhow::Error::msg)?;
     let live = || LiveHost {
         pool: Arc::clone(&pool),
     };
@@ -461,7 +469,7 @@ pub async fn run_with(
             }) as crate::sandbox::SkillGate
         }),
         cancel: options.cancel,
-        governance: tokenized.then(|| Arc::new(governance)),
+        governance: Some(Arc::new(governance)),
     };
     let outcome = sandbox::execute_on_worker(&request.script, &env, &request.limits).await;
     drop(env);

@@ -37,6 +37,20 @@ pub struct Vault {
     by_token: HashMap<String, usize>,
     /// Tokens issued so far per kind label.
     counts: HashMap<String, usize>,
+    /// A matcher of every issued value (built on demand, for `entries.len()` entries), so a
+    /// value seen once is tokenized wherever it shows up again, detected or not.
+    known: Option<(usize, aho_corasick::AhoCorasick, Vec<usize>)>,
+}
+
+/// Issued values shorter than this are only replaced where a detector finds them.
+const MIN_KNOWN_VALUE: usize = 3;
+
+/// What replaces a span of text.
+enum Replacement {
+    /// Found by a detector: the token for that kind and value.
+    Detected(Kind),
+    /// An issued value, by entry index.
+    Known(usize),
 }
 
 /// A pending step of [`Vault::tokenize_value`].
@@ -178,6 +192,20 @@ impl Vault {
         sources
     }
 
+    /// Numbers new tokens after any `[KIND_n]` in `text` (an earlier run's record, whose tokens
+    /// this vault cannot restore), so a token from there never names a different value here.
+    pub fn skip_numbers_in(&mut self, text: &str) {
+        for m in TOKEN.find_iter(text) {
+            let inner = &m.as_str()[1..m.as_str().len() - 1];
+            if let Some((kind, n)) = inner.rsplit_once('_')
+                && let Ok(n) = n.parse::<usize>()
+            {
+                let count = self.counts.entry(kind.to_owned()).or_insert(0);
+                *count = (*count).max(n);
+            }
+        }
+    }
+
     /// The value behind a token issued by this vault.
     pub fn value_of(&self, token: &str) -> Option<&str> {
         let &i = self.by_token.get(token)?;
@@ -240,23 +268,86 @@ impl Vault {
             .filter(|m| self.by_token.contains_key(m.as_str()))
             .map(|m| (m.start(), m.end()))
             .collect();
-        let spans: Vec<_> = detector
+        let mut spans: Vec<(usize, usize, Replacement)> = detector
             .find(text)
             .into_iter()
             .filter(|s| !issued.iter().any(|&(a, b)| s.start < b && a < s.end))
+            .map(|s| (s.start, s.end, Replacement::Detected(s.kind)))
             .collect();
+        // Values issued before (a name from a name field, a value echoed back by a tool) are
+        // replaced wherever they appear, even where no detector would find them.
+        for (start, end, entry) in self.known_values(text) {
+            let free = !issued.iter().any(|&(a, b)| start < b && a < end)
+                && !spans.iter().any(|&(a, b, _)| start < b && a < end);
+            if free {
+                spans.push((start, end, Replacement::Known(entry)));
+            }
+        }
         if spans.is_empty() {
             return None;
         }
+        spans.sort_by_key(|s| s.0);
+        let count = spans.len();
         let mut out = String::with_capacity(text.len());
         let mut last = 0;
-        for span in &spans {
-            out.push_str(&text[last..span.start]);
-            out.push_str(self.token_for(&span.kind, &text[span.start..span.end], source));
-            last = span.end;
+        for (start, end, replacement) in spans {
+            out.push_str(&text[last..start]);
+            match replacement {
+                Replacement::Detected(kind) => {
+                    out.push_str(self.token_for(&kind, &text[start..end], source));
+                }
+                Replacement::Known(i) => {
+                    let entry = &mut self.entries[i];
+                    if !entry.sources.contains(source) {
+                        entry.sources.insert(source.to_owned());
+                    }
+                    out.push_str(&entry.token);
+                }
+            }
+            last = end;
         }
         out.push_str(&text[last..]);
-        Some((out, spans.len()))
+        Some((out, count))
+    }
+
+    /// Where issued values occur in `text` (leftmost-longest, not inside a longer word), as
+    /// (start, end, entry index).
+    fn known_values(&mut self, text: &str) -> Vec<(usize, usize, usize)> {
+        if self.entries.is_empty() {
+            return Vec::new();
+        }
+        if self
+            .known
+            .as_ref()
+            .is_none_or(|(n, _, _)| *n != self.entries.len())
+        {
+            let (patterns, ids): (Vec<&str>, Vec<usize>) = self
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.value.chars().count() >= MIN_KNOWN_VALUE)
+                .map(|(i, e)| (e.value.as_str(), i))
+                .unzip();
+            let Ok(matcher) = aho_corasick::AhoCorasick::builder()
+                .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+                .build(&patterns)
+            else {
+                return Vec::new();
+            };
+            self.known = Some((self.entries.len(), matcher, ids));
+        }
+        let Some((_, matcher, ids)) = &self.known else {
+            return Vec::new();
+        };
+        let word = |c: Option<char>| c.is_some_and(char::is_alphanumeric);
+        matcher
+            .find_iter(text)
+            .filter(|m| {
+                !word(text[..m.start()].chars().next_back())
+                    && !word(text[m.end()..].chars().next())
+            })
+            .map(|m| (m.start(), m.end(), ids[m.pattern().as_usize()]))
+            .collect()
     }
 
     /// `text` with issued tokens replaced by their values, or `None` when it has none.
@@ -290,6 +381,35 @@ mod tests {
 
     fn set(items: &[&str]) -> BTreeSet<String> {
         items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn issued_values_are_replaced_wherever_they_show_up_again() {
+        let d = Detector::builtin();
+        let mut v = Vault::new();
+        let mut record = json!({"name": "Ann Lee", "email": "ann@example.com"});
+        v.tokenize_value(&mut record, &d, "crm.get");
+        assert_eq!(record, json!({"name": "[NAME_1]", "email": "[EMAIL_1]"}));
+        // A tool echoing the restored name back in prose: no detector finds it, the vault does.
+        assert_eq!(
+            v.tokenize_text(
+                "contact 'Ann Lee' not found; JoAnn Leeds is",
+                &d,
+                "crm.find"
+            ),
+            "contact '[NAME_1]' not found; JoAnn Leeds is"
+        );
+        assert!(v.sources_of("[NAME_1]").unwrap().contains("crm.find"));
+    }
+
+    #[test]
+    fn numbering_continues_after_tokens_of_an_earlier_record() {
+        let d = Detector::builtin();
+        let mut v = Vault::new();
+        v.skip_numbers_in(r#"{"text": "mail [EMAIL_3] or [PHONE_1]"}"#);
+        assert_eq!(v.tokenize_text("b@example.com", &d, "s.t"), "[EMAIL_4]");
+        let (restored, _) = v.restore_text("[EMAIL_3] [EMAIL_4]");
+        assert_eq!(restored, "[EMAIL_3] b@example.com");
     }
 
     #[test]
@@ -428,10 +548,11 @@ mod tests {
                 "displayName": {"mail": "[EMAIL_1]", "name": "[NAME_1]"},
                 "fullName": "",
                 "first_name": 42,
-                "note": "Ann Lee",
+                // Values already tokenized as names are replaced in free text too.
+                "note": "[NAME_1] [NAME_2]",
             })
         );
-        assert_eq!(n, 6);
+        assert_eq!(n, 8);
         let (text, _) = v.restore_text("[NAME_3] and [NAME_2]");
         assert_eq!(text, "Bo Chen and Lee");
 

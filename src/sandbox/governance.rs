@@ -18,7 +18,8 @@ pub type SharedVault = Arc<Mutex<Vault>>;
 /// The governance of one run.
 pub struct Governance {
     pub settings: PrivacySettings,
-    /// Compiled detectors; `None` when tokenization is off everywhere.
+    /// Compiled detectors; `None` when results are not tokenized (a replay of a run recorded
+    /// before tokenization existed). Flows, policy and the audit apply either way.
     pii: Option<PiiPolicy>,
     vault: SharedVault,
     pub approver: Option<Arc<dyn Approver>>,
@@ -33,13 +34,14 @@ impl Governance {
         vault: SharedVault,
         approver: Option<Arc<dyn Approver>>,
         audit: Option<(Arc<AuditLog>, String)>,
+        tokenize: bool,
     ) -> Result<Self, String> {
         let pii = settings
             .pii
             .compile()
             .map_err(|e| format!("privacy.pii.{e}"))?;
         Ok(Self {
-            pii: Some(pii),
+            pii: tokenize.then_some(pii),
             settings,
             vault,
             approver,
@@ -75,6 +77,12 @@ impl Governance {
             return result;
         };
         for block in &mut result.content {
+            if block.get("type").and_then(Value::as_str) != Some("text") {
+                // Resources, links, annotations and _meta: every string but the structural ones
+                // (type, MIME type, URI, base64 data).
+                tokenize_strings(block, &mut vault, &detector, &source);
+                continue;
+            }
             let Some(Value::String(text)) = block.get_mut("text") else {
                 continue;
             };
@@ -96,7 +104,7 @@ impl Governance {
     }
 
     /// Tokenizes text the model will see that did not come from a tool's result (an error
-    /// message quoting data).
+    /// message quoting data, a schema violation quoting an argument).
     pub fn tokenize_message(&self, server: &str, tool: &str, text: &str) -> String {
         let Some(detector) = self.pii.as_ref().and_then(|p| p.detector_for(server, tool)) else {
             return text.to_owned();
@@ -105,5 +113,100 @@ impl Governance {
             Ok(mut vault) => vault.tokenize_text(text, &detector, &format!("{server}.{tool}")),
             Err(_) => text.to_owned(),
         }
+    }
+}
+
+/// Keys of content blocks that are structure, not data.
+const STRUCTURAL: &[&str] = &["type", "mimeType", "uri", "data", "blob"];
+
+/// Tokenizes every string in `value` except under structural keys.
+fn tokenize_strings(
+    value: &mut Value,
+    vault: &mut crate::privacy::Vault,
+    detector: &crate::privacy::Detector,
+    source: &str,
+) {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) => *s = vault.tokenize_text(s, detector, source),
+            Value::Array(items) => stack.extend(items.iter_mut()),
+            Value::Object(map) => stack.extend(
+                map.iter_mut()
+                    .filter(|(k, _)| !STRUCTURAL.contains(&k.as_str()))
+                    .map(|(_, v)| v),
+            ),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn governance() -> Governance {
+        Governance::new(
+            PrivacySettings::default(),
+            SharedVault::default(),
+            None,
+            None,
+            true,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn every_kind_of_block_is_tokenized_but_its_structure() {
+        let g = governance();
+        let result = ToolResult {
+            content: vec![
+                json!({"type": "text", "text": "{\"email\": \"ann@example.com\"}"}),
+                json!({"type": "resource", "resource": {"uri": "file:///ann@example.com.txt", "mimeType": "text/plain", "text": "call +1 415 555 2671"}}),
+                json!({"type": "resource_link", "uri": "file:///x", "name": "x", "description": "owner bo@example.org"}),
+            ],
+            structured_content: Some(json!({"contact": {"email": "ann@example.com"}})),
+            is_error: false,
+        };
+        let out = g.tokenize("crm", "get", result);
+        assert_eq!(out.content[0]["text"], "{\"email\":\"[EMAIL_1]\"}");
+        assert_eq!(out.content[1]["resource"]["text"], "call [PHONE_1]");
+        assert_eq!(
+            out.content[1]["resource"]["uri"],
+            "file:///ann@example.com.txt"
+        );
+        assert_eq!(out.content[2]["description"], "owner [EMAIL_2]");
+        assert_eq!(
+            out.structured_content.unwrap()["contact"]["email"],
+            "[EMAIL_1]"
+        );
+        // A message quoting a restored value gets its token back.
+        assert_eq!(
+            g.tokenize_message("crm", "put", "\"ann@example.com\" is not of type integer"),
+            "\"[EMAIL_1]\" is not of type integer"
+        );
+    }
+
+    #[test]
+    fn without_tokenization_results_pass_unchanged() {
+        let g = Governance::new(
+            PrivacySettings::default(),
+            SharedVault::default(),
+            None,
+            None,
+            false,
+        )
+        .unwrap();
+        let result = ToolResult {
+            content: vec![json!({"type": "text", "text": "ann@example.com"})],
+            structured_content: None,
+            is_error: false,
+        };
+        assert_eq!(g.tokenize("s", "t", result.clone()), result);
+        assert_eq!(
+            g.tokenize_message("s", "t", "ann@example.com"),
+            "ann@example.com"
+        );
     }
 }

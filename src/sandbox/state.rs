@@ -265,6 +265,14 @@ impl RunState {
                         .as_deref()
                         .map_or(Ok(()), |v| tools::check_with(v, &sent));
                     if let Err(violations) = valid {
+                        // Violations quote argument values, restored ones included.
+                        let violations: Vec<String> = match &governance {
+                            Some(g) => violations
+                                .iter()
+                                .map(|v| g.tokenize_message(&server, &tool, v))
+                                .collect(),
+                            None => violations,
+                        };
                         let message = format!(
                             "arguments of {server}.{tool} do not match its input schema:\n  - {}",
                             violations.join("\n  - ")
@@ -301,7 +309,10 @@ impl RunState {
                     self.push(record(None, Some(error), CallSource::Live));
                     return envelope_error("tool", message, None);
                 }
-                Err(e) => return self.host_failure(e, record(None, None, CallSource::Live)),
+                Err(e) => {
+                    let e = self.tokenized_failure(governance.as_deref(), &server, &tool, e);
+                    return self.host_failure(e, record(None, None, CallSource::Live));
+                }
             }
         }
         let key = cacheable.then(|| (server.clone(), tool.clone(), canonical_json(&arguments)));
@@ -363,14 +374,7 @@ impl RunState {
             }
             Ok(Err(e)) => {
                 audit(decision, None, "error", Some(CallSource::Live));
-                let e = match (&governance, e) {
-                    // Error messages may quote data (a server's stderr): tokenized too.
-                    (Some(g), HostError::Upstream(u)) => HostError::Message(
-                        "upstream",
-                        g.tokenize_message(&server, &tool, &u.to_string()),
-                    ),
-                    (_, e) => e,
-                };
+                let e = self.tokenized_failure(governance.as_deref(), &server, &tool, e);
                 self.host_failure(e, record(None, None, CallSource::Live))
             }
             Ok(Ok((result, source))) => {
@@ -395,6 +399,26 @@ impl RunState {
                 answer
             }
         }
+    }
+
+    /// A host failure with its message tokenized: messages may quote data (a server's stderr,
+    /// a replayed call's arguments).
+    fn tokenized_failure(
+        &self,
+        governance: Option<&Governance>,
+        server: &str,
+        tool: &str,
+        e: HostError,
+    ) -> HostError {
+        let Some(g) = governance else {
+            return e;
+        };
+        let (kind, message) = match e {
+            HostError::Upstream(u) => ("upstream", u.to_string()),
+            HostError::Replay(message) => ("replay", message),
+            HostError::Message(kind, message) => (kind, message),
+        };
+        HostError::Message(kind, g.tokenize_message(server, tool, &message))
     }
 
     fn host_failure(&self, e: HostError, mut record: ToolCallRecord) -> String {
@@ -433,7 +457,15 @@ impl RunState {
             Arc::new(CheckedTool {
                 validator: tools::compile(&spec),
                 cacheable: hint("readOnlyHint") && hint("idempotentHint"),
-                destructive: hint("destructiveHint"),
+                // MCP's defaults: a tool is not read-only, and a tool that is not read-only may
+                // be destructive, unless it says otherwise.
+                destructive: !hint("readOnlyHint")
+                    && spec
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get("destructiveHint"))
+                        .and_then(serde_json::Value::as_bool)
+                        .unwrap_or(true),
             })
         });
         if let Ok(mut cache) = self.checked.lock() {

@@ -74,11 +74,14 @@ pub(super) async fn serve(
 }
 
 async fn authorize(token: &str, req: Request, next: Next) -> Response {
+    // The scheme is case-insensitive (RFC 6750 via RFC 9110).
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     match given {
         Some(given) if same(given.as_bytes(), token.as_bytes()) => next.run(req).await,
         _ => (

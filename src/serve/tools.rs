@@ -384,12 +384,13 @@ async fn run_code(
     args: RunCodeArgs,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Answer {
-    let Some(_permit) = shared.admit_run() else {
-        return Answer::error(shared.busy_message());
-    };
+    // The API first: generating it may take a while, and holds no run slot meanwhile.
     if let Err(e) = shared.ensure_api().await {
         return Answer::error(e);
     }
+    let Some(_permit) = shared.admit_run() else {
+        return Answer::error(shared.busy_message());
+    };
     let mut limits = Limits::from(&shared.registry.settings().run);
     if let Some(timeout) = args.timeout_ms {
         limits.timeout_ms = timeout.clamp(1, MAX_TIMEOUT_MS);

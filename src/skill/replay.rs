@@ -78,18 +78,15 @@ pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest,
         cancel: None,
         // Tokenized as the recorded run was (or not, for recordings older than tokenization),
         // so the script sees what it saw then.
-        governance: if recording.tokenized {
-            crate::sandbox::governance::Governance::new(
-                registry.settings().privacy.clone(),
-                Default::default(),
-                None,
-                None,
-            )
-            .ok()
-            .map(Arc::new)
-        } else {
-            None
-        },
+        governance: crate::sandbox::governance::Governance::new(
+            registry.settings().privacy.clone(),
+            Default::default(),
+            None,
+            None,
+            recording.tokenized,
+        )
+        .ok()
+        .map(Arc::new),
     };
     let script = Script {
         name: format!("test-{}.ts", skill.name),

@@ -61,6 +61,8 @@ pub struct UpstreamPool {
     base_dir: PathBuf,
     restart: bool,
     on_tools_changed: Option<ChangeHook>,
+    /// Set by [`UpstreamPool::shutdown`]: no server starts after it.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl UpstreamPool {
@@ -89,6 +91,7 @@ impl UpstreamPool {
             base_dir,
             restart: false,
             on_tools_changed: None,
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -149,6 +152,13 @@ impl UpstreamPool {
             }
             SlotState::Idle => 0,
         };
+        if self.closed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(UpstreamError::ConnectionClosed {
+                server: server.to_owned(),
+                stderr_tail: vec!["skillet is shutting down".into()],
+                log: None,
+            });
+        }
         // Whatever was there (a closed connection) is ended before its successor starts.
         if let SlotState::Ready(old) = std::mem::replace(&mut *state, SlotState::Idle)
             && let Ok(old) = Arc::try_unwrap(old)
@@ -284,6 +294,7 @@ impl UpstreamPool {
     /// A connection still used by a call in flight is dropped instead, which ends its process
     /// group when the call lets go of it.
     pub async fn shutdown(&self) {
+        self.closed.store(true, std::sync::atomic::Ordering::SeqCst);
         let mut upstreams = Vec::new();
         for slot in self.slots.values() {
             let mut state = slot.state.lock().await;
