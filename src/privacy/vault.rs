@@ -102,7 +102,7 @@ impl Vault {
             match work {
                 Work::Name(s) => count += self.tokenize_name(s, source),
                 Work::Value(Value::String(s)) | Work::Text(s) => {
-                    if let Some((out, n)) = self.tokenize_str(s, detector, source) {
+                    if let Some((out, n)) = self.tokenize_str(s, detector, source, false) {
                         *s = out;
                         count += n;
                     }
@@ -138,13 +138,29 @@ impl Vault {
                 Work::Value(Value::Null | Value::Bool(_) | Value::Number(_)) => {}
             }
         }
+        // Then values issued before or during this pass, wherever else they appear (one matcher
+        // for the whole value, not one per string).
+        let mut stack: Vec<&mut Value> = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) => {
+                    if let Some((out, n)) = self.replace_known(s, source) {
+                        *s = out;
+                        count += n;
+                    }
+                }
+                Value::Array(items) => stack.extend(items.iter_mut()),
+                Value::Object(map) => stack.extend(map.values_mut()),
+                _ => {}
+            }
+        }
         count
     }
 
     /// `text` with each piece of personal data the detector finds replaced by its token.
     /// Tokens this vault issued that are already in `text` are left as they are.
     pub fn tokenize_text(&mut self, text: &str, detector: &Detector, source: &str) -> String {
-        match self.tokenize_str(text, detector, source) {
+        match self.tokenize_str(text, detector, source, true) {
             Some((out, _)) => out,
             None => text.to_owned(),
         }
@@ -261,6 +277,7 @@ impl Vault {
         text: &str,
         detector: &Detector,
         source: &str,
+        known: bool,
     ) -> Option<(String, usize)> {
         // Tokens issued here are not personal data: nothing may be found inside or across one.
         let issued: Vec<(usize, usize)> = TOKEN
@@ -276,7 +293,12 @@ impl Vault {
             .collect();
         // Values issued before (a name from a name field, a value echoed back by a tool) are
         // replaced wherever they appear, even where no detector would find them.
-        for (start, end, entry) in self.known_values(text) {
+        let known = if known {
+            self.known_values(text)
+        } else {
+            Vec::new()
+        };
+        for (start, end, entry) in known {
             let free = !issued.iter().any(|&(a, b)| start < b && a < end)
                 && !spans.iter().any(|&(a, b, _)| start < b && a < end);
             if free {
@@ -308,6 +330,37 @@ impl Vault {
         }
         out.push_str(&text[last..]);
         Some((out, count))
+    }
+
+    /// `text` with issued values (not inside issued tokens) replaced by their tokens, and the
+    /// number of replacements; `None` when there were none.
+    fn replace_known(&mut self, text: &str, source: &str) -> Option<(String, usize)> {
+        let issued: Vec<(usize, usize)> = TOKEN
+            .find_iter(text)
+            .filter(|m| self.by_token.contains_key(m.as_str()))
+            .map(|m| (m.start(), m.end()))
+            .collect();
+        let found: Vec<_> = self
+            .known_values(text)
+            .into_iter()
+            .filter(|&(start, end, _)| !issued.iter().any(|&(a, b)| start < b && a < end))
+            .collect();
+        if found.is_empty() {
+            return None;
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for &(start, end, i) in &found {
+            out.push_str(&text[last..start]);
+            let entry = &mut self.entries[i];
+            if !entry.sources.contains(source) {
+                entry.sources.insert(source.to_owned());
+            }
+            out.push_str(&entry.token);
+            last = end;
+        }
+        out.push_str(&text[last..]);
+        Some((out, found.len()))
     }
 
     /// Where issued values occur in `text` (leftmost-longest, not inside a longer word), as
