@@ -444,7 +444,8 @@ fn catalog_path(registry: &Registry) -> PathBuf {
     registry.cache_dir().join("tools.json")
 }
 
-/// The catalog `gen` wrote; empty when there is none yet.
+/// The catalog `gen` wrote; empty when there is none yet. A fresh copy to change; readers on
+/// hot paths (every run, every search) use [`catalog`].
 pub fn load_catalog(registry: &Registry) -> Catalog {
     fs_err::read_to_string(catalog_path(registry))
         .ok()
@@ -452,13 +453,63 @@ pub fn load_catalog(registry: &Registry) -> Catalog {
         .unwrap_or_default()
 }
 
+/// The catalog as last read, and the tokens of all its definitions (counted on first need),
+/// kept while `.skillet/tools.json` is unchanged.
+struct CachedCatalog {
+    path: PathBuf,
+    stamp: Option<(std::time::SystemTime, u64)>,
+    catalog: std::sync::Arc<Catalog>,
+    definition_tokens: std::sync::OnceLock<usize>,
+}
+
+fn cached_catalog(registry: &Registry) -> std::sync::Arc<CachedCatalog> {
+    use std::sync::{Arc, Mutex};
+    static CACHE: Mutex<Option<Arc<CachedCatalog>>> = Mutex::new(None);
+    let path = catalog_path(registry);
+    let stamp = fs_err::metadata(&path)
+        .ok()
+        .and_then(|m| Some((m.modified().ok()?, m.len())));
+    if let Ok(cache) = CACHE.lock()
+        && let Some(cached) = cache.as_ref()
+        && cached.path == path
+        && cached.stamp == stamp
+    {
+        return Arc::clone(cached);
+    }
+    let fresh = Arc::new(CachedCatalog {
+        path,
+        stamp,
+        catalog: Arc::new(load_catalog(registry)),
+        definition_tokens: std::sync::OnceLock::new(),
+    });
+    if let Ok(mut cache) = CACHE.lock() {
+        *cache = Some(Arc::clone(&fresh));
+    }
+    fresh
+}
+
+/// The catalog, read once while the file is unchanged.
+pub fn catalog(registry: &Registry) -> std::sync::Arc<Catalog> {
+    std::sync::Arc::clone(&cached_catalog(registry).catalog)
+}
+
+/// Tokens of every upstream tool's definition (what a client loads up front), counted once
+/// while the catalog is unchanged.
+pub fn definition_tokens(registry: &Registry) -> usize {
+    let cached = cached_catalog(registry);
+    *cached.definition_tokens.get_or_init(|| {
+        let all: Vec<&ToolSpec> = cached.catalog.values().flatten().collect();
+        crate::tokens::definitions(&all)
+    })
+}
+
 /// Search documents for the generated tool API: one per tool, named `server.tool`, with the
 /// TypeScript function and the input's property names and descriptions.
 pub fn tool_docs(registry: &Registry) -> Vec<crate::search::SearchDoc> {
     let all_functions = load_functions(registry);
     let mut docs = Vec::new();
-    for (server, tools) in load_catalog(registry) {
-        let functions = all_functions.get(&server).cloned().unwrap_or_default();
+    for (server, tools) in catalog(registry).iter() {
+        let functions = all_functions.get(server).cloned().unwrap_or_default();
         for tool in tools {
             let mut body = String::new();
             if let Some(props) = tool
@@ -490,7 +541,7 @@ pub fn tool_docs(registry: &Registry) -> Vec<crate::search::SearchDoc> {
                 identifiers: function.iter().cloned().collect(),
                 version: None,
                 status: function
-                    .map(|f| format!("servers/{}/{f}.ts", codegen::safe_segment(&server))),
+                    .map(|f| format!("servers/{}/{f}.ts", codegen::safe_segment(server))),
             });
         }
     }

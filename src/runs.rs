@@ -497,7 +497,8 @@ pub async fn run_with(
         tokenized,
     };
     // Counting large results takes a while: off the async threads.
-    let catalog = crate::api::load_catalog(registry);
+    let catalog = crate::api::catalog(registry);
+    let registry_for_count = registry.clone();
     let (returned, _) = sandbox::truncate_output(
         &outcome.output,
         usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX),
@@ -509,7 +510,8 @@ pub async fn run_with(
     };
     let calls = record.tool_calls.clone();
     let tokens = tokio::task::spawn_blocking(move || {
-        crate::tokens::TokenReport::measure(&returned, &calls, &catalog)
+        let all_definitions = crate::api::definition_tokens(&registry_for_count);
+        crate::tokens::TokenReport::measure(&returned, &calls, &catalog, all_definitions)
     })
     .await
     .ok();

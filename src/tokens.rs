@@ -68,11 +68,13 @@ impl TokenReport {
     }
 
     /// Counts a run. `returned` is the text the model got back; `catalog` every upstream tool
-    /// by server.
+    /// by server, and `all_definitions` the tokens of all their definitions (counted once per
+    /// catalog by the caller: a big catalog costs milliseconds to count).
     pub fn measure(
         returned: &str,
         calls: &[ToolCallRecord],
         catalog: &std::collections::BTreeMap<String, Vec<ToolSpec>>,
+        all_definitions: usize,
     ) -> Self {
         let mut passed_through = 0;
         let mut used = std::collections::BTreeSet::new();
@@ -86,7 +88,6 @@ impl TokenReport {
                 };
             }
         }
-        let all: Vec<&ToolSpec> = catalog.values().flatten().collect();
         let used_specs: Vec<&ToolSpec> = catalog
             .iter()
             .flat_map(|(server, tools)| tools.iter().map(move |t| (server, t)))
@@ -97,9 +98,9 @@ impl TokenReport {
             returned: count(returned),
             passed_through,
             used_definitions: definitions(&used_specs),
-            all_definitions: definitions(&all),
+            all_definitions,
             tools_used: used.len(),
-            tools_total: all.len(),
+            tools_total: catalog.values().map(Vec::len).sum(),
         }
     }
 
@@ -165,7 +166,8 @@ mod tests {
             "started_ms": 0.0, "duration_ms": 1.0, "source": "live"
         }))
         .unwrap();
-        let report = TokenReport::measure("done", &[call], &catalog);
+        let all: Vec<&ToolSpec> = catalog.values().flatten().collect();
+        let report = TokenReport::measure("done", &[call], &catalog, definitions(&all));
         assert_eq!(report.returned, 1);
         assert_eq!(report.tools_used, 1);
         assert_eq!(report.tools_total, 2);

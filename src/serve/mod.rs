@@ -106,7 +106,7 @@ impl Shared {
         if *ready {
             return Ok(());
         }
-        if crate::api::load_catalog(&self.registry).is_empty() {
+        if crate::api::catalog(&self.registry).is_empty() {
             let servers = self
                 .registry
                 .servers(self.mcp_config.as_deref())

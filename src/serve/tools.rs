@@ -281,7 +281,7 @@ pub fn find_tools(
             "no tool matches `{query}`; try other words, or list_files {{\"path\": \"servers/\"}}"
         ));
     }
-    let catalog = crate::api::load_catalog(registry);
+    let catalog = crate::api::catalog(registry);
     let functions = crate::api::load_functions(registry);
     let tree = Tree::new(registry);
     let mut out = String::new();
