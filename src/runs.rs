@@ -266,11 +266,11 @@ impl ToolHost for ReplayHost {
         index: usize,
         server: &'a str,
         tool: &'a str,
-        arguments: &'a serde_json::Map<String, serde_json::Value>,
+        arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
         Box::pin(async move {
             let recorded = self
-                .matching(index, server, tool, arguments)
+                .matching(index, server, tool, &arguments)
                 .map_err(HostError::Replay)?;
             recorded_answer(recorded)
         })
@@ -333,11 +333,11 @@ impl ToolHost for ResumeHost {
         index: usize,
         server: &'a str,
         tool: &'a str,
-        arguments: &'a serde_json::Map<String, serde_json::Value>,
+        arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
         Box::pin(async move {
             if !self.diverged.load(Ordering::Relaxed) && index < self.replay.calls.len() {
-                match self.replay.matching(index, server, tool, arguments) {
+                match self.replay.matching(index, server, tool, &arguments) {
                     Ok(recorded) => return recorded_answer(recorded),
                     Err(why) => {
                         self.diverged.store(true, Ordering::Relaxed);

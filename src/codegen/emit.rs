@@ -78,8 +78,10 @@ pub(super) fn tool_file(server: &str, tool: &ToolSpec, function: &str) -> String
     }
     out.push('\n');
     out.push_str(&jsdoc::render(&jsdoc::tool_doc(tool), 0));
+    // A plain function returning the call's promise: an `async` one would wrap that promise
+    // in another, which costs every call two more turns of the job queue.
     out.push_str(&format!(
-        "export async function {function}({param}): Promise<{response_name}> {{\n  \
+        "export function {function}({param}): Promise<{response_name}> {{\n  \
          return {CLIENT_FUNCTION}<{response_name}>({}, {}, {arg});\n}}\n",
         js_string(server),
         js_string(&tool.name),
@@ -366,7 +368,7 @@ export interface GetDocumentResponse {
 }
 
 /** Read a document from Google Drive */
-export async function getDocument(input: GetDocumentInput): Promise<GetDocumentResponse> {
+export function getDocument(input: GetDocumentInput): Promise<GetDocumentResponse> {
   return callMCPTool<GetDocumentResponse>("google-drive", "get_document", input);
 }
 "#
@@ -398,7 +400,7 @@ export async function getDocument(input: GetDocumentInput): Promise<GetDocumentR
             let file = tool_file("s", &spec("t", schema, None), "t");
             let line = file
                 .lines()
-                .find(|l| l.starts_with("export async function"))
+                .find(|l| l.starts_with("export function"))
                 .unwrap_or_default()
                 .to_owned();
             let call = file

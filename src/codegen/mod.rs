@@ -29,7 +29,7 @@ pub fn signature(tool: &ToolSpec, function: &str) -> String {
     emit::signature(tool, function)
 }
 pub use error::CodegenError;
-pub use hash::{canonical_json, schema_hash};
+pub use hash::{canonical_json, schema_hash, write_canonical_json};
 pub use root::generate_root;
 pub use server::generate_server;
 

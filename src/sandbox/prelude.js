@@ -36,27 +36,26 @@ export default (host) => {
     denied: DeniedError,
   };
 
-  async function callMCPTool(server, tool, args) {
-    // The caller's frames are gone after the await: keep them for the error's stack.
-    const site = new Error();
+  // A failed call rejects with an instance of its kind's class. The host makes the error
+  // without a stack: QuickJS gives it one where it is first thrown, the script's `await`.
+  const { setPrototypeOf, defineProperty } = Object;
+  const failure = (error, kind, message, violations, server, tool) => {
+    setPrototypeOf(error, (classes[kind] || LimitError).prototype);
+    defineProperty(error, "message", { value: message, writable: true, configurable: true });
+    error.kind = kind;
+    error.server = server;
+    error.tool = tool;
+    error.violations = violations;
+    return error;
+  };
+  const rejected = Promise.reject.bind(Promise);
+  const objectPrototype = Object.prototype;
+  // Not an async function: a call costs one promise, the host's, which resolves to the value.
+  function callMCPTool(server, tool, args) {
     if (typeof server !== "string" || typeof tool !== "string") {
-      throw new TypeError("callMCPTool(server, tool, args): server and tool must be strings");
+      return rejected(new TypeError("callMCPTool(server, tool, args): server and tool must be strings"));
     }
-    let text;
-    try {
-      text = stringify(args === undefined ? {} : args);
-    } catch (e) {
-      throw new ToolArgumentError(`arguments of ${server}.${tool} cannot be turned into JSON: ${e.message}`, { server, tool, violations: [] });
-    }
-    const answer = parse(await host.call(server, tool, text === undefined ? "{}" : text));
-    if (answer.ok) return answer.value;
-    const e = answer.error;
-    const Class = classes[e.kind] || LimitError;
-    const error = new Class(e.message, { kind: e.kind, server, tool, violations: e.violations });
-    try {
-      error.stack = site.stack;
-    } catch {}
-    throw error;
+    return host.call(server, tool, args === undefined ? {} : args, failure, objectPrototype);
   }
 
   const show = (v) => {

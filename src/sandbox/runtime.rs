@@ -9,6 +9,7 @@ use rquickjs::{
     AsyncContext, AsyncRuntime, CatchResultExt, CaughtError, Ctx, Function, Module, Object, Value,
 };
 
+use super::convert;
 use super::loader::{MAIN, VirtualLoader, VirtualResolver};
 use super::state::RunState;
 use super::transpile::{self, Transpiled};
@@ -282,13 +283,52 @@ fn prelude_bytecode() -> Result<&'static [u8], String> {
 /// Installs the prelude with a private host object holding the host functions.
 fn install<'js>(ctx: &Ctx<'js>, state: &Arc<RunState>) -> rquickjs::Result<()> {
     let host = Object::new(ctx.clone())?;
+    // call(server, tool, args, failure, objectPrototype): resolves to the result's value, or
+    // rejects with what `failure(error, kind, message, violations, server, tool)` makes of a
+    // stackless error. `objectPrototype` is the one the prelude found before any script ran.
+    // (Host closures hold no script values: the garbage collector cannot see through them.)
     let st = Arc::clone(state);
     host.set(
         "call",
-        Func::from(Async(move |server: String, tool: String, args: String| {
-            let st = Arc::clone(&st);
-            async move { st.call_tool(server, tool, args).await }
-        })),
+        Func::from(Async(
+            move |ctx: Ctx<'js>,
+                  server: String,
+                  tool: String,
+                  args: Value<'js>,
+                  failure: Function<'js>,
+                  object_prototype: Object<'js>| {
+                // Read now: the script may change the object once the call is under way.
+                let arguments = match convert::to_json(&ctx, &args, &object_prototype) {
+                    Ok(value) => Ok(value.unwrap_or(serde_json::Value::Null)),
+                    Err(convert::ConvertError::Thrown) => Err(thrown_message(&ctx, &ctx.catch())),
+                    Err(convert::ConvertError::NotJson(why)) => Err(why),
+                };
+                // Boxed: the call's state is large, and the promise machinery moves the
+                // future it is given several times.
+                let call = arguments.map(|arguments| {
+                    Box::pin(Arc::clone(&st).call_tool(server.clone(), tool.clone(), arguments))
+                });
+                async move {
+                    let (kind, message, violations) = match call {
+                        Ok(call) => match call.await {
+                            Ok(json) => return ctx.json_parse(json),
+                            Err(f) => (f.kind, f.message, f.violations),
+                        },
+                        Err(why) => (
+                            "tool_argument",
+                            format!(
+                                "arguments of {server}.{tool} cannot be turned into JSON: {why}"
+                            ),
+                            Some(Vec::new()),
+                        ),
+                    };
+                    let error = stackless_error(&ctx)?;
+                    let error: Value =
+                        failure.call((error, kind, message, violations, server, tool))?;
+                    Err(ctx.throw(error))
+                }
+            },
+        )),
     )?;
     let st = Arc::clone(state);
     host.set(
@@ -389,6 +429,42 @@ fn classify<'js>(ctx: &Ctx<'js>, error: rquickjs::Error, state: &RunState, file:
         }
     }
     run_error
+}
+
+/// A new `Error` without a stack. QuickJS gives such an error its stack where it is first
+/// thrown, which for a failed tool call is the script's `await`: the error points at the
+/// script's line, and no call pays for capturing a stack in case it fails.
+fn stackless_error<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Value<'js>> {
+    use rquickjs::qjs;
+    /// QuickJS's class id of `Error` objects (the same in every runtime of the process).
+    static ERROR_CLASS: OnceLock<qjs::JSClassID> = OnceLock::new();
+    let raw = ctx.as_raw().as_ptr();
+    #[allow(unsafe_code)]
+    // SAFETY: QuickJS calls on this live context. `JS_NewError` and `JS_NewObjectClass`
+    // return owned values (or the exception marker, checked), which `Value::from_raw` takes
+    // over and frees on drop; `JS_GetClassID` only reads its argument.
+    unsafe {
+        let class = *ERROR_CLASS.get_or_init(|| {
+            let probe = Value::from_raw(ctx.clone(), qjs::JS_NewError(raw));
+            qjs::JS_GetClassID(probe.as_raw())
+        });
+        let error = qjs::JS_NewObjectClass(raw, class);
+        if qjs::JS_IsException(error) {
+            return Err(rquickjs::Error::Exception);
+        }
+        Ok(Value::from_raw(ctx.clone(), error))
+    }
+}
+
+/// What a thrown value says: an error's message, or the value itself.
+fn thrown_message<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
+    if let Some(message) = value
+        .as_object()
+        .and_then(|o| o.get::<_, Option<String>>("message").ok().flatten())
+    {
+        return message;
+    }
+    show(ctx, value)
 }
 
 fn show<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {

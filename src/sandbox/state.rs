@@ -16,14 +16,14 @@ use super::transpile::Transpiled;
 use super::workspace::Workspace;
 use super::{ErrorKind, Limits, RunError, SandboxEnv};
 use crate::audit::Decision;
-use crate::codegen::canonical_json;
+use crate::codegen::write_canonical_json;
 use crate::policy::Decision as PolicyDecision;
 
 /// A tool's compiled input schema.
 type CompiledSchema = Arc<jsonschema::Validator>;
 
-/// Each tool's checks, by (server, tool); `None` for a tool the server does not have.
-type CheckedTools = HashMap<(String, String), Option<Arc<CheckedTool>>>;
+/// Each tool's checks, by server and tool; `None` for a tool the server does not have.
+type CheckedTools = Vec<(String, String, Option<Arc<CheckedTool>>)>;
 
 /// A call's record and audit entry, kept while it is out.
 type InFlight = (
@@ -37,6 +37,111 @@ struct CheckedTool {
     /// Read-only and idempotent: identical calls in a run may be answered from its cache.
     cacheable: bool,
     destructive: bool,
+}
+
+/// Why a call failed, as the script sees it: the kind (which picks the error class), the
+/// message, and for `tool_argument` the schema violations.
+#[derive(Debug)]
+pub(crate) struct CallFailure {
+    pub kind: &'static str,
+    pub message: String,
+    pub violations: Option<Vec<String>>,
+}
+
+impl CallFailure {
+    fn new(kind: &'static str, message: String) -> Self {
+        Self {
+            kind,
+            message,
+            violations: None,
+        }
+    }
+}
+
+/// The key of a cacheable call: server, tool and the arguments' canonical JSON.
+fn cache_key(server: &str, tool: &str, arguments: &serde_json::Value) -> String {
+    let mut key = Vec::with_capacity(server.len() + tool.len() + 64);
+    key.extend_from_slice(server.as_bytes());
+    key.push(0);
+    key.extend_from_slice(tool.as_bytes());
+    key.push(0);
+    write_canonical_json(arguments, &mut key);
+    String::from_utf8_lossy(&key).into_owned()
+}
+
+/// A call's audit line as far as it is known before the answer: who, and what was sent.
+struct AuditDraft {
+    log: Arc<crate::audit::AuditLog>,
+    run: String,
+    server: String,
+    tool: String,
+    args_bytes: usize,
+    args_sha256: String,
+}
+
+impl AuditDraft {
+    fn new(
+        log: &Arc<crate::audit::AuditLog>,
+        run: &str,
+        server: &str,
+        tool: &str,
+        sent: &serde_json::Value,
+    ) -> Self {
+        let (args_bytes, args_sha256) = crate::audit::digest(sent);
+        Self {
+            log: Arc::clone(log),
+            run: run.to_owned(),
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            args_bytes,
+            args_sha256,
+        }
+    }
+
+    fn entry(
+        &self,
+        decision: Decision,
+        result: Option<&crate::upstream::ToolResult>,
+        outcome: &str,
+        source: Option<CallSource>,
+        duration_ms: f64,
+    ) -> crate::audit::Entry {
+        let digest = result.map(crate::audit::digest);
+        crate::audit::Entry {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            run: self.run.clone(),
+            server: self.server.clone(),
+            tool: self.tool.clone(),
+            decision,
+            args_bytes: self.args_bytes,
+            args_sha256: self.args_sha256.clone(),
+            result_bytes: digest.as_ref().map(|d| d.0),
+            result_sha256: digest.map(|d| d.1),
+            duration_ms,
+            outcome: outcome.to_owned(),
+            source: source.map(|s| s.as_str().to_owned()),
+        }
+    }
+
+    /// Writes the line of a call that started at `started_ms` into the run.
+    fn append(
+        &self,
+        decision: Decision,
+        result: Option<&crate::upstream::ToolResult>,
+        outcome: &str,
+        source: Option<CallSource>,
+        started_ms: f64,
+        state: &RunState,
+    ) {
+        let entry = self.entry(
+            decision,
+            result,
+            outcome,
+            source,
+            state.elapsed_ms() - started_ms,
+        );
+        self.log.append(&entry);
+    }
 }
 
 pub(crate) struct RunState {
@@ -55,9 +160,10 @@ pub(crate) struct RunState {
     pub modules: Mutex<HashMap<String, Arc<Transpiled>>>,
     /// The first import that failed, with why.
     pub import_error: Mutex<Option<RunError>>,
-    /// Answers of read-only, idempotent calls, by (server, tool, canonical arguments).
-    cache: Mutex<HashMap<(String, String, String), crate::upstream::ToolResult>>,
-    /// Compiled input schemas, by (server, tool).
+    /// Read-only, idempotent calls that were answered, by [`cache_key`]: the index of the
+    /// call whose record holds the answer.
+    cache: Mutex<HashMap<String, usize>>,
+    /// Compiled input schemas, by server and tool.
     checked: Mutex<CheckedTools>,
     /// Calls sent and not yet answered: their record and audit entry, to write if the run ends
     /// first.
@@ -88,7 +194,7 @@ impl RunState {
             import_error: Mutex::new(None),
             cache: Mutex::new(HashMap::new()),
             workspace: std::sync::OnceLock::new(),
-            checked: Mutex::new(HashMap::new()),
+            checked: Mutex::new(Vec::new()),
             in_flight: Mutex::new(HashMap::new()),
         }
     }
@@ -154,100 +260,59 @@ impl RunState {
         out.push('\n');
     }
 
-    /// One `callMCPTool`, answered as the JSON envelope the prelude expects.
+    /// One `callMCPTool`: the JSON text of the value the script receives, or why it failed.
+    ///
+    /// This runs between one answer and the next request of a script that calls tools in a
+    /// loop, so it stays lean: the arguments are cloned once (for the server; the record keeps
+    /// the script's own), the record is built once, and the audit line only when auditing.
     pub async fn call_tool(
         self: Arc<Self>,
         server: String,
         tool: String,
-        args_json: String,
-    ) -> String {
+        arguments: serde_json::Value,
+    ) -> Result<String, CallFailure> {
         let index = self.calls_started.fetch_add(1, Ordering::Relaxed);
-        let envelope_error = |kind: &str, message: String, violations: Option<Vec<String>>| {
-            json!({ "ok": false, "error": { "kind": kind, "message": message, "violations": violations } }).to_string()
-        };
         if index as u64 >= self.limits.max_tool_calls {
             let message = format!(
                 "the run made more than {} tool calls (the limit); batch the work or raise --max-tool-calls",
                 self.limits.max_tool_calls
             );
             self.fail(RunError::new(ErrorKind::CallLimit, message.clone()));
-            return envelope_error("call_limit", message, None);
+            return Err(CallFailure::new("call_limit", message));
         }
-        let arguments: serde_json::Value = match serde_json::from_str(&args_json) {
-            Ok(v) => v,
-            Err(e) => {
-                return envelope_error(
-                    "tool_argument",
-                    format!("arguments are not JSON: {e}"),
-                    None,
-                );
-            }
-        };
-        let Some(map) = arguments.as_object().cloned() else {
-            return envelope_error(
-                "tool_argument",
-                format!("arguments of {server}.{tool} must be an object"),
-                Some(vec!["arguments must be an object".into()]),
-            );
-        };
+        if !arguments.is_object() {
+            return Err(CallFailure {
+                kind: "tool_argument",
+                message: format!("arguments of {server}.{tool} must be an object"),
+                violations: Some(vec!["arguments must be an object".into()]),
+            });
+        }
         // Tokens of personal data go back to their values on the way to the server; the record
         // keeps the script's view, with tokens.
         let governance = self.env.governance.clone();
-        let (map, sources) = match &governance {
-            Some(g) => g.restore(&map),
-            None => (map, std::collections::BTreeSet::new()),
-        };
-        let sent = serde_json::Value::Object(map.clone());
-        let started_ms = self.elapsed_ms();
-        let audit_entry = |decision: Decision,
-                           result: Option<&crate::upstream::ToolResult>,
-                           outcome: &str,
-                           source: Option<CallSource>| {
-            governance
-                .as_ref()
-                .and_then(|g| g.audit.as_ref())
-                .map(|(log, run)| {
-                    let (args_bytes, args_sha256) = crate::audit::digest(&sent);
-                    let digest = result.map(crate::audit::digest);
-                    let entry = crate::audit::Entry {
-                        time: chrono::Utc::now()
-                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                        run: run.clone(),
-                        server: server.clone(),
-                        tool: tool.clone(),
-                        decision,
-                        args_bytes,
-                        args_sha256,
-                        result_bytes: digest.as_ref().map(|d| d.0),
-                        result_sha256: digest.map(|d| d.1),
-                        duration_ms: self.elapsed_ms() - started_ms,
-                        outcome: outcome.to_owned(),
-                        source: source.map(|s| {
-                            serde_json::to_value(s)
-                                .ok()
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_default()
-                        }),
-                    };
-                    (Arc::clone(log), entry)
-                })
-        };
-        let audit = |decision: Decision,
-                     result: Option<&crate::upstream::ToolResult>,
-                     outcome: &str,
-                     source: Option<CallSource>| {
-            if let Some((log, entry)) = audit_entry(decision, result, outcome, source) {
-                log.append(&entry);
+        let (restored, sources) = match (&governance, arguments.as_object()) {
+            (Some(g), Some(map)) => {
+                let (map, sources) = g.restore(map);
+                (Some(serde_json::Value::Object(map)), sources)
             }
+            _ => (None, std::collections::BTreeSet::new()),
         };
-        let record = |result: Option<crate::upstream::ToolResult>,
-                      error: Option<CallError>,
-                      source: CallSource| ToolCallRecord {
+        let sent = restored.as_ref().unwrap_or(&arguments);
+        let started_ms = self.elapsed_ms();
+        let audit = governance
+            .as_ref()
+            .and_then(|g| g.audit.as_ref())
+            .map(|(log, run)| AuditDraft::new(log, run, &server, &tool, sent));
+        let new_record = |server: String,
+                          tool: String,
+                          arguments: serde_json::Value,
+                          error: Option<CallError>,
+                          source: CallSource| ToolCallRecord {
             index,
-            server: server.clone(),
-            tool: tool.clone(),
-            arguments: arguments.clone(),
-            result,
+            server,
+            tool,
+            arguments,
+            result: None,
             error,
             started_ms,
             duration_ms: self.elapsed_ms() - started_ms,
@@ -257,14 +322,15 @@ impl RunState {
         // Check the arguments, the flow of data and the tool policy before anything is sent.
         let mut cacheable = false;
         let mut decision = Decision::Allowed;
-        if self.env.host.checks(index, &server, &tool, &map) {
+        let checks = sent
+            .as_object()
+            .is_some_and(|map| self.env.host.checks(index, &server, &tool, map));
+        if checks {
             match self.checked_tool(&server, &tool).await {
                 Ok(Some(checked)) => {
-                    let valid = checked
-                        .validator
-                        .as_deref()
-                        .map_or(Ok(()), |v| tools::check_with(v, &sent));
-                    if let Err(violations) = valid {
+                    if let Some(validator) = checked.validator.as_deref()
+                        && let Err(violations) = tools::check_with(validator, sent)
+                    {
                         // Violations quote argument values, restored ones included.
                         let violations: Vec<String> = match &governance {
                             Some(g) => violations
@@ -277,23 +343,35 @@ impl RunState {
                             "arguments of {server}.{tool} do not match its input schema:\n  - {}",
                             violations.join("\n  - ")
                         );
-                        return envelope_error("tool_argument", message, Some(violations));
+                        return Err(CallFailure {
+                            kind: "tool_argument",
+                            message,
+                            violations: Some(violations),
+                        });
                     }
                     cacheable = checked.cacheable;
                     if let Some(g) = &governance {
-                        match self
+                        let governed = self
                             .govern(g, &server, &tool, &arguments, &sources, checked.destructive)
-                            .await
-                        {
+                            .await;
+                        match governed {
                             Ok(d) => decision = d,
                             Err((d, kind, message)) => {
-                                audit(d, None, "not_called", None);
+                                if let Some(audit) = &audit {
+                                    audit.append(d, None, "not_called", None, started_ms, &self);
+                                }
                                 let error = CallError {
                                     kind: kind.into(),
                                     message: message.clone(),
                                 };
-                                self.push(record(None, Some(error), CallSource::Live));
-                                return envelope_error(kind, message, None);
+                                self.push(new_record(
+                                    server,
+                                    tool,
+                                    arguments,
+                                    Some(error),
+                                    CallSource::Live,
+                                ));
+                                return Err(CallFailure::new(kind, message));
                             }
                         }
                     }
@@ -306,40 +384,74 @@ impl RunState {
                         kind: "tool".into(),
                         message: message.clone(),
                     };
-                    self.push(record(None, Some(error), CallSource::Live));
-                    return envelope_error("tool", message, None);
+                    self.push(new_record(
+                        server,
+                        tool,
+                        arguments,
+                        Some(error),
+                        CallSource::Live,
+                    ));
+                    return Err(CallFailure::new("tool", message));
                 }
                 Err(e) => {
                     let e = self.tokenized_failure(governance.as_deref(), &server, &tool, e);
-                    return self.host_failure(e, record(None, None, CallSource::Live));
+                    let record = new_record(
+                        server.clone(),
+                        tool.clone(),
+                        arguments,
+                        None,
+                        CallSource::Live,
+                    );
+                    return Err(self.host_failure(e, record));
                 }
             }
         }
-        let key = cacheable.then(|| (server.clone(), tool.clone(), canonical_json(&arguments)));
+        let key = cacheable.then(|| cache_key(&server, &tool, &arguments));
         if let Some(key) = &key
-            && let Some(cached) = self.cache.lock().ok().and_then(|c| c.get(key).cloned())
+            && let Some(cached) = self.cached(key)
         {
-            audit(decision, Some(&cached), "ok", Some(CallSource::Cache));
+            if let Some(audit) = &audit {
+                audit.append(
+                    decision,
+                    Some(&cached),
+                    "ok",
+                    Some(CallSource::Cache),
+                    started_ms,
+                    &self,
+                );
+            }
             let answer = self.answer(&server, &tool, &cached);
-            self.push(record(Some(cached), None, CallSource::Cache));
+            let mut record = new_record(server, tool, arguments, None, CallSource::Cache);
+            record.result = Some(cached);
+            self.push(record);
             return answer;
         }
 
+        // What goes to the server: the restored arguments, or a copy of the script's.
+        let to_send = match restored {
+            Some(serde_json::Value::Object(map)) => map,
+            _ => arguments.as_object().cloned().unwrap_or_default(),
+        };
         // A call still in flight when the run ends is recorded (and audited) as abandoned.
         if let Ok(mut in_flight) = self.in_flight.lock() {
-            in_flight.insert(
-                index,
-                (
-                    record(None, None, CallSource::Live),
-                    audit_entry(decision, None, "abandoned", Some(CallSource::Live)),
-                ),
+            let abandoned = audit.as_ref().map(|a| {
+                let entry = a.entry(decision, None, "abandoned", Some(CallSource::Live), 0.0);
+                (Arc::clone(&a.log), entry)
+            });
+            let record = new_record(
+                server.clone(),
+                tool.clone(),
+                arguments,
+                None,
+                CallSource::Live,
             );
+            in_flight.insert(index, (record, abandoned));
         }
         let outcome = match self.semaphore.acquire().await {
             Ok(_permit) => {
                 tokio::time::timeout_at(
                     self.deadline.into(),
-                    self.env.host.call(index, &server, &tool, &map),
+                    self.env.host.call(index, &server, &tool, to_send),
                 )
                 .await
             }
@@ -348,42 +460,66 @@ impl RunState {
                 "the call semaphore closed".into(),
             ))),
         };
-        let still_open = self
+        let taken = self
             .in_flight
             .lock()
-            .map(|mut f| f.remove(&index).is_some())
-            .unwrap_or(false);
-        if !still_open {
+            .ok()
+            .and_then(|mut f| f.remove(&index));
+        let Some((mut record, _)) = taken else {
             // The run was finalized while this call was out: it is recorded already.
-            return envelope_error("abandoned", "the run ended".into(), None);
-        }
+            return Err(CallFailure::new("abandoned", "the run ended".into()));
+        };
+        record.duration_ms = self.elapsed_ms() - started_ms;
         match outcome {
             Err(_) => {
-                audit(decision, None, "error", Some(CallSource::Live));
+                if let Some(audit) = &audit {
+                    audit.append(
+                        decision,
+                        None,
+                        "error",
+                        Some(CallSource::Live),
+                        started_ms,
+                        &self,
+                    );
+                }
                 let message = format!(
                     "the run's deadline of {} ms passed while waiting on {server}.{tool}",
                     self.limits.timeout_ms
                 );
                 self.fail(RunError::new(ErrorKind::Timeout, message.clone()));
-                let error = CallError {
+                record.error = Some(CallError {
                     kind: "timeout".into(),
                     message: message.clone(),
-                };
-                self.push(record(None, Some(error), CallSource::Live));
-                envelope_error("timeout", message, None)
+                });
+                self.push(record);
+                Err(CallFailure::new("timeout", message))
             }
             Ok(Err(e)) => {
-                audit(decision, None, "error", Some(CallSource::Live));
+                if let Some(audit) = &audit {
+                    audit.append(
+                        decision,
+                        None,
+                        "error",
+                        Some(CallSource::Live),
+                        started_ms,
+                        &self,
+                    );
+                }
                 let e = self.tokenized_failure(governance.as_deref(), &server, &tool, e);
-                self.host_failure(e, record(None, None, CallSource::Live))
+                Err(self.host_failure(e, record))
             }
             Ok(Ok((result, source))) => {
-                audit(
-                    decision,
-                    Some(&result),
-                    if result.is_error { "tool_error" } else { "ok" },
-                    Some(source),
-                );
+                if let Some(audit) = &audit {
+                    let outcome = if result.is_error { "tool_error" } else { "ok" };
+                    audit.append(
+                        decision,
+                        Some(&result),
+                        outcome,
+                        Some(source),
+                        started_ms,
+                        &self,
+                    );
+                }
                 let result = match &governance {
                     Some(g) => g.tokenize(&server, &tool, result),
                     None => result,
@@ -392,10 +528,12 @@ impl RunState {
                     && !result.is_error
                     && let Ok(mut cache) = self.cache.lock()
                 {
-                    cache.insert(key, result.clone());
+                    cache.insert(key, index);
                 }
                 let answer = self.answer(&server, &tool, &result);
-                self.push(record(Some(result), None, source));
+                record.result = Some(result);
+                record.source = source;
+                self.push(record);
                 answer
             }
         }
@@ -421,7 +559,7 @@ impl RunState {
         HostError::Message(kind, g.tokenize_message(server, tool, &message))
     }
 
-    fn host_failure(&self, e: HostError, mut record: ToolCallRecord) -> String {
+    fn host_failure(&self, e: HostError, mut record: ToolCallRecord) -> CallFailure {
         let (kind, message) = match e {
             HostError::Upstream(e) => ("upstream", e.to_string()),
             HostError::Replay(message) => ("replay", message),
@@ -432,7 +570,7 @@ impl RunState {
             message: message.clone(),
         });
         self.push(record);
-        json!({ "ok": false, "error": { "kind": kind, "message": message } }).to_string()
+        CallFailure::new(kind, message)
     }
 
     /// What argument checks and policy need to know of a tool, fetched and compiled once per
@@ -442,8 +580,13 @@ impl RunState {
         server: &str,
         tool: &str,
     ) -> Result<Option<Arc<CheckedTool>>, HostError> {
-        let key = (server.to_owned(), tool.to_owned());
-        if let Some(found) = self.checked.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        // A run calls few distinct tools: a scan beats hashing two strings per call.
+        let known = self.checked.lock().ok().and_then(|c| {
+            c.iter()
+                .find(|(s, t, _)| s == server && t == tool)
+                .map(|(_, _, checked)| checked.clone())
+        });
+        if let Some(found) = known {
             return Ok(found);
         }
         let checked = self.env.host.tool(server, tool).await?.map(|spec| {
@@ -469,7 +612,7 @@ impl RunState {
             })
         });
         if let Ok(mut cache) = self.checked.lock() {
-            cache.insert(key, checked.clone());
+            cache.push((server.to_owned(), tool.to_owned(), checked.clone()));
         }
         Ok(checked)
     }
@@ -546,8 +689,13 @@ impl RunState {
         }
     }
 
-    /// The envelope for a result: its value, a `tool` error for `isError`, or `result_limit`.
-    fn answer(&self, server: &str, tool: &str, result: &crate::upstream::ToolResult) -> String {
+    /// The JSON text of a result's value, a `tool` failure for `isError`, or `result_limit`.
+    fn answer(
+        &self,
+        server: &str,
+        tool: &str,
+        result: &crate::upstream::ToolResult,
+    ) -> Result<String, CallFailure> {
         if result.is_error {
             let text = result.text();
             let message = format!(
@@ -558,11 +706,9 @@ impl RunState {
                     &text
                 }
             );
-            return json!({ "ok": false, "error": { "kind": "tool", "message": message } })
-                .to_string();
+            return Err(CallFailure::new("tool", message));
         }
-        let value = tools::result_value(result);
-        let text = json!({ "ok": true, "value": value }).to_string();
+        let text = tools::result_json(result);
         if text.len() as u64 > self.limits.max_result_bytes {
             let message = format!(
                 "the result of {server}.{tool} is {} bytes, over the {}-byte limit for one result; ask the tool for less (a filter, a page)",
@@ -570,10 +716,20 @@ impl RunState {
                 self.limits.max_result_bytes
             );
             self.fail(RunError::new(ErrorKind::ResultLimit, message.clone()));
-            return json!({ "ok": false, "error": { "kind": "result_limit", "message": message } })
-                .to_string();
+            return Err(CallFailure::new("result_limit", message));
         }
-        text
+        Ok(text)
+    }
+
+    /// The recorded answer of an identical earlier call, for a cacheable call.
+    fn cached(&self, key: &str) -> Option<crate::upstream::ToolResult> {
+        let index = *self.cache.lock().ok()?.get(key)?;
+        let calls = self.calls.lock().ok()?;
+        calls
+            .iter()
+            .rev()
+            .find(|c| c.index == index)
+            .and_then(|c| c.result.clone())
     }
 
     fn push(&self, record: ToolCallRecord) {

@@ -22,6 +22,16 @@ pub enum CallSource {
     Record,
 }
 
+impl CallSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Cache => "cache",
+            Self::Record => "record",
+        }
+    }
+}
+
 /// Why a host could not answer.
 #[derive(Debug, Clone)]
 pub enum HostError {
@@ -60,7 +70,7 @@ pub trait ToolHost: Send + Sync {
         index: usize,
         server: &'a str,
         tool: &'a str,
-        arguments: &'a serde_json::Map<String, serde_json::Value>,
+        arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>>;
 }
 
@@ -88,11 +98,11 @@ impl ToolHost for LiveHost {
         _index: usize,
         server: &'a str,
         tool: &'a str,
-        arguments: &'a serde_json::Map<String, serde_json::Value>,
+        arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
         Box::pin(async move {
             self.pool
-                .call(server, tool, arguments.clone())
+                .call(server, tool, arguments)
                 .await
                 .map(|r| (r, CallSource::Live))
                 .map_err(HostError::Upstream)
@@ -171,6 +181,31 @@ pub fn check_with(
     }
 }
 
+/// [`result_value`] as JSON text. A text result that is JSON already goes through as it is,
+/// neither parsed into a value nor written again.
+pub fn result_json(result: &ToolResult) -> String {
+    if let Some(structured) = &result.structured_content {
+        return structured.to_string();
+    }
+    let all_text = result
+        .content
+        .iter()
+        .all(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"));
+    if !all_text {
+        return result_value(result).to_string();
+    }
+    let text = result.text();
+    // The same judgement as `result_value`: JSON that serde_json parses (within its depth
+    // limit). JSON.parse in the sandbox reads all of it. Most prose fails at its first letter.
+    let may_be_json = text
+        .trim_start()
+        .starts_with(|c: char| matches!(c, '{' | '[' | '"' | '-' | '0'..='9' | 't' | 'f' | 'n'));
+    if may_be_json && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+        return text;
+    }
+    serde_json::Value::String(text).to_string()
+}
+
 /// The value a script receives: `structuredContent` when present, else the text content parsed
 /// as JSON when it parses, else the text; non-text blocks come back as typed objects.
 pub fn result_value(result: &ToolResult) -> serde_json::Value {
@@ -230,6 +265,38 @@ mod tests {
             )),
             json!([{"type": "text", "text": "x"}, image])
         );
+    }
+
+    #[test]
+    fn result_json_is_the_json_of_result_value() {
+        let image = json!({"type": "image", "data": "AAAA", "mimeType": "image/png"});
+        for (content, structured) in [
+            (
+                json!([{"type": "text", "text": "{\"a\": [1, 2.5, \"x\"]}"}]),
+                None,
+            ),
+            (
+                json!([{"type": "text", "text": "{\"a\":1}"}]),
+                Some(json!({"b": 2})),
+            ),
+            (json!([{"type": "text", "text": "hello \"world\"\n"}]), None),
+            (json!([{"type": "text", "text": "[1,"}]), None),
+            (
+                json!([{"type": "text", "text": "1"}, {"type": "text", "text": "2"}]),
+                None,
+            ),
+            (json!([image.clone()]), None),
+            (json!([{"type": "text", "text": "x"}, image.clone()]), None),
+            (json!([]), None),
+        ] {
+            let r = result(content, structured);
+            let text = result_json(&r);
+            let parsed: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(parsed, result_value(&r), "{text}");
+        }
+        // JSON text is passed through untouched.
+        let r = result(json!([{"type": "text", "text": "{ \"b\": 1.50 }"}]), None);
+        assert_eq!(result_json(&r), "{ \"b\": 1.50 }");
     }
 
     #[test]

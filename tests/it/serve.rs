@@ -102,7 +102,7 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
     let listing = ok_text(&steps[2]);
     assert!(listing.contains("servers/everything/\n"), "{listing}");
     assert!(listing.contains("servers/memory/"), "{listing}");
-    assert!(ok_text(&steps[3]).contains("export async function echo("));
+    assert!(ok_text(&steps[3]).contains("export function echo("));
     assert!(
         ok_text(&steps[4]).contains("memory.create_entities: servers/memory/createEntities.ts")
     );
