@@ -13,6 +13,38 @@ use serde_json::Value as Json;
 /// Plain data nested deeper than this goes through `JSON.stringify`, which finds cycles.
 const MAX_DEPTH: usize = 64;
 
+/// How much is read here before the whole of the arguments is left to `JSON.stringify`
+/// instead, which runs under the run's memory limit and deadline. A loop here runs under
+/// neither, and what it allocates is not the script's: think of an empty array whose length is
+/// 2^32 - 1, or one megabyte-long string referenced from a hundred thousand places.
+#[derive(Debug, Clone, Copy)]
+struct Budget {
+    /// Values (each string, number, array, object...).
+    values: usize,
+    /// Bytes of strings and keys.
+    bytes: usize,
+}
+
+const BUDGET: Budget = Budget {
+    values: 100_000,
+    bytes: 1 << 20,
+};
+
+impl Budget {
+    fn take(&mut self, values: usize, bytes: usize) -> Result<(), Stop> {
+        match (
+            self.values.checked_sub(values),
+            self.bytes.checked_sub(bytes),
+        ) {
+            (Some(values), Some(bytes)) => {
+                *self = Self { values, bytes };
+                Ok(())
+            }
+            _ => Err(Stop::TooLarge),
+        }
+    }
+}
+
 /// Why arguments are not JSON.
 #[derive(Debug)]
 pub(crate) enum ConvertError {
@@ -21,6 +53,25 @@ pub(crate) enum ConvertError {
     Thrown,
     /// `JSON.stringify` wrote something serde_json does not read (a lone surrogate, say).
     NotJson(String),
+}
+
+/// Why reading in Rust stopped.
+enum Stop {
+    Failed(ConvertError),
+    /// Over the [`Budget`]: [`to_json`] hands the whole to `JSON.stringify`.
+    TooLarge,
+}
+
+impl From<ConvertError> for Stop {
+    fn from(error: ConvertError) -> Self {
+        Self::Failed(error)
+    }
+}
+
+impl From<rquickjs::Error> for Stop {
+    fn from(error: rquickjs::Error) -> Self {
+        Self::Failed(error.into())
+    }
 }
 
 impl From<rquickjs::Error> for ConvertError {
@@ -33,13 +84,19 @@ impl From<rquickjs::Error> for ConvertError {
 }
 
 /// The JSON value of `value`; `None` where JSON.stringify gives `undefined` (undefined, a
-/// function, a symbol).
+/// function, a symbol). Values over the [`Budget`] go through `JSON.stringify` whole (a
+/// getter met before the switch then runs twice).
 pub(crate) fn to_json<'js>(
     ctx: &Ctx<'js>,
     value: &Value<'js>,
     object_prototype: &Object<'js>,
 ) -> Result<Option<Json>, ConvertError> {
-    convert(ctx, value, object_prototype, 0)
+    let mut budget = BUDGET;
+    match convert(ctx, value, object_prototype, 0, &mut budget) {
+        Ok(json) => Ok(json),
+        Err(Stop::Failed(error)) => Err(error),
+        Err(Stop::TooLarge) => stringified(ctx, value),
+    }
 }
 
 fn convert<'js>(
@@ -47,12 +104,17 @@ fn convert<'js>(
     value: &Value<'js>,
     object_prototype: &Object<'js>,
     depth: usize,
-) -> Result<Option<Json>, ConvertError> {
+    budget: &mut Budget,
+) -> Result<Option<Json>, Stop> {
+    budget.take(1, 0)?;
     if let Some(s) = value.as_string() {
         return match s.to_string() {
-            Ok(s) => Ok(Some(Json::String(s))),
+            Ok(s) => {
+                budget.take(0, s.len())?;
+                Ok(Some(Json::String(s)))
+            }
             // Not valid Unicode (a lone surrogate): let JSON.stringify escape it.
-            Err(_) => stringified(ctx, value),
+            Err(_) => Ok(stringified(ctx, value)?),
         };
     }
     if let Some(i) = value.as_int() {
@@ -72,20 +134,28 @@ fn convert<'js>(
     }
     let Some(object) = value.as_object() else {
         // A BigInt, or anything else JSON.stringify has an answer for (a TypeError).
-        return stringified(ctx, value);
+        return Ok(stringified(ctx, value)?);
     };
     if depth >= MAX_DEPTH || value.is_proxy() {
-        return stringified(ctx, value);
+        return Ok(stringified(ctx, value)?);
     }
     let to_json: Value = object.get("toJSON")?;
     if to_json.is_function() {
-        return stringified(ctx, value);
+        return Ok(stringified(ctx, value)?);
     }
     if let Some(array) = value.as_array() {
-        let mut items = Vec::with_capacity(array.len());
-        for item in array.iter::<Value>() {
-            let item = item?;
-            items.push(convert(ctx, &item, object_prototype, depth + 1)?.unwrap_or(Json::Null));
+        // Read as a number: rquickjs's `Array::len` panics on lengths of 2^31 and more.
+        let length: f64 = object.get("length")?;
+        if !(0.0..=budget.values as f64).contains(&length) {
+            return Err(Stop::TooLarge);
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let length = length as usize;
+        let mut items = Vec::with_capacity(length);
+        for index in 0..length {
+            let item: Value = array.get(index)?;
+            let item = convert(ctx, &item, object_prototype, depth + 1, budget)?;
+            items.push(item.unwrap_or(Json::Null));
         }
         return Ok(Some(Json::Array(items)));
     }
@@ -93,12 +163,13 @@ fn convert<'js>(
         .get_prototype()
         .is_none_or(|proto| proto == *object_prototype);
     if !plain {
-        return stringified(ctx, value);
+        return Ok(stringified(ctx, value)?);
     }
     let mut map = serde_json::Map::new();
     for entry in object.props::<String, Value>() {
         let (key, item) = entry?;
-        if let Some(item) = convert(ctx, &item, object_prototype, depth + 1)? {
+        budget.take(0, key.len())?;
+        if let Some(item) = convert(ctx, &item, object_prototype, depth + 1, budget)? {
             map.insert(key, item);
         }
     }
@@ -163,6 +234,9 @@ mod tests {
                 "({ text: 'é ü 😀 \\n \"quoted\"' })",
                 "9007199254740993",
                 "'just a string'",
+                "({ long: 'x'.repeat(1 << 21), keys: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => ['k'.repeat(400) + i, i])) })",
+                "({ wide: Array.from({ length: 100001 }, (_, i) => i) })",
+                "Array.from({ length: 400 }, () => Array.from({ length: 300 }, (_, i) => ({ i })))",
             ];
             for source in cases {
                 let value: Value = ctx.eval(source).unwrap();

@@ -1,6 +1,6 @@
 // The sandbox prelude: runs before the script, in a fresh runtime. It wraps the host functions
-// (which take and return JSON text only, so nothing a script does to prototypes reaches the host)
-// into the globals scripts use, and locks them in place. It is a module (strict), compiled to
+// (which read only JSON out of what they are given, so nothing a script does to prototypes
+// reaches the host) into the globals scripts use, and locks them in place. It is a module (strict), compiled to
 // bytecode once per process; its default export is called with the host object.
 export default (host) => {
   // Intrinsics are captured now, so a script that replaces them breaks only its own code.

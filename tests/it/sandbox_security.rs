@@ -221,6 +221,20 @@ fn hostile_scripts_are_stopped_and_the_host_survives() {
         "new Function('return this')().fs = null",
         ErrorKind::Runtime,
     );
+    // Arguments the host cannot read in one go: the run's memory limit stops them, and the
+    // host neither allocates for them nor loops over them.
+    h.expect(
+        "import { listDocuments } from './servers/docs/index.js'; const a = []; a.length = 2 ** 32 - 1; await listDocuments({ a })",
+        ErrorKind::Memory,
+    );
+    h.expect(
+        "import { listDocuments } from './servers/docs/index.js'; const s = 'x'.repeat(1 << 20); await listDocuments({ a: Array(100000).fill(s) })",
+        ErrorKind::Memory,
+    );
+    h.expect(
+        "import { listDocuments } from './servers/docs/index.js'; let a = ['x'.repeat(1 << 16)]; for (let i = 0; i < 30; i++) a = [a, a]; await listDocuments({ a })",
+        ErrorKind::Memory,
+    );
     // Too many calls, even when the script swallows the error.
     let limits = Limits {
         max_tool_calls: 3,
