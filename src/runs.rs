@@ -226,9 +226,9 @@ impl ReplayHost {
     }
 }
 
-fn recorded_answer(recorded: &ToolCallRecord) -> Result<(ToolResult, CallSource), HostError> {
+fn recorded_answer(recorded: &ToolCallRecord) -> Result<ToolResult, HostError> {
     match (&recorded.result, &recorded.error) {
-        (Some(result), _) => Ok((result.clone(), CallSource::Record)),
+        (Some(result), _) => Ok(result.clone()),
         (None, Some(error)) => Err(HostError::Replay(format!(
             "the recorded call #{} failed ({}: {}); a replay cannot answer it",
             recorded.index + 1,
@@ -251,14 +251,18 @@ impl ToolHost for ReplayHost {
         Box::pin(async { Ok(None) })
     }
 
-    fn checks(
+    fn answer_from_record(
         &self,
-        _: usize,
-        _: &str,
-        _: &str,
-        _: &serde_json::Map<String, serde_json::Value>,
-    ) -> bool {
-        false
+        index: usize,
+        server: &str,
+        tool: &str,
+        arguments: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<Result<ToolResult, HostError>> {
+        Some(
+            self.matching(index, server, tool, arguments)
+                .map_err(HostError::Replay)
+                .and_then(recorded_answer),
+        )
     }
 
     fn call<'a>(
@@ -266,13 +270,14 @@ impl ToolHost for ReplayHost {
         index: usize,
         server: &'a str,
         tool: &'a str,
-        arguments: serde_json::Map<String, serde_json::Value>,
+        _arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
+        // `answer_from_record` answers every call of a replay; nothing goes live.
         Box::pin(async move {
-            let recorded = self
-                .matching(index, server, tool, &arguments)
-                .map_err(HostError::Replay)?;
-            recorded_answer(recorded)
+            Err(HostError::Replay(format!(
+                "call #{} ({server}.{tool}) would go to a live server, and a replay has none",
+                index + 1
+            )))
         })
     }
 }
@@ -313,19 +318,32 @@ impl ToolHost for ResumeHost {
         self.live.tool(server, tool)
     }
 
-    fn checks(
+    /// Decided when the call starts, so a call is either answered from the record or checked
+    /// and sent, whatever the calls running beside it do.
+    fn answer_from_record(
         &self,
         index: usize,
         server: &str,
         tool: &str,
         arguments: &serde_json::Map<String, serde_json::Value>,
-    ) -> bool {
-        // A call the record will answer was checked when it was first made.
-        self.diverged.load(Ordering::Relaxed)
-            || self
-                .replay
-                .matching(index, server, tool, arguments)
-                .is_err()
+    ) -> Option<Result<ToolResult, HostError>> {
+        if self.diverged.load(Ordering::SeqCst) {
+            return None;
+        }
+        match self.replay.matching(index, server, tool, arguments) {
+            Ok(recorded) => Some(recorded_answer(recorded)),
+            Err(why) => {
+                // Only the first divergence is told.
+                if !self.diverged.swap(true, Ordering::SeqCst) {
+                    let note = format!("resume diverged from the record, continuing live: {why}");
+                    tracing::warn!("{note}");
+                    if let Ok(mut notes) = self.notes.lock() {
+                        notes.push(note);
+                    }
+                }
+                None
+            }
+        }
     }
 
     fn call<'a>(
@@ -335,23 +353,7 @@ impl ToolHost for ResumeHost {
         tool: &'a str,
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
-        Box::pin(async move {
-            if !self.diverged.load(Ordering::Relaxed) && index < self.replay.calls.len() {
-                match self.replay.matching(index, server, tool, &arguments) {
-                    Ok(recorded) => return recorded_answer(recorded),
-                    Err(why) => {
-                        self.diverged.store(true, Ordering::Relaxed);
-                        let note =
-                            format!("resume diverged from the record, continuing live: {why}");
-                        tracing::warn!("{note}");
-                        if let Ok(mut notes) = self.notes.lock() {
-                            notes.push(note);
-                        }
-                    }
-                }
-            }
-            self.live.call(index, server, tool, arguments).await
-        })
+        self.live.call(index, server, tool, arguments)
     }
 }
 

@@ -319,13 +319,19 @@ impl RunState {
             source,
         };
 
+        // A record (replay, resume) may answer the call: then nothing is sent or checked.
+        let recorded = arguments
+            .as_object()
+            .and_then(|map| self.env.host.answer_from_record(index, &server, &tool, map));
         // Check the arguments, the flow of data and the tool policy before anything is sent.
         let mut cacheable = false;
         let mut decision = Decision::Allowed;
-        let checks = sent
-            .as_object()
-            .is_some_and(|map| self.env.host.checks(index, &server, &tool, map));
-        if checks {
+        let answered_by = if recorded.is_some() {
+            CallSource::Record
+        } else {
+            CallSource::Live
+        };
+        if recorded.is_none() {
             match self.checked_tool(&server, &tool).await {
                 Ok(Some(checked)) => {
                     if let Some(validator) = checked.validator.as_deref()
@@ -429,36 +435,22 @@ impl RunState {
 
         // What goes to the server: the restored arguments, or a copy of the script's.
         let to_send = match restored {
+            _ if recorded.is_some() => serde_json::Map::new(),
             Some(serde_json::Value::Object(map)) => map,
             _ => arguments.as_object().cloned().unwrap_or_default(),
         };
         // A call still in flight when the run ends is recorded (and audited) as abandoned.
         if let Ok(mut in_flight) = self.in_flight.lock() {
             let abandoned = audit.as_ref().map(|a| {
-                let entry = a.entry(decision, None, "abandoned", Some(CallSource::Live), 0.0);
+                let entry = a.entry(decision, None, "abandoned", Some(answered_by), 0.0);
                 (Arc::clone(&a.log), entry)
             });
-            let record = new_record(
-                server.clone(),
-                tool.clone(),
-                arguments,
-                None,
-                CallSource::Live,
-            );
+            let record = new_record(server.clone(), tool.clone(), arguments, None, answered_by);
             in_flight.insert(index, (record, abandoned));
         }
-        let outcome = match self.semaphore.acquire().await {
-            Ok(_permit) => {
-                tokio::time::timeout_at(
-                    self.deadline.into(),
-                    self.env.host.call(index, &server, &tool, to_send),
-                )
-                .await
-            }
-            Err(_) => Ok(Err(HostError::Message(
-                "internal",
-                "the call semaphore closed".into(),
-            ))),
+        let outcome = match recorded {
+            Some(answer) => Ok(answer.map(|result| (result, CallSource::Record))),
+            None => self.call_live(index, &server, &tool, to_send).await,
         };
         let taken = self
             .in_flight
@@ -477,7 +469,7 @@ impl RunState {
                         decision,
                         None,
                         "error",
-                        Some(CallSource::Live),
+                        Some(answered_by),
                         started_ms,
                         &self,
                     );
@@ -500,7 +492,7 @@ impl RunState {
                         decision,
                         None,
                         "error",
-                        Some(CallSource::Live),
+                        Some(answered_by),
                         started_ms,
                         &self,
                     );
@@ -557,6 +549,30 @@ impl RunState {
             HostError::Message(kind, message) => (kind, message),
         };
         HostError::Message(kind, g.tokenize_message(server, tool, &message))
+    }
+
+    /// A call sent to the host, within the concurrency limit and the run's deadline.
+    async fn call_live(
+        &self,
+        index: usize,
+        server: &str,
+        tool: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<
+        Result<(crate::upstream::ToolResult, CallSource), HostError>,
+        tokio::time::error::Elapsed,
+    > {
+        let Ok(_permit) = self.semaphore.acquire().await else {
+            return Ok(Err(HostError::Message(
+                "internal",
+                "the call semaphore closed".into(),
+            )));
+        };
+        tokio::time::timeout_at(
+            self.deadline.into(),
+            self.env.host.call(index, server, tool, arguments),
+        )
+        .await
     }
 
     fn host_failure(&self, e: HostError, mut record: ToolCallRecord) -> CallFailure {

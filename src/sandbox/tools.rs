@@ -52,16 +52,18 @@ pub trait ToolHost: Send + Sync {
         tool: &'a str,
     ) -> BoxFuture<'a, Result<Option<ToolSpec>, HostError>>;
 
-    /// Whether this call's arguments should be checked against the tool's definition before it
-    /// is made (a recording that will answer it needs no definition).
-    fn checks(
+    /// The answer a record holds for this call (`arguments` as the script wrote them), decided
+    /// once per call, before anything else: `Some` and the call is answered from it, nothing
+    /// is sent, so nothing is checked; `None` and the call is checked (schema, data flows,
+    /// policy) and made with [`ToolHost::call`]. A live host has no record.
+    fn answer_from_record(
         &self,
         _index: usize,
         _server: &str,
         _tool: &str,
         _arguments: &serde_json::Map<String, serde_json::Value>,
-    ) -> bool {
-        true
+    ) -> Option<Result<ToolResult, HostError>> {
+        None
     }
 
     /// Calls the tool. `index` is the call's position in the run (0-based, in start order).

@@ -141,6 +141,71 @@ fn resume_answers_what_succeeded_and_continues_live() {
     );
 }
 
+/// Three calls at once; the middle one's id is `ID`.
+const PARALLEL: &str = r#"
+import { listDocuments, getDocument } from "./servers/docs/index.js";
+const settled = await Promise.allSettled([
+  listDocuments({}),
+  getDocument({ id: ID } as any),
+  getDocument({ id: "meet-2025-q3-planning-call" }),
+]);
+console.log(settled.map((s) => s.status === "fulfilled" ? "ok" : s.reason.kind).join(" "));
+"#;
+
+#[test]
+fn a_resumed_call_that_goes_live_is_checked_whatever_runs_beside_it() {
+    let env = registry_with_samples();
+    // The middle call is refused before it is sent, so the record has calls #1 and #3 only.
+    env.write("first.ts", &PARALLEL.replace("ID", "7"));
+    let first = env.run(&["run", "first.ts", "--json"]).success().json();
+    assert_eq!(first["output"], "ok tool_argument ok\n", "{first}");
+    let id = first["run_id"].as_str().unwrap().to_owned();
+
+    // Now get_document is denied. Resumed with the middle call fixed, that call is not in the
+    // record: it diverges, and every call from there on goes live and is checked, the third
+    // included, though the record holds an answer for it and all three start together.
+    env.write(
+        "skillet.toml",
+        "[[privacy.tools]]\ntool = \"docs.get_document\"\npolicy = \"deny\"\n",
+    );
+    env.write(
+        "second.ts",
+        &PARALLEL.replace("ID", "\"meet-2025-q3-planning-call\""),
+    );
+    let resumed = env
+        .run(&["run", "second.ts", "--resume", &id, "--json"])
+        .success();
+    assert!(
+        resumed.stderr.contains("resume diverged from the record"),
+        "{}",
+        resumed.stderr
+    );
+    let resumed = resumed.json();
+    assert_eq!(resumed["output"], "ok denied denied\n", "{resumed}");
+    let resumed_id = resumed["run_id"].as_str().unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{resumed_id}/run.json"))).unwrap();
+    let calls: Vec<(String, String)> = record["tool_calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["source"].as_str().unwrap().to_owned(),
+                c["error"]["kind"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        calls,
+        [
+            ("record".into(), "-".into()),
+            ("live".into(), "denied".into()),
+            ("live".into(), "denied".into())
+        ]
+    );
+}
+
 #[test]
 fn read_only_calls_are_cached_within_a_run_and_the_workspace_persists() {
     let env = registry_with_samples();
