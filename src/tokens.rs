@@ -12,6 +12,47 @@ pub fn count(text: &str) -> usize {
         .len()
 }
 
+/// Counts many texts with a bounded amount of exact work: the first [`Self::EXACT_BYTES`] are
+/// counted exactly, and each text after that by an exact count of its first
+/// [`Self::SAMPLE_BYTES`], scaled to its length. A run's report must not take longer than the
+/// run: tokenizing runs at tens of megabytes a second, and a run may read a gigabyte.
+#[derive(Debug)]
+pub struct BoundedCounter {
+    exact_left: usize,
+    /// Whether some text was estimated.
+    pub estimated: bool,
+}
+
+impl Default for BoundedCounter {
+    fn default() -> Self {
+        Self {
+            exact_left: Self::EXACT_BYTES,
+            estimated: false,
+        }
+    }
+}
+
+impl BoundedCounter {
+    pub const EXACT_BYTES: usize = 4 << 20;
+    pub const SAMPLE_BYTES: usize = 16 << 10;
+
+    pub fn count(&mut self, text: &str) -> usize {
+        if let Some(left) = self.exact_left.checked_sub(text.len()) {
+            self.exact_left = left;
+            return count(text);
+        }
+        self.estimated = true;
+        let sample = &text[..text.floor_char_boundary(Self::SAMPLE_BYTES)];
+        let tokens = count(sample);
+        if sample.len() == text.len() || sample.is_empty() {
+            return tokens;
+        }
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let scaled = (tokens as f64 * text.len() as f64 / sample.len() as f64).round() as usize;
+        scaled
+    }
+}
+
 /// Tokens of tool definitions as `tools/list` gives them to a model. Counts are remembered
 /// by content, since every run's report counts the whole catalog.
 pub fn definitions(tools: &[&ToolSpec]) -> usize {
@@ -54,6 +95,10 @@ pub struct TokenReport {
     pub all_definitions: usize,
     pub tools_used: usize,
     pub tools_total: usize,
+    /// Whether `passed_through` is partly estimated (see [`BoundedCounter`]): runs that moved
+    /// more than a few megabytes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
 }
 
 impl TokenReport {
@@ -77,14 +122,18 @@ impl TokenReport {
         all_definitions: usize,
     ) -> Self {
         let mut passed_through = 0;
+        let mut counter = BoundedCounter::default();
         let mut used = std::collections::BTreeSet::new();
         for call in calls {
             used.insert((call.server.as_str(), call.tool.as_str()));
-            passed_through += count(&serde_json::to_string(&call.arguments).unwrap_or_default());
+            passed_through +=
+                counter.count(&serde_json::to_string(&call.arguments).unwrap_or_default());
             if let Some(result) = &call.result {
                 passed_through += match &result.structured_content {
-                    Some(v) => count(&serde_json::to_string(v).unwrap_or_default()),
-                    None => count(&serde_json::to_string(&result.content).unwrap_or_default()),
+                    Some(v) => counter.count(&serde_json::to_string(v).unwrap_or_default()),
+                    None => {
+                        counter.count(&serde_json::to_string(&result.content).unwrap_or_default())
+                    }
                 };
             }
         }
@@ -101,6 +150,7 @@ impl TokenReport {
             all_definitions,
             tools_used: used.len(),
             tools_total: catalog.values().map(Vec::len).sum(),
+            estimated: counter.estimated,
         }
     }
 
@@ -108,8 +158,9 @@ impl TokenReport {
     /// used) to 90,022 (all 7 tools)`.
     pub fn summary(&self) -> String {
         format!(
-            "{} tokens returned to the model; direct calling would take {} (definitions of the {} tools used) to {} (all {} tools)",
+            "{} tokens returned to the model; direct calling would take {}{} (definitions of the {} tools used) to {} (all {} tools)",
             thousands(self.returned),
+            if self.estimated { "about " } else { "" },
             thousands(self.direct_used()),
             self.tools_used,
             thousands(self.direct_all()),
@@ -139,6 +190,28 @@ mod tests {
     fn counts_are_stable() {
         assert_eq!(count(""), 0);
         assert_eq!(count("hello world"), 2);
+    }
+
+    #[test]
+    fn long_texts_are_estimated_from_a_sample() {
+        let mut counter = BoundedCounter::default();
+        let small = "The quick brown fox jumps over the lazy dog. ".repeat(100);
+        assert_eq!(counter.count(&small), count(&small));
+        assert!(!counter.estimated);
+        // Past the exact budget: a sample, scaled, within a few percent for regular text.
+        let big = "Ünïcode prose, with numbers 12345 and words. ".repeat(200_000);
+        let estimate = counter.count(&big);
+        assert!(counter.estimated);
+        let exact = count(&big);
+        let error = estimate.abs_diff(exact) as f64 / exact as f64;
+        assert!(error < 0.05, "estimate {estimate}, exact {exact}");
+        // Cut on a character boundary, whatever the bytes.
+        let mut counter = BoundedCounter {
+            exact_left: 0,
+            estimated: false,
+        };
+        assert!(counter.count(&"é".repeat(BoundedCounter::SAMPLE_BYTES)) > 0);
+        assert_eq!(counter.count(""), 0);
     }
 
     #[test]
