@@ -19,6 +19,9 @@ pub enum Decision {
     /// A human said no, or nobody could be asked.
     Refused,
     FlowDenied,
+    /// The run ended while the call waited to be decided (for its server to start, or for a
+    /// person's approval): it was never sent.
+    Undecided,
 }
 
 /// One line of the log.

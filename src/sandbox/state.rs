@@ -331,8 +331,45 @@ impl RunState {
         } else {
             CallSource::Live
         };
+        // A call still waiting to be decided when the run ends (its server is starting, a
+        // person is asked) is recorded and audited as abandoned, undecided. Only a call that
+        // waits pays for this.
+        let wait = || {
+            let audit = audit.as_ref().map(|a| {
+                let entry = a.entry(Decision::Undecided, None, "abandoned", None, 0.0);
+                (Arc::clone(&a.log), entry)
+            });
+            let record = new_record(
+                server.clone(),
+                tool.clone(),
+                arguments.clone(),
+                None,
+                CallSource::Live,
+            );
+            if let Ok(mut in_flight) = self.in_flight.lock() {
+                in_flight.insert(index, (record, audit));
+            }
+        };
+        // Whether the call was still waiting when its wait ended; not when the run has ended.
+        let waited = || {
+            self.in_flight
+                .lock()
+                .is_ok_and(|mut f| f.remove(&index).is_some())
+        };
+        let abandoned = || Err(CallFailure::new("abandoned", "the run ended".into()));
         if recorded.is_none() {
-            match self.checked_tool(&server, &tool).await {
+            let checked = match self.known_checked(&server, &tool) {
+                Some(known) => Ok(known),
+                None => {
+                    wait();
+                    let checked = self.checked_tool(&server, &tool).await;
+                    if !waited() {
+                        return abandoned();
+                    }
+                    checked
+                }
+            };
+            match checked {
                 Ok(Some(checked)) => {
                     if let Some(validator) = checked.validator.as_deref()
                         && let Err(violations) = tools::check_with(validator, sent)
@@ -357,9 +394,19 @@ impl RunState {
                     }
                     cacheable = checked.cacheable;
                     if let Some(g) = &governance {
+                        let asks = g.approver.is_some()
+                            && g.settings
+                                .decision(&format!("{server}.{tool}"), checked.destructive)
+                                == PolicyDecision::Approve;
+                        if asks {
+                            wait();
+                        }
                         let governed = self
                             .govern(g, &server, &tool, &arguments, &sources, checked.destructive)
                             .await;
+                        if asks && !waited() {
+                            return abandoned();
+                        }
                         match governed {
                             Ok(d) => decision = d,
                             Err((d, kind, message)) => {
@@ -589,6 +636,16 @@ impl RunState {
         CallFailure::new(kind, message)
     }
 
+    /// The checks of a tool this run has fetched already.
+    fn known_checked(&self, server: &str, tool: &str) -> Option<Option<Arc<CheckedTool>>> {
+        // A run calls few distinct tools: a scan beats hashing two strings per call.
+        self.checked.lock().ok().and_then(|c| {
+            c.iter()
+                .find(|(s, t, _)| s == server && t == tool)
+                .map(|(_, _, checked)| checked.clone())
+        })
+    }
+
     /// What argument checks and policy need to know of a tool, fetched and compiled once per
     /// tool per run (compiling the schema dominates a call's own cost). `None`: no such tool.
     async fn checked_tool(
@@ -596,13 +653,7 @@ impl RunState {
         server: &str,
         tool: &str,
     ) -> Result<Option<Arc<CheckedTool>>, HostError> {
-        // A run calls few distinct tools: a scan beats hashing two strings per call.
-        let known = self.checked.lock().ok().and_then(|c| {
-            c.iter()
-                .find(|(s, t, _)| s == server && t == tool)
-                .map(|(_, _, checked)| checked.clone())
-        });
-        if let Some(found) = known {
+        if let Some(found) = self.known_checked(server, tool) {
             return Ok(found);
         }
         let checked = self.env.host.tool(server, tool).await?.map(|spec| {
@@ -809,7 +860,7 @@ impl RunState {
             record.duration_ms = self.elapsed_ms() - record.started_ms;
             record.error = Some(CallError {
                 kind: "abandoned".into(),
-                message: "the run ended before the answer came".into(),
+                message: "the run ended before the call was answered".into(),
             });
             if let Some((log, mut entry)) = audit {
                 entry.duration_ms = record.duration_ms;

@@ -207,6 +207,32 @@ fn a_resumed_call_that_goes_live_is_checked_whatever_runs_beside_it() {
 }
 
 #[test]
+fn a_call_still_waiting_for_its_server_when_the_run_ends_is_recorded_and_audited() {
+    let env = registry_with_samples();
+    // A server that never answers `initialize`: the call waits for it to start.
+    env.write(
+        ".mcp.json",
+        &json!({ "mcpServers": { "mute": { "command": "sleep", "args": ["30"] } } }).to_string(),
+    );
+    env.write("wait.ts", "await callMCPTool('mute', 'anything', {});\n");
+    let failed = env
+        .run(&["run", "wait.ts", "--timeout-ms", "1000", "--json"])
+        .failure()
+        .json();
+    assert_eq!(failed["error"]["kind"], "timeout", "{failed}");
+    let id = failed["run_id"].as_str().unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{id}/run.json"))).unwrap();
+    let call = &record["tool_calls"][0];
+    assert_eq!(call["tool"], "anything", "{record}");
+    assert_eq!(call["error"]["kind"], "abandoned", "{record}");
+    let audit = env.run(&["audit", "--run", id, "--json"]).success().json();
+    assert_eq!(audit.as_array().map(Vec::len), Some(1), "{audit}");
+    assert_eq!(audit[0]["decision"], "undecided", "{audit}");
+    assert_eq!(audit[0]["outcome"], "abandoned", "{audit}");
+}
+
+#[test]
 fn read_only_calls_are_cached_within_a_run_and_the_workspace_persists() {
     let env = registry_with_samples();
     env.write(
