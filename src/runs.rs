@@ -431,7 +431,7 @@ pub async fn run_with(
         && let Ok(mut vault) = vault.lock()
     {
         // The record's tokens stay unrestorable here; new ones must not reuse their numbers.
-        vault.skip_numbers_in(&serde_json::to_string(&source.tool_calls).unwrap_or_default());
+        vault.adopt_record(&serde_json::to_string(&source.tool_calls).unwrap_or_default());
     }
     let governance = crate::sandbox::governance::Governance::new(
         registry.settings().privacy.clone(),

@@ -37,6 +37,9 @@ pub struct Vault {
     by_token: HashMap<String, usize>,
     /// Tokens issued so far per kind label.
     counts: HashMap<String, usize>,
+    /// Tokens of an earlier run's record (see [`Vault::adopt_record`]): values this vault never
+    /// had, which it can neither restore nor let pass as text.
+    foreign: std::collections::HashSet<String>,
     /// A matcher of every issued value (built on demand, for `entries.len()` entries), so a
     /// value seen once is tokenized wherever it shows up again, detected or not.
     known: Option<(usize, aho_corasick::AhoCorasick, Vec<usize>)>,
@@ -208,10 +211,14 @@ impl Vault {
         sources
     }
 
-    /// Numbers new tokens after any `[KIND_n]` in `text` (an earlier run's record, whose tokens
-    /// this vault cannot restore), so a token from there never names a different value here.
-    pub fn skip_numbers_in(&mut self, text: &str) {
+    /// Takes in an earlier run's record (`text`), whose tokens this vault cannot restore: new
+    /// tokens are numbered after any `[KIND_n]` there, so a token from there never names a
+    /// different value here, and those tokens are remembered ([`Vault::foreign_token_in`]).
+    pub fn adopt_record(&mut self, text: &str) {
         for m in TOKEN.find_iter(text) {
+            if !self.by_token.contains_key(m.as_str()) {
+                self.foreign.insert(m.as_str().to_owned());
+            }
             let inner = &m.as_str()[1..m.as_str().len() - 1];
             if let Some((kind, n)) = inner.rsplit_once('_')
                 && let Ok(n) = n.parse::<usize>()
@@ -220,6 +227,31 @@ impl Vault {
                 *count = (*count).max(n);
             }
         }
+    }
+
+    /// The first token of an adopted record found in a string of `value`: personal data that
+    /// was not kept, so a call carrying it cannot be made with the real value.
+    pub fn foreign_token_in(&self, value: &Value) -> Option<String> {
+        if self.foreign.is_empty() {
+            return None;
+        }
+        let mut stack = vec![value];
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::String(s) => {
+                    if let Some(m) = TOKEN
+                        .find_iter(s)
+                        .find(|m| self.foreign.contains(m.as_str()))
+                    {
+                        return Some(m.as_str().to_owned());
+                    }
+                }
+                Value::Array(items) => stack.extend(items),
+                Value::Object(map) => stack.extend(map.values()),
+                Value::Null | Value::Bool(_) | Value::Number(_) => {}
+            }
+        }
+        None
     }
 
     /// The value behind a token issued by this vault.
@@ -459,10 +491,19 @@ mod tests {
     fn numbering_continues_after_tokens_of_an_earlier_record() {
         let d = Detector::builtin();
         let mut v = Vault::new();
-        v.skip_numbers_in(r#"{"text": "mail [EMAIL_3] or [PHONE_1]"}"#);
+        v.adopt_record(r#"{"text": "mail [EMAIL_3] or [PHONE_1]"}"#);
         assert_eq!(v.tokenize_text("b@example.com", &d, "s.t"), "[EMAIL_4]");
         let (restored, _) = v.restore_text("[EMAIL_3] [EMAIL_4]");
         assert_eq!(restored, "[EMAIL_3] b@example.com");
+        // The record's tokens are known as foreign; this vault's own and look-alikes are not.
+        assert_eq!(
+            v.foreign_token_in(&json!({"to": ["x", {"cc": "write to [EMAIL_3] now"}]})),
+            Some("[EMAIL_3]".to_owned())
+        );
+        assert_eq!(
+            v.foreign_token_in(&json!({"to": "[EMAIL_4] [EMAIL_9]"})),
+            None
+        );
     }
 
     #[test]

@@ -66,6 +66,12 @@ impl Governance {
         }
     }
 
+    /// A token in `arguments` from the record a resumed run answers calls with: its value was
+    /// never kept, so the call cannot carry it (see [`Vault::foreign_token_in`]).
+    pub fn foreign_token_in(&self, arguments: &Value) -> Option<String> {
+        self.vault.lock().ok()?.foreign_token_in(arguments)
+    }
+
     /// The result with personal data replaced by tokens, in text blocks (parsed as JSON when
     /// they hold JSON, so field names count) and in structured content.
     pub fn tokenize(&self, server: &str, tool: &str, mut result: ToolResult) -> ToolResult {

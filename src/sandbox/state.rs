@@ -357,6 +357,29 @@ impl RunState {
                 .is_ok_and(|mut f| f.remove(&index).is_some())
         };
         let abandoned = || Err(CallFailure::new("abandoned", "the run ended".into()));
+        // A resumed run's script may hold tokens from the record, whose values were not kept:
+        // sent as they are, a tool would get `[EMAIL_1]` for an address.
+        if recorded.is_none()
+            && let Some(token) = governance
+                .as_ref()
+                .and_then(|g| g.foreign_token_in(&arguments))
+        {
+            let message = format!(
+                "the arguments of {server}.{tool} carry {token}, a token from the record this run resumes: the personal data behind it was not kept, so the call cannot be made with it\nhint: run the script again without --resume"
+            );
+            let error = CallError {
+                kind: "replay".into(),
+                message: message.clone(),
+            };
+            self.push(new_record(
+                server,
+                tool,
+                arguments,
+                Some(error),
+                CallSource::Live,
+            ));
+            return Err(CallFailure::new("replay", message));
+        }
         if recorded.is_none() {
             let checked = match self.known_checked(&server, &tool) {
                 Some(known) => Ok(known),

@@ -207,6 +207,46 @@ fn a_resumed_call_that_goes_live_is_checked_whatever_runs_beside_it() {
 }
 
 #[test]
+fn a_resumed_run_cannot_send_personal_data_the_record_only_holds_as_tokens() {
+    let env = registry_with_samples();
+    env.write(
+        ".mcp.json",
+        &json!({ "mcpServers": { "docs": sample("docs"), "crm": { "command": "skillet-test-crm-is-down" } } }).to_string(),
+    );
+    env.write(
+        "lookup.ts",
+        r#"import { getDocument } from "./servers/docs/index.js";
+import { findRecords } from "./servers/crm/index.js";
+const doc = (await getDocument({ id: "meet-2025-q3-planning-call" })) as string;
+const email = doc.match(/\[EMAIL_\d+\]/)![0];
+const found = await findRecords({ query: email, type: "contact" });
+console.log(found.records.length);
+"#,
+    );
+    let failed = env.run(&["run", "lookup.ts", "--json"]).failure().json();
+    assert_eq!(failed["error"]["kind"], "upstream", "{failed}");
+    let id = failed["run_id"].as_str().unwrap().to_owned();
+
+    // The record holds the transcript with tokens only: the address behind `[EMAIL_1]` is
+    // gone, and the CRM must not be asked for the literal text `[EMAIL_1]`.
+    env.write(
+        ".mcp.json",
+        &json!({ "mcpServers": { "docs": sample("docs"), "crm": sample("crm") } }).to_string(),
+    );
+    let resumed = env
+        .run(&["run", "--resume", &id, "--json"])
+        .failure()
+        .json();
+    assert_eq!(resumed["error"]["kind"], "replay", "{resumed}");
+    let message = resumed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("crm.find_records carry [EMAIL_"), "{message}");
+    assert!(message.contains("without --resume"), "{message}");
+    // Run again from the start, the same script works.
+    let fresh = env.run(&["run", "lookup.ts", "--json"]).success().json();
+    assert_eq!(fresh["output"], "1\n", "{fresh}");
+}
+
+#[test]
 fn a_call_still_waiting_for_its_server_when_the_run_ends_is_recorded_and_audited() {
     let env = registry_with_samples();
     // A server that never answers `initialize`: the call waits for it to start.
