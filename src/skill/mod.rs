@@ -302,39 +302,10 @@ pub fn search(
     query: &str,
     limit: usize,
 ) -> Result<Vec<crate::search::Hit>, SkillError> {
-    // Review status shown in results; a broken trust file only costs the marks.
-    let reviews: BTreeMap<String, String> = match crate::review::verify(registry, &[]) {
-        Ok(reviews) => reviews
-            .into_iter()
-            .map(|r| {
-                let mark = if r.meets_policy {
-                    "reviewed"
-                } else {
-                    "not reviewed"
-                };
-                (
-                    r.skill,
-                    format!(
-                        "{mark} ({}/{} signatures)",
-                        r.valid_principals.len(),
-                        r.required
-                    ),
-                )
-            })
-            .collect(),
-        Err(e) => {
-            tracing::warn!("review status left out of search: {e}");
-            BTreeMap::new()
-        }
-    };
     let docs: Vec<crate::search::SearchDoc> = list(registry)
         .into_iter()
         .filter_map(|(name, loaded)| match loaded {
-            Ok(skill) => {
-                let mut doc = search_doc(&skill);
-                doc.status = reviews.get(&name).cloned();
-                Some(doc)
-            }
+            Ok(skill) => Some(search_doc(&skill)),
             Err(e) => {
                 tracing::warn!("skill `{name}` is left out of search: {e}");
                 None
@@ -347,7 +318,32 @@ pub fn search(
     index
         .sync(&docs)
         .map_err(|e| SkillError::Other(e.to_string()))?;
-    index
+    let mut hits = index
         .search(query, limit)
-        .map_err(|e| SkillError::Other(e.to_string()))
+        .map_err(|e| SkillError::Other(e.to_string()))?;
+    // Review status, of the hits only (checking a skill's signatures reads all its files); it
+    // is not kept in the index, since signing changes it and not the skill.
+    let names: Vec<String> = hits.iter().map(|h| h.name.clone()).collect();
+    if names.is_empty() {
+        return Ok(hits);
+    }
+    match crate::review::verify(registry, &names) {
+        Ok(reviews) => {
+            for (hit, review) in hits.iter_mut().zip(reviews) {
+                let mark = if review.meets_policy {
+                    "reviewed"
+                } else {
+                    "not reviewed"
+                };
+                hit.status = Some(format!(
+                    "{mark} ({}/{} signatures)",
+                    review.valid_principals.len(),
+                    review.required
+                ));
+            }
+        }
+        // A broken trust file only costs the marks.
+        Err(e) => tracing::warn!("review status left out of search: {e}"),
+    }
+    Ok(hits)
 }
