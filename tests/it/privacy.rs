@@ -243,6 +243,73 @@ fn tool_policy_denies_and_approval_needs_someone_to_ask() {
     );
 }
 
+/// `skillet ARGS` with stdin and stderr on a real pseudo-terminal, answering its approval prompt
+/// with `answer`: (the run's JSON from stdout, what the terminal showed).
+fn on_a_terminal(env: &TestEnv, answer: &str, args: &[&str]) -> (Value, String) {
+    let out = std::process::Command::new("python3")
+        .arg(fixture("on_a_terminal.py"))
+        .arg(answer)
+        .arg(BIN)
+        .args(args)
+        .current_dir(env.work())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", env.tmp.path().join("home"))
+        .env("NO_COLOR", "1")
+        .env("LANG", "C.UTF-8")
+        .env("TMPDIR", env.tmp.path())
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\nterminal:\n{shown}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (json, shown)
+}
+
+#[test]
+fn approval_at_the_terminal_under_run() {
+    let env = TestEnv::new();
+    registry(&env, "[privacy]\ndestructive = \"approve\"\n");
+    env.write("export.ts", &export_script(&env));
+
+    // Declined: nothing is written, and the run says who said no.
+    let (json, shown) = on_a_terminal(&env, "n", &["run", "export.ts", "--json"]);
+    assert!(shown.contains("Allow this call? [y/N]"), "{shown}");
+    assert!(shown.contains("filesystem.write_file"), "{shown}");
+    // The person is shown tokens, like the model: never the values.
+    assert!(!shown.contains("ann.lee@example.com"), "{shown}");
+    assert_eq!(json["error"]["kind"], "denied", "{json}");
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("declined by the person asked"),
+        "{message}"
+    );
+    assert!(!env.path("files/contacts.txt").exists());
+
+    // Approved: the file holds the real values.
+    let (json, shown) = on_a_terminal(&env, "y", &["run", "export.ts", "--json"]);
+    assert!(shown.contains("Allow this call? [y/N]"), "{shown}");
+    assert_eq!(json["status"], "ok", "{json}\nterminal:\n{shown}");
+    assert!(
+        env.read("files/contacts.txt")
+            .contains("ann.lee@example.com")
+    );
+
+    let audit = env.run(&["audit", "--json"]).success().json();
+    let decisions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["tool"] == "write_file")
+        .map(|e| e["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(decisions, ["refused", "approved"], "{audit}");
+}
+
 /// Runs the export through `skillet serve` with a client that answers elicitation `answer`.
 fn export_through_serve(env: &TestEnv, answer: &str) -> Vec<Value> {
     let plan = json!({

@@ -239,7 +239,10 @@ console.log(found.records.length);
         .json();
     assert_eq!(resumed["error"]["kind"], "replay", "{resumed}");
     let message = resumed["error"]["message"].as_str().unwrap();
-    assert!(message.contains("crm.find_records carry [EMAIL_"), "{message}");
+    assert!(
+        message.contains("crm.find_records carry [EMAIL_"),
+        "{message}"
+    );
     assert!(message.contains("without --resume"), "{message}");
     // Run again from the start, the same script works.
     let fresh = env.run(&["run", "lookup.ts", "--json"]).success().json();
