@@ -330,6 +330,11 @@ impl ToolHost for ResumeHost {
         if self.diverged.load(Ordering::SeqCst) {
             return None;
         }
+        // A call the record holds no answer for (it failed, or the run ended before it) is
+        // where the resumed run goes on live: no divergence.
+        if !self.replay.calls.iter().any(|c| c.index == index) {
+            return None;
+        }
         match self.replay.matching(index, server, tool, arguments) {
             Ok(recorded) => Some(recorded_answer(recorded)),
             Err(why) => {

@@ -2,12 +2,17 @@
 //! text is written in the sandbox and parsed again in the host, which was a fifth of what the
 //! sandbox added to every call.
 //!
-//! The result is what `JSON.parse(JSON.stringify(value))` gives. Plain data (objects whose
-//! prototype is `Object.prototype` or null, arrays, strings, numbers, booleans, null) is read
-//! here; any other object (a `Date`, a class instance, a boxed primitive, a proxy, anything
-//! with a `toJSON`) is handed to QuickJS's own `JSON.stringify`, so its JSON semantics hold.
+//! The result is what `JSON.parse(JSON.stringify(value))` gives. Plain data (ordinary objects
+//! whose prototype is `Object.prototype` or null, arrays, strings, numbers, booleans, null) is
+//! read here. Anything else anywhere in the value (a `Date`, a class instance, a boxed
+//! primitive, a proxy, a function, a BigInt, anything with a `toJSON`, a lone surrogate), and
+//! any value past the [`Budget`] or nested deeper than [`MAX_DEPTH`], hands the *whole* value
+//! to QuickJS's own `JSON.stringify`: its semantics hold exactly (toJSON keys, cycles), under
+//! the run's memory limit.
 
-use rquickjs::{Ctx, Object, Value};
+use std::sync::OnceLock;
+
+use rquickjs::{Ctx, Object, Value, qjs};
 use serde_json::Value as Json;
 
 /// Plain data nested deeper than this goes through `JSON.stringify`, which finds cycles.
@@ -40,7 +45,7 @@ impl Budget {
                 *self = Self { values, bytes };
                 Ok(())
             }
-            _ => Err(Stop::TooLarge),
+            _ => Err(Stop::Defer),
         }
     }
 }
@@ -58,14 +63,8 @@ pub(crate) enum ConvertError {
 /// Why reading in Rust stopped.
 enum Stop {
     Failed(ConvertError),
-    /// Over the [`Budget`]: [`to_json`] hands the whole to `JSON.stringify`.
-    TooLarge,
-}
-
-impl From<ConvertError> for Stop {
-    fn from(error: ConvertError) -> Self {
-        Self::Failed(error)
-    }
+    /// Not plain data, or over the [`Budget`]: [`to_json`] hands the whole to `JSON.stringify`.
+    Defer,
 }
 
 impl From<rquickjs::Error> for Stop {
@@ -84,8 +83,8 @@ impl From<rquickjs::Error> for ConvertError {
 }
 
 /// The JSON value of `value`; `None` where JSON.stringify gives `undefined` (undefined, a
-/// function, a symbol). Values over the [`Budget`] go through `JSON.stringify` whole (a
-/// getter met before the switch then runs twice).
+/// function, a symbol). When the whole goes to `JSON.stringify` after all, a getter met before
+/// the switch has run twice.
 pub(crate) fn to_json<'js>(
     ctx: &Ctx<'js>,
     value: &Value<'js>,
@@ -95,7 +94,7 @@ pub(crate) fn to_json<'js>(
     match convert(ctx, value, object_prototype, 0, &mut budget) {
         Ok(json) => Ok(json),
         Err(Stop::Failed(error)) => Err(error),
-        Err(Stop::TooLarge) => stringified(ctx, value),
+        Err(Stop::Defer) => stringified(ctx, value),
     }
 }
 
@@ -108,14 +107,10 @@ fn convert<'js>(
 ) -> Result<Option<Json>, Stop> {
     budget.take(1, 0)?;
     if let Some(s) = value.as_string() {
-        return match s.to_string() {
-            Ok(s) => {
-                budget.take(0, s.len())?;
-                Ok(Some(Json::String(s)))
-            }
-            // Not valid Unicode (a lone surrogate): let JSON.stringify escape it.
-            Err(_) => Ok(stringified(ctx, value)?),
-        };
+        // Not valid Unicode (a lone surrogate): JSON.stringify escapes it.
+        let s = s.to_string().map_err(|_| Stop::Defer)?;
+        budget.take(0, s.len())?;
+        return Ok(Some(Json::String(s)));
     }
     if let Some(i) = value.as_int() {
         return Ok(Some(Json::from(i)));
@@ -129,28 +124,29 @@ fn convert<'js>(
     if value.is_null() {
         return Ok(Some(Json::Null));
     }
-    if value.is_undefined() || value.is_symbol() || value.is_function() {
+    if value.is_undefined() || value.is_symbol() {
         return Ok(None);
     }
+    // Functions (which may have a `toJSON`), BigInts, proxies, and what is too deep.
     let Some(object) = value.as_object() else {
-        // A BigInt, or anything else JSON.stringify has an answer for (a TypeError).
-        return Ok(stringified(ctx, value)?);
+        return Err(Stop::Defer);
     };
-    if depth >= MAX_DEPTH || value.is_proxy() {
-        return Ok(stringified(ctx, value)?);
+    if value.is_function() || value.is_proxy() || depth >= MAX_DEPTH {
+        return Err(Stop::Defer);
     }
     let to_json: Value = object.get("toJSON")?;
     if to_json.is_function() {
-        return Ok(stringified(ctx, value)?);
+        return Err(Stop::Defer);
     }
     if let Some(array) = value.as_array() {
         // Read as a number: rquickjs's `Array::len` panics on lengths of 2^31 and more.
         let length: f64 = object.get("length")?;
         if !(0.0..=budget.values as f64).contains(&length) {
-            return Err(Stop::TooLarge);
+            return Err(Stop::Defer);
         }
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let length = length as usize;
+        budget.take(length, 0)?;
         let mut items = Vec::with_capacity(length);
         for index in 0..length {
             let item: Value = array.get(index)?;
@@ -159,11 +155,12 @@ fn convert<'js>(
         }
         return Ok(Some(Json::Array(items)));
     }
-    let plain = object
-        .get_prototype()
-        .is_none_or(|proto| proto == *object_prototype);
+    let plain = is_ordinary_object(ctx, value)
+        && object
+            .get_prototype()
+            .is_none_or(|proto| proto == *object_prototype);
     if !plain {
-        return Ok(stringified(ctx, value)?);
+        return Err(Stop::Defer);
     }
     let mut map = serde_json::Map::new();
     for entry in object.props::<String, Value>() {
@@ -176,16 +173,51 @@ fn convert<'js>(
     Ok(Some(Json::Object(map)))
 }
 
-/// A number as JSON.stringify writes it: not finite is `null`, -0 is 0, and integral values
-/// are integers.
+/// Whether `value` is of QuickJS's ordinary Object class: not a boxed primitive, a `Date`, a
+/// map, an error... whatever its prototype was set to.
+fn is_ordinary_object<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> bool {
+    /// The class id of `{}` (the same in every runtime of the process).
+    static OBJECT_CLASS: OnceLock<qjs::JSClassID> = OnceLock::new();
+    let class_of = |v: &Value<'js>| {
+        #[allow(unsafe_code)]
+        // SAFETY: `JS_GetClassID` only reads the tag and class of a live value it is lent.
+        unsafe {
+            qjs::JS_GetClassID(v.as_raw())
+        }
+    };
+    let object_class = match OBJECT_CLASS.get() {
+        Some(class) => *class,
+        None => match Object::new(ctx.clone()) {
+            Ok(probe) => *OBJECT_CLASS.get_or_init(|| class_of(probe.as_value())),
+            // Out of memory: not known to be plain, so JSON.stringify decides.
+            Err(_) => return false,
+        },
+    };
+    class_of(value) == object_class
+}
+
+/// A number as JSON.stringify writes it and serde_json reads it back: not finite is `null`,
+/// -0 is 0, and integral values below 1e21 (written as digits) are integers when they fit 64
+/// bits, with the digits JSON.stringify writes (the shortest that round-trip, then zeros:
+/// 2^60 is 1152921504606847000).
 fn number(f: f64) -> Json {
     if !f.is_finite() {
         return Json::Null;
     }
-    // 2^53: beyond it an f64 no longer holds every integer, and JSON keeps the float.
-    if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
-        #[allow(clippy::cast_possible_truncation)]
-        return Json::from(f as i64);
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        // Up to 2^53 every integer is exact, and so are its digits.
+        if f.abs() <= 9_007_199_254_740_992.0 {
+            #[allow(clippy::cast_possible_truncation)]
+            return Json::from(f as i64);
+        }
+        // Rust writes the same shortest digits as JavaScript, without an exponent.
+        let digits = format!("{f}");
+        if let Ok(i) = digits.parse::<i64>() {
+            return Json::from(i);
+        }
+        if let Ok(u) = digits.parse::<u64>() {
+            return Json::from(u);
+        }
     }
     serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
 }
@@ -236,6 +268,12 @@ mod tests {
                 "'just a string'",
                 "({ long: 'x'.repeat(1 << 21), keys: Object.fromEntries(Array.from({ length: 3000 }, (_, i) => ['k'.repeat(400) + i, i])) })",
                 "({ wide: Array.from({ length: 100001 }, (_, i) => i) })",
+                "({ big: 2 ** 60, neg: -(2 ** 62), huge: 2 ** 64, top: 2 ** 63, over: 1e21, under: 999999999999999900000 })",
+                "(() => { const f = () => 1; f.toJSON = () => 'fn'; return { f }; })()",
+                "({ a: { toJSON(key) { return 'key=' + key; } } })",
+                "({ n: Object.setPrototypeOf(new Number(5), Object.prototype), b: Object.setPrototypeOf(new Boolean(true), Object.prototype) })",
+                "({ args: (function () { return arguments; })(1, 2) })",
+                "(() => { class A extends Array {} const a = new A(); a.push(1, 2); return { a }; })()",
                 "Array.from({ length: 400 }, () => Array.from({ length: 300 }, (_, i) => ({ i })))",
             ];
             for source in cases {

@@ -444,10 +444,18 @@ fn stackless_error<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Value<'js>> {
     // return owned values (or the exception marker, checked), which `Value::from_raw` takes
     // over and frees on drop; `JS_GetClassID` only reads its argument.
     unsafe {
-        let class = *ERROR_CLASS.get_or_init(|| {
-            let probe = Value::from_raw(ctx.clone(), qjs::JS_NewError(raw));
-            qjs::JS_GetClassID(probe.as_raw())
-        });
+        let class = match ERROR_CLASS.get() {
+            Some(class) => *class,
+            None => {
+                // Kept only once known: a probe that failed (out of memory) says nothing.
+                let probe = qjs::JS_NewError(raw);
+                if qjs::JS_IsException(probe) {
+                    return Err(rquickjs::Error::Exception);
+                }
+                let probe = Value::from_raw(ctx.clone(), probe);
+                *ERROR_CLASS.get_or_init(|| qjs::JS_GetClassID(probe.as_raw()))
+            }
+        };
         let error = qjs::JS_NewObjectClass(raw, class);
         if qjs::JS_IsException(error) {
             return Err(rquickjs::Error::Exception);
@@ -458,24 +466,32 @@ fn stackless_error<'js>(ctx: &Ctx<'js>) -> rquickjs::Result<Value<'js>> {
 
 /// What a thrown value says: an error's message, or the value itself.
 fn thrown_message<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
-    if let Some(message) = value
+    match value
         .as_object()
-        .and_then(|o| o.get::<_, Option<String>>("message").ok().flatten())
+        .map(|o| o.get::<_, Option<String>>("message"))
     {
-        return message;
+        Some(Ok(Some(message))) => return message,
+        // A getter that threw: its exception must not stay pending in the context.
+        Some(Err(_)) => drop(ctx.catch()),
+        _ => {}
     }
     show(ctx, value)
 }
 
+/// A value as text for a message; script code it runs (a `toJSON`) cannot leave an exception
+/// pending.
 fn show<'js>(ctx: &Ctx<'js>, value: &Value<'js>) -> String {
     if let Some(s) = value.as_string() {
         return s.to_string().unwrap_or_default();
     }
-    ctx.json_stringify(value.clone())
-        .ok()
-        .flatten()
-        .and_then(|s| s.to_string().ok())
-        .unwrap_or_else(|| format!("{value:?}"))
+    match ctx.json_stringify(value.clone()) {
+        Ok(Some(s)) => s.to_string().unwrap_or_default(),
+        Ok(None) => format!("{value:?}"),
+        Err(_) => {
+            drop(ctx.catch());
+            format!("{value:?}")
+        }
+    }
 }
 
 /// Rewrites `at f (/main.ts:LINE:COL)` frames to TypeScript positions and drops the prelude's

@@ -367,6 +367,16 @@ impl RunState {
             let message = format!(
                 "the arguments of {server}.{tool} carry {token}, a token from the record this run resumes: the personal data behind it was not kept, so the call cannot be made with it\nhint: run the script again without --resume"
             );
+            if let Some(audit) = &audit {
+                audit.append(
+                    Decision::Denied,
+                    None,
+                    "not_called",
+                    None,
+                    started_ms,
+                    &self,
+                );
+            }
             let error = CallError {
                 kind: "replay".into(),
                 message: message.clone(),

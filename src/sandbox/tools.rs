@@ -197,12 +197,14 @@ pub fn result_json(result: &ToolResult) -> String {
         return result_value(result).to_string();
     }
     let text = result.text();
-    // The same judgement as `result_value`: JSON that serde_json parses (within its depth
-    // limit). JSON.parse in the sandbox reads all of it. Most prose fails at its first letter.
+    // The same judgement as `result_value` (and the tokenizer): JSON that parses into a
+    // serde_json value, within its depth limit, its number range and valid Unicode; skipping
+    // it unread would accept more. JSON.parse in the sandbox then reads the text as it is,
+    // which saves writing it again. Most prose fails at its first letter.
     let may_be_json = text
         .trim_start()
         .starts_with(|c: char| matches!(c, '{' | '[' | '"' | '-' | '0'..='9' | 't' | 'f' | 'n'));
-    if may_be_json && serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+    if may_be_json && serde_json::from_str::<serde_json::Value>(&text).is_ok() {
         return text;
     }
     serde_json::Value::String(text).to_string()
@@ -290,6 +292,13 @@ mod tests {
             (json!([image.clone()]), None),
             (json!([{"type": "text", "text": "x"}, image.clone()]), None),
             (json!([]), None),
+            // Valid JSON that serde_json refuses: it stays text, as `result_value` has it.
+            (
+                json!([{"type": "text", "text": format!("{}{}", "[".repeat(200), "]".repeat(200))}]),
+                None,
+            ),
+            (json!([{"type": "text", "text": "\"\\ud800\""}]), None),
+            (json!([{"type": "text", "text": "1e400"}]), None),
         ] {
             let r = result(content, structured);
             let text = result_json(&r);

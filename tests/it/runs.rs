@@ -153,7 +153,7 @@ console.log(settled.map((s) => s.status === "fulfilled" ? "ok" : s.reason.kind).
 "#;
 
 #[test]
-fn a_resumed_call_that_goes_live_is_checked_whatever_runs_beside_it() {
+fn a_resumed_run_answers_from_the_record_or_checks_and_sends() {
     let env = registry_with_samples();
     // The middle call is refused before it is sent, so the record has calls #1 and #3 only.
     env.write("first.ts", &PARALLEL.replace("ID", "7"));
@@ -161,9 +161,10 @@ fn a_resumed_call_that_goes_live_is_checked_whatever_runs_beside_it() {
     assert_eq!(first["output"], "ok tool_argument ok\n", "{first}");
     let id = first["run_id"].as_str().unwrap().to_owned();
 
-    // Now get_document is denied. Resumed with the middle call fixed, that call is not in the
-    // record: it diverges, and every call from there on goes live and is checked, the third
-    // included, though the record holds an answer for it and all three start together.
+    // Now get_document is denied. Resumed with the middle call fixed: the record has no
+    // answer for it, so it goes live, and is checked (denied); the third, which the record
+    // answers, is not sent at all. (A call the record was thought to answer once went live
+    // unchecked here.) A call missing from the record is no divergence.
     env.write(
         "skillet.toml",
         "[[privacy.tools]]\ntool = \"docs.get_document\"\npolicy = \"deny\"\n",
@@ -175,13 +176,9 @@ fn a_resumed_call_that_goes_live_is_checked_whatever_runs_beside_it() {
     let resumed = env
         .run(&["run", "second.ts", "--resume", &id, "--json"])
         .success();
-    assert!(
-        resumed.stderr.contains("resume diverged from the record"),
-        "{}",
-        resumed.stderr
-    );
+    assert!(!resumed.stderr.contains("diverged"), "{}", resumed.stderr);
     let resumed = resumed.json();
-    assert_eq!(resumed["output"], "ok denied denied\n", "{resumed}");
+    assert_eq!(resumed["output"], "ok denied ok\n", "{resumed}");
     let resumed_id = resumed["run_id"].as_str().unwrap();
     let record: serde_json::Value =
         serde_json::from_str(&env.read(&format!(".skillet/runs/{resumed_id}/run.json"))).unwrap();
@@ -201,9 +198,27 @@ fn a_resumed_call_that_goes_live_is_checked_whatever_runs_beside_it() {
         [
             ("record".into(), "-".into()),
             ("live".into(), "denied".into()),
-            ("live".into(), "denied".into())
+            ("record".into(), "-".into())
         ]
     );
+
+    // A call that differs from the record's is a divergence: it and every call after it go
+    // live and are checked, though the record holds an answer for the third.
+    env.write(
+        "third.ts",
+        &PARALLEL
+            .replace("listDocuments({})", "listDocuments({ folder: \"hr\" })")
+            .replace("ID", "\"meet-2025-q3-planning-call\""),
+    );
+    let diverged = env
+        .run(&["run", "third.ts", "--resume", &id, "--json"])
+        .success();
+    assert!(
+        diverged.stderr.contains("resume diverged"),
+        "{}",
+        diverged.stderr
+    );
+    assert_eq!(diverged.json()["output"], "ok denied denied\n");
 }
 
 #[test]

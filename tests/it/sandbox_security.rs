@@ -235,6 +235,16 @@ fn hostile_scripts_are_stopped_and_the_host_survives() {
         "import { listDocuments } from './servers/docs/index.js'; let a = ['x'.repeat(1 << 16)]; for (let i = 0; i < 30; i++) a = [a, a]; await listDocuments({ a })",
         ErrorKind::Memory,
     );
+    // The same through values JSON.stringify must turn into text (a boxed string, a class
+    // instance): the host never holds more of them than the script could.
+    h.expect(
+        "import { listDocuments } from './servers/docs/index.js'; const p = new String('x'.repeat(1 << 20)); await listDocuments({ a: Array(100000).fill(p) })",
+        ErrorKind::Memory,
+    );
+    h.expect(
+        "import { listDocuments } from './servers/docs/index.js'; class P { constructor() { this.s = 'x'.repeat(1 << 20); } } const p = new P(); await listDocuments({ a: Array(100000).fill(p) })",
+        ErrorKind::Memory,
+    );
     // Too many calls, even when the script swallows the error.
     let limits = Limits {
         max_tool_calls: 3,
