@@ -168,6 +168,63 @@ impl RunStore {
         Ok(ids)
     }
 
+    /// Removes recorded runs: all but the newest `keep`, and every run started before
+    /// `before` (a run goes when either says so). With `dry_run`, removes nothing. Returns the
+    /// ids removed (or that would be), oldest first.
+    pub fn prune(
+        &self,
+        keep: Option<usize>,
+        before: Option<chrono::DateTime<chrono::Utc>>,
+        dry_run: bool,
+    ) -> Result<Vec<String>, RunsError> {
+        let ids = self.ids()?;
+        // Ids start with their time (UTC), so they compare as times do.
+        let cutoff = before.map(|t| t.format("%Y%m%d-%H%M%S%3f").to_string());
+        let beyond_keep = keep.map_or(0, |keep| ids.len().saturating_sub(keep));
+        let doomed: Vec<String> = ids
+            .into_iter()
+            .enumerate()
+            .filter(|(i, id)| {
+                *i < beyond_keep || cutoff.as_deref().is_some_and(|c| id.as_str() < c)
+            })
+            .map(|(_, id)| id)
+            .collect();
+        if !dry_run {
+            for id in &doomed {
+                fs_err::remove_dir_all(self.dir.join(id))?;
+            }
+        }
+        Ok(doomed)
+    }
+
+    /// After a run is recorded: keeps the newest `keep` runs (0: all). Looks only every
+    /// [`Self::PRUNE_EVERY`] recorded runs of this process (and at its first), since listing
+    /// the folder costs more than a run's own record.
+    pub fn prune_after_save(&self, keep: u64) {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static SAVED: AtomicU64 = AtomicU64::new(0);
+        if keep == 0
+            || !SAVED
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(Self::PRUNE_EVERY)
+        {
+            return;
+        }
+        let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+        match self.prune(Some(keep), None, false) {
+            Ok(removed) if !removed.is_empty() => {
+                tracing::debug!(
+                    count = removed.len(),
+                    "removed old run records (run.keep_runs)"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("old run records were not removed: {e}"),
+        }
+    }
+
+    pub const PRUNE_EVERY: u64 = 32;
+
     /// Every run's record, oldest first (unreadable ones skipped with a warning).
     pub fn list(&self) -> Result<Vec<RunRecord>, RunsError> {
         let mut out = Vec::new();
@@ -524,5 +581,6 @@ pub async fn run_with(
     .ok();
     let record = RunRecord { tokens, ..record };
     store.save(&record, &request.script.source, &outcome.output)?;
+    store.prune_after_save(registry.settings().run.keep_runs);
     Ok((record, outcome.output))
 }

@@ -19,6 +19,20 @@ enum Command {
         /// The run id, a unique prefix of one, or `last`.
         id: String,
     },
+    /// Remove old run records (`run.keep_runs` in skillet.toml also does, as runs are made).
+    #[command(group(clap::ArgGroup::new("which").required(true).multiple(true).args(["keep", "older_than"])))]
+    Prune {
+        /// Keep the newest N runs.
+        #[arg(long, value_name = "N")]
+        keep: Option<usize>,
+        /// Remove runs started before this: an age (30m, 12h, 7d), a date (2026-11-25) or an
+        /// RFC 3339 time.
+        #[arg(long, value_name = "AGE")]
+        older_than: Option<String>,
+        /// Say what would be removed, and remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Serialize)]
@@ -82,6 +96,34 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
                 )?);
             }
             Ok(output::print(&render(&record, &script, &out))?)
+        }
+        Some(Command::Prune {
+            keep,
+            older_than,
+            dry_run,
+        }) => {
+            let before = older_than
+                .map(|text| {
+                    crate::audit::parse_since(&text, chrono::Utc::now())
+                        .and_then(|t| {
+                            chrono::DateTime::parse_from_rfc3339(&t).map_err(|e| e.to_string())
+                        })
+                        .map(|t| t.with_timezone(&chrono::Utc))
+                        .map_err(|e| anyhow::anyhow!("--older-than: {e}"))
+                })
+                .transpose()?;
+            let removed = store.prune(keep, before, dry_run)?;
+            if args.json {
+                return Ok(output::json(
+                    &serde_json::json!({ "removed": removed, "dry_run": dry_run }),
+                )?);
+            }
+            let verb = if dry_run { "would remove" } else { "removed" };
+            let mut text = format!("{verb} {} run record(s)\n", removed.len());
+            for id in &removed {
+                text.push_str(&format!("  {id}\n"));
+            }
+            Ok(output::print(text.trim_end())?)
         }
     }
 }

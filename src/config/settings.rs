@@ -71,6 +71,9 @@ pub struct RunSettings {
     pub max_result_bytes: u64,
     /// Refuse to import or run a skill that does not meet the review policy.
     pub require_signed: bool,
+    /// Recorded runs kept under `.skillet/runs/`: older ones are removed as new ones are
+    /// recorded (checked every few dozen runs, so a few more may be there). 0 keeps all.
+    pub keep_runs: u64,
 }
 
 impl Default for RunSettings {
@@ -84,6 +87,7 @@ impl Default for RunSettings {
             max_output_bytes: 24 * 1024,
             max_result_bytes: 8 * 1024 * 1024,
             require_signed: false,
+            keep_runs: 1_000,
         }
     }
 }
@@ -181,6 +185,7 @@ max_concurrent_calls = 16       # calls in flight at once
 max_output_bytes = 24576        # returned to the caller (the run record keeps all)
 max_result_bytes = 8388608      # one tool result admitted into the sandbox
 require_signed = false          # refuse skills that do not meet the review policy
+keep_runs = 1000                # recorded runs kept in .skillet/runs (0: all)
 
 [review]
 required_signatures = 1         # distinct trusted reviewers per skill version
@@ -333,7 +338,7 @@ mod tests {
         assert_eq!(
             committed,
             Settings::json_schema(),
-            "schemas/skillet.toml.schema.json is stale: run `skillet schema settings > schemas/skillet.toml.schema.json`"
+            "schemas/skillet.toml.schema.json is stale: run `skillet schema skillet-toml > schemas/skillet.toml.schema.json`"
         );
     }
 

@@ -291,6 +291,62 @@ fn a_call_still_waiting_for_its_server_when_the_run_ends_is_recorded_and_audited
 }
 
 #[test]
+fn old_run_records_are_pruned_by_count_and_age() {
+    let env = registry_with_samples();
+    env.write("hello.ts", "console.log('hi');\n");
+    for _ in 0..3 {
+        env.run(&["run", "hello.ts"]).success();
+    }
+    let ids = |env: &TestEnv| -> Vec<String> {
+        env.run(&["runs", "--json"])
+            .success()
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = ids(&env);
+    assert_eq!(all.len(), 3);
+
+    // Saying nothing of what to prune is a usage error, and removes nothing.
+    let bare = env.run(&["runs", "prune"]);
+    assert_eq!(bare.status.code(), Some(2), "{}", bare.stderr);
+    let dry = env
+        .run(&["runs", "prune", "--keep", "1", "--dry-run", "--json"])
+        .success()
+        .json();
+    assert_eq!(dry["removed"], json!(all[..2]));
+    assert_eq!(ids(&env), all);
+
+    let pruned = env.run(&["runs", "prune", "--keep", "1"]).success();
+    assert!(
+        pruned.stdout.contains("removed 2 run record(s)"),
+        "{}",
+        pruned.stdout
+    );
+    assert_eq!(ids(&env), all[2..]);
+    // An age keeps what is younger; a time in the future takes everything.
+    env.run(&["runs", "prune", "--older-than", "1d"]).success();
+    assert_eq!(ids(&env), all[2..]);
+    env.run(&["runs", "prune", "--older-than", "2999-01-01"])
+        .success();
+    assert!(ids(&env).is_empty());
+    let bad = env
+        .run(&["runs", "prune", "--older-than", "soon"])
+        .failure();
+    assert!(bad.stderr.contains("--older-than"), "{}", bad.stderr);
+
+    // run.keep_runs prunes as runs are recorded (at a process's first run, among others).
+    env.settings("[run]\nkeep_runs = 2\n");
+    for _ in 0..3 {
+        env.run(&["run", "hello.ts"]).success();
+    }
+    assert_eq!(ids(&env).len(), 2);
+}
+
+#[test]
 fn read_only_calls_are_cached_within_a_run_and_the_workspace_persists() {
     let env = registry_with_samples();
     env.write(
