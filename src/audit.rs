@@ -52,20 +52,32 @@ pub struct Entry {
 /// Size and SHA-256 (hex) of a JSON value as compact text.
 pub fn digest(value: &impl Serialize) -> (usize, String) {
     let text = serde_json::to_vec(value).unwrap_or_default();
-    (text.len(), hex::encode(Sha256::digest(&text)))
+    (text.len(), format!("{:x}", Sha256::digest(&text)))
 }
 
-/// An append-only log file shared by the runs of a process.
+/// The audit log of one run (or session): lines are kept and written together, when the run
+/// ends ([`AuditLog::flush`], or when the log is dropped) or once [`AuditLog::BUFFER_BYTES`]
+/// are waiting; a write per call cost more than the rest of the call's governance. Each write
+/// is whole lines in one `write` on a file opened for appending, so concurrent runs and
+/// processes never interleave within a line.
 pub struct AuditLog {
     path: PathBuf,
-    file: Mutex<Option<std::fs::File>>,
+    state: Mutex<LogState>,
+}
+
+#[derive(Default)]
+struct LogState {
+    file: Option<std::fs::File>,
+    pending: Vec<u8>,
 }
 
 impl AuditLog {
+    pub const BUFFER_BYTES: usize = 64 * 1024;
+
     pub fn new(path: PathBuf) -> Self {
         Self {
             path,
-            file: Mutex::new(None),
+            state: Mutex::new(LogState::default()),
         }
     }
 
@@ -73,17 +85,34 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one entry as one line (a single write, so concurrent runs never interleave).
-    /// A log that cannot be written is reported, not fatal to the call.
+    /// Adds one entry as one line. A log that cannot be written is reported, not fatal to the
+    /// call.
     pub fn append(&self, entry: &Entry) {
-        let Ok(mut line) = serde_json::to_string(entry) else {
+        let Ok(mut state) = self.state.lock() else {
             return;
         };
-        line.push('\n');
-        let Ok(mut file) = self.file.lock() else {
+        if serde_json::to_writer(&mut state.pending, entry).is_err() {
             return;
-        };
-        if file.is_none() {
+        }
+        state.pending.push(b'\n');
+        if state.pending.len() >= Self::BUFFER_BYTES {
+            self.write(&mut state);
+        }
+    }
+
+    /// Writes the lines kept so far.
+    pub fn flush(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            self.write(&mut state);
+        }
+    }
+
+    fn write(&self, state: &mut LogState) {
+        if state.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut state.pending);
+        if state.file.is_none() {
             if let Some(dir) = self.path.parent() {
                 let _ = fs_err::create_dir_all(dir);
             }
@@ -92,18 +121,24 @@ impl AuditLog {
                 .append(true)
                 .open(&self.path)
             {
-                Ok(f) => *file = Some(f),
+                Ok(f) => state.file = Some(f),
                 Err(e) => {
                     tracing::warn!("cannot open the audit log {}: {e}", self.path.display());
                     return;
                 }
             }
         }
-        if let Some(f) = file.as_mut()
-            && let Err(e) = f.write_all(line.as_bytes())
+        if let Some(f) = state.file.as_mut()
+            && let Err(e) = f.write_all(&pending)
         {
             tracing::warn!("cannot write the audit log {}: {e}", self.path.display());
         }
+    }
+}
+
+impl Drop for AuditLog {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 
@@ -191,12 +226,29 @@ mod tests {
         let log = AuditLog::new(tmp.path().join("sub/audit.jsonl"));
         log.append(&entry("r1"));
         log.append(&entry("r2"));
+        // Kept until the run's end (or a full buffer), then written whole.
+        assert_eq!(read(log.path()).unwrap().0.len(), 0);
+        log.flush();
         let (entries, bad) = read(log.path()).unwrap();
         assert_eq!(bad, 0);
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[1].run, "r2");
         assert_eq!(entries[0].args_bytes, 7);
-        assert_eq!(entries[0].args_sha256.len(), 64);
+        assert_eq!(
+            entries[0].args_sha256,
+            "015abd7f5cc57a2dd94b7590f04ad8084273905ee33ec5cebeae62276a97f862"
+        );
+        // Dropping the log writes what is left; a full buffer is written at once.
+        log.append(&entry("r3"));
+        drop(log);
+        let log = AuditLog::new(tmp.path().join("sub/audit.jsonl"));
+        assert_eq!(read(log.path()).unwrap().0.len(), 3);
+        while log.state.lock().unwrap().pending.len() < AuditLog::BUFFER_BYTES - 400 {
+            log.append(&entry("r4"));
+        }
+        log.append(&entry("r4"));
+        log.append(&entry("r4"));
+        assert!(read(log.path()).unwrap().0.len() > 3);
     }
 
     #[test]

@@ -470,7 +470,7 @@ pub async fn run_with(
 ) -> anyhow::Result<(RunRecord, String)> {
     let store = RunStore::new(registry);
     let id = RunStore::new_id();
-    let audit = (request.mode != Mode::Replay).then(|| {
+    let audit_log = (request.mode != Mode::Replay).then(|| {
         (
             Arc::new(crate::audit::AuditLog::new(
                 registry.cache_dir().join("audit.jsonl"),
@@ -499,7 +499,7 @@ pub async fn run_with(
         registry.settings().privacy.clone(),
         vault,
         options.approver.clone(),
-        audit,
+        audit_log.clone(),
         tokenized,
     )
     .map_err(anyhow::Error::msg)?;
@@ -537,6 +537,10 @@ pub async fn run_with(
     };
     let outcome = sandbox::execute_on_worker(&request.script, &env, &request.limits).await;
     drop(env);
+    // The run's audit lines, written together now that it is over (calls abandoned included).
+    if let Some((log, _)) = &audit_log {
+        log.flush();
+    }
     let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
     drop(resume);
     let record = RunRecord {
