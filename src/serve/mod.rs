@@ -242,6 +242,11 @@ async fn refresh_on_change(
         for server in servers {
             let tools = match shared.pool.refresh_tools(&server).await {
                 Ok(tools) => tools,
+                // Servers that change their tools as they are being ended are no news.
+                Err(e) if shared.closing.is_cancelled() => {
+                    tracing::debug!("tools of `{server}` not listed at shutdown: {e}");
+                    continue;
+                }
                 Err(e) => {
                     tracing::warn!("cannot list the new tools of `{server}`: {e}");
                     continue;
