@@ -238,18 +238,21 @@ mod tests {
     use super::*;
     use rquickjs::{Context, Runtime};
 
+    fn object_prototype<'js>(ctx: &Ctx<'js>) -> Object<'js> {
+        ctx.globals()
+            .get::<_, Object>("Object")
+            .unwrap()
+            .get("prototype")
+            .unwrap()
+    }
+
     /// Each expression's conversion against JSON.parse(JSON.stringify(expression)).
     #[test]
     fn conversion_agrees_with_json_stringify() {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let proto: Object = ctx
-                .globals()
-                .get::<_, Object>("Object")
-                .unwrap()
-                .get("prototype")
-                .unwrap();
+            let proto = object_prototype(&ctx);
             let cases = [
                 "({ message: 'hi', n: 3, f: 2.5, big: 1e21, small: 1e-7, neg: -0, nan: NaN, inf: -Infinity, t: true, z: null })",
                 "({ u: undefined, fn() {}, [Symbol('s')]: 1, s: Symbol('x'), nested: { a: [1, undefined, () => 1, Symbol('y')] } })",
@@ -293,12 +296,7 @@ mod tests {
         let rt = Runtime::new().unwrap();
         let ctx = Context::full(&rt).unwrap();
         ctx.with(|ctx| {
-            let proto: Object = ctx
-                .globals()
-                .get::<_, Object>("Object")
-                .unwrap()
-                .get("prototype")
-                .unwrap();
+            let proto = object_prototype(&ctx);
             for source in [
                 "(() => { const a = { b: {} }; a.b.a = a; return a; })()",
                 "({ n: 10n })",

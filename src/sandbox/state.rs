@@ -367,28 +367,15 @@ impl RunState {
             let message = format!(
                 "the arguments of {server}.{tool} carry {token}, a token from the record this run resumes: the personal data behind it was not kept, so the call cannot be made with it\nhint: run the script again without --resume"
             );
-            if let Some(audit) = &audit {
-                audit.append(
-                    Decision::Denied,
-                    None,
-                    "not_called",
-                    None,
-                    started_ms,
-                    &self,
-                );
-            }
-            let error = CallError {
-                kind: "replay".into(),
-                message: message.clone(),
-            };
-            self.push(new_record(
-                server,
-                tool,
-                arguments,
-                Some(error),
-                CallSource::Live,
+            let record = new_record(server, tool, arguments, None, CallSource::Live);
+            return Err(self.refuse(
+                audit.as_ref(),
+                Decision::Denied,
+                started_ms,
+                record,
+                "replay",
+                message,
             ));
-            return Err(CallFailure::new("replay", message));
         }
         if recorded.is_none() {
             let checked = match self.known_checked(&server, &tool) {
@@ -443,21 +430,16 @@ impl RunState {
                         match governed {
                             Ok(d) => decision = d,
                             Err((d, kind, message)) => {
-                                if let Some(audit) = &audit {
-                                    audit.append(d, None, "not_called", None, started_ms, &self);
-                                }
-                                let error = CallError {
-                                    kind: kind.into(),
-                                    message: message.clone(),
-                                };
-                                self.push(new_record(
-                                    server,
-                                    tool,
-                                    arguments,
-                                    Some(error),
-                                    CallSource::Live,
+                                let record =
+                                    new_record(server, tool, arguments, None, CallSource::Live);
+                                return Err(self.refuse(
+                                    audit.as_ref(),
+                                    d,
+                                    started_ms,
+                                    record,
+                                    kind,
+                                    message,
                                 ));
-                                return Err(CallFailure::new(kind, message));
                             }
                         }
                     }
@@ -629,6 +611,27 @@ impl RunState {
             HostError::Message(kind, message) => (kind, message),
         };
         HostError::Message(kind, g.tokenize_message(server, tool, &message))
+    }
+
+    /// A call refused before it was sent: audited as not called, recorded with its error.
+    fn refuse(
+        &self,
+        audit: Option<&AuditDraft>,
+        decision: Decision,
+        started_ms: f64,
+        mut record: ToolCallRecord,
+        kind: &'static str,
+        message: String,
+    ) -> CallFailure {
+        if let Some(audit) = audit {
+            audit.append(decision, None, "not_called", None, started_ms, self);
+        }
+        record.error = Some(CallError {
+            kind: kind.into(),
+            message: message.clone(),
+        });
+        self.push(record);
+        CallFailure::new(kind, message)
     }
 
     /// A call sent to the host, within the concurrency limit and the run's deadline.

@@ -183,17 +183,21 @@ pub fn check_with(
     }
 }
 
+/// Whether every content block is text (then the script gets the text, or its JSON).
+fn all_text(result: &ToolResult) -> bool {
+    result
+        .content
+        .iter()
+        .all(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"))
+}
+
 /// [`result_value`] as JSON text. A text result that is JSON already goes through as it is,
 /// neither parsed into a value nor written again.
 pub fn result_json(result: &ToolResult) -> String {
     if let Some(structured) = &result.structured_content {
         return structured.to_string();
     }
-    let all_text = result
-        .content
-        .iter()
-        .all(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"));
-    if !all_text {
+    if !all_text(result) {
         return result_value(result).to_string();
     }
     let text = result.text();
@@ -216,11 +220,7 @@ pub fn result_value(result: &ToolResult) -> serde_json::Value {
     if let Some(structured) = &result.structured_content {
         return structured.clone();
     }
-    let all_text = result
-        .content
-        .iter()
-        .all(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"));
-    if all_text {
+    if all_text(result) {
         let text = result.text();
         return serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
     }
