@@ -222,28 +222,38 @@ fn hostile_scripts_are_stopped_and_the_host_survives() {
         ErrorKind::Runtime,
     );
     // Arguments the host cannot read in one go: the run's memory limit stops them, and the
-    // host neither allocates for them nor loops over them.
-    h.expect(
+    // host neither allocates for them nor loops over them. Building the text takes a while on
+    // a busy machine: the memory limit must stop it, whatever the deadline.
+    let patient = Limits {
+        timeout_ms: 60_000,
+        ..Harness::limits()
+    };
+    h.expect_with(
         "import { listDocuments } from './servers/docs/index.js'; const a = []; a.length = 2 ** 32 - 1; await listDocuments({ a })",
         ErrorKind::Memory,
+        &patient,
     );
-    h.expect(
+    h.expect_with(
         "import { listDocuments } from './servers/docs/index.js'; const s = 'x'.repeat(1 << 20); await listDocuments({ a: Array(100000).fill(s) })",
         ErrorKind::Memory,
+        &patient,
     );
-    h.expect(
+    h.expect_with(
         "import { listDocuments } from './servers/docs/index.js'; let a = ['x'.repeat(1 << 16)]; for (let i = 0; i < 30; i++) a = [a, a]; await listDocuments({ a })",
         ErrorKind::Memory,
+        &patient,
     );
     // The same through values JSON.stringify must turn into text (a boxed string, a class
     // instance): the host never holds more of them than the script could.
-    h.expect(
+    h.expect_with(
         "import { listDocuments } from './servers/docs/index.js'; const p = new String('x'.repeat(1 << 20)); await listDocuments({ a: Array(100000).fill(p) })",
         ErrorKind::Memory,
+        &patient,
     );
-    h.expect(
+    h.expect_with(
         "import { listDocuments } from './servers/docs/index.js'; class P { constructor() { this.s = 'x'.repeat(1 << 20); } } const p = new P(); await listDocuments({ a: Array(100000).fill(p) })",
         ErrorKind::Memory,
+        &patient,
     );
     // Too many calls, even when the script swallows the error.
     let limits = Limits {
