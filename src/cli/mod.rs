@@ -57,7 +57,7 @@ pub enum Command {
     Call(call::Args),
     /// Run a TypeScript module in the sandbox against the generated API.
     Run(run::Args),
-    /// List recorded runs, or show one.
+    /// List recorded runs, show one, or prune old ones.
     Runs(runs::Args),
     /// The tool calls scripts made: decision, sizes and digests, timing (.skillet/audit.jsonl).
     Audit(audit::Args),
