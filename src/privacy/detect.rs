@@ -1011,7 +1011,7 @@ fn ipv4s(text: &str) -> Vec<(usize, usize)> {
 /// Whether the word before `at` announces a version number (`version 2.1.0.3`, `build
 /// 10.0.0.1`), which a four-part version cannot be told from an IPv4 address by.
 fn after_version_word(text: &str, at: usize) -> bool {
-    const WORDS: &[&str] = &["version", "ver", "build", "release", "firmware"];
+    const WORDS: &[&str] = &["version", "ver", "v", "build", "release", "firmware"];
     let before = text.get(..at).unwrap_or("").trim_end_matches([' ', ':']);
     let word_start = before
         .char_indices()
@@ -1445,6 +1445,8 @@ mod tests {
         for text in [
             "1.2.3.4.5",
             "v1.2.3.4",
+            "v 1.2.3.4",
+            "V 10.0.0.1",
             "256.1.1.1",
             "01.02.03.04",
             "12:30:45",
