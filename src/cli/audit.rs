@@ -40,7 +40,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
         return Ok(output::print("no tool calls in the audit log match")?);
     }
     let mut text = format!(
-        "{:<24}  {:<22}  {:<32}  {:<11}  {:<10}  {:>8}  {:>8}  {:>8}\n",
+        "{:<24}  {:<23}  {:<32}  {:<11}  {:<10}  {:>8}  {:>8}  {:>8}\n",
         "TIME", "RUN", "TOOL", "DECISION", "OUTCOME", "ARGS", "RESULT", "MS"
     );
     for e in &entries {
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
             .and_then(|v| v.as_str().map(str::to_owned))
             .unwrap_or_default();
         text.push_str(&format!(
-            "{:<24}  {:<22}  {:<32}  {:<11}  {:<10}  {:>8}  {:>8}  {:>8.1}\n",
+            "{:<24}  {:<23}  {:<32}  {:<11}  {:<10}  {:>8}  {:>8}  {:>8.1}\n",
             e.time,
             e.run,
             format!("{}.{}", e.server, e.tool),

@@ -63,12 +63,12 @@ pub fn run(ctx: &Context, args: Args) -> CliResult {
                 )?);
             }
             let mut text = format!(
-                "{:<22}  {:<6}  {:<13}  {:>5}  {:>9}  {}\n",
+                "{:<23}  {:<6}  {:<13}  {:>5}  {:>9}  {}\n",
                 "ID", "STATUS", "ERROR", "CALLS", "TIME", "SCRIPT"
             );
             for s in &summaries {
                 text.push_str(&format!(
-                    "{:<22}  {:<6}  {:<13}  {:>5}  {:>7.0}ms  {}{}\n",
+                    "{:<23}  {:<6}  {:<13}  {:>5}  {:>7.0}ms  {}{}\n",
                     s.id,
                     if s.status == Status::Ok {
                         "ok"
