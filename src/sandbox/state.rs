@@ -524,18 +524,21 @@ impl RunState {
             return Err(CallFailure::new("abandoned", "the run ended".into()));
         };
         record.duration_ms = self.elapsed_ms() - started_ms;
+        // No answer (the deadline, or a host failure): one audit line says so.
+        if !matches!(outcome, Ok(Ok(_)))
+            && let Some(audit) = &audit
+        {
+            audit.append(
+                decision,
+                None,
+                "error",
+                Some(answered_by),
+                started_ms,
+                &self,
+            );
+        }
         match outcome {
             Err(_) => {
-                if let Some(audit) = &audit {
-                    audit.append(
-                        decision,
-                        None,
-                        "error",
-                        Some(answered_by),
-                        started_ms,
-                        &self,
-                    );
-                }
                 let message = format!(
                     "the run's deadline of {} ms passed while waiting on {server}.{tool}",
                     self.limits.timeout_ms
@@ -549,16 +552,6 @@ impl RunState {
                 Err(CallFailure::new("timeout", message))
             }
             Ok(Err(e)) => {
-                if let Some(audit) = &audit {
-                    audit.append(
-                        decision,
-                        None,
-                        "error",
-                        Some(answered_by),
-                        started_ms,
-                        &self,
-                    );
-                }
                 let e = self.tokenized_failure(governance.as_deref(), &server, &tool, e);
                 Err(self.host_failure(e, record))
             }

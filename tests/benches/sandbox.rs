@@ -72,6 +72,39 @@ fn governed(dir: &Path) -> skillet::sandbox::governance::Governance {
     .expect("governance")
 }
 
+/// A script that makes `warm` echo calls, then `n` more, and exports the milliseconds the `n`
+/// took (timed inside the sandbox, so start-up is not counted).
+fn echo_loop(warm: usize, n: usize) -> Script {
+    Script {
+        name: "echo.ts".into(),
+        source: format!(
+            "import {{ echo }} from './servers/everything/index.js';\nfor (let i = 0; i < {warm}; i++) await echo({{ message: `warm ${{i}}` }});\nconst start = Date.now();\nfor (let i = 0; i < {n}; i++) await echo({{ message: `hi ${{i}}` }});\nexport default Date.now() - start;\n"
+        ),
+    }
+}
+
+/// Runs `script` as a task on a runtime worker (as `serve` does) and returns the number it
+/// exports.
+fn timed_run(
+    rt: &tokio::runtime::Runtime,
+    script: &Script,
+    env: &SandboxEnv,
+    limits: &Limits,
+) -> f64 {
+    let (script, env, limits) = (script.clone(), env.clone(), limits.clone());
+    let outcome = rt.block_on(async move {
+        tokio::spawn(async move { sandbox::execute(&script, &env, &limits).await })
+            .await
+            .expect("sandbox run")
+    });
+    assert!(outcome.ok(), "{:?}", outcome.error);
+    outcome
+        .result
+        .as_ref()
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(f64::NAN)
+}
+
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
     let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
@@ -229,12 +262,7 @@ fn main() {
                 .expect("direct calls")
             })
         };
-        let script = Script {
-            name: "echo.ts".into(),
-            source: format!(
-                "import {{ echo }} from './servers/everything/index.js';\nfor (let i = 0; i < 50; i++) await echo({{ message: `warm ${{i}}` }});\nconst start = Date.now();\nfor (let i = 0; i < {n}; i++) await echo({{ message: `hi ${{i}}` }});\nexport default Date.now() - start;\n"
-            ),
-        };
+        let script = echo_loop(50, n);
         let loose = Limits {
             max_tool_calls: 10_000,
             timeout_ms: 120_000,
@@ -245,19 +273,7 @@ fn main() {
             governance: Some(Arc::new(governed(&tmp.path().join("echo")))),
             ..env.clone()
         };
-        let sandbox_round = |env: &SandboxEnv| {
-            let (script, env, loose) = (script.clone(), env.clone(), loose.clone());
-            let outcome = rt.block_on(async move {
-                tokio::spawn(async move { sandbox::execute(&script, &env, &loose).await })
-                    .await
-                    .expect("sandbox run")
-            });
-            outcome
-                .result
-                .as_ref()
-                .and_then(serde_json::Value::as_f64)
-                .unwrap_or(f64::NAN)
-        };
+        let sandbox_round = |env: &SandboxEnv| timed_run(&rt, &script, env, &loose);
         direct_round(3000);
         // Each round is a pair, direct then sandbox, close in time: the median of the pairs'
         // ratios is the comparison least moved by the load of a shared machine.
@@ -357,12 +373,7 @@ fn main() {
             ..bare.clone()
         };
         let n = 20_000;
-        let script = Script {
-            name: "echo.ts".into(),
-            source: format!(
-                "import {{ echo }} from './servers/everything/index.js';\nfor (let i = 0; i < 100; i++) await echo({{ message: `warm ${{i}}` }});\nconst start = Date.now();\nfor (let i = 0; i < {n}; i++) await echo({{ message: `hi ${{i}}` }});\nexport default Date.now() - start;\n"
-            ),
-        };
+        let script = echo_loop(100, n);
         let loose = Limits {
             max_tool_calls: 100_000,
             timeout_ms: 120_000,
@@ -373,20 +384,7 @@ fn main() {
             ("privacy, policy and audit on, as by default", &governed),
         ] {
             let mut rounds: Vec<f64> = (0..5)
-                .map(|_| {
-                    let (script, env, loose) = (script.clone(), env.clone(), loose.clone());
-                    let outcome = rt.block_on(async move {
-                        tokio::spawn(async move { sandbox::execute(&script, &env, &loose).await })
-                            .await
-                            .expect("sandbox run")
-                    });
-                    assert!(outcome.ok(), "{:?}", outcome.error);
-                    outcome
-                        .result
-                        .as_ref()
-                        .and_then(serde_json::Value::as_f64)
-                        .unwrap_or(f64::NAN)
-                })
+                .map(|_| timed_run(&rt, &script, env, &loose))
                 .collect();
             rounds.sort_by(f64::total_cmp);
             println!(

@@ -246,18 +246,12 @@ fn tool_policy_denies_and_approval_needs_someone_to_ask() {
 /// `skillet ARGS` with stdin and stderr on a real pseudo-terminal, answering its approval prompt
 /// with `answer`: (the run's JSON from stdout, what the terminal showed).
 fn on_a_terminal(env: &TestEnv, answer: &str, args: &[&str]) -> (Value, String) {
-    let out = std::process::Command::new("python3")
+    let out = env
+        .program("python3")
         .arg(fixture("on_a_terminal.py"))
         .arg(answer)
         .arg(BIN)
         .args(args)
-        .current_dir(env.work())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", env.tmp.path().join("home"))
-        .env("NO_COLOR", "1")
-        .env("LANG", "C.UTF-8")
-        .env("TMPDIR", env.tmp.path())
         .output()
         .unwrap();
     let shown = String::from_utf8_lossy(&out.stderr).into_owned();
