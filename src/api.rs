@@ -19,6 +19,9 @@ pub struct GenOptions {
     pub check: bool,
     /// Read servers from this file instead of the registry's `.mcp.json`.
     pub mcp_config: Option<PathBuf>,
+    /// Remove from the lock and the tree the servers that are no longer configured. Without it
+    /// they are kept (and reported): a configuration mistake never drops generated code.
+    pub prune: bool,
 }
 
 /// What happened to one server.
@@ -54,6 +57,10 @@ pub struct GenReport {
     pub servers: Vec<ServerOutcome>,
     pub drift: Vec<Drift>,
     pub files_written: usize,
+    /// Servers in the lock that the configuration no longer names, kept because `prune` was not
+    /// given (they show as removed in `drift`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unconfigured_kept: Vec<String>,
     pub checked_only: bool,
     /// False for `--from-json`, which has no lock to compare with.
     pub compared_with_lock: bool,
@@ -125,7 +132,9 @@ pub async fn generate(
     let mut new_lock = lock.clone();
     let configured: BTreeSet<&str> = servers.iter().map(|s| s.name.as_str()).collect();
     let mut drift = Vec::new();
-    // Servers that left the configuration: their tools are gone.
+    let mut unconfigured_kept = Vec::new();
+    // Servers that left the configuration: their tools are gone, but only `prune` removes them,
+    // so that a configuration mistake (an emptied map, the wrong file) cannot drop them all.
     for (name, old) in &lock.servers {
         if !configured.contains(name.as_str()) {
             drift.extend(old.tools.keys().map(|tool| Drift {
@@ -133,13 +142,19 @@ pub async fn generate(
                 tool: tool.clone(),
                 change: Change::Removed,
             }));
-            new_lock.servers.remove(name);
+            if options.prune {
+                new_lock.servers.remove(name);
+            } else {
+                unconfigured_kept.push(name.clone());
+            }
         }
     }
+    let kept: BTreeSet<&str> = unconfigured_kept.iter().map(String::as_str).collect();
 
     // The tool definitions themselves, for tool search: servers that failed keep theirs.
     let mut catalog = load_catalog(registry);
-    catalog.retain(|server, _| configured.contains(server.as_str()));
+    catalog
+        .retain(|server, _| configured.contains(server.as_str()) || kept.contains(server.as_str()));
     for (name, result) in &listed {
         if let Ok(listed) = result {
             catalog.insert(name.clone(), listed.tools.clone());
@@ -148,6 +163,16 @@ pub async fn generate(
 
     let mut outcomes = Vec::new();
     let mut apis: Vec<ServerApi> = Vec::new();
+    // Kept servers keep their folders and their place in the root index.
+    for name in &unconfigured_kept {
+        if out_dir
+            .join("servers")
+            .join(codegen::safe_segment(name))
+            .is_dir()
+        {
+            apis.push(codegen::placeholder_server(name));
+        }
+    }
     for (name, result) in listed {
         let generated = result.and_then(|listed| {
             codegen::generate_server(&name, &listed.tools, &lock.functions(&name))
@@ -220,6 +245,7 @@ pub async fn generate(
         servers: outcomes,
         drift,
         files_written,
+        unconfigured_kept,
         checked_only: options.check,
         compared_with_lock: true,
     })
@@ -286,6 +312,7 @@ fn locked_server(api: &ServerApi) -> LockedServer {
                     LockedTool {
                         function: t.function.clone(),
                         schema: format!("sha256:{}", t.schema_hash),
+                        description: Some(format!("sha256:{}", t.description_hash)),
                     },
                 )
             })
@@ -367,6 +394,7 @@ pub fn generate_from_json(
         }],
         drift: Vec::new(),
         files_written,
+        unconfigured_kept: Vec::new(),
         checked_only: false,
         compared_with_lock: false,
     })
@@ -447,10 +475,31 @@ fn catalog_path(registry: &Registry) -> PathBuf {
 /// The catalog `gen` wrote; empty when there is none yet. A fresh copy to change; readers on
 /// hot paths (every run, every search) use [`catalog`].
 pub fn load_catalog(registry: &Registry) -> Catalog {
-    fs_err::read_to_string(catalog_path(registry))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
+    read_catalog(registry).unwrap_or_else(|e| {
+        tracing::warn!("{e}");
+        Catalog::default()
+    })
+}
+
+/// Reads `.skillet/tools.json`; a missing file is an empty catalog, an unreadable one an error
+/// with the fix (it is a cache that `skillet gen` writes).
+fn read_catalog(registry: &Registry) -> anyhow::Result<Catalog> {
+    let path = catalog_path(registry);
+    let text = match fs_err::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Catalog::default()),
+        Err(e) => {
+            anyhow::bail!("cannot read the tool catalog: {e}\nhint: `skillet gen` writes it again")
+        }
+    };
+    serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "the tool catalog {} is corrupt (line {}, column {}: {e})\nhint: `skillet gen` writes it again from the servers",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
 }
 
 /// The catalog as last read, and the tokens of all its definitions (counted on first need),
@@ -459,6 +508,8 @@ struct CachedCatalog {
     path: PathBuf,
     stamp: Option<(std::time::SystemTime, u64)>,
     catalog: std::sync::Arc<Catalog>,
+    /// Why the file could not be read (then `catalog` is empty).
+    problem: Option<String>,
     definition_tokens: std::sync::OnceLock<usize>,
 }
 
@@ -476,10 +527,15 @@ fn cached_catalog(registry: &Registry) -> std::sync::Arc<CachedCatalog> {
     {
         return Arc::clone(cached);
     }
+    let (catalog, problem) = match read_catalog(registry) {
+        Ok(catalog) => (catalog, None),
+        Err(e) => (Catalog::default(), Some(format!("{e:#}"))),
+    };
     let fresh = Arc::new(CachedCatalog {
         path,
         stamp,
-        catalog: Arc::new(load_catalog(registry)),
+        catalog: Arc::new(catalog),
+        problem,
         definition_tokens: std::sync::OnceLock::new(),
     });
     if let Ok(mut cache) = CACHE.lock() {
@@ -488,9 +544,20 @@ fn cached_catalog(registry: &Registry) -> std::sync::Arc<CachedCatalog> {
     fresh
 }
 
-/// The catalog, read once while the file is unchanged.
+/// The catalog, read once while the file is unchanged; empty if it cannot be read (see
+/// [`checked_catalog`] where that must be an error).
 pub fn catalog(registry: &Registry) -> std::sync::Arc<Catalog> {
     std::sync::Arc::clone(&cached_catalog(registry).catalog)
+}
+
+/// The catalog, or why it cannot be read: tool search must not answer "no tool matches" over a
+/// corrupt catalog.
+pub fn checked_catalog(registry: &Registry) -> anyhow::Result<std::sync::Arc<Catalog>> {
+    let cached = cached_catalog(registry);
+    match &cached.problem {
+        Some(problem) => Err(anyhow::anyhow!("{problem}")),
+        None => Ok(std::sync::Arc::clone(&cached.catalog)),
+    }
 }
 
 /// Tokens of every upstream tool's definition (what a client loads up front), counted once
@@ -505,10 +572,10 @@ pub fn definition_tokens(registry: &Registry) -> usize {
 
 /// Search documents for the generated tool API: one per tool, named `server.tool`, with the
 /// TypeScript function and the input's property names and descriptions.
-pub fn tool_docs(registry: &Registry) -> Vec<crate::search::SearchDoc> {
+pub fn tool_docs(registry: &Registry) -> anyhow::Result<Vec<crate::search::SearchDoc>> {
     let all_functions = load_functions(registry);
     let mut docs = Vec::new();
-    for (server, tools) in catalog(registry).iter() {
+    for (server, tools) in checked_catalog(registry)?.iter() {
         let functions = all_functions.get(server).cloned().unwrap_or_default();
         for tool in tools {
             let mut body = String::new();
@@ -545,7 +612,7 @@ pub fn tool_docs(registry: &Registry) -> Vec<crate::search::SearchDoc> {
             });
         }
     }
-    docs
+    Ok(docs)
 }
 
 /// `skillet search --tools`: BM25 over every upstream tool (synced into `.skillet/index/tools`).
@@ -556,6 +623,6 @@ pub fn search_tools(
 ) -> anyhow::Result<Vec<crate::search::Hit>> {
     let mut index =
         crate::search::SearchIndex::open(&registry.cache_dir().join("index").join("tools"))?;
-    index.sync(&tool_docs(registry))?;
+    index.sync(&tool_docs(registry)?)?;
     Ok(index.search(query, limit)?)
 }

@@ -142,17 +142,21 @@ impl Drop for AuditLog {
     }
 }
 
-/// Reads the log, skipping (and counting) lines that do not parse.
+/// Reads the log, skipping (and counting) lines that do not parse, non-UTF-8 ones included: one
+/// damaged line never hides the others.
 pub fn read(path: &Path) -> std::io::Result<(Vec<Entry>, usize)> {
-    let text = match fs_err::read_to_string(path) {
-        Ok(text) => text,
+    let bytes = match fs_err::read(path) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(e) => return Err(e),
     };
     let mut entries = Vec::new();
     let mut bad = 0;
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        match serde_json::from_str(line) {
+    for line in bytes.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice(line) {
             Ok(entry) => entries.push(entry),
             Err(_) => bad += 1,
         }

@@ -1,5 +1,6 @@
 //! `skillet.lock`: the interface each upstream tool had when the API was last generated (a hash of
-//! its input and output schemas, and the TypeScript function it became). Committed, so that a
+//! its input and output schemas, a hash of its description and title, and the TypeScript function
+//! it became). Committed, so that a
 //! change of a server's tools shows up as drift in review and in CI (`skillet gen --check`).
 
 use std::collections::BTreeMap;
@@ -42,17 +43,24 @@ pub struct LockedTool {
     pub function: String,
     /// `sha256:<hex>` of the canonical JSON of the tool's input and output schemas.
     pub schema: String,
+    /// `sha256:<hex>` of the canonical JSON of the tool's description and title: what reaches
+    /// the model through JSDoc and tool search. Absent in locks written before it was recorded
+    /// (then a description change cannot be told, and the next `gen` records it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error("cannot read {path}: {source}")]
+    #[error(
+        "cannot read {path}: {source}\nhint: the lock file is written by `skillet gen`; restore it from git (`git checkout -- skillet.lock`) or delete it and run `skillet gen`"
+    )]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
     #[error(
-        "{path}:{line}:{column}: invalid lock file: {message}\nhint: the lock file is written by `skillet gen`; restore it from git or delete it and run `skillet gen`"
+        "{path}:{line}:{column}: invalid lock file: {message}\nhint: the lock file is written by `skillet gen`; restore it from git (`git checkout -- skillet.lock`) or delete it and run `skillet gen`"
     )]
     Invalid {
         path: PathBuf,
@@ -77,7 +85,10 @@ pub enum LockError {
 pub enum Change {
     Added,
     Removed,
+    /// The input or output schema changed.
     Changed,
+    /// The description or title changed (schemas the same, or also reported as `Changed`).
+    DescriptionChanged,
 }
 
 /// One difference between the live (or given) tools and the lock.
@@ -94,6 +105,7 @@ impl std::fmt::Display for Drift {
             Change::Added => "+ added  ",
             Change::Removed => "- removed",
             Change::Changed => "~ changed",
+            Change::DescriptionChanged => "~ description changed:",
         };
         write!(f, "{sign} {}/{}", self.server, self.tool)
     }
@@ -112,8 +124,13 @@ impl Lockfile {
                 });
             }
         };
-        let lock: Self = toml::from_str(&text).map_err(|e| {
-            let (line, column) = e.span().map_or((1, 1), |s| line_column(&text, s.start));
+        Self::parse(&text, path)
+    }
+
+    /// Parses lock text (`path` only names it in errors), e.g. the lock at a git revision.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, LockError> {
+        let lock: Self = toml::from_str(text).map_err(|e| {
+            let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
             LockError::Invalid {
                 path: path.to_owned(),
                 line,
@@ -147,6 +164,16 @@ impl Lockfile {
         })
     }
 
+    /// The description hash recorded for `server`'s `tool`, if any.
+    pub fn description(&self, server: &str, tool: &str) -> Option<&str> {
+        self.servers
+            .get(server)?
+            .tools
+            .get(tool)?
+            .description
+            .as_deref()
+    }
+
     /// Previous function names of a server's tools, to keep generated names stable.
     pub fn functions(&self, server: &str) -> BTreeMap<String, String> {
         self.servers
@@ -171,10 +198,17 @@ impl Lockfile {
         };
         let mut out = Vec::new();
         for (tool, locked) in &current.tools {
-            match old.tools.get(tool) {
-                None => out.push(drift(tool, Change::Added)),
-                Some(o) if o.schema != locked.schema => out.push(drift(tool, Change::Changed)),
-                Some(_) => {}
+            let Some(o) = old.tools.get(tool) else {
+                out.push(drift(tool, Change::Added));
+                continue;
+            };
+            if o.schema != locked.schema {
+                out.push(drift(tool, Change::Changed));
+            }
+            if let (Some(was), Some(now)) = (&o.description, &locked.description)
+                && was != now
+            {
+                out.push(drift(tool, Change::DescriptionChanged));
             }
         }
         for tool in old.tools.keys() {
@@ -201,6 +235,7 @@ mod tests {
                         LockedTool {
                             function: (*t).to_owned(),
                             schema: (*h).to_owned(),
+                            description: Some(format!("d-{t}")),
                         },
                     )
                 })
@@ -217,6 +252,39 @@ mod tests {
         let text: Vec<String> = drift.iter().map(ToString::to_string).collect();
         assert_eq!(text, ["~ changed s/b", "- removed s/c", "+ added   s/d"]);
         assert!(lock.diff("other", &LockedServer::default()).is_empty());
+    }
+
+    #[test]
+    fn a_changed_description_is_its_own_drift() {
+        let mut lock = Lockfile::default();
+        lock.servers
+            .insert("s".into(), server(&[("a", "1"), ("b", "2"), ("old", "3")]));
+        let mut now = server(&[("a", "1"), ("b", "X"), ("old", "3")]);
+        for tool in ["a", "b"] {
+            now.tools.get_mut(tool).unwrap().description = Some("poisoned".into());
+        }
+        // A lock written before descriptions were recorded cannot tell.
+        now.tools.get_mut("old").unwrap().description = Some("new".into());
+        lock.servers
+            .get_mut("s")
+            .unwrap()
+            .tools
+            .get_mut("old")
+            .unwrap()
+            .description = None;
+        let text: Vec<String> = lock
+            .diff("s", &now)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "~ description changed: s/a",
+                "~ changed s/b",
+                "~ description changed: s/b"
+            ]
+        );
     }
 
     #[test]

@@ -14,6 +14,36 @@ use crate::skill::{self, SkillError};
 pub const ALLOWED_SIGNERS: &str = "signing/allowed_signers";
 pub const REVOKED: &str = "signing/revoked";
 pub const SIGNATURES: &str = "signing/signatures";
+const LOCK: &str = "skillet.lock";
+
+/// Tools the skill in `dir` calls whose description in `head` differs from the one it pinned
+/// when saved, or (no pin) from the one in `base`.
+fn redescribed(
+    dir: &Path,
+    base: &crate::lock::Lockfile,
+    head: &crate::lock::Lockfile,
+) -> Vec<String> {
+    let Ok(skill) = crate::skill::load_dir(dir) else {
+        return Vec::new();
+    };
+    let pinned = skill.tool_descriptions();
+    skill
+        .tools()
+        .into_iter()
+        .filter(|call| {
+            let Some(now) = head.description(&call.server, &call.tool) else {
+                return false;
+            };
+            let was = pinned
+                .iter()
+                .find(|p| p.server == call.server && p.tool == call.tool)
+                .map(|p| p.schema.as_str())
+                .or_else(|| base.description(&call.server, &call.tool));
+            was.is_some_and(|was| was != now)
+        })
+        .map(|call| format!("{}.{}", call.server, call.tool))
+        .collect()
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
@@ -390,6 +420,12 @@ pub struct ReviewedChange {
     pub files: Vec<crate::skill::git::FileChange>,
     /// Tools the skill calls at head that it did not call at base.
     pub new_capabilities: Vec<String>,
+    /// Tools the skill calls whose description or title changed since the skill was reviewed:
+    /// against the description the skill pinned when saved (`skillet.tool-descriptions`), or,
+    /// for a skill without pins, between the base and head `skillet.lock`. A changed description
+    /// is how a tool gets poisoned, and it reaches the model; the skill does not pass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redescribed_tools: Vec<String>,
     /// `None` for a removed skill.
     pub review: Option<SkillReview>,
     pub passes: bool,
@@ -450,6 +486,52 @@ pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewRepor
             names.push(name.to_owned());
         }
     }
+    // Skills the pull request does not touch, whose tools it redescribes in skillet.lock.
+    let lock_at = |commit: &git2::Commit<'_>| {
+        crate::lock::Lockfile::parse(&text_at(commit, LOCK), Path::new(LOCK)).unwrap_or_default()
+    };
+    let (base_lock, head_lock) = (lock_at(&base_commit), lock_at(&head_commit));
+    let redescribed_in_pr: Vec<(String, String)> = head_lock
+        .servers
+        .iter()
+        .flat_map(|(server, s)| {
+            s.tools
+                .keys()
+                .map(move |tool| (server.clone(), tool.clone()))
+        })
+        .filter(|(server, tool)| {
+            matches!(
+                (base_lock.description(server, tool), head_lock.description(server, tool)),
+                (Some(was), Some(now)) if was != now
+            )
+        })
+        .collect();
+    if !redescribed_in_pr.is_empty() {
+        let skill_mds = repo
+            .files_at(&head_commit, "skills")
+            .map_err(SkillError::from)?;
+        for (path, bytes) in &skill_mds {
+            let Some(name) = path.strip_suffix("/SKILL.md").filter(|n| !n.contains('/')) else {
+                continue;
+            };
+            let md = String::from_utf8_lossy(bytes);
+            let (parsed, _) = crate::skill::validate::parse_skill_md(&md, "SKILL.md");
+            let calls = crate::skill::parse_pins(
+                parsed
+                    .as_ref()
+                    .and_then(|p| p.frontmatter.metadata.get(crate::skill::META_TOOLS)),
+            );
+            if calls.iter().any(|c| {
+                redescribed_in_pr
+                    .iter()
+                    .any(|(server, tool)| *server == c.server && *tool == c.tool)
+            }) && !name.starts_with('.')
+                && !names.iter().any(|n| n == name)
+            {
+                names.push(name.to_owned());
+            }
+        }
+    }
     names.sort();
     let tmp = tempfile::tempdir()?;
     let materialize =
@@ -492,6 +574,7 @@ pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewRepor
         let change = match (in_base, in_head) {
             (false, _) => "added",
             (true, false) => "removed",
+            (true, true) if files.is_empty() => "unchanged",
             (true, true) => "changed",
         };
         let base_tools = if in_base {
@@ -522,12 +605,18 @@ pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewRepor
         } else {
             None
         };
-        let passes = review.as_ref().is_none_or(|r| r.meets_policy);
+        let redescribed_tools = if in_head {
+            redescribed(&dir, &base_lock, &head_lock)
+        } else {
+            Vec::new()
+        };
+        let passes = review.as_ref().is_none_or(|r| r.meets_policy) && redescribed_tools.is_empty();
         skills.push(ReviewedChange {
             skill: name,
             change,
             files,
             new_capabilities,
+            redescribed_tools,
             review,
             passes,
         });

@@ -17,6 +17,10 @@ pub struct Args {
     /// With --from-json: the folder to write the tree into.
     #[arg(long, value_name = "DIR", requires = "from_json")]
     out: Option<PathBuf>,
+    /// Remove the servers that are in skillet.lock but no longer in the configuration (their
+    /// lock entries and generated folders). Without it they are kept and reported.
+    #[arg(long, conflicts_with_all = ["check", "from_json"])]
+    prune: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -32,6 +36,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
             let options = GenOptions {
                 check: args.check,
                 mcp_config: ctx.mcp_config()?,
+                prune: args.prune,
             };
             let servers = registry.servers(options.mcp_config.as_deref())?;
             let bar = output::progress(servers.len(), "connecting");
@@ -51,6 +56,22 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
     for err in report.servers.iter().filter_map(|s| s.error.as_ref()) {
         output::error(&anyhow::anyhow!("{}", err.message));
     }
+    if !report.checked_only && !report.unconfigured_kept.is_empty() {
+        output::warn(&format!(
+            "{} in skillet.lock but not in the configuration: kept, with {} generated code\nhint: if {} removed on purpose, run `skillet gen --prune`; otherwise check the configuration",
+            list_servers(&report.unconfigured_kept),
+            if report.unconfigured_kept.len() == 1 {
+                "its"
+            } else {
+                "their"
+            },
+            if report.unconfigured_kept.len() == 1 {
+                "it was"
+            } else {
+                "they were"
+            },
+        ));
+    }
     if report.failed() {
         return Err(Failure::Exit(1));
     }
@@ -63,6 +84,14 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         return Err(Failure::Exit(1));
     }
     Ok(())
+}
+
+fn list_servers(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.len() {
+        1 => format!("server {} is", quoted[0]),
+        _ => format!("servers {} are", quoted.join(", ")),
+    }
 }
 
 fn render(report: &GenReport) -> String {

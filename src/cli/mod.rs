@@ -232,9 +232,13 @@ fn init_logging(verbose: u8, quiet_stdout_server: bool) {
         .try_init();
 }
 
+/// stdout closed by the reader (`skillet runs --json | head`): not an error, as in ripgrep. JSON
+/// output fails with a `serde_json::Error` that wraps the I/O error.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
 }

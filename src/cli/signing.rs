@@ -265,6 +265,17 @@ fn render_review(r: &review::ReviewReport, markdown: bool) -> String {
                 if s.passes { "ok" } else { "**needs review**" }
             ));
         }
+        for s in r.skills.iter().filter(|s| !s.redescribed_tools.is_empty()) {
+            t.push_str(&format!(
+                "\n`{}` calls tools whose description changed since it was reviewed: {}. A changed description reaches the model; read it before accepting.\n",
+                s.skill,
+                s.redescribed_tools
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         if let Some(trust) = &r.trust_change {
             t.push_str(&format!(
                 "\nThe trust files changed: {}/{} signatures from keys trusted at base ({}).\n",
@@ -302,6 +313,14 @@ fn render_review(r: &review::ReviewReport, markdown: bool) -> String {
             t.push_str(&format!(
                 "  new capabilities: {}\n",
                 s.new_capabilities.join(", ")
+            ));
+        }
+        if !s.redescribed_tools.is_empty() {
+            t.push_str(&format!(
+                "  tools redescribed since review: {}\n  hint: read the new descriptions (git diff {} {} -- skillet.lock, and .skillet/servers/); to accept them, save the skill again (its new version pins them) and sign it\n",
+                s.redescribed_tools.join(", "),
+                &r.base[..12],
+                &r.head[..12],
             ));
         }
         if let Some(v) = &s.review {

@@ -29,7 +29,7 @@ pub fn signature(tool: &ToolSpec, function: &str) -> String {
     emit::signature(tool, function)
 }
 pub use error::CodegenError;
-pub use hash::{canonical_json, schema_hash, write_canonical_json};
+pub use hash::{canonical_json, description_hash, schema_hash, write_canonical_json};
 pub use root::generate_root;
 pub use server::generate_server;
 
@@ -53,6 +53,8 @@ pub struct GeneratedTool {
     pub file: String,
     /// [`schema_hash`] of the tool's schemas.
     pub schema_hash: String,
+    /// [`description_hash`] of the tool's description and title.
+    pub description_hash: String,
 }
 
 /// The generated API of one MCP server.

@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    CodegenError, GeneratedFile, GeneratedTool, ServerApi, ToolSpec, emit, names, schema_hash,
+    CodegenError, GeneratedFile, GeneratedTool, ServerApi, ToolSpec, description_hash, emit, names,
+    schema_hash,
 };
 
 /// Generates `servers/<folder>/` for one server: a file per tool and an `index.ts`.
@@ -42,6 +43,7 @@ pub fn generate_server(
             function: function.clone(),
             file: file_of(function),
             schema_hash: schema_hash(tool),
+            description_hash: description_hash(tool),
         })
         .collect();
 

@@ -70,6 +70,12 @@ pub enum McpConfigError {
         column: usize,
         message: String,
     },
+    #[error("{path}: {message}\nhint: {hint}")]
+    Shape {
+        path: PathBuf,
+        message: String,
+        hint: String,
+    },
     #[error(
         "{path}: server `{server}`: {message}\nhint: a stdio server needs `command` (and optional `args`, `env`, `cwd`); an HTTP server needs `url` (with optional `\"type\": \"http\"` and `headers`)"
     )]
@@ -87,15 +93,6 @@ pub enum McpConfigError {
         field: String,
         var: String,
     },
-}
-
-#[derive(Deserialize)]
-struct RawFile {
-    #[serde(rename = "mcpServers", default)]
-    mcp_servers: Option<serde_json::Map<String, serde_json::Value>>,
-    /// VS Code writes `servers` instead of `mcpServers`.
-    #[serde(default)]
-    servers: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -150,8 +147,10 @@ pub fn parse(
         column: e.column(),
         message: e.to_string(),
     };
-    let raw: RawFile = serde_json::from_str(text).map_err(syntax)?;
-    let servers = raw.mcp_servers.or(raw.servers).unwrap_or_default();
+    // Editors on Windows save JSON with a byte order mark; JSON itself has none.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: serde_json::Value = serde_json::from_str(text).map_err(syntax)?;
+    let servers = servers_object(raw, path)?;
     let mut out = Vec::with_capacity(servers.len());
     for (name, value) in servers {
         let server_err = |message: String| McpConfigError::Server {
@@ -220,6 +219,89 @@ pub fn parse(
         out.push(ServerConfig { name, transport });
     }
     Ok(out)
+}
+
+/// The file's map of servers: `mcpServers` (or VS Code's `servers`), which must be an object. A
+/// file without one is refused, with the key the user probably meant: an empty or misspelled
+/// map must never read as "no servers" (`gen` would then drop every server). Other top-level
+/// keys (Claude Desktop keeps its settings there) are left alone.
+fn servers_object(
+    raw: serde_json::Value,
+    path: &Path,
+) -> Result<serde_json::Map<String, serde_json::Value>, McpConfigError> {
+    let shape = |message: String, hint: &str| McpConfigError::Shape {
+        path: path.to_owned(),
+        message,
+        hint: hint.to_owned(),
+    };
+    const EXAMPLE: &str = r#"the file is an object with an `mcpServers` object mapping names to servers: {"mcpServers": {"docs": {"command": "docs-server"}}}"#;
+    let serde_json::Value::Object(mut top) = raw else {
+        return Err(shape(
+            format!("the top level is {}, not an object", json_kind(&raw)),
+            EXAMPLE,
+        ));
+    };
+    let key = ["mcpServers", "servers"]
+        .into_iter()
+        .find(|k| top.contains_key(*k));
+    let Some(key) = key else {
+        if top.is_empty() {
+            return Ok(serde_json::Map::new());
+        }
+        let guess = top.keys().find(|k| looks_like_servers_key(k));
+        return Err(match guess {
+            Some(guess) => shape(
+                format!("there is no `mcpServers` object, but there is `{guess}`"),
+                &format!("did you mean `mcpServers`? Rename `{guess}` to `mcpServers`"),
+            ),
+            None => shape(
+                format!(
+                    "there is no `mcpServers` object (top-level keys: {})",
+                    top.keys()
+                        .take(8)
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                &format!(
+                    "{EXAMPLE}; a registry without servers yet writes {{\"mcpServers\": {{}}}}"
+                ),
+            ),
+        });
+    };
+    match top.remove(key) {
+        Some(serde_json::Value::Object(map)) => Ok(map),
+        Some(other) => Err(shape(
+            format!("`{key}` is {}, not an object", json_kind(&other)),
+            EXAMPLE,
+        )),
+        None => Ok(serde_json::Map::new()),
+    }
+}
+
+/// A top-level key that is probably `mcpServers` misspelled (`mcpServrs`, `mcp_servers`,
+/// `MCPServers`, `mcp-servers`, `mcpServer`).
+fn looks_like_servers_key(key: &str) -> bool {
+    let folded: String = key
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    folded.len() <= 20
+        && ["mcpservers", "servers"]
+            .iter()
+            .any(|want| strsim::levenshtein(&folded, want) <= 2)
+}
+
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 struct Expander<'a> {
@@ -387,5 +469,67 @@ mod tests {
     fn empty_file_shapes() {
         assert!(parse_with(r#"{"mcpServers": {}}"#, &[]).unwrap().is_empty());
         assert!(parse_with(r#"{}"#, &[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_file_without_mcp_servers_is_refused_with_a_guess() {
+        for (text, needles) in [
+            (
+                r#"{"mcpServrs": {}}"#,
+                &[
+                    "no `mcpServers` object",
+                    "did you mean `mcpServers`",
+                    "`mcpServrs`",
+                ][..],
+            ),
+            (
+                r#"{"mcp_servers": {"a": {"command": "x"}}}"#,
+                &["did you mean", "`mcp_servers`"],
+            ),
+            (r#"{"MCPServers": {}}"#, &["did you mean"]),
+            (
+                r#"{"tools": {}}"#,
+                &["no `mcpServers` object (top-level keys: `tools`)"],
+            ),
+            (r#"[]"#, &["the top level is an array, not an object"]),
+            (
+                r#"{"mcpServers": []}"#,
+                &["`mcpServers` is an array, not an object"],
+            ),
+            (
+                r#"{"mcpServers": null}"#,
+                &["`mcpServers` is null, not an object"],
+            ),
+            (r#""x""#, &["the top level is a string"]),
+        ] {
+            let msg = parse_with(text, &[]).unwrap_err().to_string();
+            for needle in needles {
+                assert!(msg.contains(needle), "{text}: {msg}");
+            }
+            assert!(msg.contains("hint: "), "{text}: {msg}");
+        }
+    }
+
+    #[test]
+    fn keys_real_clients_write_are_accepted() {
+        // Claude Desktop keeps its own settings beside `mcpServers`; clients add keys to servers.
+        let servers = parse_with(
+            r#"{"globalShortcut": "Ctrl+Space", "preferences": {"x": 1}, "mcpServers": {
+                "a": {"command": "x", "disabled": false, "autoApprove": ["t"], "timeout": 60, "alwaysAllow": []}
+            }}"#,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(servers.len(), 1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let servers = parse_with(
+            "\u{feff}{\"mcpServers\": {\"a\": {\"command\": \"x\"}}}",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(servers.len(), 1);
     }
 }

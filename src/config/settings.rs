@@ -250,11 +250,19 @@ impl Settings {
                 "upstream.call_timeout_ms",
                 settings.upstream.call_timeout_ms,
             ),
+            ("run.timeout_ms", settings.run.timeout_ms),
+            ("run.memory_mib", settings.run.memory_mib),
+            ("run.stack_kib", settings.run.stack_kib),
+            ("run.max_tool_calls", settings.run.max_tool_calls),
+            (
+                "run.max_concurrent_calls",
+                settings.run.max_concurrent_calls,
+            ),
+            ("run.max_output_bytes", settings.run.max_output_bytes),
+            ("run.max_result_bytes", settings.run.max_result_bytes),
         ] {
             if value == 0 {
-                let leaf = key.rsplit('.').next().unwrap_or(key);
-                let offset = text.find(leaf).unwrap_or(0);
-                let (line, column) = line_column(text, offset);
+                let (line, column) = line_column(text, key_offset(text, key));
                 return Err(SettingsError::Invalid {
                     path: path.to_owned(),
                     line,
@@ -283,6 +291,33 @@ impl Settings {
         text.push('\n');
         text
     }
+}
+
+/// Where `key` (`table.leaf`) is set: the first line under `[table]` that starts with `leaf`
+/// (`timeout_ms` must not match `start_timeout_ms`), else the table's header, else the start.
+fn key_offset(text: &str, key: &str) -> usize {
+    let (table, leaf) = key.split_once('.').unwrap_or(("", key));
+    let mut offset = 0;
+    let mut in_table = table.is_empty();
+    let mut header = None;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if let Some(name) = trimmed.strip_prefix('[') {
+            let name = name.split(']').next().unwrap_or_default().trim();
+            in_table = name == table;
+            if in_table {
+                header.get_or_insert(offset);
+            }
+        } else if in_table
+            && trimmed
+                .strip_prefix(leaf)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return offset + (line.len() - trimmed.len());
+        }
+        offset += line.len();
+    }
+    header.unwrap_or(0)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -330,6 +365,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(msg.starts_with("skillet.toml:3:1:"), "{msg}");
+        // `timeout_ms` under [run], not the `start_timeout_ms` of [upstream] above it.
+        let msg =
+            parse("[upstream]\nstart_timeout_ms = 5\n\n[run]\nmemory_mib = 8\n  timeout_ms = 0\n")
+                .unwrap_err()
+                .to_string();
+        assert!(msg.starts_with("skillet.toml:6:3:"), "{msg}");
+        assert!(msg.contains("`run.timeout_ms` must be at least 1"), "{msg}");
+        for key in [
+            "memory_mib",
+            "stack_kib",
+            "max_tool_calls",
+            "max_concurrent_calls",
+            "max_output_bytes",
+            "max_result_bytes",
+        ] {
+            let msg = parse(&format!("[run]\n{key} = 0\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                msg.contains(&format!("`run.{key}` must be at least 1")),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

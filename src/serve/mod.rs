@@ -116,6 +116,7 @@ impl Shared {
                 let options = crate::api::GenOptions {
                     check: false,
                     mcp_config: self.mcp_config.clone(),
+                    prune: false,
                 };
                 let report = crate::api::generate(&self.registry, &options, &|_, _| {})
                     .await

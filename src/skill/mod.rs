@@ -30,6 +30,9 @@ pub const RECORDING: &str = "tests/recording.json";
 pub const META_VERSION: &str = "skillet.version";
 pub const META_SOURCE_RUN: &str = "skillet.source-run";
 pub const META_TOOLS: &str = "skillet.tools";
+/// `server.tool@sha256:...` of each tool's description hash (skillet.lock) when the skill was
+/// saved: a signature covers it, so a tool redescribed since then is flagged by `skillet review`.
+pub const META_TOOL_DESCRIPTIONS: &str = "skillet.tool-descriptions";
 pub const META_TAGS: &str = "skillet.tags";
 pub const META_ORIGIN: &str = "skillet.origin";
 pub const META_ORIGIN_COMMIT: &str = "skillet.origin-commit";
@@ -100,6 +103,12 @@ impl Skill {
     /// `server.tool@sha256:...` entries of `skillet.tools`.
     pub fn tools(&self) -> Vec<ToolPin> {
         parse_pins(self.frontmatter.metadata.get(META_TOOLS))
+    }
+
+    /// `server.tool@sha256:...` entries of `skillet.tool-descriptions` (the `schema` field holds
+    /// the description hash).
+    pub fn tool_descriptions(&self) -> Vec<ToolPin> {
+        parse_pins(self.frontmatter.metadata.get(META_TOOL_DESCRIPTIONS))
     }
 
     pub fn script(&self) -> std::io::Result<String> {

@@ -6,6 +6,7 @@ mod support;
 mod codegen;
 mod demo;
 mod gen_lock;
+mod hardening;
 mod init;
 mod privacy;
 mod real_servers;

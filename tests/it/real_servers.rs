@@ -11,21 +11,32 @@ fn node_server(bin: &str, args: &[&str]) -> serde_json::Value {
     json!({ "command": node_bin(bin).to_string_lossy(), "args": args })
 }
 
-/// tsc --strict --noEmit over the generated tree (its tsconfig.json sets strict and noEmit too).
+/// tsc --strict --noEmit over the generated tree, twice: under the tree's own tsconfig.json, and
+/// under one that names no `lib` or `target` (an editor's default: the DOM library is in, and
+/// the tree's globals must merge with it).
 #[track_caller]
 pub fn tsc(dir: &std::path::Path) {
-    let out = std::process::Command::new(node_bin("tsc"))
-        .args(["-p", ".", "--strict", "--noEmit", "--pretty", "false"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "tsc failed in {}:\n{}{}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let defaults = dir.join("tsconfig.defaults.json");
+    fs_err::write(
+        &defaults,
+        r#"{ "compilerOptions": { "strict": true, "noEmit": true }, "include": ["**/*.ts"] }"#,
+    )
+    .unwrap();
+    for project in [".", "tsconfig.defaults.json"] {
+        let out = std::process::Command::new(node_bin("tsc"))
+            .args(["-p", project, "--strict", "--noEmit", "--pretty", "false"])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "tsc -p {project} failed in {}:\n{}{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    fs_err::remove_file(defaults).unwrap();
 }
 
 #[test]
