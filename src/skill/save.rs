@@ -100,6 +100,24 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
     if !request.tags.is_empty() {
         metadata.insert(META_TAGS.into(), request.tags.join(","));
     }
+    // What the model read about each tool when the skill was saved: a signature covers it, so
+    // `skillet review` can tell a tool redescribed since (a poisoned description).
+    let descriptions: Vec<ToolPin> = pins
+        .iter()
+        .filter_map(|p| {
+            Some(ToolPin {
+                server: p.server.clone(),
+                tool: p.tool.clone(),
+                schema: lock.description(&p.server, &p.tool)?.to_owned(),
+            })
+        })
+        .collect();
+    if !descriptions.is_empty() {
+        metadata.insert(
+            super::META_TOOL_DESCRIPTIONS.into(),
+            super::render_pins(&descriptions),
+        );
+    }
     let frontmatter = Frontmatter {
         name: request.name.clone(),
         description: description.to_owned(),

@@ -719,4 +719,32 @@ fn the_gate_flags_a_signed_skill_whose_tool_was_redescribed() {
         "{}",
         text.stdout
     );
+
+    // Merged anyway; a later pull request edits the skill and has it signed. The skill pinned
+    // the description it was saved against, so the gate still tells.
+    assert!(
+        env.read("skills/say-hi/SKILL.md")
+            .contains("skillet.tool-descriptions: quirky.echo@sha256:"),
+        "{}",
+        env.read("skills/say-hi/SKILL.md")
+    );
+    let base = git(&env, &["rev-parse", "HEAD"]);
+    let md = env.read("skills/say-hi/SKILL.md");
+    env.write("skills/say-hi/SKILL.md", &format!("{md}\nSays hi.\n"));
+    env.run(&["sign", "say-hi", "--key", "keys/alice"])
+        .success();
+    git(&env, &["add", "-A", "skills", "signing"]);
+    git(&env, &["commit", "-qm", "edit say-hi"]);
+    let report = env
+        .run(&["review", "--base", &base, "--format", "json"])
+        .failure()
+        .json();
+    let skill = &report["skills"][0];
+    assert_eq!(skill["change"], "changed", "{report}");
+    assert_eq!(skill["review"]["meets_policy"], true, "{report}");
+    assert_eq!(
+        skill["redescribed_tools"],
+        json!(["quirky.echo"]),
+        "{report}"
+    );
 }
