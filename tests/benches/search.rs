@@ -1,12 +1,115 @@
-//! Search benchmark: indexing time, query latency, incremental update cost
-//! and relevance on the labelled query set. Prints numbers, asserts nothing.
+//! Search benchmark: indexing time, query latency, incremental update cost,
+//! relevance on the labelled query set, and the time and peak memory of
+//! hostile 10 KB and 100 KB queries. Prints numbers, asserts nothing.
 //!
 //! Run: `cargo bench --bench search`
+//!
+//! Peak memory is measured in process by a counting global allocator: the
+//! most heap bytes live at once while one query ran, above what was live
+//! before it. That is where a query's cost goes (tantivy's query automata,
+//! term lists, scorers); the index files themselves are memory-mapped, their
+//! pages shared with the page cache and bounded by the index size, not by
+//! the query.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use skillet::search::SearchIndex;
-use skillet::search::corpus::{corpus, evaluate, labelled_queries};
+use skillet::search::corpus::{corpus, evaluate, huge_queries, labelled_queries};
+use skillet::search::{SearchIndex, query_notice};
+
+/// The system allocator, counting live bytes and their high-water mark.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc_zeroed(layout) };
+        if !p.is_null() {
+            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(live, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            if new_size >= layout.size() {
+                let grow = new_size - layout.size();
+                let live = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
+                PEAK.fetch_max(live, Ordering::Relaxed);
+            } else {
+                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
+            }
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Runs `f`, returning its result, wall time and peak extra heap bytes.
+fn measured<T>(f: impl FnOnce() -> T) -> (T, Duration, usize) {
+    let before = LIVE.load(Ordering::Relaxed);
+    PEAK.store(before, Ordering::Relaxed);
+    let start = Instant::now();
+    let out = f();
+    let time = start.elapsed();
+    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
+    (out, time, peak)
+}
+
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}
+
+/// Every hostile query shape at 10 KB and 100 KB, one at a time.
+fn huge_query_costs(index: &SearchIndex) -> Result<(), Box<dyn std::error::Error>> {
+    println!(
+        "hostile queries against {} skills (target 100 KB: <= 300 MB peak, <= 1 s):",
+        index.len()
+    );
+    let (mut worst_time, mut worst_peak) = (Duration::ZERO, 0);
+    for size in [10 * 1024, 100 * 1024] {
+        for (what, q) in huge_queries(size) {
+            let (hits, time, peak) = measured(|| index.search(&q, 10));
+            let hits = hits?;
+            if size == 100 * 1024 {
+                worst_time = worst_time.max(time);
+                worst_peak = worst_peak.max(peak);
+            }
+            println!(
+                "  {:>3} KB {what:<20} {:>8.1} ms  peak +{:>7.2} MiB  {} hits  ({})",
+                size / 1024,
+                time.as_secs_f64() * 1e3,
+                mib(peak),
+                hits.len(),
+                query_notice(&q).unwrap_or_else(|| "not cut".into()),
+            );
+        }
+    }
+    println!(
+        "  worst 100 KB query: {:.1} ms, peak +{:.2} MiB",
+        worst_time.as_secs_f64() * 1e3,
+        mib(worst_peak)
+    );
+    Ok(())
+}
 
 const DOCS: usize = 10_000;
 const QUERY_ROUNDS: usize = 20;
@@ -94,6 +197,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         percentile(&update_times, 0.5).as_secs_f64() * 1e3,
         update_times.last().map_or(0.0, |t| t.as_secs_f64() * 1e3),
     );
+
+    huge_query_costs(&index)?;
 
     let r = evaluate(&index);
     println!(
