@@ -4,74 +4,46 @@
 //!
 //! Run: `cargo bench --bench search`
 //!
-//! Peak memory is measured in process by a counting global allocator: the
-//! most heap bytes live at once while one query ran, above what was live
-//! before it. That is where a query's cost goes (tantivy's query automata,
-//! term lists, scorers); the index files themselves are memory-mapped, their
-//! pages shared with the page cache and bounded by the index size, not by
-//! the query.
+//! Peak memory of a query is the process's peak resident set (`VmHWM`)
+//! while it ran: the peak is reset just before it (`5` written to
+//! `/proc/self/clear_refs`, Linux 4.0+) and read just after. Printed as that
+//! peak and as its growth over the resident set just before the query, which
+//! is the query's own cost (large allocations such as tantivy's query automata
+//! are mapped and unmapped, so they show; the index files are memory-mapped
+//! and shared with the page cache).
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use skillet::search::corpus::{corpus, evaluate, huge_queries, labelled_queries};
 use skillet::search::{SearchIndex, query_notice};
 
-/// The system allocator, counting live bytes and their high-water mark.
-struct Counting;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-    }
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = unsafe { System.alloc_zeroed(layout) };
-        if !p.is_null() {
-            let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-            PEAK.fetch_max(live, Ordering::Relaxed);
-        }
-        p
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            if new_size >= layout.size() {
-                let grow = new_size - layout.size();
-                let live = LIVE.fetch_add(grow, Ordering::Relaxed) + grow;
-                PEAK.fetch_max(live, Ordering::Relaxed);
-            } else {
-                LIVE.fetch_sub(layout.size() - new_size, Ordering::Relaxed);
-            }
-        }
-        p
-    }
+/// A `kB` line of `/proc/self/status`, in bytes.
+fn status_kb(key: &str) -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: usize = line[key.len()..]
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
 }
 
-#[global_allocator]
-static ALLOCATOR: Counting = Counting;
-
-/// Runs `f`, returning its result, wall time and peak extra heap bytes.
-fn measured<T>(f: impl FnOnce() -> T) -> (T, Duration, usize) {
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
+/// Runs `f`: its result, wall time, the peak resident set while it ran and the resident set
+/// before it (both 0 where /proc cannot say).
+fn measured<T>(f: impl FnOnce() -> T) -> (T, Duration, usize, usize) {
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = status_kb("VmRSS:").unwrap_or(0);
     let start = Instant::now();
     let out = f();
     let time = start.elapsed();
-    let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
-    (out, time, peak)
+    let peak = if reset {
+        status_kb("VmHWM:").unwrap_or(0)
+    } else {
+        0
+    };
+    (out, time, peak, before)
 }
 
 fn mib(bytes: usize) -> f64 {
@@ -84,29 +56,35 @@ fn huge_query_costs(index: &SearchIndex) -> Result<(), Box<dyn std::error::Error
         "hostile queries against {} skills (target 100 KB: <= 300 MB peak, <= 1 s):",
         index.len()
     );
-    let (mut worst_time, mut worst_peak) = (Duration::ZERO, 0);
+    let (mut worst_time, mut worst_peak, mut worst_growth) = (Duration::ZERO, 0, 0);
     for size in [10 * 1024, 100 * 1024] {
         for (what, q) in huge_queries(size) {
-            let (hits, time, peak) = measured(|| index.search(&q, 10));
+            let (hits, time, peak, before) = measured(|| index.search(&q, 10));
             let hits = hits?;
+            let growth = peak.saturating_sub(before);
             if size == 100 * 1024 {
                 worst_time = worst_time.max(time);
                 worst_peak = worst_peak.max(peak);
+                worst_growth = worst_growth.max(growth);
             }
             println!(
-                "  {:>3} KB {what:<20} {:>8.1} ms  peak +{:>7.2} MiB  {} hits  ({})",
+                "  {:>3} KB {what:<18} {:>8.1} ms  peak RSS {:>7.1} MiB (+{:>6.1} MiB)  {} hits  [{}]",
                 size / 1024,
                 time.as_secs_f64() * 1e3,
                 mib(peak),
+                mib(growth),
                 hits.len(),
-                query_notice(&q).unwrap_or_else(|| "not cut".into()),
+                query_notice(&q)
+                    .unwrap_or_else(|| "not cut".into())
+                    .replace('\n', " / "),
             );
         }
     }
     println!(
-        "  worst 100 KB query: {:.1} ms, peak +{:.2} MiB",
+        "  worst 100 KB query: {:.1} ms, peak RSS {:.1} MiB (+{:.1} MiB over the RSS before it)",
         worst_time.as_secs_f64() * 1e3,
-        mib(worst_peak)
+        mib(worst_peak),
+        mib(worst_growth)
     );
     Ok(())
 }
