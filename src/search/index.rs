@@ -190,9 +190,10 @@ impl SearchIndex {
     /// source of truth: whatever is in the way is replaced, never reported as
     /// an error: a file (or a dangling link) where either folder should be,
     /// files that are not an index, an index that is corrupt, unreadable or
-    /// of another layout version. A link to a folder is followed, never
-    /// removed along with what it points to. The one refusal is a folder
-    /// holding `skillet.toml` or `.git`: that is a mistyped path, not a cache.
+    /// of another layout version. A link to a folder holding a good index is
+    /// used; otherwise the link itself is replaced, never what it points to.
+    /// The one refusal is a folder holding `skillet.toml` or `.git`: that is a
+    /// mistyped path, not a cache.
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             clear_non_folder(parent)?;
