@@ -366,6 +366,9 @@ pub fn search(ctx: &Context, args: SearchArgs) -> CliResult {
     } else {
         skill::search(&registry, &args.query, args.limit)?
     };
+    if let Some(notice) = crate::search::query_notice(&args.query) {
+        output::warn(&notice);
+    }
     if args.json {
         return Ok(output::json(&hits)?);
     }

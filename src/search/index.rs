@@ -3,11 +3,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, DisjunctionMaxQuery, FuzzyTermQuery, Occur, Query, TermQuery,
+    AutomatonWeight, BooleanQuery, BoostQuery, DfaWrapper, DisjunctionMaxQuery, EnableScoring,
+    FuzzyTermQuery, Occur, Query, TermQuery, Weight,
 };
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
@@ -182,12 +184,22 @@ impl std::fmt::Debug for SearchIndex {
 impl SearchIndex {
     /// Opens the index at `dir` (e.g. `.skillet/index/skills`), creating it
     /// when missing and rebuilding it from scratch (empty; the next `sync`
-    /// refills it) when it is corrupt or of another layout version.
+    /// refills it) when it is not usable.
     ///
-    /// Refuses to touch a non-empty directory that does not look like an
-    /// index, so a mistyped path cannot wipe user files.
+    /// `dir` and its parent (`.skillet/index`) are skillet's cache, never the
+    /// source of truth: whatever is in the way is replaced, never reported as
+    /// an error: a file (or a dangling link) where either folder should be,
+    /// files that are not an index, an index that is corrupt, unreadable or
+    /// of another layout version. A link to a folder holding a good index is
+    /// used; otherwise the link itself is replaced, never what it points to.
+    /// The one refusal is a folder holding `skillet.toml` or `.git`: that is a
+    /// mistyped path, not a cache.
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
-        if dir.exists() {
+        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+            clear_non_folder(parent)?;
+        }
+        clear_non_folder(dir)?;
+        if dir.is_dir() {
             let layout = fs_err::read_to_string(dir.join(LAYOUT_FILE)).ok();
             let current = layout.as_deref().and_then(|s| s.trim().parse::<u32>().ok())
                 == Some(LAYOUT_VERSION);
@@ -201,8 +213,10 @@ impl SearchIndex {
                         tracing::warn!(dir = %dir.display(), "search index panicked on open; rebuilding");
                     }
                 }
-            } else if layout.is_some() || looks_like_index(dir)? {
+            } else if layout.is_some() {
                 tracing::info!(dir = %dir.display(), "search index layout changed; rebuilding");
+            } else if !is_empty_dir(dir) {
+                tracing::warn!(dir = %dir.display(), "search index folder holds no index; rebuilding");
             }
             wipe(dir)?;
         }
@@ -373,9 +387,18 @@ impl SearchIndex {
 
     /// Ranked search. Any input is accepted: query syntax and punctuation
     /// are treated as separators, never as errors. An empty query (after
-    /// sanitizing) returns no hits.
+    /// sanitizing) returns no hits. The cost is bounded whatever the query
+    /// (see [`text::parse_query`]); [`crate::search::query_notice`] tells
+    /// what was cut from it.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<Hit>, SearchError> {
-        let words = text::query_words(query);
+        let parsed = text::parse_query(query);
+        if let Some(cut) = &parsed.cut {
+            tracing::debug!("{cut}");
+        }
+        self.search_words(&parsed.words, limit)
+    }
+
+    fn search_words(&self, words: &[QueryWord], limit: usize) -> Result<Vec<Hit>, SearchError> {
         if words.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -383,7 +406,8 @@ impl SearchIndex {
         let mut analyzer = analyzer();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut snippet_terms: BTreeMap<String, f32> = BTreeMap::new();
-        for word in &words {
+        let mut fuzzy_words = 0;
+        for word in words {
             let stemmed = stem(&mut analyzer, &word.text);
             let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
             let mut doc_freq = 0;
@@ -400,7 +424,10 @@ impl SearchIndex {
                 for t in &stemmed {
                     snippet_terms.insert(t.clone(), 1.0);
                 }
-            } else if let Some(fuzzy) = self.fuzzy_clauses(word, &stemmed) {
+            } else if fuzzy_words < text::MAX_FUZZY_WORDS
+                && let Some(fuzzy) = self.fuzzy_clauses(word, &stemmed)?
+            {
+                fuzzy_words += 1;
                 disjuncts.extend(fuzzy);
             }
             if !disjuncts.is_empty() {
@@ -443,11 +470,20 @@ impl SearchIndex {
 
     /// Typo tolerance for a word that matches nothing: Levenshtein distance
     /// 1 (2 for words of 8+ letters; a transposition counts 1) on the
-    /// name, tags, description and identifiers, at a lower weight.
-    fn fuzzy_clauses(&self, word: &QueryWord, stemmed: &[String]) -> Option<Vec<Box<dyn Query>>> {
+    /// name, tags, description and identifiers, at a lower weight. Only for
+    /// words of 4 to [`text::MAX_FUZZY_CHARS`] letters; one automaton per
+    /// spelling, shared by the fields.
+    fn fuzzy_clauses(
+        &self,
+        word: &QueryWord,
+        stemmed: &[String],
+    ) -> Result<Option<Vec<Box<dyn Query>>>, SearchError> {
         let len = word.text.chars().count();
-        if word.joined || len < 4 || !word.text.chars().all(char::is_alphabetic) {
-            return None;
+        if word.joined
+            || !(4..=text::MAX_FUZZY_CHARS).contains(&len)
+            || !word.text.chars().all(char::is_alphabetic)
+        {
+            return Ok(None);
         }
         let distance = if len >= 8 { 2 } else { 1 };
         let mut variants: Vec<&str> = vec![word.text.as_str()];
@@ -457,14 +493,44 @@ impl SearchIndex {
             }
         }
         let mut out: Vec<Box<dyn Query>> = Vec::new();
-        for (name, boost) in &BOOSTS[..5] {
-            let field = self.fields.get(*name);
-            for v in &variants {
-                let q = FuzzyTermQuery::new(Term::from_field_text(field, v), distance, true);
+        for v in &variants {
+            let term = Term::from_field_text(self.fields.name, v);
+            let dfa = Arc::new(FuzzyTermQuery::new(term, distance, true).automaton()?);
+            for (name, boost) in &BOOSTS[..5] {
+                let q = SharedAutomatonQuery {
+                    field: self.fields.get(*name),
+                    dfa: Arc::clone(&dfa),
+                };
                 out.push(Box::new(BoostQuery::new(Box::new(q), boost * FUZZY_BOOST)));
             }
         }
-        Some(out)
+        Ok(Some(out))
+    }
+}
+
+/// A fuzzy term query on one field whose automaton is built once and shared
+/// with the same word's queries on the other fields (tantivy's
+/// `FuzzyTermQuery` builds one per field).
+#[derive(Clone)]
+struct SharedAutomatonQuery {
+    field: Field,
+    dfa: Arc<DfaWrapper>,
+}
+
+impl std::fmt::Debug for SharedAutomatonQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedAutomatonQuery")
+            .field("field", &self.field)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Query for SharedAutomatonQuery {
+    fn weight(&self, _scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(AutomatonWeight::<DfaWrapper>::new(
+            self.field,
+            Arc::clone(&self.dfa),
+        )))
     }
 }
 
@@ -520,30 +586,66 @@ fn collapse_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A directory `open` may wipe: one holding tantivy or skillet index files.
-fn looks_like_index(dir: &Path) -> Result<bool, SearchError> {
-    let mut empty = true;
-    for entry in fs_err::read_dir(dir)? {
-        let name = entry?.file_name();
-        let name = name.to_string_lossy();
-        empty = false;
-        if name == "meta.json"
-            || name == ".managed.json"
-            || name == LAYOUT_FILE
-            || name.starts_with(".tantivy-")
-        {
-            return Ok(true);
-        }
+/// Removes what stands at `path` unless it is a folder (or a link to one): a
+/// file, a dangling link, anything else. Nothing there is fine too.
+fn clear_non_folder(path: &Path) -> Result<(), SearchError> {
+    if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+        return Ok(());
     }
-    Ok(empty)
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => {
+            tracing::warn!(path = %path.display(), "not a folder where the search index goes; replacing it");
+            std::fs::remove_file(path).map_err(|source| SearchError::InTheWay {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        // e.g. a file further up: creating the folder reports it with its path.
+        Err(_) => Ok(()),
+    }
 }
 
+fn is_empty_dir(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_none())
+}
+
+/// Removes the index folder `dir`, unless it is a registry or a repository.
 fn wipe(dir: &Path) -> Result<(), SearchError> {
-    if !looks_like_index(dir)? {
+    if ["skillet.toml", ".git"]
+        .iter()
+        .any(|name| std::fs::symlink_metadata(dir.join(name)).is_ok())
+    {
         return Err(SearchError::NotAnIndex(dir.to_path_buf()));
     }
-    fs_err::remove_dir_all(dir)?;
-    Ok(())
+    if std::fs::remove_dir_all(dir).is_ok() {
+        return Ok(());
+    }
+    // A folder its owner may not write or list (chmod) blocks the removal;
+    // the cache is ours, so give the permissions back and try again.
+    allow_removal(dir, 0);
+    std::fs::remove_dir_all(dir).map_err(|source| SearchError::InTheWay {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Gives the owner full access to `dir` and the folders under it (best effort).
+fn allow_removal(dir: &Path, depth: usize) {
+    use std::os::unix::fs::PermissionsExt;
+    const MAX_DEPTH: usize = 64;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    if depth >= MAX_DEPTH {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            allow_removal(&entry.path(), depth + 1);
+        }
+    }
 }
 
 impl DocKind {

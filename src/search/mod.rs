@@ -9,15 +9,31 @@
 //! tools/identifiers > body), English stemming, identifiers split on
 //! camelCase/snake_case/kebab-case, and typo tolerance (fuzzy terms for
 //! query words that match nothing).
+//!
+//! Every query costs a bounded amount whatever its size: [`parse_query`]
+//! reads at most [`MAX_QUERY_BYTES`] and [`MAX_QUERY_WORDS`] distinct words,
+//! and typo tolerance is given to at most [`MAX_FUZZY_WORDS`] words of at
+//! most [`MAX_FUZZY_CHARS`] letters; [`query_notice`] says what was cut.
 
 pub mod corpus;
 mod index;
 mod text;
 
 pub use index::{LAYOUT_VERSION, SearchIndex, content_hash};
-pub use text::{expand_for_index, split_identifier};
+pub use text::{
+    MAX_FUZZY_CHARS, MAX_FUZZY_WORDS, MAX_QUERY_BYTES, MAX_QUERY_WORDS, MAX_WORD_CHARS,
+    ParsedQuery, QueryCut, expand_for_index, parse_query, split_identifier,
+};
 
 use serde::{Deserialize, Serialize};
+
+/// What a search leaves out of `query` to keep its cost bounded, for the user: a line
+/// (`query cut to its first 32 words (102400 bytes given)`) and a `hint:` line; `None` when
+/// nothing is cut.
+/// Cheap (reads at most [`MAX_QUERY_BYTES`]), so callers ask it next to the search itself.
+pub fn query_notice(query: &str) -> Option<String> {
+    parse_query(query).cut.map(|cut| cut.to_string())
+}
 
 /// What a search document describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -84,8 +100,17 @@ pub enum SearchError {
     Json(#[from] serde_json::Error),
     #[error("search index is corrupt: {0}")]
     Corrupt(String),
-    #[error("{0} is not empty and does not look like a search index; refusing to overwrite it")]
+    #[error(
+        "{0} holds a registry or a git repository, not a search index; refusing to overwrite it\nhint: a search index goes under .skillet/index/"
+    )]
     NotAnIndex(std::path::PathBuf),
+    #[error(
+        "cannot remove {path}, which is in the way of the search index: {source}\nhint: remove it by hand; the index is a cache and skillet rebuilds it"
+    )]
+    InTheWay {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[cfg(test)]

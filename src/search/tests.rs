@@ -1,4 +1,4 @@
-use super::corpus::{corpus, evaluate};
+use super::corpus::{corpus, evaluate, huge_queries};
 use super::*;
 
 fn doc(name: &str, description: &str) -> SearchDoc {
@@ -157,12 +157,91 @@ fn old_layout_is_rebuilt() {
 }
 
 #[test]
-fn refuses_to_wipe_foreign_directory() {
+fn foreign_files_in_the_index_folder_are_rebuilt() {
+    assert_rebuilds(|dir| {
+        for f in fs_err::read_dir(dir).unwrap() {
+            let path = f.unwrap().path();
+            if path.is_dir() {
+                fs_err::remove_dir_all(&path).unwrap();
+            } else {
+                fs_err::remove_file(&path).unwrap();
+            }
+        }
+        fs_err::write(dir.join("notes.txt"), "not an index").unwrap();
+    });
+}
+
+#[test]
+fn unreadable_meta_json_is_rebuilt() {
+    // A folder where a file should be cannot be read, even by root.
+    assert_rebuilds(|dir| {
+        fs_err::remove_file(dir.join("meta.json")).unwrap();
+        fs_err::create_dir(dir.join("meta.json")).unwrap();
+    });
+}
+
+#[test]
+fn unreadable_layout_file_is_rebuilt() {
+    assert_rebuilds(|dir| {
+        fs_err::remove_file(dir.join("LAYOUT_VERSION")).unwrap();
+        fs_err::create_dir(dir.join("LAYOUT_VERSION")).unwrap();
+    });
+}
+
+#[test]
+fn index_folder_that_is_a_file_is_rebuilt() {
+    assert_rebuilds(|dir| {
+        fs_err::remove_dir_all(dir).unwrap();
+        fs_err::write(dir, "garbage").unwrap();
+    });
+}
+
+#[test]
+fn index_folder_that_is_a_dangling_link_is_rebuilt() {
+    assert_rebuilds(|dir| {
+        fs_err::remove_dir_all(dir).unwrap();
+        std::os::unix::fs::symlink(dir.with_extension("nowhere"), dir).unwrap();
+    });
+}
+
+#[test]
+fn parent_folder_that_is_a_file_is_rebuilt() {
     let tmp = tempfile::tempdir().unwrap();
-    fs_err::write(tmp.path().join("notes.txt"), "mine").unwrap();
-    let err = SearchIndex::open(tmp.path()).unwrap_err();
-    assert!(matches!(err, SearchError::NotAnIndex(_)), "{err}");
-    assert!(tmp.path().join("notes.txt").exists());
+    let parent = tmp.path().join("index");
+    fs_err::write(&parent, "garbage").unwrap();
+    let mut index = SearchIndex::open(&parent.join("skills")).unwrap();
+    assert!(index.was_rebuilt());
+    index.sync(&[doc("a", "first")]).unwrap();
+    assert_eq!(index.search("first", 5).unwrap()[0].name, "a");
+    assert!(parent.is_dir());
+}
+
+#[test]
+fn linked_index_folder_keeps_its_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("elsewhere");
+    fs_err::create_dir(&target).unwrap();
+    fs_err::write(target.join("garbage"), "x").unwrap();
+    let dir = tmp.path().join("skills");
+    std::os::unix::fs::symlink(&target, &dir).unwrap();
+    let mut index = SearchIndex::open(&dir).unwrap();
+    index.sync(&[doc("a", "first")]).unwrap();
+    assert_eq!(index.search("first", 5).unwrap()[0].name, "a");
+    // The link was replaced by a folder; what it pointed to is untouched.
+    assert!(target.join("garbage").exists());
+}
+
+#[test]
+fn refuses_to_wipe_a_registry_or_repository() {
+    for marker in ["skillet.toml", ".git"] {
+        let tmp = tempfile::tempdir().unwrap();
+        fs_err::write(tmp.path().join(marker), "mine").unwrap();
+        fs_err::write(tmp.path().join("notes.txt"), "mine").unwrap();
+        let err = SearchIndex::open(tmp.path()).unwrap_err();
+        assert!(matches!(err, SearchError::NotAnIndex(_)), "{err}");
+        assert!(err.to_string().contains("hint: "), "{err}");
+        assert!(tmp.path().join("notes.txt").exists());
+    }
 }
 
 #[test]
@@ -217,6 +296,55 @@ fn nasty_queries_never_error() {
             .is_empty()
     );
     assert!(index.search("csv", 0).unwrap().is_empty());
+}
+
+/// 100 KB queries of every shape: each is answered, and the cut is told.
+#[test]
+fn huge_queries_are_cut_and_still_answered() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    index.sync(&corpus(200)).unwrap();
+    let shapes = huge_queries(100 * 1024);
+    for (what, q) in &shapes {
+        assert!(q.len() >= 100 * 1024, "{what}");
+        let hits = index.search(q, 10);
+        assert!(hits.is_ok(), "{what}: {:?}", hits.err());
+        let notice = query_notice(q).unwrap_or_else(|| panic!("{what}: no notice"));
+        assert!(
+            notice.starts_with("query cut to its first "),
+            "{what}: {notice}"
+        );
+        assert!(
+            notice.contains(&format!("({} bytes given)", q.len())),
+            "{what}: {notice}"
+        );
+    }
+    // What is kept still finds things: the words up front decide.
+    let head = "export sheet as csv";
+    let q = format!("{head} {}", huge_queries(100 * 1024)[0].1);
+    assert!(query_notice(&q).unwrap().contains("first 32 words"));
+    assert_eq!(
+        index.search(&q, 1).unwrap()[0].name,
+        index.search(head, 1).unwrap()[0].name
+    );
+    assert!(query_notice("export sheet as csv").is_none());
+}
+
+/// Typo tolerance is given to the first words that need it, up to the cap,
+/// and not to words too long to be worth an automaton.
+#[test]
+fn fuzzy_matching_is_bounded() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    index.sync(&corpus(300)).unwrap();
+    let fillers: Vec<String> = (0..MAX_FUZZY_WORDS)
+        .map(|i| format!("qqxj{}", "kz".repeat(i + 1)))
+        .collect();
+    // The typo comes first: fuzzed.
+    let q = format!("shedule {}", fillers.join(" "));
+    let hits = index.search(&q, 5).unwrap();
+    assert!(hits[0].name.contains("schedule"), "{hits:?}");
+    // The typo comes after the cap's worth of unmatched words: not fuzzed.
+    let q = format!("{} shedule", fillers.join(" "));
+    assert!(index.search(&q, 5).unwrap().is_empty());
 }
 
 #[test]

@@ -336,7 +336,12 @@ fn search_at(
         && stamp.is_some()
         && fs_err::read_to_string(&stamp_file).ok() == stamp;
     if !in_line {
-        let _ = fs_err::remove_file(&stamp_file);
+        // Garbage there (even a folder) is replaced, never an error: the stamp is a cache too.
+        let _ = if stamp_file.is_dir() {
+            fs_err::remove_dir_all(&stamp_file)
+        } else {
+            fs_err::remove_file(&stamp_file)
+        };
         let docs: Vec<crate::search::SearchDoc> = list(registry)
             .into_iter()
             .filter_map(|(name, loaded)| match loaded {

@@ -13,6 +13,7 @@ mod real_servers;
 mod review;
 mod runs;
 mod sandbox_security;
+mod search_limits;
 mod serve;
 mod skills;
 mod upstream;
