@@ -102,6 +102,30 @@ fn lock_files(repo: &Repository) -> Vec<PathBuf> {
     out
 }
 
+/// Whether a git process may be running in `workdir` (its working folder is inside it). Reads
+/// `/proc`; a git process whose folder it may not read counts as running there, and so does
+/// everything when `/proc` cannot be read.
+fn git_running_in(workdir: &Path) -> bool {
+    let Ok(entries) = fs_err::read_dir("/proc") else {
+        return true;
+    };
+    let me = std::process::id().to_string();
+    entries.flatten().any(|entry| {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if pid == me || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let is_git = std::fs::read_to_string(entry.path().join("comm"))
+            .is_ok_and(|c| c.trim() == "git" || c.trim().starts_with("git-"));
+        // A process that ended meanwhile (or a zombie) has no `cwd` to read: not running.
+        is_git
+            && match std::fs::read_link(entry.path().join("cwd")) {
+                Ok(cwd) => cwd.starts_with(workdir),
+                Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+            }
+    })
+}
+
 /// A [`GitError::Locked`] for `path` when it exists.
 fn locked(path: &Path) -> Option<GitError> {
     let meta = fs_err::symlink_metadata(path).ok()?;
@@ -197,6 +221,44 @@ impl Repo {
             Some(e) => Err(e),
             None => Ok(()),
         }
+    }
+
+    /// Removes git's lock files (as [`Repo::check_locks`] finds them) made at or after `since`
+    /// while no git process runs in this work tree: what a skillet writer killed inside libgit2
+    /// (after it wrote its journal, at `since`) leaves. Returns the files removed. Others stay,
+    /// and are reported by the next commit.
+    pub fn clear_locks_made_since(
+        &self,
+        since: std::time::SystemTime,
+    ) -> Result<Vec<PathBuf>, GitError> {
+        let stale: Vec<PathBuf> = lock_files(&self.repo)
+            .into_iter()
+            .filter(|p| {
+                fs_err::symlink_metadata(p)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|m| m >= since)
+            })
+            .collect();
+        tracing::debug!("git lock files made since the journal: {stale:?}");
+        if stale.is_empty() {
+            return Ok(stale);
+        }
+        let workdir = self
+            .repo
+            .workdir()
+            .and_then(|w| fs_err::canonicalize(w).ok())
+            .unwrap_or_default();
+        if git_running_in(&workdir) {
+            tracing::debug!("a git process may be running in {}", workdir.display());
+            return Ok(Vec::new());
+        }
+        for path in &stale {
+            fs_err::remove_file(path).map_err(|e| GitError::Git {
+                context: format!("remove {}", path.display()),
+                source: git2::Error::from_str(&e.to_string()),
+            })?;
+        }
+        Ok(stale)
     }
 
     /// The commit half of [`Repo::commit_folder`]: objects, then HEAD's branch (libgit2 writes

@@ -74,7 +74,7 @@ pub fn install(
                 skill.name
             )));
         }
-        let staging = Staging::new(registry, &lock)?;
+        let staging = Staging::new(registry, &lock, &skill.name)?;
         let staged = staging.new_dir();
         crate::fsutil::copy_dir(&skill.dir, &staged)?;
         let mut frontmatter = skill.frontmatter.clone();

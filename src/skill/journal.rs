@@ -108,28 +108,34 @@ fn open_lock(registry: &Registry) -> std::io::Result<std::fs::File> {
         .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// A fresh staging folder under `.skillet/staging/`; removed when dropped.
+/// A fresh staging folder under `.skillet/staging/` for the skill `name`: the new folder is
+/// built in `new/<name>`, the previous one is moved to `old/<name>`. Removed when dropped.
 pub(crate) struct Staging {
     dir: tempfile::TempDir,
+    name: String,
 }
 
 impl Staging {
     /// Needs the [`WriteLock`]: recovery removes staging folders it finds without one.
-    pub fn new(registry: &Registry, _lock: &WriteLock) -> std::io::Result<Self> {
+    pub fn new(registry: &Registry, _lock: &WriteLock, name: &str) -> std::io::Result<Self> {
         let root = staging_root(registry);
         fs_err::create_dir_all(&root)?;
+        let dir = tempfile::Builder::new().prefix("w-").tempdir_in(&root)?;
+        fs_err::create_dir(dir.path().join("new"))?;
+        fs_err::create_dir(dir.path().join("old"))?;
         Ok(Self {
-            dir: tempfile::Builder::new().prefix("w-").tempdir_in(&root)?,
+            dir,
+            name: name.to_owned(),
         })
     }
 
     /// Where the new folder is built.
     pub fn new_dir(&self) -> PathBuf {
-        self.dir.path().join("new")
+        self.dir.path().join("new").join(&self.name)
     }
 
     fn old_dir(&self) -> PathBuf {
-        self.dir.path().join("old")
+        self.dir.path().join("old").join(&self.name)
     }
 
     fn id(&self) -> String {
@@ -226,11 +232,15 @@ pub(crate) fn swap_and_commit(
 fn roll_back(registry: &Registry, entry: &Entry) -> std::io::Result<()> {
     let dest = registry.skills_dir().join(&entry.name);
     let dir = staging_root(registry).join(&entry.staging);
-    let (new, old) = (dir.join("new"), dir.join("old"));
+    let (new, old) = (
+        dir.join("new").join(&entry.name),
+        dir.join("old").join(&entry.name),
+    );
     let ours =
         !new.exists() && fsutil::content_digest(&dest)?.as_deref() == Some(entry.digest.as_str());
     if ours {
         // The new folder made it into place: move it back out.
+        fs_err::create_dir_all(dir.join("new"))?;
         fsutil::rename_durable(&dest, &new)?;
     }
     if old.exists() {
@@ -255,11 +265,14 @@ fn remove_tree(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// Whether a killed writer may have left something: a journal, a staging folder, or (from
-/// older versions of skillet) a staging folder inside `skills/`. Stat calls only.
+/// Whether a killed writer may have left something: a journal (or half of one), a staging
+/// folder, or (from older versions of skillet) a staging folder inside `skills/`. A few
+/// `readdir` calls.
 fn needs_recovery(registry: &Registry) -> bool {
-    journal_path(registry).exists()
-        || fs_err::read_dir(staging_root(registry)).is_ok_and(|mut d| d.next().is_some())
+    let journal = journal_path(registry);
+    let not_empty = |dir: &Path| fs_err::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+    journal.parent().is_some_and(not_empty)
+        || not_empty(&staging_root(registry))
         || !legacy_leftovers(registry).is_empty()
 }
 
@@ -306,6 +319,16 @@ fn recover_locked(registry: &Registry) -> Result<(), SkillError> {
             remove_tree(&entry.path())?;
         }
     }
+    // The temporary file of a journal write that was cut short.
+    if let Some(dir) = journal.parent()
+        && let Ok(entries) = fs_err::read_dir(dir)
+    {
+        for entry in entries.flatten() {
+            if entry.path() != journal {
+                fsutil::remove_durable(&entry.path())?;
+            }
+        }
+    }
     for path in legacy_leftovers(registry) {
         tracing::warn!("removing {}, left by an interrupted save", path.display());
         remove_tree(&path)?;
@@ -318,7 +341,7 @@ fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), SkillError> {
     let rel = format!("skills/{}", entry.name);
     let dest = registry.skills_dir().join(&entry.name);
     let dir = staging_root(registry).join(&entry.staging);
-    if dir.join("new").exists() {
+    if dir.join("new").join(&entry.name).exists() {
         // The swap did not happen: the previous folder goes back where it was.
         roll_back(registry, entry)?;
         tracing::warn!(
@@ -329,6 +352,16 @@ fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), SkillError> {
         return Ok(());
     }
     let repo = Repo::open(registry.root())?;
+    // A writer killed inside libgit2 leaves its lock file: made after the journal, with no git
+    // process running here, it is that writer's.
+    let journal_made = fs_err::metadata(journal_path(registry))?.modified()?;
+    for path in repo.clear_locks_made_since(journal_made)? {
+        tracing::warn!(
+            "removed git's lock file {}, left by an interrupted {} (no git process is running here)",
+            path.display(),
+            entry.op
+        );
+    }
     let in_head = repo
         .head_commit()
         .map(|head| repo.files_at(&head, &rel))

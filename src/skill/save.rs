@@ -149,7 +149,7 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
     ];
 
     // Build the folder aside, validate it, then swap it in whole.
-    let staging = Staging::new(registry, &writer)?;
+    let staging = Staging::new(registry, &writer, &request.name)?;
     let staged = staging.new_dir();
     for (rel_path, contents) in &files {
         let path = staged.join(rel_path);

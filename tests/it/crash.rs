@@ -132,7 +132,7 @@ fn a_save_killed_after_any_step_is_finished_or_undone_by_the_next_command() {
         assert_eq!(after, before + usize::from(forward), "{step}: commits");
         let md = shown["SKILL.md"].as_str().unwrap().to_owned();
         assert!(
-            md.contains(&format!("skillet.version: '{after}'")),
+            md.contains(&format!("skillet.version: \"{after}\"")),
             "{step}: the folder is the last committed version ({after}):\n{md}"
         );
         // The next save is not refused, and lands once.
@@ -231,9 +231,16 @@ fn stale_git_lock_files_fail_a_save_with_the_fix_and_change_nothing() {
 fn a_commit_whose_index_update_is_blocked_is_finished_once_the_lock_goes() {
     let (env, run) = registry();
     env.run(&save_args(&run, "print-a")).success();
-    // Killed after the commit, and then git's index is locked: the index cannot catch up yet.
+    // Killed after the commit, with git's index locked by someone else (the lock is older than
+    // the interrupted save): the index cannot catch up yet.
     killed_at(&env, &save_args(&run, "print-a"), "save:after-commit");
     env.write(".git/index.lock", "");
+    let touched = env
+        .program("touch")
+        .args(["-d", "1 hour ago", ".git/index.lock"])
+        .status()
+        .unwrap();
+    assert!(touched.success());
     let shown = env.run(&["show", "print-a"]).success();
     assert!(
         shown
@@ -257,6 +264,32 @@ fn a_commit_whose_index_update_is_blocked_is_finished_once_the_lock_goes() {
     assert_eq!(commits(&env, "skill(print-a): save"), 2);
     let saved = env.run(&save_args(&run, "print-a")).success().json();
     assert_eq!(saved["version"], 3);
+}
+
+#[test]
+fn a_git_lock_file_left_by_a_killed_save_is_cleared_by_recovery() {
+    let (env, run) = registry();
+    env.run(&save_args(&run, "print-a")).success();
+    let branch_lock = format!("{}.lock", branch_ref(&env));
+    for (step, lock, committed) in [
+        ("after-swap", branch_lock.as_str(), 2),
+        ("after-commit", ".git/index.lock", 3),
+    ] {
+        // What a kill inside libgit2 leaves: its lock file, made after the journal.
+        killed_at(&env, &save_args(&run, "print-a"), &format!("save:{step}"));
+        env.write(lock, "");
+        let shown = env.run(&["show", "print-a"]).success();
+        assert!(
+            shown.stderr.contains(&format!(
+                "removed git's lock file {}, left by an interrupted save",
+                env.path(lock).display()
+            )),
+            "{}",
+            shown.stderr
+        );
+        assert_consistent(&env, step);
+        assert_eq!(commits(&env, "skill(print-a): save"), committed, "{step}");
+    }
 }
 
 /// A small deterministic generator (xorshift64*), so a failing trial can be replayed.
