@@ -4,10 +4,11 @@
 //!
 //! A write goes through these steps, each durable (fsynced) before the next:
 //!
-//! 1. the new folder is built in `.skillet/staging/<id>/new` (ignored by git, same file system);
+//! 1. the new folder is built in `.skillet/staging/<id>/new/<name>` (ignored by git, on the
+//!    same file system as `skills/`);
 //! 2. `journal`: `.skillet/journal/save.json` records the skill, the staging folder, the
 //!    digest of the new folder's files and the commit message;
-//! 3. `backup`: the current `skills/<name>` is moved to `.skillet/staging/<id>/old`;
+//! 3. `backup`: the current `skills/<name>` is moved to `.skillet/staging/<id>/old/<name>`;
 //! 4. `swap`: the new folder is moved to `skills/<name>`;
 //! 5. `commit`: git objects, then HEAD's branch (libgit2 fsyncs both);
 //! 6. `index`: git's index is brought in step for `skills/<name>`;
@@ -16,7 +17,11 @@
 //! Recovery, with a journal: if HEAD already holds the new files, bring the index in step; if
 //! the swap happened (the new folder is in place, its files match the digest), commit it; if
 //! not, put the old folder back. Then the journal and every staging folder go. It also removes
-//! the staging folders older versions of skillet left inside `skills/`.
+//! the staging folders older versions of skillet left inside `skills/`. A git lock file
+//! (`index.lock`, `HEAD.lock`, the branch's) made after the journal while no git process runs
+//! in the work tree is the killed writer's (libgit2 was inside its own update): recovery removes
+//! it. Any other git lock file is reported with the command that removes it, never removed.
+//! Recovery runs only when the lock is free: a live writer is left alone.
 //!
 //! `SKILLET_FAILPOINT=<op>:after-<step>` (op `save` or `install`; step `staged` (the new folder
 //! built and fsynced, no journal yet) or one of the steps above) kills the process with SIGKILL
