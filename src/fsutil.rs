@@ -26,6 +26,80 @@ pub fn write_replacing(path: &Path, contents: &[u8], sync: bool) -> std::io::Res
     Ok(())
 }
 
+/// Like [`write_atomic`], and the folder's entry is on disk too when it returns: a crash after
+/// it cannot lose the file or bring back an older one.
+pub fn write_durable(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_replacing(path, contents, true)?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Removes a file (missing is fine) and makes the removal durable.
+pub fn remove_durable(path: &Path) -> std::io::Result<()> {
+    match fs_err::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// fsyncs a folder, so the entries added, removed or renamed in it survive a crash.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    fs_err::File::open(dir)?.sync_all()
+}
+
+/// fsyncs every regular file and folder under `dir` (and `dir` itself): a tree written with
+/// plain writes, made durable before it is renamed into place.
+pub fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    for entry in fs_err::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            sync_tree(&entry.path())?;
+        } else if kind.is_file() {
+            fs_err::File::open(entry.path())?.sync_all()?;
+        }
+    }
+    sync_dir(dir)
+}
+
+/// Renames `from` to `to` and fsyncs both parent folders, so the rename survives a crash.
+pub fn rename_durable(from: &Path, to: &Path) -> std::io::Result<()> {
+    fs_err::rename(from, to)?;
+    let to_parent = to.parent().unwrap_or(Path::new("."));
+    sync_dir(to_parent)?;
+    match from.parent() {
+        Some(p) if p != to_parent => sync_dir(p),
+        _ => Ok(()),
+    }
+}
+
+/// A digest of the regular files under `dir` (their paths and contents; symlinks are not
+/// followed, as git commits them here): equal digests, same files. `None` when `dir` is missing.
+pub fn content_digest(dir: &Path) -> std::io::Result<Option<String>> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    let mut files = Vec::new();
+    for path in files_in(dir)? {
+        files.push((relative(dir, &path), fs_err::read(&path)?));
+    }
+    Ok(Some(digest_of(files)))
+}
+
+/// [`content_digest`] of files given as (relative '/'-separated path, contents).
+pub fn digest_of(mut files: Vec<(String, Vec<u8>)>) -> String {
+    use sha2::{Digest as _, Sha256};
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut hasher = Sha256::new();
+    for (path, contents) in &files {
+        hasher.update(path.as_bytes());
+        hasher.update(format!("\0{}\0", contents.len()).as_bytes());
+        hasher.update(contents);
+    }
+    hex::encode(hasher.finalize())
+}
+
 /// Fills a fresh folder with `files` (relative '/'-separated paths) and swaps it in place of
 /// `dest`: the old tree is replaced whole, and files that are no longer generated disappear.
 pub fn replace_dir<'a>(
@@ -62,6 +136,10 @@ pub fn replace_dir<'a>(
 /// Every regular file under `dir`, sorted (symlinks are not followed); none when `dir` is
 /// missing.
 pub fn files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    files_in(dir)
+}
+
+fn files_in(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
         for entry in fs_err::read_dir(dir)? {
             let entry = entry?;
@@ -216,6 +294,32 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(leftovers, ["docs"]);
+    }
+
+    #[test]
+    fn content_digest_sees_paths_and_contents() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a");
+        assert_eq!(content_digest(&dir).unwrap(), None);
+        fs_err::create_dir_all(dir.join("s")).unwrap();
+        fs_err::write(dir.join("s/x"), "1").unwrap();
+        fs_err::write(dir.join("y"), "2").unwrap();
+        let first = content_digest(&dir).unwrap().unwrap();
+        assert_eq!(
+            first,
+            digest_of(vec![
+                ("y".into(), b"2".to_vec()),
+                ("s/x".into(), b"1".to_vec())
+            ])
+        );
+        fs_err::write(dir.join("y"), "3").unwrap();
+        assert_ne!(content_digest(&dir).unwrap().unwrap(), first);
+        fs_err::write(dir.join("y"), "2").unwrap();
+        fs_err::rename(dir.join("s/x"), dir.join("s/z")).unwrap();
+        assert_ne!(content_digest(&dir).unwrap().unwrap(), first);
+        sync_tree(&dir).unwrap();
+        rename_durable(&dir, &tmp.path().join("b")).unwrap();
+        assert!(tmp.path().join("b/s/z").is_file());
     }
 
     #[test]

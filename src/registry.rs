@@ -43,8 +43,21 @@ pub enum RegistryError {
 }
 
 impl Registry {
-    /// Finds the registry by walking up from `start` to the first folder holding `skillet.toml`.
+    /// Finds the registry by walking up from `start` to the first folder holding `skillet.toml`,
+    /// and finishes or undoes a write to `skills/` that a killed command left (see
+    /// `skill::journal`). A recovery that cannot finish now is reported, and tried again by the
+    /// next command; it does not stop this one.
     pub fn discover(start: &Path) -> Result<Self, RegistryError> {
+        let registry = Self::discover_untouched(start)?;
+        if let Err(e) = crate::skill::recover(&registry) {
+            tracing::warn!("an interrupted save could not be finished yet: {e}");
+        }
+        Ok(registry)
+    }
+
+    /// [`Registry::discover`] without recovery: for reading a registry that is not the one the
+    /// command works on (the source of `install`).
+    pub fn discover_untouched(start: &Path) -> Result<Self, RegistryError> {
         let start = std::path::absolute(start)?;
         let found = start
             .ancestors()

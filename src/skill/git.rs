@@ -18,6 +18,20 @@ pub enum GitError {
         "no revision `{rev}` of skill `{skill}`\nhint: `skillet log {skill}` lists its versions"
     )]
     NoRevision { skill: String, rev: String },
+    /// One of git's own lock files is in the way. skillet cannot tell a live git command from
+    /// one that was killed, so it says both and gives the fix.
+    #[error(
+        "git's lock file {path} exists ({age}): another git command is running in this repository, or one was killed and left the file behind\nhint: if no git command is running, remove it: rm {path}"
+    )]
+    Locked { path: PathBuf, age: String },
+    /// The commit is in, but git's index was not brought in step for its folder.
+    #[error("committed {commit} ({message}), but git's index was not updated for {rel}/: {source}")]
+    IndexNotUpdated {
+        commit: String,
+        message: String,
+        rel: String,
+        source: Box<GitError>,
+    },
 }
 
 fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
@@ -43,8 +57,99 @@ pub struct LogEntry {
     pub message: String,
 }
 
+/// Makes libgit2 fsync what it writes into `.git` (objects, refs, the index, and their
+/// folders) before it reports success, as `core.fsync` does for git. Once per process, before
+/// any repository is opened (the refs backend reads the setting when it is made).
+fn enable_fsync() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        libgit2_sys::init();
+        // SAFETY: `git_libgit2_opts` with GIT_OPT_ENABLE_FSYNC_GITDIR takes exactly one `int`
+        // vararg; libgit2 is initialized just above, and `Once` keeps the call single-threaded.
+        let option = libgit2_sys::GIT_OPT_ENABLE_FSYNC_GITDIR as std::ffi::c_int;
+        let on: std::ffi::c_int = 1;
+        #[allow(unsafe_code)]
+        let rc = unsafe { libgit2_sys::git_libgit2_opts(option, on) };
+        if rc != 0 {
+            tracing::warn!("libgit2 refused to fsync its writes; a power cut may lose a commit");
+        }
+    });
+}
+
+/// `git_error` as [`GitError::Locked`] when a lock file is what failed it.
+fn lock_or(repo: &Repository, context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
+    let context = context.into();
+    let locks = lock_files(repo);
+    move |source| {
+        if source.code() == git2::ErrorCode::Locked
+            && let Some(locked) = locks.into_iter().find_map(|p| locked(&p))
+        {
+            return locked;
+        }
+        GitError::Git { context, source }
+    }
+}
+
+/// The lock files git (and libgit2) take to commit on HEAD and update the index.
+fn lock_files(repo: &Repository) -> Vec<PathBuf> {
+    let gitdir = repo.path().to_owned();
+    let mut out = vec![gitdir.join("index.lock"), gitdir.join("HEAD.lock")];
+    if let Ok(head) = repo.find_reference("HEAD")
+        && let Ok(Some(branch)) = head.symbolic_target()
+    {
+        out.push(repo.commondir().join(format!("{branch}.lock")));
+    }
+    out
+}
+
+/// Whether a git process may be running in `workdir` (its working folder is inside it). Reads
+/// `/proc`; a git process whose folder it may not read counts as running there, and so does
+/// everything when `/proc` cannot be read.
+fn git_running_in(workdir: &Path) -> bool {
+    let Ok(entries) = fs_err::read_dir("/proc") else {
+        return true;
+    };
+    let me = std::process::id().to_string();
+    entries.flatten().any(|entry| {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if pid == me || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let is_git = std::fs::read_to_string(entry.path().join("comm"))
+            .is_ok_and(|c| c.trim() == "git" || c.trim().starts_with("git-"));
+        // A process that ended meanwhile (or a zombie) has no `cwd` to read: not running.
+        is_git
+            && match std::fs::read_link(entry.path().join("cwd")) {
+                Ok(cwd) => cwd.starts_with(workdir),
+                Err(e) => e.kind() != std::io::ErrorKind::NotFound,
+            }
+    })
+}
+
+/// A [`GitError::Locked`] for `path` when it exists.
+fn locked(path: &Path) -> Option<GitError> {
+    let meta = fs_err::symlink_metadata(path).ok()?;
+    let age = meta
+        .modified()
+        .ok()
+        .and_then(|m| m.elapsed().ok())
+        .map_or_else(
+            || "of unknown age".to_owned(),
+            |d| match d.as_secs() {
+                0..60 => format!("made {} s ago", d.as_secs()),
+                60..7200 => format!("made {} min ago", d.as_secs() / 60),
+                s => format!("made {} h ago", s / 3600),
+            },
+        );
+    Some(GitError::Locked {
+        path: path.to_owned(),
+        age,
+    })
+}
+
 impl Repo {
     pub fn open(registry_root: &Path) -> Result<Self, GitError> {
+        enable_fsync();
         let repo = Repository::discover(registry_root).map_err(|_| GitError::NoRepository {
             path: registry_root.to_owned(),
         })?;
@@ -96,8 +201,69 @@ impl Repo {
     }
 
     /// Commits exactly the files under `rel` as they are on disk (added, changed and deleted),
-    /// leaving every other path of the index and of HEAD untouched.
+    /// leaving every other path of the index and of HEAD untouched, and brings the index in
+    /// step for those paths. Fails (never a silent success) when either did not happen.
     pub fn commit_folder(&self, rel: &str, message: &str) -> Result<String, GitError> {
+        let commit = self.commit_tree(rel, message)?;
+        self.sync_index(rel)
+            .map_err(|source| GitError::IndexNotUpdated {
+                commit: commit.clone(),
+                message: message.to_owned(),
+                rel: rel.to_owned(),
+                source: Box::new(source),
+            })?;
+        Ok(commit)
+    }
+
+    /// Git's lock files that would stop a commit on HEAD or an index update, as errors.
+    pub fn check_locks(&self) -> Result<(), GitError> {
+        match lock_files(&self.repo).iter().find_map(|p| locked(p)) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Removes git's lock files (as [`Repo::check_locks`] finds them) made at or after `since`
+    /// while no git process runs in this work tree: what a skillet writer killed inside libgit2
+    /// (after it wrote its journal, at `since`) leaves. Returns the files removed. Others stay,
+    /// and are reported by the next commit.
+    pub fn clear_locks_made_since(
+        &self,
+        since: std::time::SystemTime,
+    ) -> Result<Vec<PathBuf>, GitError> {
+        let stale: Vec<PathBuf> = lock_files(&self.repo)
+            .into_iter()
+            .filter(|p| {
+                fs_err::symlink_metadata(p)
+                    .and_then(|m| m.modified())
+                    .is_ok_and(|m| m >= since)
+            })
+            .collect();
+        tracing::debug!("git lock files made since the journal: {stale:?}");
+        if stale.is_empty() {
+            return Ok(stale);
+        }
+        let workdir = self
+            .repo
+            .workdir()
+            .and_then(|w| fs_err::canonicalize(w).ok())
+            .unwrap_or_default();
+        if git_running_in(&workdir) {
+            tracing::debug!("a git process may be running in {}", workdir.display());
+            return Ok(Vec::new());
+        }
+        for path in &stale {
+            fs_err::remove_file(path).map_err(|e| GitError::Git {
+                context: format!("remove {}", path.display()),
+                source: git2::Error::from_str(&e.to_string()),
+            })?;
+        }
+        Ok(stale)
+    }
+
+    /// The commit half of [`Repo::commit_folder`]: objects, then HEAD's branch (libgit2 writes
+    /// the objects before it moves the ref, and fsyncs both).
+    pub fn commit_tree(&self, rel: &str, message: &str) -> Result<String, GitError> {
         let repo_rel = self.repo_path(rel);
         let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
         let head = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
@@ -181,18 +347,33 @@ impl Repo {
                 &tree,
                 &parents,
             )
-            .map_err(git("commit"))?;
-        // Keep the index in step for these paths only, so `git status` stays clean.
-        if let Ok(mut index) = self.repo.index() {
-            let _ = index.remove_dir(Path::new(&repo_rel), 0);
-            for file in &files {
-                if let Ok(rel) = file.strip_prefix(&workdir) {
-                    let _ = index.add_path(rel);
-                }
-            }
-            let _ = index.write();
-        }
+            .map_err(lock_or(&self.repo, "commit"))?;
         Ok(oid.to_string())
+    }
+
+    /// Brings git's index in step with the files under `rel` as they are on disk, for those
+    /// paths only, so `git status` stays clean after a commit of the folder.
+    pub fn sync_index(&self, rel: &str) -> Result<(), GitError> {
+        let repo_rel = self.repo_path(rel);
+        let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
+        let files = crate::fsutil::files(&workdir.join(&repo_rel)).map_err(|e| GitError::Git {
+            context: format!("read {repo_rel}"),
+            source: git2::Error::from_str(&e.to_string()),
+        })?;
+        let mut index = self.repo.index().map_err(git("read the index"))?;
+        index
+            .remove_dir(Path::new(&repo_rel), 0)
+            .map_err(git(format!("update the index for {repo_rel}")))?;
+        for file in &files {
+            if let Ok(rel) = file.strip_prefix(&workdir) {
+                index
+                    .add_path(rel)
+                    .map_err(git(format!("add {} to the index", rel.display())))?;
+            }
+        }
+        index
+            .write()
+            .map_err(lock_or(&self.repo, "write the index"))
     }
 
     /// Commits touching `rel`, newest first.
@@ -437,5 +618,82 @@ impl Repo {
                 context: format!("no revision `{rev}`"),
                 source,
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo_with(tmp: &Path, files: &[(&str, &str)]) -> Repo {
+        if git2::Repository::open(tmp).is_err() {
+            git2::Repository::init(tmp).unwrap();
+        }
+        for (rel, contents) in files {
+            let path = tmp.join(rel);
+            fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+            fs_err::write(path, contents).unwrap();
+        }
+        Repo::open(tmp).unwrap()
+    }
+
+    #[test]
+    fn a_locked_index_fails_the_commit_with_the_fix() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(tmp.path(), &[("skills/a/x", "1")]);
+        repo.commit_folder("skills/a", "one").unwrap();
+        let repo = repo_with(tmp.path(), &[("skills/a/y", "2")]);
+        let lock = tmp.path().join(".git/index.lock");
+        fs_err::write(&lock, "").unwrap();
+        let before = repo.head();
+        let err = repo.commit_folder("skills/a", "two").unwrap_err();
+        assert!(matches!(err, GitError::IndexNotUpdated { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("(two), but git's index was not updated for skills/a/"),
+            "{msg}"
+        );
+        assert!(
+            msg.ends_with(&format!(
+                "hint: if no git command is running, remove it: rm {}",
+                lock.display()
+            )),
+            "{msg}"
+        );
+        assert_ne!(repo.head(), before, "the commit itself is in");
+        fs_err::remove_file(&lock).unwrap();
+        repo.sync_index("skills/a").unwrap();
+        assert!(!repo.has_local_changes("skills/a").unwrap());
+        let index = git2::Repository::open(tmp.path()).unwrap().index().unwrap();
+        assert!(index.get_path(Path::new("skills/a/y"), 0).is_some());
+    }
+
+    #[test]
+    fn a_locked_branch_is_reported_before_anything_is_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(tmp.path(), &[("skills/a/x", "1")]);
+        repo.commit_folder("skills/a", "one").unwrap();
+        repo.check_locks().unwrap();
+        let branch = git2::Repository::open(tmp.path())
+            .unwrap()
+            .find_reference("HEAD")
+            .unwrap()
+            .symbolic_target()
+            .unwrap()
+            .unwrap()
+            .to_owned();
+        let lock = tmp.path().join(".git").join(format!("{branch}.lock"));
+        fs_err::write(&lock, "").unwrap();
+        let err = repo.check_locks().unwrap_err();
+        assert!(
+            matches!(&err, GitError::Locked { path, .. } if *path == lock),
+            "{err}"
+        );
+        // And a commit that meets it says the same, not libgit2's raw message.
+        let err = repo.commit_tree("skills/a", "two").unwrap_err();
+        assert!(
+            matches!(&err, GitError::Locked { path, .. } if *path == lock),
+            "{err}"
+        );
     }
 }

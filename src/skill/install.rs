@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::journal::{self, Staging, WriteLock};
 use super::validate::{self, Severity};
 use super::{META_ORIGIN, META_ORIGIN_COMMIT, SkillError, git::Repo};
 use crate::registry::Registry;
@@ -25,8 +26,8 @@ pub fn install(
     skills: &[String],
 ) -> Result<InstallReport, SkillError> {
     let (tmp, root) = fetch(source)?;
-    let source_registry =
-        Registry::discover(&root).map_err(|e| SkillError::Other(format!("{source}: {e}")))?;
+    let source_registry = Registry::discover_untouched(&root)
+        .map_err(|e| SkillError::Other(format!("{source}: {e}")))?;
     let source_commit = Repo::open(source_registry.root())
         .ok()
         .and_then(|r| r.head());
@@ -57,6 +58,8 @@ pub fn install(
         loaded.push(super::load_dir(&source_registry.skills_dir().join(name))?);
     }
     let repo = Repo::open(registry.root())?;
+    // Waits for other writers and finishes or undoes what a killed one left.
+    let lock = WriteLock::acquire(registry)?;
     let mut report = InstallReport {
         source: source.to_owned(),
         source_commit: source_commit.clone(),
@@ -71,11 +74,8 @@ pub fn install(
                 skill.name
             )));
         }
-        let dest = registry.skills_dir().join(&skill.name);
-        let staging = tempfile::Builder::new()
-            .prefix(".install-")
-            .tempdir_in(registry.skills_dir())?;
-        let staged = staging.path().join(&skill.name);
+        let staging = Staging::new(registry, &lock, &skill.name)?;
+        let staged = staging.new_dir();
         crate::fsutil::copy_dir(&skill.dir, &staged)?;
         let mut frontmatter = skill.frontmatter.clone();
         frontmatter
@@ -101,19 +101,17 @@ pub fn install(
                 findings: errors,
             });
         }
-        if dest.exists() {
-            let old = tempfile::Builder::new()
-                .prefix(".old-")
-                .tempdir_in(registry.skills_dir())?;
-            fs_err::rename(&dest, old.path().join("skill"))?;
-        }
-        fs_err::rename(&staged, &dest)?;
         let at = source_commit
             .as_deref()
             .map(|c| format!("@{}", &c[..c.len().min(12)]))
             .unwrap_or_default();
-        report.commits.push(repo.commit_folder(
-            &rel,
+        report.commits.push(journal::swap_and_commit(
+            registry,
+            &repo,
+            &lock,
+            staging,
+            "install",
+            &skill.name,
             &format!("skill({}): install from {source}{at}", skill.name),
         )?);
         report.installed.push(skill.name.clone());

@@ -5,6 +5,7 @@
 
 pub mod git;
 mod install;
+pub mod journal;
 mod replay;
 mod save;
 pub mod validate;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use install::{InstallReport, install};
+pub use journal::recover;
 pub use replay::{SkillTest, test_skill};
 pub use save::{SaveReport, SaveRequest, save};
 use validate::{Finding, Frontmatter, Severity};

@@ -1,11 +1,13 @@
 //! `skillet save`: a successful run becomes a skill folder, validated, swapped into place whole,
-//! and committed (`skill(NAME): save vN`). Saves are serialized by a lock file.
+//! and committed (`skill(NAME): save vN`), through `journal` (one writer at a time; a killed
+//! save is finished or undone by the next command).
 
 use std::path::Path;
 
 use heck::ToLowerCamelCase;
 use serde::Serialize;
 
+use super::journal::{self, Staging, WriteLock};
 use super::validate::{self, Frontmatter};
 use super::{
     ENTRY, META_SOURCE_RUN, META_TAGS, META_TOOLS, META_VERSION, RECORDING, Recording, SkillError,
@@ -55,7 +57,8 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
     }
     let repo = Repo::open(registry.root())?;
     let rel = format!("skills/{}", request.name);
-    let _guard = SaveLock::acquire(&registry.cache_dir())?;
+    // Waits for other writers and finishes or undoes what a killed one left.
+    let writer = WriteLock::acquire(registry)?;
 
     if repo.has_local_changes(&rel)? {
         return Err(SkillError::Other(format!(
@@ -164,10 +167,8 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
     ];
 
     // Build the folder aside, validate it, then swap it in whole.
-    let staging = tempfile::Builder::new()
-        .prefix(&format!(".{}-", request.name))
-        .tempdir_in(registry.skills_dir())?;
-    let staged = staging.path().join(&request.name);
+    let staging = Staging::new(registry, &writer, &request.name)?;
+    let staged = staging.new_dir();
     for (rel_path, contents) in &files {
         let path = staged.join(rel_path);
         if let Some(parent) = path.parent() {
@@ -195,8 +196,15 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
         });
     }
     let changes = changes(previous.as_ref().map(|p| p.dir.as_path()), &staged)?;
-    replace_dir(&staged, &dest)?;
-    let commit = repo.commit_folder(&rel, &format!("skill({}): save v{version}", request.name))?;
+    let commit = journal::swap_and_commit(
+        registry,
+        &repo,
+        &writer,
+        staging,
+        "save",
+        &request.name,
+        &format!("skill({}): save v{version}", request.name),
+    )?;
     Ok(SaveReport {
         name: request.name.clone(),
         version,
@@ -219,28 +227,6 @@ fn compact_call(call: &crate::sandbox::ToolCallRecord) -> crate::sandbox::ToolCa
             .retain(|b| b.get("type").and_then(|t| t.as_str()) != Some("text"));
     }
     call
-}
-
-/// A lock file held for the duration of a save: concurrent saves wait their turn.
-struct SaveLock(std::fs::File);
-
-impl SaveLock {
-    fn acquire(cache_dir: &Path) -> std::io::Result<Self> {
-        fs_err::create_dir_all(cache_dir)?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(cache_dir.join("save.lock"))?;
-        file.lock()?;
-        Ok(Self(file))
-    }
-}
-
-impl Drop for SaveLock {
-    fn drop(&mut self) {
-        let _ = self.0.unlock();
-    }
 }
 
 /// `attach-transcript` -> `attachTranscript`, never a reserved word.
@@ -414,21 +400,6 @@ fn changes(old: Option<&Path>, new: &Path) -> std::io::Result<Vec<String>> {
         }
     }
     Ok(out)
-}
-
-/// Swaps `staged` into `dest`: the folder appears whole, or not at all.
-fn replace_dir(staged: &Path, dest: &Path) -> std::io::Result<()> {
-    if dest.exists() {
-        let parent = dest.parent().unwrap_or(Path::new("."));
-        let old = tempfile::Builder::new()
-            .prefix(".old-")
-            .tempdir_in(parent)?;
-        fs_err::rename(dest, old.path().join("skill"))?;
-        fs_err::rename(staged, dest)?;
-    } else {
-        fs_err::rename(staged, dest)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

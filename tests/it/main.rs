@@ -4,6 +4,7 @@
 mod support;
 
 mod codegen;
+mod crash;
 mod demo;
 mod gen_lock;
 mod hardening;

@@ -1,0 +1,480 @@
+//! Crash safety for writes to `skills/` (`save`, `install`): one writer at a time (a lock file),
+//! a journal of the write in progress, and the recovery that finishes or undoes what a killed
+//! writer left, run by the next command that opens the registry.
+//!
+//! A write goes through these steps, each durable (fsynced) before the next:
+//!
+//! 1. the new folder is built in `.skillet/staging/<id>/new/<name>` (ignored by git, on the
+//!    same file system as `skills/`);
+//! 2. `journal`: `.skillet/journal/save.json` records the skill, the staging folder, the
+//!    digest of the new folder's files and the commit message;
+//! 3. `backup`: the current `skills/<name>` is moved to `.skillet/staging/<id>/old/<name>`;
+//! 4. `swap`: the new folder is moved to `skills/<name>`;
+//! 5. `commit`: git objects, then HEAD's branch (libgit2 fsyncs both);
+//! 6. `index`: git's index is brought in step for `skills/<name>`;
+//! 7. `journal-removed`: the journal is deleted, then the staging folder.
+//!
+//! Recovery, with a journal: if HEAD already holds the new files, bring the index in step; if
+//! the swap happened (the new folder is in place, its files match the digest), commit it; if
+//! not, put the old folder back. Then the journal and every staging folder go. It also removes
+//! the staging folders older versions of skillet left inside `skills/`. A git lock file
+//! (`index.lock`, `HEAD.lock`, the branch's) made after the journal while no git process runs
+//! in the work tree is the killed writer's (libgit2 was inside its own update): recovery removes
+//! it. Any other git lock file is reported with the command that removes it, never removed.
+//! Recovery runs only when the lock is free: a live writer is left alone.
+//!
+//! `SKILLET_FAILPOINT=<op>:after-<step>` (op `save` or `install`; step `staged` (the new folder
+//! built and fsynced, no journal yet) or one of the steps above) kills the process with SIGKILL
+//! right after that step: the tests use it to show that every step recovers. Killing its own
+//! process is all it can do.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::SkillError;
+use super::git::{GitError, Repo};
+use crate::fsutil;
+use crate::registry::Registry;
+
+/// The environment variable naming the step at which to kill the process.
+pub const FAILPOINT_ENV: &str = "SKILLET_FAILPOINT";
+
+/// Kills the process (SIGKILL, as `kill -9` would) when `SKILLET_FAILPOINT` names this step.
+pub(crate) fn failpoint(op: &str, step: &str) {
+    static WANTED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    let wanted = WANTED.get_or_init(|| std::env::var(FAILPOINT_ENV).ok());
+    if let Some(wanted) = wanted
+        && wanted.split_once(':') == Some((op, step))
+    {
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
+        std::process::abort();
+    }
+}
+
+/// What the journal records of a write in progress.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    /// `save` or `install`.
+    op: String,
+    /// The skill's name; its folder is `skills/<name>`.
+    name: String,
+    /// The staging folder's name under `.skillet/staging/`.
+    staging: String,
+    /// [`fsutil::content_digest`] of the new folder.
+    digest: String,
+    /// The commit message.
+    message: String,
+    /// HEAD when the write began (for people reading the journal).
+    head_before: Option<String>,
+}
+
+fn journal_path(registry: &Registry) -> PathBuf {
+    registry.cache_dir().join("journal").join("save.json")
+}
+
+fn staging_root(registry: &Registry) -> PathBuf {
+    registry.cache_dir().join("staging")
+}
+
+/// The lock file every writer of `skills/` holds: concurrent writers wait their turn, and a
+/// writer that died (killed, crashed) releases it with its process.
+pub(crate) struct WriteLock {
+    file: std::fs::File,
+}
+
+impl WriteLock {
+    /// Waits for other writers, then finishes or undoes what a killed one left.
+    pub fn acquire(registry: &Registry) -> Result<Self, SkillError> {
+        let file = open_lock(registry)?;
+        file.lock()?;
+        let lock = Self { file };
+        recover_locked(registry)?;
+        Ok(lock)
+    }
+}
+
+impl Drop for WriteLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+fn open_lock(registry: &Registry) -> std::io::Result<std::fs::File> {
+    fs_err::create_dir_all(registry.cache_dir())?;
+    let path = registry.cache_dir().join("save.lock");
+    std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+}
+
+/// A fresh staging folder under `.skillet/staging/` for the skill `name`: the new folder is
+/// built in `new/<name>`, the previous one is moved to `old/<name>`. Removed when dropped.
+pub(crate) struct Staging {
+    dir: tempfile::TempDir,
+    name: String,
+}
+
+impl Staging {
+    /// Needs the [`WriteLock`]: recovery removes staging folders it finds without one.
+    pub fn new(registry: &Registry, _lock: &WriteLock, name: &str) -> std::io::Result<Self> {
+        let root = staging_root(registry);
+        fs_err::create_dir_all(&root)?;
+        let dir = tempfile::Builder::new().prefix("w-").tempdir_in(&root)?;
+        fs_err::create_dir(dir.path().join("new"))?;
+        fs_err::create_dir(dir.path().join("old"))?;
+        Ok(Self {
+            dir,
+            name: name.to_owned(),
+        })
+    }
+
+    /// Where the new folder is built.
+    pub fn new_dir(&self) -> PathBuf {
+        self.dir.path().join("new").join(&self.name)
+    }
+
+    fn old_dir(&self) -> PathBuf {
+        self.dir.path().join("old").join(&self.name)
+    }
+
+    fn id(&self) -> String {
+        self.dir
+            .path()
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Swaps the folder built in `staging` in as `skills/<name>` and commits it with `message`,
+/// journaled so that a kill at any point is finished or undone by the next command. Returns the
+/// commit. On an error before the commit, the old folder is put back.
+pub(crate) fn swap_and_commit(
+    registry: &Registry,
+    repo: &Repo,
+    _lock: &WriteLock,
+    staging: Staging,
+    op: &str,
+    name: &str,
+    message: &str,
+) -> Result<String, SkillError> {
+    let rel = format!("skills/{name}");
+    let dest = registry.skills_dir().join(name);
+    let new = staging.new_dir();
+    // A lock file git would trip on is reported before anything moves.
+    repo.check_locks()?;
+    fsutil::sync_tree(&new)?;
+    let digest = fsutil::content_digest(&new)?.unwrap_or_default();
+    failpoint(op, "after-staged");
+
+    let entry = Entry {
+        op: op.to_owned(),
+        name: name.to_owned(),
+        staging: staging.id(),
+        digest,
+        message: message.to_owned(),
+        head_before: repo.head(),
+    };
+    let journal = journal_path(registry);
+    let text =
+        serde_json::to_string_pretty(&entry).map_err(|e| SkillError::Other(e.to_string()))?;
+    fsutil::write_durable(&journal, text.as_bytes())?;
+    failpoint(op, "after-journal");
+
+    let moved = (|| -> std::io::Result<()> {
+        if dest.exists() {
+            fsutil::rename_durable(&dest, &staging.old_dir())?;
+        }
+        failpoint(op, "after-backup");
+        fsutil::rename_durable(&new, &dest)?;
+        failpoint(op, "after-swap");
+        Ok(())
+    })();
+    let committed = moved
+        .map_err(SkillError::from)
+        .and_then(|()| repo.commit_tree(&rel, message).map_err(SkillError::from));
+    let commit = match committed {
+        Ok(commit) => commit,
+        Err(e) => {
+            // Nothing was committed: put the old folder back.
+            if let Err(undo) = roll_back(registry, &entry) {
+                return Err(SkillError::Other(format!(
+                    "{e}\nand putting the previous {rel}/ back failed too: {undo}\nhint: the next skillet command tries again"
+                )));
+            }
+            return Err(e);
+        }
+    };
+    failpoint(op, "after-commit");
+    // The commit is in: from here on, the journal stays until the index is in step.
+    repo.sync_index(&rel)
+        .map_err(|source| GitError::IndexNotUpdated {
+            commit: commit.clone(),
+            message: message.to_owned(),
+            rel: rel.clone(),
+            source: Box::new(source),
+        })
+        .map_err(|e| {
+            SkillError::Other(format!(
+                "{e}\nhint: the next skillet command brings the index in step once the cause is fixed"
+            ))
+        })?;
+    failpoint(op, "after-index");
+    fsutil::remove_durable(&journal)?;
+    failpoint(op, "after-journal-removed");
+    drop(staging);
+    Ok(commit)
+}
+
+/// Puts the previous folder back after a write that did not commit. A folder in place that is
+/// not the one this write made (someone changed it since) is left alone.
+fn roll_back(registry: &Registry, entry: &Entry) -> std::io::Result<()> {
+    let dest = registry.skills_dir().join(&entry.name);
+    let dir = staging_root(registry).join(&entry.staging);
+    let (new, old) = (
+        dir.join("new").join(&entry.name),
+        dir.join("old").join(&entry.name),
+    );
+    let ours =
+        !new.exists() && fsutil::content_digest(&dest)?.as_deref() == Some(entry.digest.as_str());
+    if ours {
+        // The new folder made it into place: move it back out.
+        fs_err::create_dir_all(dir.join("new"))?;
+        fsutil::rename_durable(&dest, &new)?;
+    }
+    if old.exists() {
+        if dest.exists() {
+            tracing::warn!(
+                "{} changed after an interrupted {}; it is kept as it is",
+                dest.display(),
+                entry.op
+            );
+        } else {
+            fsutil::rename_durable(&old, &dest)?;
+        }
+    }
+    fsutil::remove_durable(&journal_path(registry))?;
+    remove_tree(&dir)
+}
+
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    match fs_err::remove_dir_all(dir) {
+        Err(e) if e.kind() != ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a killed writer may have left something: a journal (or half of one), a staging
+/// folder, or (from older versions of skillet) a staging folder inside `skills/`. A few
+/// `readdir` calls.
+fn needs_recovery(registry: &Registry) -> bool {
+    let journal = journal_path(registry);
+    let not_empty = |dir: &Path| fs_err::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
+    journal.parent().is_some_and(not_empty)
+        || not_empty(&staging_root(registry))
+        || !legacy_leftovers(registry).is_empty()
+}
+
+/// Finishes or undoes what a killed writer left, unless a live writer holds the lock (it is
+/// not done yet). What every command that opens the registry runs first.
+pub fn recover(registry: &Registry) -> Result<(), SkillError> {
+    if !needs_recovery(registry) {
+        return Ok(());
+    }
+    let file = open_lock(registry)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => return Ok(()),
+        Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+    }
+    let lock = WriteLock { file };
+    let result = recover_locked(registry);
+    drop(lock);
+    result
+}
+
+/// [`recover`], with the lock held.
+fn recover_locked(registry: &Registry) -> Result<(), SkillError> {
+    let journal = journal_path(registry);
+    match fs_err::read_to_string(&journal) {
+        Ok(text) => {
+            let entry: Entry = serde_json::from_str(&text).map_err(|e| {
+                SkillError::Other(format!(
+                    "{}: not a journal skillet wrote ({e}); the interrupted write it describes cannot be finished\nhint: check `git status skills/`, then remove {} and {}",
+                    journal.display(),
+                    journal.display(),
+                    staging_root(registry).display()
+                ))
+            })?;
+            recover_entry(registry, &entry)?;
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(e.into()),
+    }
+    // Staging folders without a journal: a writer killed before its journal or after removing
+    // it. Nothing in them is needed.
+    if let Ok(entries) = fs_err::read_dir(staging_root(registry)) {
+        for entry in entries.flatten() {
+            remove_tree(&entry.path())?;
+        }
+    }
+    // The temporary file of a journal write that was cut short.
+    if let Some(dir) = journal.parent()
+        && let Ok(entries) = fs_err::read_dir(dir)
+    {
+        for entry in entries.flatten() {
+            if entry.path() != journal {
+                fsutil::remove_durable(&entry.path())?;
+            }
+        }
+    }
+    for path in legacy_leftovers(registry) {
+        tracing::warn!("removing {}, left by an interrupted save", path.display());
+        remove_tree(&path)?;
+    }
+    Ok(())
+}
+
+fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), SkillError> {
+    super::check_name(&entry.name)?;
+    let rel = format!("skills/{}", entry.name);
+    let dest = registry.skills_dir().join(&entry.name);
+    let dir = staging_root(registry).join(&entry.staging);
+    if dir.join("new").join(&entry.name).exists() {
+        // The swap did not happen: the previous folder goes back where it was.
+        roll_back(registry, entry)?;
+        tracing::warn!(
+            "undid an interrupted {} of `{}`: {rel}/ is as it was",
+            entry.op,
+            entry.name
+        );
+        return Ok(());
+    }
+    let repo = Repo::open(registry.root())?;
+    // A writer killed inside libgit2 leaves its lock file: made after the journal, with no git
+    // process running here, it is that writer's.
+    let journal_made = fs_err::metadata(journal_path(registry))?.modified()?;
+    for path in repo.clear_locks_made_since(journal_made)? {
+        tracing::warn!(
+            "removed git's lock file {}, left by an interrupted {} (no git process is running here)",
+            path.display(),
+            entry.op
+        );
+    }
+    let in_head = repo
+        .head_commit()
+        .map(|head| repo.files_at(&head, &rel))
+        .transpose()?
+        .map(fsutil::digest_of);
+    let on_disk = fsutil::content_digest(&dest)?;
+    if on_disk.as_deref() != Some(entry.digest.as_str()) {
+        tracing::warn!(
+            "{}/ changed after an interrupted {} of `{}`; it is left as it is (see `git status {rel}`)",
+            dest.display(),
+            entry.op,
+            entry.name
+        );
+    } else if in_head.as_deref() == Some(entry.digest.as_str()) {
+        // Committed; the index may lag behind.
+        repo.sync_index(&rel)?;
+        tracing::warn!(
+            "finished an interrupted {} of `{}`: it was committed ({})",
+            entry.op,
+            entry.name,
+            entry.message
+        );
+    } else {
+        let commit = repo.commit_folder(&rel, &entry.message)?;
+        tracing::warn!(
+            "finished an interrupted {} of `{}`: committed {commit} ({})",
+            entry.op,
+            entry.name,
+            entry.message
+        );
+    }
+    fsutil::remove_durable(&journal_path(registry))?;
+    remove_tree(&dir)?;
+    Ok(())
+}
+
+/// Staging folders that older versions of skillet made inside `skills/` (`.old-XXXXXX`,
+/// `.install-XXXXXX`, `.<skill>-XXXXXX`): never a skill (names cannot start with a dot), and
+/// a `git add -A` would sweep them in.
+fn legacy_leftovers(registry: &Registry) -> Vec<PathBuf> {
+    let Ok(entries) = fs_err::read_dir(registry.skills_dir()) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some((prefix, random)) = name.strip_prefix('.').and_then(|n| n.rsplit_once('-'))
+            else {
+                return false;
+            };
+            random.len() == 6
+                && random.chars().all(|c| c.is_ascii_alphanumeric())
+                && (matches!(prefix, "old" | "install") || super::check_name(prefix).is_ok())
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_leftovers_are_only_skillet_staging_folders() {
+        let tmp = tempfile::tempdir().unwrap();
+        crate::registry::init(tmp.path(), false).unwrap();
+        let registry = Registry::open(tmp.path()).unwrap();
+        let skills = registry.skills_dir();
+        for dir in [
+            ".old-a1B2c3",
+            ".install-xYz789",
+            ".attach-transcript-Q1w2E3",
+            ".git-keep",
+            ".old-toolong1",
+            "real-skill",
+            ".hidden",
+        ] {
+            fs_err::create_dir_all(skills.join(dir)).unwrap();
+        }
+        let mut found: Vec<String> = legacy_leftovers(&registry)
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ".attach-transcript-Q1w2E3",
+                ".install-xYz789",
+                ".old-a1B2c3"
+            ]
+        );
+        recover(&registry).unwrap();
+        assert!(legacy_leftovers(&registry).is_empty());
+        assert!(skills.join(".git-keep").is_dir());
+        assert!(skills.join("real-skill").is_dir());
+    }
+
+    #[test]
+    fn a_journal_that_is_not_json_is_an_error_with_a_hint() {
+        let tmp = tempfile::tempdir().unwrap();
+        crate::registry::init(tmp.path(), false).unwrap();
+        let registry = Registry::open(tmp.path()).unwrap();
+        fsutil::write_durable(&journal_path(&registry), b"{").unwrap();
+        let msg = recover(&registry).unwrap_err().to_string();
+        assert!(msg.contains("not a journal skillet wrote"), "{msg}");
+        assert!(msg.contains("hint: check `git status skills/`"), "{msg}");
+    }
+}
