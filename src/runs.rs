@@ -17,6 +17,61 @@ use crate::sandbox::{
 };
 use crate::upstream::{ToolResult, UpstreamPool};
 
+impl RunRecord {
+    /// The record as the model sees it: the error's message and stack, the default export and
+    /// the notes, each cut at `limits.max_output_bytes` by [`sandbox::cap_for_model`] (the
+    /// saved `run.json` keeps them whole). Returns whether anything was cut.
+    pub fn cap_for_model(&mut self) -> bool {
+        let max = usize::try_from(self.limits.max_output_bytes).unwrap_or(usize::MAX);
+        let mut cut = false;
+        if let Some(error) = &mut self.error {
+            cut |= error.cap_for_model(max, &self.id);
+        }
+        if let Some(shown) = self
+            .result
+            .as_ref()
+            .and_then(|r| capped_result(r, max, &self.id))
+        {
+            self.result = Some(shown);
+            cut = true;
+        }
+        for note in &mut self.notes {
+            if let (text, true) = sandbox::cap_for_model(note, max, &self.id) {
+                *note = text.into_owned();
+                cut = true;
+            }
+        }
+        cut
+    }
+
+    /// Whether [`Self::cap_for_model`] cut something of this record.
+    pub fn was_cut_for_model(&self) -> bool {
+        let cut = |text: &str| sandbox::was_cut_for_model(text, &self.id);
+        self.error
+            .as_ref()
+            .is_some_and(|e| cut(&e.message) || e.stack.as_deref().is_some_and(cut))
+            || self
+                .result
+                .as_ref()
+                .and_then(|r| r.as_str())
+                .is_some_and(cut)
+            || self.notes.iter().any(|n| cut(n))
+    }
+}
+
+/// A default export too long for the model: a string cut as text, anything else as its JSON
+/// text (which then comes back as a string, with the marker). `None` when it fits.
+fn capped_result(result: &serde_json::Value, max: usize, id: &str) -> Option<serde_json::Value> {
+    let text = match result {
+        serde_json::Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    };
+    match sandbox::cap_for_model(&text, max, id) {
+        (shown, true) => Some(serde_json::Value::String(shown.into_owned())),
+        (_, false) => None,
+    }
+}
+
 /// How the tool calls of a run were answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,8 +126,16 @@ pub enum RunsError {
     NotFound { id: String, dir: PathBuf },
     #[error("`{id}` matches several runs ({matches}); give more of the id")]
     Ambiguous { id: String, matches: String },
-    #[error("the record of run `{id}` is unreadable: {message}")]
-    Corrupt { id: String, message: String },
+    #[error(
+        "the record of run `{id}` is unreadable: {}: {message}\nhint: the run cannot be shown, replayed, resumed or saved; remove its folder (`rm -r {}`) to drop it, or use another run (`skillet runs` lists them)",
+        file.display(),
+        file.parent().unwrap_or(file).display()
+    )]
+    Corrupt {
+        id: String,
+        file: PathBuf,
+        message: String,
+    },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -138,15 +201,27 @@ impl RunStore {
     pub fn load(&self, id: &str) -> Result<(RunRecord, String, String), RunsError> {
         let id = self.resolve(id)?;
         let dir = self.dir.join(&id);
-        let corrupt = |message: String| RunsError::Corrupt {
+        let corrupt = |file: &str, message: String| RunsError::Corrupt {
             id: id.clone(),
+            file: dir.join(file),
             message,
         };
-        let json =
-            fs_err::read_to_string(dir.join("run.json")).map_err(|e| corrupt(e.to_string()))?;
-        let record: RunRecord = serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
-        let script = fs_err::read_to_string(dir.join("script.ts")).unwrap_or_default();
-        let output = fs_err::read_to_string(dir.join("output.txt")).unwrap_or_default();
+        // std's errors, not fs_err's: the message names the file already.
+        let read = |file: &str| {
+            std::fs::read_to_string(dir.join(file)).map_err(|e| corrupt(file, e.to_string()))
+        };
+        let json = read("run.json")?;
+        let record: RunRecord =
+            serde_json::from_str(&json).map_err(|e| corrupt("run.json", e.to_string()))?;
+        if record.id != id {
+            return Err(corrupt(
+                "run.json",
+                format!("it holds the record of run `{}`", record.id),
+            ));
+        }
+        // Both are written before run.json, so a record without them was damaged since.
+        let script = read("script.ts")?;
+        let output = read("output.txt")?;
         Ok((record, script, output))
     }
 
@@ -431,7 +506,8 @@ pub struct RunRequest {
 }
 
 /// Runs a script in the sandbox and records the run, with servers started for this run and
-/// ended after it. Returns the record and the full output.
+/// ended after it. Returns the record as the model sees it ([`RunRecord::cap_for_model`]; the
+/// saved one is whole) and the full output.
 pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(RunRecord, String)> {
     let servers = registry.servers(request.mcp_config.as_deref())?;
     let pool = Arc::new(UpstreamPool::new(
@@ -461,7 +537,8 @@ pub struct RunOptions {
 }
 
 /// Runs a script against a pool of servers that outlives the run (`serve`'s shared one), until
-/// it ends or `options.cancel` fires (then it is recorded as `cancelled`).
+/// it ends or `options.cancel` fires (then it is recorded as `cancelled`). Returns what [`run`]
+/// does.
 pub async fn run_with(
     registry: &Registry,
     request: RunRequest,
@@ -567,13 +644,13 @@ pub async fn run_with(
     // Counting large results takes a while: off the async threads.
     let catalog = crate::api::catalog(registry);
     let registry_for_count = registry.clone();
-    let (returned, _) = sandbox::truncate_output(
-        &outcome.output,
-        usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX),
-        &record.id,
-    );
+    let max = usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX);
+    let (returned, _) = sandbox::truncate_output(&outcome.output, max, &record.id);
     let returned = match &record.result {
-        Some(result) => format!("{returned}\n{result}"),
+        Some(result) => match capped_result(result, max, &record.id) {
+            Some(shown) => format!("{returned}\n{shown}"),
+            None => format!("{returned}\n{result}"),
+        },
         None => returned,
     };
     let calls = record.tool_calls.clone();
@@ -583,8 +660,9 @@ pub async fn run_with(
     })
     .await
     .ok();
-    let record = RunRecord { tokens, ..record };
+    let mut record = RunRecord { tokens, ..record };
     store.save(&record, &request.script.source, &outcome.output)?;
     store.prune_after_save(registry.settings().run.keep_runs);
+    record.cap_for_model();
     Ok((record, outcome.output))
 }
