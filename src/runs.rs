@@ -244,8 +244,9 @@ impl RunStore {
     }
 
     /// Removes recorded runs: all but the newest `keep`, and every run started before
-    /// `before` (a run goes when either says so). With `dry_run`, removes nothing. Returns the
-    /// ids removed (or that would be), oldest first.
+    /// `before` (a run goes when either says so), and the leftovers of runs whose saving was
+    /// killed. With `dry_run`, removes nothing. Returns the ids of the recorded runs removed
+    /// (or that would be), oldest first.
     pub fn prune(
         &self,
         keep: Option<usize>,
@@ -268,8 +269,37 @@ impl RunStore {
             for id in &doomed {
                 fs_err::remove_dir_all(self.dir.join(id))?;
             }
+            self.remove_unfinished();
         }
         Ok(doomed)
+    }
+
+    /// How old a run folder without `run.json` must be before it is taken for the leftover of
+    /// a process killed while it saved the run (a save takes milliseconds).
+    const UNFINISHED_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+    /// Removes the folders of runs whose saving never finished (no `run.json`: the process was
+    /// killed in between), once they are [`Self::UNFINISHED_AFTER`] old. Nothing else reads
+    /// them: `ids` skips them.
+    fn remove_unfinished(&self) {
+        let Ok(entries) = fs_err::read_dir(&self.dir) else {
+            return;
+        };
+        let cutoff = (chrono::Utc::now() - Self::UNFINISHED_AFTER)
+            .format("%Y%m%d-%H%M%S%3f")
+            .to_string();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if looks_like_id(&name)
+                && name.as_str() < cutoff.as_str()
+                && !entry.path().join("run.json").exists()
+            {
+                match fs_err::remove_dir_all(entry.path()) {
+                    Ok(()) => tracing::debug!("removed the unfinished run folder {name}"),
+                    Err(e) => tracing::warn!("an unfinished run folder was not removed: {e}"),
+                }
+            }
+        }
     }
 
     /// After a run is recorded: keeps the newest `keep` runs (0: all). Looks only every
@@ -311,6 +341,18 @@ impl RunStore {
         }
         Ok(out)
     }
+}
+
+/// Whether `name` has the shape of a run id (`20261206-220832121-ec92`): only such folders are
+/// ever removed as unfinished runs.
+fn looks_like_id(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() == 23
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 18 => *b == b'-',
+            19.. => b.is_ascii_hexdigit(),
+            _ => b.is_ascii_digit(),
+        })
 }
 
 /// Answers every call from a record: the call at position `i` must be the record's call `i`
@@ -665,4 +707,25 @@ pub async fn run_with(
     store.prune_after_save(registry.settings().run.keep_runs);
     record.cap_for_model();
     Ok((record, outcome.output))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_shaped_like_run_ids_are_taken_for_runs() {
+        assert!(looks_like_id(&RunStore::new_id()));
+        assert!(looks_like_id("20261206-220832121-ec92"));
+        for name in [
+            "notes",
+            "20261206-220832121-ec9",
+            "20261206-220832121-ec92x",
+            "20261206_220832121-ec92",
+            "2026120a-220832121-ec92",
+            "20261206-220832121-ecg2",
+        ] {
+            assert!(!looks_like_id(name), "{name}");
+        }
+    }
 }

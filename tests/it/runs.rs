@@ -310,6 +310,12 @@ fn old_run_records_are_pruned_by_count_and_age() {
     let all = ids(&env);
     assert_eq!(all.len(), 3);
 
+    // The folder of a run whose saving was killed (no run.json) goes once it is old; a young
+    // one may be a save under way, and stays.
+    env.write(".skillet/runs/20200101-000000000-abcd/script.ts", "x");
+    env.write(".skillet/runs/29990101-000000000-abcd/script.ts", "x");
+    env.write(".skillet/runs/notes/keep.txt", "mine");
+
     // Saying nothing of what to prune is a usage error, and removes nothing.
     let bare = env.run(&["runs", "prune"]);
     assert_eq!(bare.status.code(), Some(2), "{}", bare.stderr);
@@ -327,6 +333,9 @@ fn old_run_records_are_pruned_by_count_and_age() {
         pruned.stdout
     );
     assert_eq!(ids(&env), all[2..]);
+    assert!(!env.path(".skillet/runs/20200101-000000000-abcd").exists());
+    assert!(env.path(".skillet/runs/29990101-000000000-abcd").exists());
+    assert!(env.path(".skillet/runs/notes/keep.txt").exists());
     // An age keeps what is younger; a time in the future takes everything.
     env.run(&["runs", "prune", "--older-than", "1d"]).success();
     assert_eq!(ids(&env), all[2..]);
