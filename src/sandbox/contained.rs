@@ -126,7 +126,8 @@ pub(crate) fn read<T>(
     fresh(stamp, source)
 }
 
-/// Says which link on the way to `rel` leads out of the root, and where it points.
+/// Says which link on the way to `rel` leads out of the root, and where it points (or that the
+/// file system refused access, when no link does).
 fn outside(root: Root, rel: &str) -> String {
     const HINT: &str = "hint: replace the link with the file or folder itself (`skillet validate` refuses links in skills too)";
     let canonical_root = fs_err::canonicalize(root.dir).unwrap_or_else(|_| root.dir.to_owned());
@@ -170,9 +171,10 @@ fn outside(root: Root, rel: &str) -> String {
             }
         }
     }
+    // No link on the way leads out: cap-std's PermissionDenied was the file system's own.
     format!(
-        "{}{rel} leads outside {} through a symbolic link\n{HINT}",
-        root.label, root.label
+        "cannot read {}{rel}: permission denied\nhint: make it readable by this user",
+        root.label
     )
 }
 
@@ -252,5 +254,11 @@ mod tests {
         let big = fs_err::File::create(tmp.path().join("big.ts")).unwrap();
         big.set_len(MAX_MODULE_BYTES + 1).unwrap();
         assert!(read_text(root, "big.ts").unwrap_err().contains("bytes"));
+        fs_err::write(tmp.path().join("latin1.ts"), b"caf\xe9").unwrap();
+        assert!(
+            read_text(root, "latin1.ts")
+                .unwrap_err()
+                .contains("not UTF-8")
+        );
     }
 }
