@@ -17,6 +17,61 @@ use crate::sandbox::{
 };
 use crate::upstream::{ToolResult, UpstreamPool};
 
+impl RunRecord {
+    /// The record as the model sees it: the error's message and stack, the default export and
+    /// the notes, each cut at `limits.max_output_bytes` by [`sandbox::cap_for_model`] (the
+    /// saved `run.json` keeps them whole). Returns whether anything was cut.
+    pub fn cap_for_model(&mut self) -> bool {
+        let max = usize::try_from(self.limits.max_output_bytes).unwrap_or(usize::MAX);
+        let mut cut = false;
+        if let Some(error) = &mut self.error {
+            cut |= error.cap_for_model(max, &self.id);
+        }
+        if let Some(shown) = self
+            .result
+            .as_ref()
+            .and_then(|r| capped_result(r, max, &self.id))
+        {
+            self.result = Some(shown);
+            cut = true;
+        }
+        for note in &mut self.notes {
+            if let (text, true) = sandbox::cap_for_model(note, max, &self.id) {
+                *note = text.into_owned();
+                cut = true;
+            }
+        }
+        cut
+    }
+
+    /// Whether [`Self::cap_for_model`] cut something of this record.
+    pub fn was_cut_for_model(&self) -> bool {
+        let cut = |text: &str| sandbox::was_cut_for_model(text, &self.id);
+        self.error
+            .as_ref()
+            .is_some_and(|e| cut(&e.message) || e.stack.as_deref().is_some_and(cut))
+            || self
+                .result
+                .as_ref()
+                .and_then(|r| r.as_str())
+                .is_some_and(cut)
+            || self.notes.iter().any(|n| cut(n))
+    }
+}
+
+/// A default export too long for the model: a string cut as text, anything else as its JSON
+/// text (which then comes back as a string, with the marker). `None` when it fits.
+fn capped_result(result: &serde_json::Value, max: usize, id: &str) -> Option<serde_json::Value> {
+    let text = match result {
+        serde_json::Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
+        other => std::borrow::Cow::Owned(other.to_string()),
+    };
+    match sandbox::cap_for_model(&text, max, id) {
+        (shown, true) => Some(serde_json::Value::String(shown.into_owned())),
+        (_, false) => None,
+    }
+}
+
 /// How the tool calls of a run were answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -71,8 +126,16 @@ pub enum RunsError {
     NotFound { id: String, dir: PathBuf },
     #[error("`{id}` matches several runs ({matches}); give more of the id")]
     Ambiguous { id: String, matches: String },
-    #[error("the record of run `{id}` is unreadable: {message}")]
-    Corrupt { id: String, message: String },
+    #[error(
+        "the record of run `{id}` is unreadable: {}: {message}\nhint: the run cannot be shown, replayed, resumed or saved; remove its folder (`rm -r {}`) to drop it, or use another run (`skillet runs` lists them)",
+        file.display(),
+        file.parent().unwrap_or(file).display()
+    )]
+    Corrupt {
+        id: String,
+        file: PathBuf,
+        message: String,
+    },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -138,15 +201,27 @@ impl RunStore {
     pub fn load(&self, id: &str) -> Result<(RunRecord, String, String), RunsError> {
         let id = self.resolve(id)?;
         let dir = self.dir.join(&id);
-        let corrupt = |message: String| RunsError::Corrupt {
+        let corrupt = |file: &str, message: String| RunsError::Corrupt {
             id: id.clone(),
+            file: dir.join(file),
             message,
         };
-        let json =
-            fs_err::read_to_string(dir.join("run.json")).map_err(|e| corrupt(e.to_string()))?;
-        let record: RunRecord = serde_json::from_str(&json).map_err(|e| corrupt(e.to_string()))?;
-        let script = fs_err::read_to_string(dir.join("script.ts")).unwrap_or_default();
-        let output = fs_err::read_to_string(dir.join("output.txt")).unwrap_or_default();
+        // std's errors, not fs_err's: the message names the file already.
+        let read = |file: &str| {
+            std::fs::read_to_string(dir.join(file)).map_err(|e| corrupt(file, e.to_string()))
+        };
+        let json = read("run.json")?;
+        let record: RunRecord =
+            serde_json::from_str(&json).map_err(|e| corrupt("run.json", e.to_string()))?;
+        if record.id != id {
+            return Err(corrupt(
+                "run.json",
+                format!("it holds the record of run `{}`", record.id),
+            ));
+        }
+        // Both are written before run.json, so a record without them was damaged since.
+        let script = read("script.ts")?;
+        let output = read("output.txt")?;
         Ok((record, script, output))
     }
 
@@ -169,8 +244,9 @@ impl RunStore {
     }
 
     /// Removes recorded runs: all but the newest `keep`, and every run started before
-    /// `before` (a run goes when either says so). With `dry_run`, removes nothing. Returns the
-    /// ids removed (or that would be), oldest first.
+    /// `before` (a run goes when either says so), and the leftovers of runs whose saving was
+    /// killed. With `dry_run`, removes nothing. Returns the ids of the recorded runs removed
+    /// (or that would be), oldest first.
     pub fn prune(
         &self,
         keep: Option<usize>,
@@ -193,8 +269,37 @@ impl RunStore {
             for id in &doomed {
                 fs_err::remove_dir_all(self.dir.join(id))?;
             }
+            self.remove_unfinished();
         }
         Ok(doomed)
+    }
+
+    /// How old a run folder without `run.json` must be before it is taken for the leftover of
+    /// a process killed while it saved the run (a save takes milliseconds).
+    const UNFINISHED_AFTER: chrono::TimeDelta = chrono::TimeDelta::minutes(10);
+
+    /// Removes the folders of runs whose saving never finished (no `run.json`: the process was
+    /// killed in between), once they are [`Self::UNFINISHED_AFTER`] old. Nothing else reads
+    /// them: `ids` skips them.
+    fn remove_unfinished(&self) {
+        let Ok(entries) = fs_err::read_dir(&self.dir) else {
+            return;
+        };
+        let cutoff = (chrono::Utc::now() - Self::UNFINISHED_AFTER)
+            .format("%Y%m%d-%H%M%S%3f")
+            .to_string();
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if looks_like_id(&name)
+                && name.as_str() < cutoff.as_str()
+                && !entry.path().join("run.json").exists()
+            {
+                match fs_err::remove_dir_all(entry.path()) {
+                    Ok(()) => tracing::debug!("removed the unfinished run folder {name}"),
+                    Err(e) => tracing::warn!("an unfinished run folder was not removed: {e}"),
+                }
+            }
+        }
     }
 
     /// After a run is recorded: keeps the newest `keep` runs (0: all). Looks only every
@@ -236,6 +341,18 @@ impl RunStore {
         }
         Ok(out)
     }
+}
+
+/// Whether `name` has the shape of a run id (`20261206-220832121-ec92`): only such folders are
+/// ever removed as unfinished runs.
+fn looks_like_id(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    bytes.len() == 23
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            8 | 18 => *b == b'-',
+            19.. => b.is_ascii_hexdigit(),
+            _ => b.is_ascii_digit(),
+        })
 }
 
 /// Answers every call from a record: the call at position `i` must be the record's call `i`
@@ -431,7 +548,8 @@ pub struct RunRequest {
 }
 
 /// Runs a script in the sandbox and records the run, with servers started for this run and
-/// ended after it. Returns the record and the full output.
+/// ended after it. Returns the record as the model sees it ([`RunRecord::cap_for_model`]; the
+/// saved one is whole) and the full output.
 pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(RunRecord, String)> {
     let servers = registry.servers(request.mcp_config.as_deref())?;
     let pool = Arc::new(UpstreamPool::new(
@@ -461,7 +579,8 @@ pub struct RunOptions {
 }
 
 /// Runs a script against a pool of servers that outlives the run (`serve`'s shared one), until
-/// it ends or `options.cancel` fires (then it is recorded as `cancelled`).
+/// it ends or `options.cancel` fires (then it is recorded as `cancelled`). Returns what [`run`]
+/// does.
 pub async fn run_with(
     registry: &Registry,
     request: RunRequest,
@@ -567,13 +686,13 @@ pub async fn run_with(
     // Counting large results takes a while: off the async threads.
     let catalog = crate::api::catalog(registry);
     let registry_for_count = registry.clone();
-    let (returned, _) = sandbox::truncate_output(
-        &outcome.output,
-        usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX),
-        &record.id,
-    );
+    let max = usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX);
+    let (returned, _) = sandbox::truncate_output(&outcome.output, max, &record.id);
     let returned = match &record.result {
-        Some(result) => format!("{returned}\n{result}"),
+        Some(result) => match capped_result(result, max, &record.id) {
+            Some(shown) => format!("{returned}\n{shown}"),
+            None => format!("{returned}\n{result}"),
+        },
         None => returned,
     };
     let calls = record.tool_calls.clone();
@@ -583,8 +702,30 @@ pub async fn run_with(
     })
     .await
     .ok();
-    let record = RunRecord { tokens, ..record };
+    let mut record = RunRecord { tokens, ..record };
     store.save(&record, &request.script.source, &outcome.output)?;
     store.prune_after_save(registry.settings().run.keep_runs);
+    record.cap_for_model();
     Ok((record, outcome.output))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_names_shaped_like_run_ids_are_taken_for_runs() {
+        assert!(looks_like_id(&RunStore::new_id()));
+        assert!(looks_like_id("20261206-220832121-ec92"));
+        for name in [
+            "notes",
+            "20261206-220832121-ec9",
+            "20261206-220832121-ec92x",
+            "20261206_220832121-ec92",
+            "2026120a-220832121-ec92",
+            "20261206-220832121-ecg2",
+        ] {
+            assert!(!looks_like_id(name), "{name}");
+        }
+    }
 }

@@ -33,7 +33,8 @@ pub struct Args {
     /// Tool calls in flight at once.
     #[arg(long, value_name = "N")]
     max_concurrent_calls: Option<u64>,
-    /// Output returned; longer output is cut with a marker (the record keeps all).
+    /// Most bytes of output returned, and of an error's message or stack and the default
+    /// export; longer text is cut with a marker (the run record keeps all).
     #[arg(long, value_name = "BYTES")]
     max_output_bytes: Option<u64>,
     /// Size of one tool result admitted into the sandbox.
@@ -135,7 +136,9 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
     )
     .await?;
     let max = usize::try_from(limits.max_output_bytes).unwrap_or(usize::MAX);
-    let (shown, truncated) = sandbox::truncate_output(&full_output, max, &record.id);
+    let (shown, output_cut) = sandbox::truncate_output(&full_output, max, &record.id);
+    // The record came back cut for the model already (error, default export, notes).
+    let truncated = output_cut || record.was_cut_for_model();
     if args.json {
         output::json(&Report {
             run_id: &record.id,
@@ -155,8 +158,13 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         if !shown.is_empty() {
             output::print(&shown)?;
         }
-        if let Some(result) = &record.result {
-            output::print(&serde_json::to_string_pretty(result)?)?;
+        match &record.result {
+            // A default export cut for the model is its JSON text with the marker: shown as is.
+            Some(serde_json::Value::String(cut)) if sandbox::was_cut_for_model(cut, &record.id) => {
+                output::print(cut)?;
+            }
+            Some(result) => output::print(&serde_json::to_string_pretty(result)?)?,
+            None => {}
         }
     }
     for note in &record.notes {

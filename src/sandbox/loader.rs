@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::SystemTime;
 
 use rquickjs::loader::{ImportAttributes, Loader, Resolver};
 use rquickjs::module::Declared;
 use rquickjs::{Ctx, Module};
 
+use super::contained::{self, Probe, Root, Stamp};
 use super::state::RunState;
 use super::transpile::{self, Transpiled};
 use super::{ErrorKind, RunError};
@@ -95,18 +95,25 @@ pub(crate) fn resolve(
         }
     }
     let path = format!("/{}", parts.join("/"));
-    let found = |root: &Path, rel: &str| -> Option<String> {
+    // The first candidate that is a file inside the root, `None` if none is, or why one
+    // cannot be used (it is there only through a link out of the root).
+    let found = |root: Root, rel: &str| -> Result<Option<String>, String> {
         let stem = rel.strip_suffix(".js").unwrap_or(rel);
         let stem = stem.strip_suffix(".ts").unwrap_or(stem);
-        [format!("{stem}.ts"), format!("{stem}/index.ts")]
-            .into_iter()
-            .find(|candidate| root.join(candidate.trim_start_matches('/')).is_file())
+        for candidate in [format!("{stem}.ts"), format!("{stem}/index.ts")] {
+            match contained::probe(root, candidate.trim_start_matches('/')) {
+                Probe::File => return Ok(Some(candidate)),
+                Probe::Missing => {}
+                Probe::Outside(why) => return Err(why),
+            }
+        }
+        Ok(None)
     };
     match parts.first().copied() {
         Some("client.js" | "client.ts" | "client") if parts.len() == 1 => Ok(CLIENT.into()),
         Some("servers") => {
             let rel = path.trim_start_matches("/servers");
-            found(&api_dir.join("servers"), rel)
+            found(servers_root(&api_dir.join("servers")), rel)?
                 .map(|p| format!("/servers{p}"))
                 .ok_or_else(|| "no such module in the generated API\nhint: list servers/ to see what exists, or run `skillet gen`".into())
         }
@@ -118,7 +125,7 @@ pub(crate) fn resolve(
             } else {
                 path.trim_start_matches("/skills").to_owned()
             };
-            found(skills_dir, &rel)
+            found(skills_root(skills_dir), &rel)?
                 .map(|p| format!("/skills{p}"))
                 .ok_or_else(|| {
                     format!("no skill `{skill}` (or no such file in it) in the registry's skills/")
@@ -128,27 +135,50 @@ pub(crate) fn resolve(
     }
 }
 
-/// Transpiled files, shared across runs in a process, keyed by path and checked by mtime+length.
-type TranspileCache = Mutex<HashMap<PathBuf, (SystemTime, u64, Arc<Transpiled>)>>;
+/// The generated tree's `servers/` folder as a root.
+fn servers_root(servers_dir: &Path) -> Root<'_> {
+    Root {
+        dir: servers_dir,
+        label: ".skillet/servers/",
+    }
+}
+
+/// The registry's `skills/` folder as a root.
+fn skills_root(skills_dir: &Path) -> Root<'_> {
+    Root {
+        dir: skills_dir,
+        label: "skills/",
+    }
+}
+
+/// Transpiled files, shared across runs in a process, keyed by path and checked by the stamp
+/// of the file opened (device, inode, length, mtime).
+type TranspileCache = Mutex<HashMap<PathBuf, (Stamp, Arc<Transpiled>)>>;
 static CACHE: LazyLock<TranspileCache> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
-fn load_file(path: &Path, name: &str) -> Result<Arc<Transpiled>, String> {
-    let meta = fs_err::metadata(path).map_err(|e| e.to_string())?;
-    let stamp = (
-        meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
-        meta.len(),
-    );
-    if let Some((mtime, len, cached)) = CACHE.lock().ok().and_then(|c| c.get(path).cloned())
-        && (mtime, len) == stamp
-    {
-        return Ok(cached);
-    }
-    let source = fs_err::read_to_string(path).map_err(|e| e.to_string())?;
-    let transpiled = Arc::new(transpile::strip_types(&source, name).map_err(|e| e.to_string())?);
-    if let Ok(mut cache) = CACHE.lock() {
-        cache.insert(path.to_owned(), (stamp.0, stamp.1, Arc::clone(&transpiled)));
-    }
-    Ok(transpiled)
+/// Reads and transpiles `rel` under `root`, never through a link that leaves it (checked as the
+/// file is opened, not only when the import was resolved).
+fn load_file(root: Root, rel: &str, name: &str) -> Result<Arc<Transpiled>, String> {
+    let key = root.dir.join(rel);
+    contained::read(
+        root,
+        rel,
+        |stamp| {
+            CACHE
+                .lock()
+                .ok()
+                .and_then(|c| c.get(&key).cloned())
+                .and_then(|(cached, transpiled)| (cached == stamp).then_some(transpiled))
+        },
+        |stamp, source| {
+            let transpiled =
+                Arc::new(transpile::strip_types(&source, name).map_err(|e| e.to_string())?);
+            if let Ok(mut cache) = CACHE.lock() {
+                cache.insert(key.clone(), (stamp, Arc::clone(&transpiled)));
+            }
+            Ok(transpiled)
+        },
+    )
 }
 
 impl Loader for VirtualLoader {
@@ -162,15 +192,15 @@ impl Loader for VirtualLoader {
             return Module::declare(ctx.clone(), name, CLIENT_MODULE);
         }
         let env = &self.0.env;
-        let path = if let Some(rel) = name.strip_prefix("/servers/") {
-            env.api_dir.join("servers").join(rel)
+        let servers = env.api_dir.join("servers");
+        let loaded = if let Some(rel) = name.strip_prefix("/servers/") {
+            load_file(servers_root(&servers), rel, name)
         } else if let Some(rel) = name.strip_prefix("/skills/") {
-            env.skills_dir.join(rel)
+            load_file(skills_root(&env.skills_dir), rel, name)
         } else {
             return Err(import_error(&self.0, name, MAIN, "not a loadable module"));
         };
-        let transpiled =
-            load_file(&path, name).map_err(|why| import_error(&self.0, name, MAIN, &why))?;
+        let transpiled = loaded.map_err(|why| import_error(&self.0, name, MAIN, &why))?;
         let code = transpiled.code.clone();
         if let Ok(mut modules) = self.0.modules.lock() {
             modules.insert(name.to_owned(), transpiled);

@@ -2,6 +2,7 @@
 //! generated API, with hard limits. Scripts reach the outside only through the host functions
 //! installed by `runtime.rs` (tool calls, console, timers, the workspace folder).
 
+mod contained;
 mod convert;
 pub mod governance;
 mod loader;
@@ -11,6 +12,7 @@ pub mod tools;
 pub mod transpile;
 pub mod workspace;
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -198,21 +200,152 @@ pub struct Script {
     pub source: String,
 }
 
-/// Cuts `output` at `max` bytes (on a character boundary) with a marker saying what was left out.
-pub fn truncate_output(output: &str, max: usize, run_id: &str) -> (String, bool) {
-    if output.len() <= max {
-        return (output.to_owned(), false);
+/// The most of one text a run record keeps (an error's message or stack, the default export's
+/// JSON): what a script makes is bounded by its memory limit already; this bounds the record.
+pub const RECORD_TEXT_MAX: usize = 16 << 20;
+
+/// The one rule for everything a run returns to the model (printed output, an error's message
+/// and stack with their hints, the default export's JSON, notes): text longer than `max` bytes
+/// is cut on a character boundary, and a marker on its own line says how much there was and
+/// where the whole is (the run record). Returns the text and whether it was cut.
+pub fn cap_for_model<'a>(text: &'a str, max: usize, run_id: &str) -> (Cow<'a, str>, bool) {
+    if text.len() <= max {
+        return (Cow::Borrowed(text), false);
     }
-    let mut cut = max;
-    while !output.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    let rest = output.len() - cut;
+    let head = &text[..text.floor_char_boundary(max)];
     (
-        format!(
-            "{}\n… [output cut at {max} bytes: {rest} more bytes; `skillet runs show {run_id}` has all of it]\n",
-            &output[..cut]
-        ),
+        Cow::Owned(format!(
+            "{head}\n{}{}]",
+            marker_start(text.len(), max),
+            marker_end(run_id)
+        )),
         true,
     )
+}
+
+fn marker_start(total: usize, max: usize) -> String {
+    format!(
+        "… [cut at {} of {} bytes; ",
+        thousands(max as u64),
+        thousands(total as u64)
+    )
+}
+
+fn marker_end(run_id: &str) -> String {
+    format!("the whole is in the run record .skillet/runs/{run_id}/: `skillet runs show {run_id}`")
+}
+
+/// Whether `text` is what [`cap_for_model`] returns for a text it cut, in run `run_id`.
+pub fn was_cut_for_model(text: &str, run_id: &str) -> bool {
+    text.ends_with(&format!("{}]", marker_end(run_id))) && text.contains("\n… [cut at ")
+}
+
+/// `1234567` as `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Cuts `output` at `max` bytes by [`cap_for_model`]'s rule, ending with a newline when cut.
+pub fn truncate_output(output: &str, max: usize, run_id: &str) -> (String, bool) {
+    match cap_for_model(output, max, run_id) {
+        (text, true) => (format!("{text}\n"), true),
+        (text, false) => (text.into_owned(), false),
+    }
+}
+
+impl RunError {
+    /// Cuts the message and stack at [`RECORD_TEXT_MAX`] each, saying so: the most a record keeps.
+    pub(crate) fn bound_for_record(&mut self) {
+        let bound = |text: &mut String| {
+            if text.len() > RECORD_TEXT_MAX {
+                let total = text.len();
+                text.truncate(text.floor_char_boundary(RECORD_TEXT_MAX));
+                text.push_str(&format!(
+                    "\n… [cut at {} of {} bytes: the most a run record keeps]",
+                    thousands(RECORD_TEXT_MAX as u64),
+                    thousands(total as u64)
+                ));
+            }
+        };
+        bound(&mut self.message);
+        if let Some(stack) = &mut self.stack {
+            bound(stack);
+        }
+    }
+
+    /// This error as the model sees it: message and stack cut by [`cap_for_model`].
+    /// Returns whether anything was cut.
+    pub fn cap_for_model(&mut self, max: usize, run_id: &str) -> bool {
+        let mut cut = false;
+        if let (text, true) = cap_for_model(&self.message, max, run_id) {
+            self.message = text.into_owned();
+            cut = true;
+        }
+        if let Some(stack) = &self.stack
+            && let (text, true) = cap_for_model(stack, max, run_id)
+        {
+            self.stack = Some(text.into_owned());
+            cut = true;
+        }
+        cut
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_for_the_model_is_cut_on_a_character_boundary_with_a_marker() {
+        let (text, cut) = cap_for_model("short", 10, "R1");
+        assert_eq!((text.as_ref(), cut), ("short", false));
+        // 'é' is two bytes: a cut at 3 falls inside the second one.
+        let (text, cut) = cap_for_model("éééé", 3, "R1");
+        assert!(cut);
+        assert_eq!(
+            text,
+            "é\n… [cut at 3 of 8 bytes; the whole is in the run record .skillet/runs/R1/: `skillet runs show R1`]"
+        );
+        assert!(was_cut_for_model(&text, "R1"));
+        assert!(!was_cut_for_model(&text, "R2"));
+        assert!(!was_cut_for_model("éééé", "R1"));
+        let big = "x".repeat(3 * 1024 * 1024);
+        let (text, _) = cap_for_model(&big, 24 * 1024, "R1");
+        assert!(
+            text.contains("cut at 24,576 of 3,145,728 bytes"),
+            "{}",
+            &text[24 * 1024..]
+        );
+        assert!(text.len() < 24 * 1024 + 200);
+        assert_eq!(
+            truncate_output("abcdef", 3, "R1").0.lines().next(),
+            Some("abc")
+        );
+        assert!(truncate_output("abcdef", 3, "R1").0.ends_with("`]\n"));
+    }
+
+    #[test]
+    fn errors_are_bounded_in_the_record_and_cut_for_the_model() {
+        let mut error = RunError::new(ErrorKind::Runtime, "e".repeat(RECORD_TEXT_MAX + 10));
+        error.stack = Some("at main.ts:1:1\n".repeat(10));
+        error.bound_for_record();
+        assert!(error.message.len() < RECORD_TEXT_MAX + 200);
+        assert!(error.message.ends_with("the most a run record keeps]"));
+        let mut shown = error.clone();
+        assert!(shown.cap_for_model(100, "R1"));
+        assert!(shown.message.starts_with(&"e".repeat(100)));
+        assert!(was_cut_for_model(&shown.message, "R1"));
+        assert!(was_cut_for_model(shown.stack.as_deref().unwrap(), "R1"));
+        let mut small = RunError::new(ErrorKind::Runtime, "fine");
+        assert!(!small.cap_for_model(100, "R1"));
+        assert_eq!(small.message, "fine");
+    }
 }

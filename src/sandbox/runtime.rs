@@ -13,7 +13,7 @@ use super::convert;
 use super::loader::{MAIN, VirtualLoader, VirtualResolver};
 use super::state::RunState;
 use super::transpile::{self, Transpiled};
-use super::{ErrorKind, Limits, RunError, RunOutcome, SandboxEnv, Script};
+use super::{ErrorKind, Limits, RECORD_TEXT_MAX, RunError, RunOutcome, SandboxEnv, Script};
 
 const PRELUDE: &str = include_str!("prelude.js");
 /// The prelude's module name, as it appears in stack frames (which are dropped from reports).
@@ -140,6 +140,10 @@ pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunO
     if let Some(fatal) = state.fatal() {
         error = Some(fatal);
     }
+    // What a script threw is kept whole in the record, up to a bound.
+    if let Some(error) = &mut error {
+        error.bound_for_record();
+    }
     let output = state.output.lock().map(|o| o.clone()).unwrap_or_default();
     RunOutcome {
         output,
@@ -218,6 +222,12 @@ async fn run_in_runtime(
     let cancel = state.env.cancel.clone().unwrap_or_default();
     let outcome = tokio::select! {
         outcome = tokio::time::timeout_at((state.deadline + DEADLINE_GRACE).into(), run) => outcome,
+        // A limit hit while the script waits (a timer due after the deadline): the run ends
+        // now, with that limit's kind, rather than at the end of the grace.
+        () = state.stopped.cancelled() => {
+            dispose(ctx, rt);
+            return Err(state.fatal().unwrap_or_else(|| RunError::new(ErrorKind::Internal, "the run was stopped without a reason")));
+        }
         () = cancel.cancelled() => {
             dispose(ctx, rt);
             state.fail(RunError::new(
@@ -245,6 +255,13 @@ async fn run_in_runtime(
     };
     match json {
         None => Ok(None),
+        Some(text) if text.len() > RECORD_TEXT_MAX => Err(RunError::new(
+            ErrorKind::OutputLimit,
+            format!(
+                "the default export's JSON is {} bytes; a run keeps at most {RECORD_TEXT_MAX}\nhint: export a summary, or write the data to ./workspace/ and export its path",
+                text.len()
+            ),
+        )),
         Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
             RunError::new(
                 ErrorKind::Internal,
@@ -343,7 +360,22 @@ fn install<'js>(ctx: &Ctx<'js>, state: &Arc<RunState>) -> rquickjs::Result<()> {
             async move {
                 let wanted =
                     Instant::now() + Duration::from_secs_f64((ms.max(0.0) / 1e3).min(86_400.0));
-                tokio::time::sleep_until(wanted.min(st.deadline).into()).await;
+                if wanted <= st.deadline {
+                    tokio::time::sleep_until(wanted.into()).await;
+                    return;
+                }
+                // A timer due after the deadline never fires: at the deadline the run ends
+                // with `timeout`, and the code waiting on the timer never runs.
+                tokio::time::sleep_until(st.deadline.into()).await;
+                st.fail(RunError::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the run did not finish within its deadline of {} ms (it was waiting on a timer of {} ms)",
+                        st.limits.timeout_ms,
+                        ms.max(0.0).round()
+                    ),
+                ));
+                std::future::pending::<()>().await;
             }
         })),
     )?;

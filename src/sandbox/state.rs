@@ -155,6 +155,8 @@ pub(crate) struct RunState {
     pub calls: Mutex<Vec<ToolCallRecord>>,
     /// Set once; read by the interrupt handler on every check.
     stop: AtomicBool,
+    /// Cancelled with `stop`: ends a run that is waiting (not running JavaScript) at once.
+    pub stopped: tokio_util::sync::CancellationToken,
     fatal: Mutex<Option<RunError>>,
     /// Source maps of every module loaded, by module name.
     pub modules: Mutex<HashMap<String, Arc<Transpiled>>>,
@@ -189,6 +191,7 @@ impl RunState {
             output: Mutex::new(String::new()),
             calls: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
+            stopped: tokio_util::sync::CancellationToken::new(),
             fatal: Mutex::new(None),
             modules: Mutex::new(HashMap::new()),
             import_error: Mutex::new(None),
@@ -219,6 +222,7 @@ impl RunState {
             *fatal = Some(error);
         }
         self.stop.store(true, Ordering::Relaxed);
+        self.stopped.cancel();
     }
 
     pub fn fatal(&self) -> Option<RunError> {
@@ -271,6 +275,13 @@ impl RunState {
         tool: String,
         arguments: serde_json::Value,
     ) -> Result<String, CallFailure> {
+        // Nothing leaves a run that is over (a script that caught its timeout, say).
+        if self.should_stop() {
+            return Err(CallFailure::new(
+                self.fatal().map_or("timeout", |f| f.kind.as_str()),
+                format!("the run is over; {server}.{tool} was not called"),
+            ));
+        }
         let index = self.calls_started.fetch_add(1, Ordering::Relaxed);
         if index as u64 >= self.limits.max_tool_calls {
             let message = format!(
@@ -836,6 +847,11 @@ impl RunState {
 
     /// `fs.*` from the script, answered as a JSON envelope.
     pub fn fs(&self, op: &str, args_json: &str) -> String {
+        // Nothing is read or written once the run is over (a script that caught its timeout).
+        if self.should_stop() {
+            return json!({ "ok": false, "error": "the run is over (its deadline passed or a limit was hit); the workspace is not touched" })
+                .to_string();
+        }
         let Some(ws) = self
             .workspace
             .get_or_init(|| Workspace::open(&self.env.workspace_dir).ok())

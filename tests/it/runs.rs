@@ -310,6 +310,12 @@ fn old_run_records_are_pruned_by_count_and_age() {
     let all = ids(&env);
     assert_eq!(all.len(), 3);
 
+    // The folder of a run whose saving was killed (no run.json) goes once it is old; a young
+    // one may be a save under way, and stays.
+    env.write(".skillet/runs/20200101-000000000-abcd/script.ts", "x");
+    env.write(".skillet/runs/29990101-000000000-abcd/script.ts", "x");
+    env.write(".skillet/runs/notes/keep.txt", "mine");
+
     // Saying nothing of what to prune is a usage error, and removes nothing.
     let bare = env.run(&["runs", "prune"]);
     assert_eq!(bare.status.code(), Some(2), "{}", bare.stderr);
@@ -327,6 +333,9 @@ fn old_run_records_are_pruned_by_count_and_age() {
         pruned.stdout
     );
     assert_eq!(ids(&env), all[2..]);
+    assert!(!env.path(".skillet/runs/20200101-000000000-abcd").exists());
+    assert!(env.path(".skillet/runs/29990101-000000000-abcd").exists());
+    assert!(env.path(".skillet/runs/notes/keep.txt").exists());
     // An age keeps what is younger; a time in the future takes everything.
     env.run(&["runs", "prune", "--older-than", "1d"]).success();
     assert_eq!(ids(&env), all[2..]);
@@ -393,7 +402,15 @@ fn long_output_is_cut_with_a_marker_and_kept_whole_in_the_record() {
     assert_eq!(run["truncated"], true);
     let shown = run["output"].as_str().unwrap();
     assert!(shown.starts_with("line 0\nline 1\n"), "{shown}");
-    assert!(shown.contains("output cut at 100 bytes"), "{shown}");
+    assert!(shown.contains("\n… [cut at 100 of "), "{shown}");
+    assert!(
+        shown.ends_with(&format!(
+            "the whole is in the run record .skillet/runs/{}/: `skillet runs show {}`]\n",
+            run["run_id"].as_str().unwrap(),
+            run["run_id"].as_str().unwrap()
+        )),
+        "{shown}"
+    );
     assert!(shown.len() < 300, "{shown}");
     let id = run["run_id"].as_str().unwrap();
     assert!(
@@ -434,7 +451,7 @@ fn the_deadline_covers_time_spent_waiting_on_tools() {
     env.run(&["gen"]).success();
     env.write(
         "wait.ts",
-        "import { slow } from './servers/quirky/index.js';\nawait slow({ seconds: 30 });\n",
+        "import { slow } from './servers/quirky/index.js';\ntry { await slow({ seconds: 30 }); } catch (e) { fs.writeFile('./workspace/late.txt', String(e)); await slow({ seconds: 1 }); }\n",
     );
     let started = std::time::Instant::now();
     let run = env
@@ -443,6 +460,16 @@ fn the_deadline_covers_time_spent_waiting_on_tools() {
         .json();
     assert_eq!(run["error"]["kind"], "timeout", "{run}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    // The script caught its timeout: past the deadline it can neither write nor call.
+    assert!(!env.path(".skillet/workspace/late.txt").exists());
+    let id = run["run_id"].as_str().unwrap();
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{id}/run.json"))).unwrap();
+    assert_eq!(
+        record["tool_calls"].as_array().unwrap().len(),
+        1,
+        "{record}"
+    );
     // The same run again behaves the same: nothing carried over.
     env.write("ok.ts", "import { echo } from './servers/quirky/index.js';\nexport default await echo({ message: 'fine' });\n");
     assert_eq!(
@@ -454,4 +481,196 @@ fn the_deadline_covers_time_spent_waiting_on_tools() {
         "{:?}",
         processes_with(&marker)
     );
+}
+
+/// A timer set for after the deadline never fires: the run ends `timeout` at the deadline and
+/// the code after the wait neither prints nor writes.
+#[test]
+fn a_timer_due_after_the_deadline_ends_the_run_with_timeout() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    env.write(
+        "sleepy.ts",
+        "console.log('before');\nawait new Promise(r => setTimeout(r, 1e9));\nconsole.log('after');\nfs.writeFile('./workspace/after.txt', 'ran');\nexport default 'done';\n",
+    );
+    let run = env
+        .run(&["run", "sleepy.ts", "--timeout-ms", "1000", "--json"])
+        .failure()
+        .json();
+    assert_eq!(run["status"], "error", "{run}");
+    assert_eq!(run["error"]["kind"], "timeout", "{run}");
+    assert_eq!(run["output"], "before\n", "{run}");
+    assert_eq!(run["result"], serde_json::Value::Null, "{run}");
+    assert!(!env.path(".skillet/workspace/after.txt").exists());
+}
+
+/// Everything that goes back to the model is cut by one rule: a 3 MB thrown error and a 2.2 MB
+/// default export come back cut with the marker; the run record keeps them whole.
+#[test]
+fn a_huge_error_or_default_export_comes_back_cut_and_the_record_keeps_it_whole() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let marker = |id: &str| {
+        format!("the whole is in the run record .skillet/runs/{id}/: `skillet runs show {id}`]")
+    };
+    let limit = 24 * 1024; // the default max_output_bytes
+
+    env.write(
+        "throws.ts",
+        "console.log('start');\nthrow new Error('é'.repeat(1024 * 1024) + 'x'.repeat(1024 * 1024) + 'END');\n",
+    );
+    let run = env.run(&["run", "throws.ts", "--json"]).failure();
+    assert!(
+        run.stdout.len() < 2 * limit,
+        "{} bytes on stdout",
+        run.stdout.len()
+    );
+    let run = run.json();
+    let id = run["run_id"].as_str().unwrap();
+    assert_eq!(run["truncated"], true);
+    assert_eq!(run["error"]["kind"], "runtime");
+    let message = run["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("éé"), "{}", &message[..20]);
+    assert!(message.len() < limit + 300, "{} bytes", message.len());
+    assert!(
+        message.ends_with(&format!(
+            "\n… [cut at 24,576 of 3,145,731 bytes; {}",
+            marker(id)
+        )),
+        "{}",
+        &message[message.len() - 200..]
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{id}/run.json"))).unwrap();
+    let whole = record["error"]["message"].as_str().unwrap();
+    assert_eq!(whole.len(), 3 * 1024 * 1024 + 3);
+    assert!(whole.ends_with("xEND"));
+    // Without --json, stderr carries the same cut message.
+    let plain = env.run(&["run", "throws.ts"]).failure();
+    assert!(
+        plain.stderr.len() < 2 * limit,
+        "{} bytes on stderr",
+        plain.stderr.len()
+    );
+    assert!(
+        plain.stderr.contains("… [cut at 24,576 of 3,145,731 bytes"),
+        "{}",
+        plain.stderr
+    );
+
+    env.write(
+        "exports.ts",
+        "export default { rows: Array.from({ length: 20000 }, (_, i) => ({ i, text: 'y'.repeat(100) })) };\n",
+    );
+    let run = env.run(&["run", "exports.ts", "--json"]).success();
+    assert!(
+        run.stdout.len() < 2 * limit,
+        "{} bytes on stdout",
+        run.stdout.len()
+    );
+    let run = run.json();
+    let id = run["run_id"].as_str().unwrap();
+    assert_eq!(run["truncated"], true);
+    let shown = run["result"].as_str().unwrap();
+    assert!(
+        shown.starts_with("{\"rows\":[{\"i\":0,"),
+        "{}",
+        &shown[..40]
+    );
+    assert!(
+        shown.contains("\n… [cut at 24,576 of "),
+        "{}",
+        &shown[shown.len() - 200..]
+    );
+    assert!(shown.ends_with(&marker(id)));
+    let record: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{id}/run.json"))).unwrap();
+    let rows = record["result"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 20000);
+    assert!(serde_json::to_string(&record["result"]).unwrap().len() > 2_200_000);
+    let plain = env.run(&["run", "exports.ts"]).success();
+    assert!(
+        plain.stdout.len() < 2 * limit,
+        "{} bytes on stdout",
+        plain.stdout.len()
+    );
+    assert!(
+        plain.stdout.ends_with("`]\n"),
+        "{}",
+        &plain.stdout[plain.stdout.len() - 100..]
+    );
+
+    // A small one is returned as it is.
+    env.write("small.ts", "export default { rows: [1, 2] };\n");
+    let run = env.run(&["run", "small.ts", "--json"]).success().json();
+    assert_eq!(run["result"], json!({ "rows": [1, 2] }));
+    assert_eq!(run["truncated"], false);
+}
+
+/// A damaged run record is named, with what is wrong and how to get past it, by every command
+/// that reads it; `skillet runs` lists the others.
+#[test]
+fn a_corrupt_run_record_gets_an_error_naming_the_file_with_a_hint() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    env.write("ok.ts", "console.log('fine');\n");
+    let good = env.run(&["run", "ok.ts", "--json"]).success().json();
+    let bad = env.run(&["run", "ok.ts", "--json"]).success().json();
+    let id = bad["run_id"].as_str().unwrap();
+    let file = format!(".skillet/runs/{id}/run.json");
+    env.write(&file, "{ \"id\": \"truncated");
+    let dir = env.path(&format!(".skillet/runs/{id}"));
+    let says = |out: &Run| {
+        assert_eq!(out.code(), 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "the record of run `{id}` is unreadable: {}/run.json: ",
+                dir.display()
+            )),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("line 1 column"), "{}", out.stderr);
+        assert!(out.stderr.contains(&format!("hint: the run cannot be shown, replayed, resumed or saved; remove its folder (`rm -r {}`)", dir.display())), "{}", out.stderr);
+    };
+    says(&env.run(&["run", "ok.ts", "--replay", id]));
+    says(&env.run(&["run", "--resume", id]));
+    says(&env.run(&["runs", "show", id]));
+    says(&env.run(&[
+        "save",
+        "--run",
+        id,
+        "--name",
+        "fine",
+        "--description",
+        "Prints fine",
+    ]));
+    // The listing goes on without it, and says why.
+    let list = env.run(&["runs", "--json"]).success();
+    let ids: Vec<String> = list
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, [good["run_id"].as_str().unwrap()]);
+    assert!(
+        list.stderr.contains(&format!("{}/run.json", dir.display())),
+        "{}",
+        list.stderr
+    );
+    assert!(list.stderr.contains("hint: "), "{}", list.stderr);
+    // A record whose script was lost says so too.
+    fs_err::remove_file(env.path(&format!(
+        ".skillet/runs/{}/script.ts",
+        good["run_id"].as_str().unwrap()
+    )))
+    .unwrap();
+    let out = env.run(&["run", "--resume", good["run_id"].as_str().unwrap()]);
+    assert_eq!(out.code(), 1);
+    assert!(out.stderr.contains("script.ts: "), "{}", out.stderr);
+    // Removing the folder, as the hint says, clears it.
+    fs_err::remove_dir_all(&dir).unwrap();
+    env.run(&["runs"]).success();
 }

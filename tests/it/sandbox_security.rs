@@ -12,7 +12,7 @@ use skillet::upstream::UpstreamPool;
 use crate::support::*;
 
 struct Harness {
-    _tmp: tempfile::TempDir,
+    tmp: tempfile::TempDir,
     env: SandboxEnv,
     pool: Arc<UpstreamPool>,
     runtime: tokio::runtime::Runtime,
@@ -44,7 +44,7 @@ impl Harness {
             governance: None,
         };
         Self {
-            _tmp: env.tmp,
+            tmp: env.tmp,
             env: sandbox_env,
             pool,
             runtime: tokio::runtime::Runtime::new().unwrap(),
@@ -309,4 +309,126 @@ fn errors_carry_the_typescript_position() {
         outcome.tool_calls.is_empty(),
         "nothing is sent when arguments are wrong"
     );
+}
+
+/// A skill's script, a skill folder or a generated file that is a symbolic link to a file
+/// outside the registry is never run: the import fails, naming the link and where it points,
+/// and the outside code has no effect. Links that stay inside are followed.
+#[test]
+fn code_linked_in_from_outside_the_registry_never_runs() {
+    use std::os::unix::fs::symlink;
+    let h = Harness::new();
+    let root = h.env.skills_dir.parent().unwrap().to_owned();
+    let outside = h.tmp.path().join("outside");
+    let evil = "console.log('OUTSIDE CODE RAN'); fs.writeFile('./workspace/pwned.txt', 'x');\nexport default () => 'pwned';\nexport const listDocuments = () => 'pwned';\n";
+    fs_err::create_dir_all(outside.join("scripts")).unwrap();
+    fs_err::write(outside.join("scripts/index.ts"), evil).unwrap();
+    fs_err::write(outside.join("listDocuments.ts"), evil).unwrap();
+    // A skill whose scripts/index.ts is a link out, and a skill folder that is one.
+    fs_err::create_dir_all(root.join("skills/linked-file/scripts")).unwrap();
+    symlink(
+        outside.join("scripts/index.ts"),
+        root.join("skills/linked-file/scripts/index.ts"),
+    )
+    .unwrap();
+    symlink(&outside, root.join("skills/linked-folder")).unwrap();
+    // A link inside skills/ is followed.
+    fs_err::create_dir_all(root.join("skills/real/scripts")).unwrap();
+    fs_err::write(
+        root.join("skills/real/scripts/index.ts"),
+        "export default () => 'inside';\n",
+    )
+    .unwrap();
+    symlink("real", root.join("skills/alias")).unwrap();
+    let inside = h.run_with(
+        "import run from './skills/alias'; export default run();",
+        &Harness::limits(),
+    );
+    assert_eq!(
+        inside.result,
+        Some(serde_json::json!("inside")),
+        "{inside:?}"
+    );
+
+    let attacks = [
+        (
+            "import run from './skills/linked-file'; export default run();",
+            "skills/linked-file/scripts/index.ts is a symbolic link to",
+        ),
+        (
+            "import run from './skills/linked-folder/scripts/index.js'; export default run();",
+            "skills/linked-folder is a symbolic link to",
+        ),
+        (
+            "export default (await import('./skills/linked-folder')).default();",
+            "skills/linked-folder is a symbolic link to",
+        ),
+    ];
+    for (source, says) in attacks {
+        let outcome = h.expect(source, ErrorKind::Import);
+        let message = outcome.error.unwrap().message;
+        assert!(message.contains(says), "{source}: {message}");
+        assert!(
+            message.contains(&outside.display().to_string()),
+            "{message}"
+        );
+        assert!(message.contains("hint: "), "{message}");
+        assert!(!outcome.output.contains("OUTSIDE"), "{}", outcome.output);
+        assert!(!h.workspace().join("pwned.txt").exists());
+    }
+
+    // A generated file swapped for a link out, after the loader has cached the real one.
+    let generated = root.join(".skillet/servers/docs/listDocuments.ts");
+    let real = h.run_with(
+        "import { listDocuments } from './servers/docs/index.js'; export default typeof listDocuments;",
+        &Harness::limits(),
+    );
+    assert_eq!(real.result, Some(serde_json::json!("function")), "{real:?}");
+    let kept = generated.with_extension("ts.real");
+    fs_err::rename(&generated, &kept).unwrap();
+    symlink(outside.join("listDocuments.ts"), &generated).unwrap();
+    for source in [
+        "import { listDocuments } from './servers/docs/index.js'; export default listDocuments();",
+        "import { listDocuments } from './servers/docs/listDocuments.js'; export default listDocuments();",
+    ] {
+        let outcome = h.expect(source, ErrorKind::Import);
+        let message = outcome.error.unwrap().message;
+        assert!(
+            message.contains(".skillet/servers/docs/listDocuments.ts is a symbolic link to"),
+            "{source}: {message}"
+        );
+        assert!(!outcome.output.contains("OUTSIDE"), "{}", outcome.output);
+    }
+    fs_err::remove_file(&generated).unwrap();
+    fs_err::rename(&kept, &generated).unwrap();
+    assert!(!h.workspace().join("pwned.txt").exists());
+}
+
+/// A timer due after the deadline never fires: the run ends with `timeout` at the deadline and
+/// nothing after the wait runs; a script that catches its timeout cannot write or call either.
+#[test]
+fn a_timer_due_after_the_deadline_never_fires() {
+    let h = Harness::new();
+    let limits = Limits {
+        timeout_ms: 300,
+        ..Harness::limits()
+    };
+    let late = h.workspace().join("late.txt");
+    for source in [
+        "console.log('before'); await new Promise(r => setTimeout(r, 1e9)); console.log('after'); fs.writeFile('./workspace/late.txt', 'x');",
+        "console.log('before'); setTimeout(() => { console.log('after'); fs.writeFile('./workspace/late.txt', 'x') }, 5000); await new Promise(() => {});",
+        "console.log('before'); export default await new Promise(r => setTimeout(() => r('after'), 1e9));",
+    ] {
+        let outcome = h.expect_with(source, ErrorKind::Timeout, &limits);
+        assert_eq!(outcome.output, "before\n", "{source}");
+        assert!(!late.exists(), "{source}");
+        assert_eq!(outcome.result, None);
+    }
+    // A timer within the deadline fires, in order.
+    let fired = h.run_with(
+        "setTimeout(() => console.log('b'), 20); setTimeout(() => console.log('a'), 5); await new Promise(r => setTimeout(r, 40)); export default 'ok'",
+        &Harness::limits(),
+    );
+    assert_eq!(fired.output, "a\nb\n", "{fired:?}");
+    assert_eq!(fired.result, Some(serde_json::json!("ok")));
 }
