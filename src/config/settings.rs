@@ -63,7 +63,8 @@ pub struct RunSettings {
     /// Tool calls in flight at once (further calls wait their turn).
     #[schemars(range(min = 1))]
     pub max_concurrent_calls: u64,
-    /// Output returned to the caller; longer output is cut with a marker (the record keeps all).
+    /// Most bytes of each text returned to the caller (output, an error's message or stack, the
+    /// default export); longer text is cut with a marker (the run record keeps all).
     #[schemars(range(min = 1))]
     pub max_output_bytes: u64,
     /// Size of one tool result admitted into the sandbox.
