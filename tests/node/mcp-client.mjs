@@ -131,8 +131,17 @@ async function step(client, s) {
         await new Promise((r) => setTimeout(r, 20));
       }
       process.kill(s.pid ?? client.transport.pid, "SIGTERM");
-      const results = await Promise.all(pending);
+      // A lost answer is reported, not waited for forever.
+      const bound = (p) =>
+        Promise.race([
+          p,
+          new Promise((r) =>
+            setTimeout(() => r({ isError: true, text: "protocol error: no answer" }), s.answerWithinMs ?? 120000).unref(),
+          ),
+        ]);
+      const results = await Promise.all(pending.map(bound));
       const lost = results.filter((r) => r.text.startsWith("protocol error: ")).map((r) => r.text);
+      await Promise.all(clients.slice(1).map((c) => c.close().catch(() => {})));
       return {
         calls: results.length,
         answered: results.length - lost.length,
