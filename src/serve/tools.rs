@@ -255,8 +255,17 @@ pub async fn call(
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(args: Value) -> Result<T, String> {
-    // serde's messages quote the offending value: it may be huge.
-    serde_json::from_value(args).map_err(|e| format!("invalid arguments: {}", echo(&e.to_string())))
+    // serde's messages quote the offending value, which may be huge, and end with what was
+    // expected: keep both ends.
+    serde_json::from_value(args).map_err(|e| {
+        let message = e.to_string();
+        let chars = message.chars().count();
+        if chars <= 2 * ECHO_CHARS {
+            return format!("invalid arguments: {message}");
+        }
+        let tail: String = message.chars().skip(chars - ECHO_CHARS).collect();
+        format!("invalid arguments: {}{tail}", echo(&message))
+    })
 }
 
 /// Runs blocking registry work (git, tantivy, files) off the async threads.
