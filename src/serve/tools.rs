@@ -656,6 +656,30 @@ mod tests {
     }
 
     #[test]
+    fn echoes_are_cut_to_a_marked_prefix() {
+        assert_eq!(echo("weekly report"), "weekly report");
+        let exact = "é".repeat(ECHO_CHARS);
+        assert_eq!(echo(&exact), exact);
+        let long = "é".repeat(50_000);
+        assert_eq!(
+            echo(&long),
+            format!("{}…(cut, 100000 bytes)", "é".repeat(ECHO_CHARS))
+        );
+    }
+
+    #[test]
+    fn errors_are_bounded_at_a_character_boundary() {
+        assert_eq!(bounded_error("short".into()), "short");
+        let long = format!("a{}", "é".repeat(MAX_ERROR_BYTES));
+        let cut = bounded_error(long.clone());
+        assert!(cut.len() < MAX_ERROR_BYTES + 40, "{}", cut.len());
+        assert!(
+            cut.ends_with(&format!("…(cut, {} bytes)", long.len())),
+            "{cut}"
+        );
+    }
+
+    #[test]
     fn every_tool_has_an_object_schema_and_an_example() {
         for tool in definitions() {
             assert_eq!(
