@@ -90,6 +90,24 @@ pub struct Shared {
     /// Serializes generating the API tree when there is none yet.
     api: Mutex<bool>,
     peers: std::sync::Mutex<Vec<Peer<RoleServer>>>,
+    /// Tool calls whose handler has not returned yet (shutdown waits for their answers).
+    calls: tokio::sync::watch::Sender<usize>,
+}
+
+/// One tool call in progress; counted in [`Shared::calls`] until dropped.
+struct CallGuard(Arc<Shared>);
+
+impl CallGuard {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared.calls.send_modify(|n| *n += 1);
+        Self(Arc::clone(shared))
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.0.calls.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl Shared {
@@ -185,6 +203,15 @@ impl Shared {
             let _ =
                 tokio::time::timeout(Duration::from_secs(10), self.runs.acquire_many(all)).await;
         }
+        // Every call's handler returns its answer before the sessions end (runs are over;
+        // other tools are quick, and bounded here all the same).
+        let mut calls = self.calls.subscribe();
+        if tokio::time::timeout(Duration::from_secs(10), calls.wait_for(|n| *n == 0))
+            .await
+            .is_err()
+        {
+            tracing::warn!("tool calls still going at shutdown: ending the sessions anyway");
+        }
     }
 }
 
@@ -225,6 +252,7 @@ impl SkilletServer {
             mcp_config: options.mcp_config.clone(),
             api: Mutex::new(false),
             peers: std::sync::Mutex::new(Vec::new()),
+            calls: tokio::sync::watch::Sender::new(0),
         });
         tokio::spawn(refresh_on_change(Arc::downgrade(&shared), changed_rx));
         Ok(Self {
@@ -358,6 +386,7 @@ impl ServerHandler for SkilletServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let _call = CallGuard::new(&self.shared);
         // The run stops when the client cancels the request or goes away, or when shutdown
         // runs out of patience.
         let cancel = self.shared.cancel_runs.child_token();

@@ -925,7 +925,7 @@ fn sigterm_answers_every_run_in_flight_over_http() {
             "connect": { "transport": "http", "url": server.url },
             "steps": [ { "op": "sigterm", "sessions": 4, "calls": 4, "name": "run_code",
                          "args": { "code": sigterm_run(calls - long), "timeout_ms": 120000 },
-                         "markers": env.path(".skillet/workspace/started-$n"),
+                         "markers": env.path(".skillet/workspace/started-$n"), "answerWithinMs": 60000,
                          "pid": server.pid() } ],
         }),
     );
@@ -947,7 +947,7 @@ fn sigterm_answers_every_run_in_flight_over_stdio() {
             "connect": stdio(&env, &["--max-runs", "8", "--grace-ms", "8000"]),
             "steps": [ { "op": "sigterm", "sessions": 1, "calls": calls, "name": "run_code",
                          "args": { "code": sigterm_run(calls - long), "timeout_ms": 120000 },
-                         "markers": env.path(".skillet/workspace/started-$n") } ],
+                         "markers": env.path(".skillet/workspace/started-$n"), "answerWithinMs": 60000 } ],
         }),
     );
     let shutdown = check_shutdown(&env, &steps[0], "stdio", calls, long);
