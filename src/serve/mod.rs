@@ -3,9 +3,10 @@
 //! resources).
 //!
 //! One [`Shared`] state serves every session: a pool of upstream connections started on first
-//! use and restarted with back-off after a crash, a limit on concurrent runs, and a shutdown
-//! token that cancels runs still going when the grace period ends. Runs are recorded whatever
-//! way they end.
+//! use and restarted with back-off after a crash, a limit on concurrent runs with a short
+//! bounded queue in front of it, and a shutdown token that cancels runs still going when the
+//! grace period ends. Runs are recorded whatever way they end, and every call in flight at
+//! shutdown gets its answer (finished, or cancelled at the end of the grace).
 
 mod http;
 pub mod tools;
