@@ -16,9 +16,16 @@ pub struct Args {
     /// always are.
     #[arg(long = "allow-host", value_name = "HOST")]
     allow_hosts: Vec<String>,
-    /// Runs at once across all sessions; more get a "busy" error.
+    /// Runs at once across all sessions; more wait in the queue (--run-queue).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     max_runs: u16,
+    /// Runs that may wait for a slot when --max-runs are going; more get a "busy" answer
+    /// (0: answer "busy" at once).
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    run_queue: u16,
+    /// How long a run may wait in the queue for a slot before it gets a "busy" answer.
+    #[arg(long, default_value_t = 30_000, value_name = "MS")]
+    queue_wait_ms: u64,
     /// At shutdown, how long runs in flight may take to finish before they are cancelled.
     #[arg(long, default_value_t = 10_000, value_name = "MS")]
     grace_ms: u64,
@@ -31,6 +38,8 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         token: args.token,
         allowed_hosts: args.allow_hosts,
         max_runs: usize::from(args.max_runs),
+        run_queue: usize::from(args.run_queue),
+        queue_wait: Duration::from_millis(args.queue_wait_ms),
         grace: Duration::from_millis(args.grace_ms),
         mcp_config: ctx.mcp_config()?,
     };

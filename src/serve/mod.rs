@@ -3,9 +3,10 @@
 //! resources).
 //!
 //! One [`Shared`] state serves every session: a pool of upstream connections started on first
-//! use and restarted with back-off after a crash, a limit on concurrent runs, and a shutdown
-//! token that cancels runs still going when the grace period ends. Runs are recorded whatever
-//! way they end.
+//! use and restarted with back-off after a crash, a limit on concurrent runs with a short
+//! bounded queue in front of it, and a shutdown token that cancels runs still going when the
+//! grace period ends. Runs are recorded whatever way they end, and every call in flight at
+//! shutdown gets its answer (finished, or cancelled at the end of the grace).
 
 mod http;
 pub mod tools;
@@ -42,8 +43,12 @@ pub struct ServeOptions {
     pub token: Option<String>,
     /// Extra `Host` names accepted over HTTP (the bound address and loopback always are).
     pub allowed_hosts: Vec<String>,
-    /// Runs at once, across sessions; more get a "busy" error.
+    /// Runs at once, across sessions; more wait in the queue.
     pub max_runs: usize,
+    /// Runs that may wait for a slot when `max_runs` are going; more get a "busy" answer.
+    pub run_queue: usize,
+    /// How long a run waits in the queue for a slot before it gets a "busy" answer.
+    pub queue_wait: Duration,
     /// How long runs in flight may take to finish at shutdown before they are cancelled.
     pub grace: Duration,
     /// Read servers from this file instead of `.mcp.json`.
@@ -57,11 +62,15 @@ impl Default for ServeOptions {
             token: None,
             allowed_hosts: Vec::new(),
             max_runs: 8,
+            run_queue: 64,
+            queue_wait: Duration::from_secs(30),
             grace: Duration::from_secs(10),
             mcp_config: None,
         }
     }
 }
+
+const SHUTTING_DOWN: &str = "skillet is shutting down and takes no new runs; nothing ran\nhint: run it again once the server is back";
 
 /// State shared by every session.
 pub struct Shared {
@@ -69,6 +78,11 @@ pub struct Shared {
     pub pool: Arc<UpstreamPool>,
     runs: Arc<Semaphore>,
     max_runs: usize,
+    /// Places in the queue for a run slot.
+    queue: Arc<Semaphore>,
+    run_queue: usize,
+    queue_wait: Duration,
+    grace: Duration,
     /// Cancelled when the grace period at shutdown ends.
     cancel_runs: CancellationToken,
     /// Set when shutdown begins: new runs are refused.
@@ -77,25 +91,57 @@ pub struct Shared {
     /// Serializes generating the API tree when there is none yet.
     api: Mutex<bool>,
     peers: std::sync::Mutex<Vec<Peer<RoleServer>>>,
+    /// Tool calls whose handler has not returned yet (shutdown waits for their answers).
+    calls: tokio::sync::watch::Sender<usize>,
+}
+
+/// One tool call in progress; counted in [`Shared::calls`] until dropped.
+struct CallGuard(Arc<Shared>);
+
+impl CallGuard {
+    fn new(shared: &Arc<Shared>) -> Self {
+        shared.calls.send_modify(|n| *n += 1);
+        Self(Arc::clone(shared))
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        self.0.calls.send_modify(|n| *n = n.saturating_sub(1));
+    }
 }
 
 impl Shared {
-    /// A permit for one run, or `None` when `max_runs` are going (or shutdown began).
-    fn admit_run(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    /// A slot for one run: at once when one is free, else after waiting in the queue (up to
+    /// `queue_wait`, while the queue has room). The error is the answer for the client.
+    async fn admit_run(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, String> {
         if self.closing.is_cancelled() {
-            return None;
+            return Err(SHUTTING_DOWN.to_owned());
         }
-        Arc::clone(&self.runs).try_acquire_owned().ok()
-    }
-
-    fn busy_message(&self) -> String {
-        if self.closing.is_cancelled() {
-            "skillet is shutting down and takes no new runs".to_owned()
-        } else {
-            format!(
-                "busy: {} runs are in progress, the most this server runs at once; retry in a moment (the limit is `skillet serve --max-runs`)",
-                self.max_runs
-            )
+        if let Ok(permit) = Arc::clone(&self.runs).try_acquire_owned() {
+            return Ok(permit);
+        }
+        let Ok(_place) = Arc::clone(&self.queue).try_acquire_owned() else {
+            return Err(format!(
+                "busy: {} runs are in progress and {} more are waiting, the most this server takes at once; retry in a moment\nhint: raise `skillet serve --max-runs` or `--run-queue`",
+                self.max_runs, self.run_queue
+            ));
+        };
+        tokio::select! {
+            permit = tokio::time::timeout(self.queue_wait, Arc::clone(&self.runs).acquire_owned()) => match permit {
+                Ok(Ok(permit)) if !self.closing.is_cancelled() => Ok(permit),
+                Ok(_) => Err(SHUTTING_DOWN.to_owned()),
+                Err(_) => Err(format!(
+                    "busy: no run slot came free within {} ms ({} runs are in progress, the most this server runs at once); retry in a moment\nhint: raise `skillet serve --max-runs` or `--queue-wait-ms`",
+                    self.queue_wait.as_millis(),
+                    self.max_runs
+                )),
+            },
+            () = self.closing.cancelled() => Err(SHUTTING_DOWN.to_owned()),
+            () = cancel.cancelled() => Err("the run was cancelled while it waited for a slot (its client went away or cancelled it); nothing ran".to_owned()),
         }
     }
 
@@ -159,6 +205,15 @@ impl Shared {
             let _ =
                 tokio::time::timeout(Duration::from_secs(10), self.runs.acquire_many(all)).await;
         }
+        // Every call's handler returns its answer before the sessions end (runs are over;
+        // other tools are quick, and bounded here all the same).
+        let mut calls = self.calls.subscribe();
+        if tokio::time::timeout(Duration::from_secs(10), calls.wait_for(|n| *n == 0))
+            .await
+            .is_err()
+        {
+            tracing::warn!("tool calls still going at shutdown: ending the sessions anyway");
+        }
     }
 }
 
@@ -190,11 +245,16 @@ impl SkilletServer {
             pool: Arc::new(pool),
             runs: Arc::new(Semaphore::new(max_runs)),
             max_runs,
+            queue: Arc::new(Semaphore::new(options.run_queue)),
+            run_queue: options.run_queue,
+            queue_wait: options.queue_wait,
+            grace: options.grace,
             cancel_runs: CancellationToken::new(),
             closing: CancellationToken::new(),
             mcp_config: options.mcp_config.clone(),
             api: Mutex::new(false),
             peers: std::sync::Mutex::new(Vec::new()),
+            calls: tokio::sync::watch::Sender::new(0),
         });
         tokio::spawn(refresh_on_change(Arc::downgrade(&shared), changed_rx));
         Ok(Self {
@@ -328,6 +388,7 @@ impl ServerHandler for SkilletServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        let _call = CallGuard::new(&self.shared);
         // The run stops when the client cancels the request or goes away, or when shutdown
         // runs out of patience.
         let cancel = self.shared.cancel_runs.child_token();

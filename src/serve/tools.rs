@@ -20,6 +20,32 @@ pub const DEFAULT_LIMIT: usize = 3;
 const DESCRIPTION_CHARS: usize = 160;
 /// The most `run_code` may ask for, whatever skillet.toml says.
 const MAX_TIMEOUT_MS: u64 = 600_000;
+/// How much of the agent's own text (a query, a path, a name) an answer repeats.
+pub const ECHO_CHARS: usize = 80;
+/// The longest error an answer carries (a safety net: errors are short by design).
+const MAX_ERROR_BYTES: usize = 8 * 1024;
+
+/// `text` as an answer repeats it: whole when short, else its first [`ECHO_CHARS`] characters
+/// and a marker with its length, so a huge argument never comes back whole.
+pub fn echo(text: &str) -> String {
+    if text.chars().count() <= ECHO_CHARS {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(ECHO_CHARS).collect();
+    format!("{cut}…(cut, {} bytes)", text.len())
+}
+
+/// An error message cut to [`MAX_ERROR_BYTES`] (at a character boundary), with a marker.
+fn bounded_error(message: String) -> String {
+    if message.len() <= MAX_ERROR_BYTES {
+        return message;
+    }
+    let mut end = MAX_ERROR_BYTES;
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…(cut, {} bytes)", &message[..end], message.len())
+}
 
 /// What one MCP session brings to a call: its vault of personal-data tokens (the same value
 /// gets the same token across the session's runs) and, when the client supports elicitation,
@@ -224,12 +250,22 @@ pub async fn call(
     };
     match result {
         Ok(text) => Answer::ok(text),
-        Err(message) => Answer::error(message),
+        Err(message) => Answer::error(bounded_error(message)),
     }
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(args: Value) -> Result<T, String> {
-    serde_json::from_value(args).map_err(|e| format!("invalid arguments: {e}"))
+    // serde's messages quote the offending value, which may be huge, and end with what was
+    // expected: keep both ends.
+    serde_json::from_value(args).map_err(|e| {
+        let message = e.to_string();
+        let chars = message.chars().count();
+        if chars <= 2 * ECHO_CHARS {
+            return format!("invalid arguments: {message}");
+        }
+        let tail: String = message.chars().skip(chars - ECHO_CHARS).collect();
+        format!("invalid arguments: {}{tail}", echo(&message))
+    })
 }
 
 /// Runs blocking registry work (git, tantivy, files) off the async threads.
@@ -278,7 +314,8 @@ pub fn find_tools(
         .map_err(|e| format!("tool search failed: {e:#}"))?;
     if hits.is_empty() {
         return Ok(format!(
-            "no tool matches `{query}`; try other words, or list_files {{\"path\": \"servers/\"}}"
+            "no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
+            echo(query)
         ));
     }
     let catalog = crate::api::catalog(registry);
@@ -323,7 +360,8 @@ pub fn find_tools(
     }
     if out.is_empty() {
         return Ok(format!(
-            "no tool matches `{query}`; try other words, or list_files {{\"path\": \"servers/\"}}"
+            "no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
+            echo(query)
         ));
     }
     Ok(out.trim_end().to_owned())
@@ -355,7 +393,7 @@ async fn list_files(shared: &Arc<Shared>, path: &str) -> Result<String, String> 
         .list(path)
         .map_err(|e| e.to_string())?;
     if entries.is_empty() {
-        return Ok(format!("`{path}` is empty"));
+        return Ok(format!("`{}` is empty", echo(path)));
     }
     Ok(entries
         .into_iter()
@@ -388,8 +426,9 @@ async fn run_code(
     if let Err(e) = shared.ensure_api().await {
         return Answer::error(e);
     }
-    let Some(_permit) = shared.admit_run() else {
-        return Answer::error(shared.busy_message());
+    let _permit = match shared.admit_run(&cancel).await {
+        Ok(permit) => permit,
+        Err(message) => return Answer::error(message),
     };
     let mut limits = Limits::from(&shared.registry.settings().run);
     if let Some(timeout) = args.timeout_ms {
@@ -438,6 +477,13 @@ async fn run_code(
             error.kind.as_str(),
             error.message
         );
+        if error.kind == crate::sandbox::ErrorKind::Cancelled && shared.cancel_runs.is_cancelled() {
+            let _ = write!(
+                text,
+                "\nskillet serve is shutting down: runs still going after its grace of {} ms are cancelled\nhint: run it again once the server is back; the output so far is in the run record",
+                shared.grace.as_millis()
+            );
+        }
     }
     let tokens = record.tokens.as_ref().map_or_else(String::new, |t| {
         format!(
@@ -513,7 +559,7 @@ async fn search_skills(shared: &Arc<Shared>, args: SearchSkillsArgs) -> Result<S
         let hits =
             crate::skill::search(&registry, &args.query, limit).map_err(|e| e.to_string())?;
         if hits.is_empty() {
-            return Ok(format!("no skill matches `{}`", args.query));
+            return Ok(format!("no skill matches `{}`", echo(&args.query)));
         }
         let mut out = String::new();
         for hit in hits {
@@ -538,6 +584,12 @@ struct ReadSkillArgs {
 }
 
 async fn read_skill(shared: &Arc<Shared>, args: ReadSkillArgs) -> Result<String, String> {
+    if args.name.chars().count() > ECHO_CHARS {
+        return Err(format!(
+            "no skill `{}`: skill names are at most 64 characters\nhint: search_skills finds skills by what they do",
+            echo(&args.name)
+        ));
+    }
     let registry = shared.registry.clone();
     blocking(move || {
         let skill = crate::skill::load(&registry, &args.name).map_err(|e| e.to_string())?;
@@ -601,6 +653,30 @@ mod tests {
         let long = "word ".repeat(100);
         assert!(summary(&long).chars().count() <= DESCRIPTION_CHARS + 1);
         assert_eq!(summary(""), "");
+    }
+
+    #[test]
+    fn echoes_are_cut_to_a_marked_prefix() {
+        assert_eq!(echo("weekly report"), "weekly report");
+        let exact = "é".repeat(ECHO_CHARS);
+        assert_eq!(echo(&exact), exact);
+        let long = "é".repeat(50_000);
+        assert_eq!(
+            echo(&long),
+            format!("{}…(cut, 100000 bytes)", "é".repeat(ECHO_CHARS))
+        );
+    }
+
+    #[test]
+    fn errors_are_bounded_at_a_character_boundary() {
+        assert_eq!(bounded_error("short".into()), "short");
+        let long = format!("a{}", "é".repeat(MAX_ERROR_BYTES));
+        let cut = bounded_error(long.clone());
+        assert!(cut.len() < MAX_ERROR_BYTES + 40, "{}", cut.len());
+        assert!(
+            cut.ends_with(&format!("…(cut, {} bytes)", long.len())),
+            "{cut}"
+        );
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl Tree {
             match component {
                 Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
                 Component::CurDir => {}
-                _ => return Err(VfsError::Outside(path.to_owned())),
+                _ => return Err(VfsError::Outside(super::tools::echo(path))),
             }
         }
         let Some((first, rest)) = parts.split_first() else {
@@ -77,14 +77,14 @@ impl Tree {
         let (root, rest) = match first.as_str() {
             "skills" => (&self.skills, rest),
             "servers" | "client.ts" | "globals.d.ts" => (&self.api, parts.as_slice()),
-            _ => return Err(VfsError::NotFound(path.to_owned())),
+            _ => return Err(VfsError::NotFound(super::tools::echo(path))),
         };
         let real = rest.iter().fold(root.clone(), |p, part| p.join(part));
         // Symlinks may not lead out of their root.
         if let (Ok(canonical), Ok(root)) = (real.canonicalize(), root.canonicalize())
             && !canonical.starts_with(&root)
         {
-            return Err(VfsError::Outside(path.to_owned()));
+            return Err(VfsError::Outside(super::tools::echo(path)));
         }
         Ok(Some(real))
     }
@@ -114,13 +114,13 @@ impl Tree {
             format!("{p}/")
         };
         if real.is_file() {
-            return Err(VfsError::NotDir(path.to_owned()));
+            return Err(VfsError::NotDir(super::tools::echo(path)));
         }
         let entries = match fs_err::read_dir(&real) {
             Ok(entries) => entries,
             // An empty registry has no generated tree or skills yet.
             Err(_) if prefix == "servers/" || prefix == "skills/" => return Ok(Vec::new()),
-            Err(_) => return Err(VfsError::NotFound(path.to_owned())),
+            Err(_) => return Err(VfsError::NotFound(super::tools::echo(path))),
         };
         let mut out: Vec<Entry> = entries
             .flatten()
@@ -143,30 +143,30 @@ impl Tree {
     /// A file's text.
     pub fn read(&self, path: &str) -> Result<String, VfsError> {
         let Some(real) = self.resolve(path)? else {
-            return Err(VfsError::IsDir(path.to_owned()));
+            return Err(VfsError::IsDir(super::tools::echo(path)));
         };
         let io = |source| VfsError::Io {
-            path: path.to_owned(),
+            path: super::tools::echo(path),
             source,
         };
         let meta = match fs_err::metadata(&real) {
             Ok(meta) => meta,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(VfsError::NotFound(path.to_owned()));
+                return Err(VfsError::NotFound(super::tools::echo(path)));
             }
             Err(e) => return Err(io(e)),
         };
         if meta.is_dir() {
-            return Err(VfsError::IsDir(path.to_owned()));
+            return Err(VfsError::IsDir(super::tools::echo(path)));
         }
         if meta.len() > MAX_FILE_BYTES {
             return Err(VfsError::TooLarge {
-                path: path.to_owned(),
+                path: super::tools::echo(path),
                 size: meta.len(),
             });
         }
         let bytes = fs_err::read(&real).map_err(io)?;
-        String::from_utf8(bytes).map_err(|_| VfsError::Binary(path.to_owned()))
+        String::from_utf8(bytes).map_err(|_| VfsError::Binary(super::tools::echo(path)))
     }
 }
 

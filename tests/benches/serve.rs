@@ -1,7 +1,9 @@
 //! `skillet serve` benchmarks; prints numbers, asserts nothing. `cargo bench --bench serve`.
 //! 1. run_code round trip for a trivial script through the MCP server over stdio (p50, p99);
 //! 2. throughput of concurrent run_code calls (each calling server-everything's echo);
-//! 3. discovery cost: the tokens an agent reads to find and call server-everything's echo.
+//! 3. discovery cost: the tokens an agent reads to find and call server-everything's echo;
+//! 4. a burst of 50 run_code calls at once against the default 8 slots, with the run queue
+//!    and without it (`--run-queue 0`): how many went through, how many were told "busy".
 
 use std::path::Path;
 use std::sync::Arc;
@@ -36,9 +38,18 @@ async fn connect(
     dir: &Path,
     max_runs: &str,
 ) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    connect_with(bin, dir, &["--max-runs", max_runs]).await
+}
+
+async fn connect_with(
+    bin: &Path,
+    dir: &Path,
+    flags: &[&str],
+) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
     let mut command = tokio::process::Command::new(bin);
     command
-        .args(["serve", "--max-runs", max_runs])
+        .arg("serve")
+        .args(flags)
         .current_dir(dir)
         .stderr(std::process::Stdio::null());
     ().serve(TokioChildProcess::new(command).expect("spawn serve"))
@@ -173,6 +184,41 @@ fn main() {
         drop(call);
         if let Ok(client) = Arc::try_unwrap(client) {
             client.cancel().await.ok();
+        }
+
+        // 4. A burst: 50 calls sent at once, each run taking about 200 ms.
+        let slow = "import { echo } from './servers/everything/index.js';\nawait new Promise((r) => setTimeout(r, 200));\nconsole.log(await echo({ message: 'x' }));";
+        for (label, flags) in [
+            ("default (8 slots, 64 places in the queue)", &[][..]),
+            ("--run-queue 0 (no queue)", &["--run-queue", "0"][..]),
+        ] {
+            let client = Arc::new(connect_with(bin, dir, flags).await);
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..50)
+                .map(|_| {
+                    let client = Arc::clone(&client);
+                    tokio::spawn(async move {
+                        let r = client
+                            .call_tool(CallToolRequestParams::new("run_code").with_arguments(args(serde_json::json!({ "code": slow }))))
+                            .await
+                            .expect("run_code");
+                        (r.is_error != Some(true), text(&r).starts_with("busy"))
+                    })
+                })
+                .collect();
+            let (mut ok, mut busy) = (0, 0);
+            for t in tasks {
+                let (went, refused) = t.await.expect("task");
+                ok += usize::from(went);
+                busy += usize::from(refused);
+            }
+            println!(
+                "serve: a burst of 50 run_code calls at once, {label}: {ok} ok, {busy} busy, all answered in {:.2} s",
+                start.elapsed().as_secs_f64()
+            );
+            if let Ok(client) = Arc::try_unwrap(client) {
+                client.cancel().await.ok();
+            }
         }
     });
 }
