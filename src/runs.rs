@@ -165,6 +165,23 @@ impl RunStore {
         format!("{}-{:04x}", now.format("%Y%m%d-%H%M%S%3f"), salt & 0xffff)
     }
 
+    /// A new id whose folder this process made: two runs started in the same millisecond (a
+    /// burst under `serve`) can draw the same salt, and the second must not write over the
+    /// first's record.
+    pub fn reserve_id(&self) -> std::io::Result<String> {
+        fs_err::create_dir_all(&self.dir)?;
+        let mut last = None;
+        for _ in 0..64 {
+            let id = Self::new_id();
+            match std::fs::create_dir(self.dir.join(&id)) {
+                Ok(()) => return Ok(id),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no free run id")))
+    }
+
     pub fn save(&self, record: &RunRecord, script: &str, output: &str) -> std::io::Result<PathBuf> {
         let dir = self.dir.join(&record.id);
         fs_err::create_dir_all(&dir)?;
@@ -588,7 +605,9 @@ pub async fn run_with(
     options: RunOptions,
 ) -> anyhow::Result<(RunRecord, String)> {
     let store = RunStore::new(registry);
-    let id = RunStore::new_id();
+    let id = store
+        .reserve_id()
+        .map_err(|e| anyhow::anyhow!("cannot make a run folder in {}: {e}", store.dir.display()))?;
     let audit_log = (request.mode != Mode::Replay).then(|| {
         (
             Arc::new(crate::audit::AuditLog::new(
@@ -716,6 +735,14 @@ mod tests {
     #[test]
     fn only_names_shaped_like_run_ids_are_taken_for_runs() {
         assert!(looks_like_id(&RunStore::new_id()));
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore {
+            dir: tmp.path().join("runs"),
+        };
+        let ids: std::collections::BTreeSet<String> =
+            (0..200).map(|_| store.reserve_id().unwrap()).collect();
+        assert_eq!(ids.len(), 200);
+        assert!(ids.iter().all(|id| store.dir.join(id).is_dir()));
         assert!(looks_like_id("20261206-220832121-ec92"));
         for name in [
             "notes",

@@ -312,16 +312,18 @@ pub fn find_tools(
 ) -> Result<String, String> {
     let hits = crate::api::search_tools(registry, query, limit)
         .map_err(|e| format!("tool search failed: {e:#}"))?;
+    let notice = cut_notice(query);
     if hits.is_empty() {
         return Ok(format!(
-            "no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
+            "{notice}no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
             echo(query)
         ));
     }
-    let catalog = crate::api::catalog(registry);
+    let catalog =
+        crate::api::checked_catalog(registry).map_err(|e| format!("tool search failed: {e:#}"))?;
+    let mut out = notice.clone();
     let functions = crate::api::load_functions(registry);
     let tree = Tree::new(registry);
-    let mut out = String::new();
     for hit in hits {
         let Some((server, tool)) = hit.name.split_once('.') else {
             continue;
@@ -358,13 +360,21 @@ pub fn find_tools(
             }
         }
     }
-    if out.is_empty() {
+    if out.trim_end() == notice.trim_end() {
         return Ok(format!(
-            "no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
+            "{notice}no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
             echo(query)
         ));
     }
     Ok(out.trim_end().to_owned())
+}
+
+/// A line saying the query was cut (too long, too many words), or nothing: the agent should know
+/// its search ran on part of what it sent.
+fn cut_notice(query: &str) -> String {
+    crate::search::query_notice(query)
+        .map(|notice| format!("note: {}\n", notice.replace("\nhint: ", "; ")))
+        .unwrap_or_default()
 }
 
 /// The first sentence (or line) of a description, cut at a readable length.
@@ -459,11 +469,18 @@ async fn run_code(
     let (shown, _) = crate::sandbox::truncate_output(&output, limit, &record.id);
     let mut text = shown.trim_end().to_owned();
     if let Some(result) = &record.result {
-        let _ = write!(
-            text,
-            "{}result: {result}",
-            if text.is_empty() { "" } else { "\n" }
-        );
+        let sep = if text.is_empty() { "" } else { "\n" };
+        match result {
+            // A default export cut for the model is its JSON text with the marker: shown as is.
+            serde_json::Value::String(cut)
+                if crate::sandbox::was_cut_for_model(cut, &record.id) =>
+            {
+                let _ = write!(text, "{sep}result: {cut}");
+            }
+            _ => {
+                let _ = write!(text, "{sep}result: {result}");
+            }
+        }
     }
     if let Some(error) = &record.error {
         let place = match (&error.file, error.line, error.column) {
@@ -558,10 +575,11 @@ async fn search_skills(shared: &Arc<Shared>, args: SearchSkillsArgs) -> Result<S
     blocking(move || {
         let hits =
             crate::skill::search(&registry, &args.query, limit).map_err(|e| e.to_string())?;
+        let notice = cut_notice(&args.query);
         if hits.is_empty() {
-            return Ok(format!("no skill matches `{}`", echo(&args.query)));
+            return Ok(format!("{notice}no skill matches `{}`", echo(&args.query)));
         }
-        let mut out = String::new();
+        let mut out = notice;
         for hit in hits {
             let _ = writeln!(
                 out,
