@@ -375,9 +375,8 @@ fn git(env: &TestEnv, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
-#[test]
-fn the_pull_request_gate_takes_trust_from_the_base() {
-    let env = registry_with_skill();
+/// Makes Alice's key (`keys/alice`) and trusts it alone; returns her public key line.
+fn trust_alice(env: &TestEnv) -> String {
     env.run(&[
         "keygen",
         "--file",
@@ -391,8 +390,13 @@ fn the_pull_request_gate_takes_trust_from_the_base() {
         "signing/allowed_signers",
         &format!("alice@example.com {alice}"),
     );
+    alice
+}
+
+/// Commits the registry's files (trust, lock, configuration) as a pull request's base.
+fn commit_base(env: &TestEnv) -> String {
     git(
-        &env,
+        env,
         &[
             "add",
             "signing",
@@ -402,8 +406,15 @@ fn the_pull_request_gate_takes_trust_from_the_base() {
             ".gitignore",
         ],
     );
-    git(&env, &["commit", "-qm", "base"]);
-    let base = git(&env, &["rev-parse", "HEAD"]);
+    git(env, &["commit", "-qm", "base"]);
+    git(env, &["rev-parse", "HEAD"])
+}
+
+#[test]
+fn the_pull_request_gate_takes_trust_from_the_base() {
+    let env = registry_with_skill();
+    let alice = trust_alice(&env);
+    let base = commit_base(&env);
 
     // The pull request changes the skill and gives it a new capability (the CRM).
     env.write("count.ts", "import { listDocuments } from './servers/docs/index.js';\nimport { findRecords } from './servers/crm/index.js';\nconsole.log((await listDocuments({})).total, (await findRecords({})).records.length);\n");
@@ -661,34 +672,10 @@ fn the_gate_flags_a_signed_skill_whose_tool_was_redescribed() {
         "Say hi through the echo tool",
     ])
     .success();
-    env.run(&[
-        "keygen",
-        "--file",
-        "keys/alice",
-        "--comment",
-        "alice@example.com",
-    ])
-    .success();
-    let alice = env.read("keys/alice.pub");
-    env.write(
-        "signing/allowed_signers",
-        &format!("alice@example.com {alice}"),
-    );
+    trust_alice(&env);
     env.run(&["sign", "say-hi", "--key", "keys/alice"])
         .success();
-    git(
-        &env,
-        &[
-            "add",
-            "signing",
-            "skillet.lock",
-            ".mcp.json",
-            "skillet.toml",
-            ".gitignore",
-        ],
-    );
-    git(&env, &["commit", "-qm", "base"]);
-    let base = git(&env, &["rev-parse", "HEAD"]);
+    let base = commit_base(&env);
     env.run(&["review", "--base", &base]).success();
 
     // The server rewrites the tool's description; the pull request only regenerates the lock.
