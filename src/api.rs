@@ -86,10 +86,20 @@ pub async fn list_servers(
     servers: &[ServerConfig],
     progress: &(dyn Fn(&str, bool) + Sync),
 ) -> Vec<(String, Result<Listed, UpstreamError>)> {
+    list_servers_logging_to(registry, servers, &registry.logs_dir(), progress).await
+}
+
+/// [`list_servers`], with the servers' logs written under `logs_dir`.
+async fn list_servers_logging_to(
+    registry: &Registry,
+    servers: &[ServerConfig],
+    logs_dir: &Path,
+    progress: &(dyn Fn(&str, bool) + Sync),
+) -> Vec<(String, Result<Listed, UpstreamError>)> {
     let connected = upstream::connect_all(
         servers,
         &registry.settings().upstream,
-        &registry.logs_dir(),
+        logs_dir,
         registry.root(),
         progress,
     )
@@ -126,7 +136,26 @@ pub async fn generate(
 ) -> anyhow::Result<GenReport> {
     let servers = registry.servers(options.mcp_config.as_deref())?;
     let lock = Lockfile::load(&registry.lock_path())?;
-    let listed = list_servers(registry, &servers, progress).await;
+    // `--check` writes nothing in the registry, logs included: they go to a temporary folder,
+    // kept only when a server failed (its error names its log).
+    let check_logs = if options.check {
+        Some(
+            tempfile::Builder::new()
+                .prefix("skillet-gen-check-")
+                .tempdir()?,
+        )
+    } else {
+        None
+    };
+    let logs_dir = check_logs
+        .as_ref()
+        .map_or_else(|| registry.logs_dir(), |dir| dir.path().to_owned());
+    let listed = list_servers_logging_to(registry, &servers, &logs_dir, progress).await;
+    if let Some(dir) = check_logs
+        && listed.iter().any(|(_, result)| result.is_err())
+    {
+        let _ = dir.keep();
+    }
     let out_dir = registry.api_dir();
 
     let mut new_lock = lock.clone();

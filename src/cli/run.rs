@@ -9,8 +9,9 @@ use crate::sandbox::{self, Limits, RunError, Script};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The TypeScript module to run (`-` reads it from stdin). With --resume, defaults to the
-    /// recorded run's script.
+    /// The TypeScript module to run (`-` reads it from stdin). With --replay or --resume,
+    /// defaults to the recorded run's script.
+    #[arg(required_unless_present_any = ["replay", "resume"])]
     file: Option<PathBuf>,
     /// Answer every tool call from the record of run ID; no server is contacted.
     #[arg(long, value_name = "ID", conflicts_with = "resume")]
@@ -19,30 +20,35 @@ pub struct Args {
     #[arg(long, value_name = "ID")]
     resume: Option<String>,
     /// Wall-clock deadline, including time spent waiting on tools.
-    #[arg(long, value_name = "MS")]
+    #[arg(long, value_name = "MS", value_parser = at_least_one())]
     timeout_ms: Option<u64>,
     /// Memory limit of the script's heap.
-    #[arg(long, value_name = "MIB")]
+    #[arg(long, value_name = "MIB", value_parser = at_least_one())]
     memory_mib: Option<u64>,
     /// Stack limit (deep recursion stops here).
-    #[arg(long, value_name = "KIB")]
+    #[arg(long, value_name = "KIB", value_parser = at_least_one())]
     stack_kib: Option<u64>,
     /// Tool calls one run may make.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one())]
     max_tool_calls: Option<u64>,
     /// Tool calls in flight at once.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = at_least_one())]
     max_concurrent_calls: Option<u64>,
     /// Most bytes of output returned, and of an error's message or stack and the default
     /// export; longer text is cut with a marker (the run record keeps all).
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = at_least_one())]
     max_output_bytes: Option<u64>,
     /// Size of one tool result admitted into the sandbox.
-    #[arg(long, value_name = "BYTES")]
+    #[arg(long, value_name = "BYTES", value_parser = at_least_one())]
     max_result_bytes: Option<u64>,
     /// Print the outcome as JSON.
     #[arg(long)]
     json: bool,
+}
+
+/// A limit flag: a positive number (0 would fail every run), refused by clap as a usage error.
+fn at_least_one() -> clap::builder::RangedU64ValueParser<u64> {
+    clap::value_parser!(u64).range(1..)
 }
 
 #[derive(Serialize)]
@@ -61,31 +67,26 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let settings = &registry.settings().run;
     let mut limits = Limits::from(settings);
-    let over = |flag: Option<u64>, name: &str| -> anyhow::Result<Option<u64>> {
-        match flag {
-            Some(0) => anyhow::bail!("--{name} must be at least 1"),
-            other => Ok(other),
-        }
-    };
-    if let Some(v) = over(args.timeout_ms, "timeout-ms")? {
+    // Zero is refused by clap (`at_least_one`), as a usage error.
+    if let Some(v) = args.timeout_ms {
         limits.timeout_ms = v;
     }
-    if let Some(v) = over(args.memory_mib, "memory-mib")? {
+    if let Some(v) = args.memory_mib {
         limits.memory_bytes = v.saturating_mul(1024 * 1024);
     }
-    if let Some(v) = over(args.stack_kib, "stack-kib")? {
+    if let Some(v) = args.stack_kib {
         limits.stack_bytes = v.saturating_mul(1024);
     }
-    if let Some(v) = over(args.max_tool_calls, "max-tool-calls")? {
+    if let Some(v) = args.max_tool_calls {
         limits.max_tool_calls = v;
     }
-    if let Some(v) = over(args.max_concurrent_calls, "max-concurrent-calls")? {
+    if let Some(v) = args.max_concurrent_calls {
         limits.max_concurrent_calls = v;
     }
-    if let Some(v) = over(args.max_output_bytes, "max-output-bytes")? {
+    if let Some(v) = args.max_output_bytes {
         limits.max_output_bytes = v;
     }
-    if let Some(v) = over(args.max_result_bytes, "max-result-bytes")? {
+    if let Some(v) = args.max_result_bytes {
         limits.max_result_bytes = v;
     }
 
@@ -120,6 +121,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
                 source,
             }
         }
+        // clap requires a file unless --replay or --resume names a run: never reached.
         (None, None) => {
             return Err(anyhow::anyhow!("no script given\nhint: `skillet run script.ts`, or `skillet run -` to read it from stdin").into());
         }

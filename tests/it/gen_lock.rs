@@ -19,7 +19,10 @@ fn lock_tracks_drift_and_check_fails_on_it() {
     let lock = env.read("skillet.lock");
     assert!(lock.contains("[servers.crm.tools.update_record]"), "{lock}");
     assert!(lock.contains("function = \"updateRecord\""), "{lock}");
+    // --check writes nothing in the registry, not even the servers' logs.
+    fs_err::remove_dir_all(env.path(".skillet/logs")).unwrap();
     env.run(&["gen", "--check"]).success();
+    assert!(!env.path(".skillet/logs").exists());
 
     // Pretend the lock was made against an older server: one changed, one gone, one extra.
     let mut edited = lock.replacen("schema = \"sha256:", "schema = \"sha256:00", 1);

@@ -97,3 +97,21 @@ fn limits_that_cannot_work_are_refused_where_they_are_set() {
     );
     assert!(out.stderr.contains("skillet.toml:"), "{}", out.stderr);
 }
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = TestEnv::new();
+    env.run(&["init"]).success();
+    env.write("ok.ts", "console.log('hi');\n");
+    for (args, needle) in [
+        (&["run", "ok.ts", "--timeout-ms", "0"][..], "--timeout-ms"),
+        (&["run", "ok.ts", "--memory-mib", "0"], "--memory-mib"),
+        (&["run"], "<FILE>"),
+        (&["gen", "--prune", "--check"], "--check"),
+    ] {
+        let out = env.run(args);
+        assert_eq!(out.code(), 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(needle), "{args:?}: {}", out.stderr);
+    }
+    env.run(&["run", "ok.ts", "--timeout-ms", "1000"]).success();
+}

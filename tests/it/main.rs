@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cli;
 mod codegen;
 mod crash;
 mod demo;
