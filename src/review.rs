@@ -364,13 +364,6 @@ pub fn verify(registry: &Registry, names: &[String]) -> Result<Vec<SkillReview>,
         .collect()
 }
 
-/// Whether a skill meets the review policy (for `run.require_signed` and search).
-pub fn meets_policy(registry: &Registry, name: &str) -> Result<bool, ReviewError> {
-    Ok(verify(registry, &[name.to_owned()])?
-        .first()
-        .is_some_and(|r| r.meets_policy))
-}
-
 /// The pseudo-skill whose manifest covers the trust files (`allowed_signers`, `revoked`): a
 /// change to them needs the required signatures from keys trusted at the base revision.
 pub const TRUST: &str = "_trust";

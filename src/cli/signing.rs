@@ -1,7 +1,7 @@
 //! Signed review commands: manifest, keygen, sign, verify.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{CliResult, Context, Failure, output};
 use crate::review;
@@ -37,7 +37,7 @@ pub struct KeygenArgs {
 pub fn keygen(ctx: &Context, args: KeygenArgs) -> CliResult {
     let path = match args.file {
         Some(p) => ctx.start_dir()?.join(p),
-        None => signing::default_key_path(),
+        None => signing::default_key_path(std::env::var_os("HOME").as_deref().map(Path::new)),
     };
     let public = signing::keygen(&path, &args.comment)?;
     let line = public.to_openssh().map_err(anyhow::Error::from)?;
@@ -75,7 +75,7 @@ pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
     let registry = ctx.registry()?;
     let key_path = match args.key {
         Some(p) => ctx.start_dir()?.join(p),
-        None => signing::default_key_path(),
+        None => signing::default_key_path(std::env::var_os("HOME").as_deref().map(Path::new)),
     };
     let passphrase = std::env::var(signing::PASSPHRASE_ENV).ok();
     let key = match signing::load_private_key(&key_path, passphrase.as_deref()) {

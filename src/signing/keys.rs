@@ -2,7 +2,7 @@
 //!
 //! skillet signs with ed25519 keys in OpenSSH format (what `ssh-keygen -t
 //! ed25519` writes). A passphrase-protected key is decrypted with the
-//! passphrase from the environment variable [`PASSPHRASE_ENV`]
+//! passphrase the caller reads from the environment variable [`PASSPHRASE_ENV`]
 //! (`SKILLET_SSH_PASSPHRASE`); skillet never prompts and never talks to
 //! `ssh-agent`.
 
@@ -16,17 +16,13 @@ use super::SigningError;
 /// Environment variable holding the passphrase of an encrypted private key.
 pub const PASSPHRASE_ENV: &str = "SKILLET_SSH_PASSPHRASE";
 
-/// The passphrase from [`PASSPHRASE_ENV`], if set and non-empty.
-pub fn passphrase_from_env() -> Option<String> {
-    std::env::var(PASSPHRASE_ENV).ok().filter(|p| !p.is_empty())
-}
-
-/// `$HOME/.ssh/id_ed25519` (relative `.ssh/id_ed25519` if `HOME` is unset).
-pub fn default_key_path() -> PathBuf {
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    home.join(".ssh").join("id_ed25519")
+/// `<home>/.ssh/id_ed25519` (relative `.ssh/id_ed25519` without a home). The caller reads the
+/// environment; this module never does.
+pub fn default_key_path(home: Option<&Path>) -> PathBuf {
+    home.map(Path::to_path_buf)
+        .unwrap_or_default()
+        .join(".ssh")
+        .join("id_ed25519")
 }
 
 /// Load an ed25519 OpenSSH private key, decrypting it with `passphrase` if
@@ -304,6 +300,10 @@ mod tests {
 
     #[test]
     fn default_path_ends_in_id_ed25519() {
-        assert!(default_key_path().ends_with(".ssh/id_ed25519"));
+        assert_eq!(
+            default_key_path(Some(Path::new("/home/me"))),
+            Path::new("/home/me/.ssh/id_ed25519")
+        );
+        assert_eq!(default_key_path(None), Path::new(".ssh/id_ed25519"));
     }
 }

@@ -230,13 +230,6 @@ impl Upstream {
         self.log_path.as_deref()
     }
 
-    /// Stdout lines skipped so far because they were not JSON.
-    pub fn skipped_stdout_lines(&self) -> usize {
-        self.child.as_ref().map_or(0, |c| {
-            c.skipped_lines.load(std::sync::atomic::Ordering::Relaxed)
-        })
-    }
-
     pub fn identity(&self) -> ServerIdentity {
         self.service
             .peer()

@@ -5,7 +5,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
@@ -37,8 +36,6 @@ pub(crate) struct ChildProcess {
     child: Child,
     pgid: Option<Pid>,
     log: Arc<LogFile>,
-    /// Stdout lines that were not JSON and were skipped (and logged).
-    pub skipped_lines: Arc<AtomicUsize>,
 }
 
 /// The log file of one server: its stderr, plus notes from skillet. Opened in append mode so
@@ -170,23 +167,8 @@ pub(crate) fn spawn(
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(spawn_err("stdin/stdout pipes were not created".into()));
     };
-    let skipped_lines = Arc::new(AtomicUsize::new(0));
-    let reader = filter_stdout(
-        spec.server.to_owned(),
-        stdout,
-        Arc::clone(&log),
-        Arc::clone(&skipped_lines),
-    );
-    Ok((
-        ChildProcess {
-            child,
-            pgid,
-            log,
-            skipped_lines,
-        },
-        reader,
-        stdin,
-    ))
+    let reader = filter_stdout(spec.server.to_owned(), stdout, Arc::clone(&log));
+    Ok((ChildProcess { child, pgid, log }, reader, stdin))
 }
 
 /// Copies JSON lines from `stdout` into the returned stream and logs every other line: some
@@ -195,7 +177,6 @@ fn filter_stdout(
     server: String,
     stdout: impl AsyncRead + Unpin + Send + 'static,
     log: Arc<LogFile>,
-    skipped: Arc<AtomicUsize>,
 ) -> DuplexStream {
     let (reader, mut writer) = tokio::io::duplex(256 * 1024);
     tokio::spawn(async move {
@@ -242,7 +223,6 @@ fn filter_stdout(
                     break;
                 }
             } else {
-                skipped.fetch_add(1, Ordering::Relaxed);
                 let shown = truncate_chars(&String::from_utf8_lossy(text), 500);
                 tracing::debug!(%server, line = %shown, "skipped a non-JSON line on stdout");
                 log.note(&format!("skipped a non-JSON line on stdout: {shown}"));
