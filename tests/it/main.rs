@@ -18,4 +18,5 @@ mod sandbox_security;
 mod search_limits;
 mod serve;
 mod skills;
+mod tidy;
 mod upstream;
