@@ -81,7 +81,12 @@ pub(crate) fn read<T>(
         Err(e) if is_escape(&e) => return Err(outside(root, rel)),
         Err(e) => return Err(format!("cannot read {}{rel}: {e}", root.label)),
     }
-    let file = match dir.open(rel) {
+    // Non-blocking, so that a FIFO swapped in after the check above cannot hang the open
+    // either (for a regular file the flag changes nothing).
+    let mut options = cap_std::fs::OpenOptions::new();
+    options.read(true);
+    cap_std::fs::OpenOptionsExt::custom_flags(&mut options, nix::fcntl::OFlag::O_NONBLOCK.bits());
+    let file = match dir.open_with(rel, &options) {
         Ok(file) => file.into_std(),
         Err(e) if is_escape(&e) => return Err(outside(root, rel)),
         Err(e) => return Err(format!("cannot read {}{rel}: {e}", root.label)),
