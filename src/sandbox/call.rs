@@ -166,6 +166,8 @@ impl RunState {
         let index = self.admit(&server, &tool, &arguments)?;
         let governance = self.env.governance.clone();
         let call = self.restore_arguments(governance.as_deref(), index, server, tool, arguments);
+        // Whether a record (replay, resume) answers the call is decided once, here: such a call
+        // is neither checked nor sent; any other is checked before it is sent.
         let recorded = call.arguments.as_object().and_then(|map| {
             self.env
                 .host
@@ -192,6 +194,7 @@ impl RunState {
         } else {
             CallSource::Live
         };
+        // Out until answered; then audited, tokenized and recorded.
         let (record, audit, outcome) = self
             .send_or_answer_from_record(call, recorded, cleared.decision)
             .await?;

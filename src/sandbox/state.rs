@@ -34,8 +34,8 @@ pub(crate) struct RunState {
     pub modules: Mutex<HashMap<String, Arc<Transpiled>>>,
     /// The first import that failed, with why.
     pub import_error: Mutex<Option<RunError>>,
-    /// Read-only, idempotent calls that were answered, by their key (`call::cache_key`): the index of the
-    /// call whose record holds the answer.
+    /// Read-only, idempotent calls that were answered, by their key (`call::cache_key`): the
+    /// index of the call whose record holds the answer.
     pub(super) cache: Mutex<HashMap<String, usize>>,
     /// Compiled input schemas, by server and tool.
     pub(super) checked: Mutex<CheckedTools>,
