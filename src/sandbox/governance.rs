@@ -1,14 +1,24 @@
 //! What stands between a script's tool call and the server, besides argument checks: personal
 //! data tokenized in results and restored in arguments (the vault), data-flow rules, the tool
 //! policy with human approval, and the audit log.
+//!
+//! Each is a step that `call.rs` takes in order for every call:
+//! [`Governance::restore_arguments`] (tokens back to values, collecting their sources),
+//! [`Governance::check_resumed_tokens`] (a resumed run cannot send a token whose value was not
+//! kept), [`Governance::govern`] ([`Governance::check_flows`], then
+//! [`Governance::decide_policy`], asking a person through [`Governance::approve`]),
+//! [`Governance::tokenize_result`], and an [`AuditDraft`] that writes the call's audit line.
+//! Nothing here records a call or sends it: that is `call.rs`'s bookkeeping.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use serde_json::Value;
 
-use crate::audit::AuditLog;
-use crate::policy::{Approver, PrivacySettings};
+use super::tools::{CallSource, HostError};
+use crate::audit::{AuditLog, Decision, Entry};
+use crate::policy::{Approver, Decision as PolicyDecision, PrivacySettings};
 use crate::privacy::{PiiPolicy, Vault};
 use crate::upstream::ToolResult;
 
@@ -49,9 +59,9 @@ impl Governance {
         })
     }
 
-    /// The arguments with this session's tokens replaced by their values, and the sources
-    /// (`server.tool`) those values came from.
-    pub fn restore(
+    /// Step: the arguments with this session's tokens replaced by their values, and the
+    /// sources (`server.tool`) those values came from.
+    pub fn restore_arguments(
         &self,
         arguments: &serde_json::Map<String, Value>,
     ) -> (serde_json::Map<String, Value>, BTreeSet<String>) {
@@ -72,9 +82,142 @@ impl Governance {
         self.vault.lock().ok()?.foreign_token_in(arguments)
     }
 
-    /// The result with personal data replaced by tokens, in text blocks (parsed as JSON when
-    /// they hold JSON, so field names count) and in structured content.
-    pub fn tokenize(&self, server: &str, tool: &str, mut result: ToolResult) -> ToolResult {
+    /// Step: a resumed run's script may hold tokens from the record, whose values were not
+    /// kept: sent as they are, a tool would get `[EMAIL_1]` for an address. Refused (`replay`).
+    pub(super) fn check_resumed_tokens(
+        &self,
+        server: &str,
+        tool: &str,
+        arguments: &Value,
+    ) -> Result<(), Refusal> {
+        match self.foreign_token_in(arguments) {
+            None => Ok(()),
+            Some(token) => Err(Refusal {
+                decision: Decision::Denied,
+                kind: "replay",
+                message: format!(
+                    "the arguments of {server}.{tool} carry {token}, a token from the record this run resumes: the personal data behind it was not kept, so the call cannot be made with it\nhint: run the script again without --resume"
+                ),
+            }),
+        }
+    }
+
+    /// Step: data-flow rules and the tool policy for one call, before it is sent (asking a
+    /// human when the policy says `approve`, within the run's `deadline`). `Ok` is the audit
+    /// decision (`allowed` or `approved`); `arguments` are the script's, with tokens, as the
+    /// person asked sees them.
+    pub(super) async fn govern(
+        &self,
+        server: &str,
+        tool: &str,
+        arguments: &Value,
+        sources: &BTreeSet<String>,
+        destructive: bool,
+        deadline: Instant,
+    ) -> Result<Decision, Refusal> {
+        let destination = format!("{server}.{tool}");
+        self.check_flows(sources, &destination)?;
+        match self.decide_policy(&destination, destructive) {
+            PolicyDecision::Allow => Ok(Decision::Allowed),
+            PolicyDecision::Deny => Err(Refusal {
+                decision: Decision::Denied,
+                kind: "denied",
+                message: format!(
+                    "{destination} is denied by [privacy] tools in skillet.toml; the call was not made"
+                ),
+            }),
+            PolicyDecision::Approve => {
+                self.approve(server, tool, arguments, destructive, deadline)
+                    .await
+            }
+        }
+    }
+
+    /// Step: refuses the call when data from one of `sources` may not flow to `destination`
+    /// (`server.tool`) by a rule of `[privacy]`.
+    pub(super) fn check_flows(
+        &self,
+        sources: &BTreeSet<String>,
+        destination: &str,
+    ) -> Result<(), Refusal> {
+        match self.settings.denied_flow(sources, destination) {
+            None => Ok(()),
+            Some((source, rule)) => Err(Refusal {
+                decision: Decision::FlowDenied,
+                kind: "flow_denied",
+                message: format!(
+                    "data from {source} may not flow to {destination} (the rule from = \"{}\", to = \"{}\" in [privacy] of skillet.toml); the call was not made",
+                    rule.from, rule.to
+                ),
+            }),
+        }
+    }
+
+    /// Step: what the tool policy says of `destination` (`server.tool`).
+    pub(super) fn decide_policy(&self, destination: &str, destructive: bool) -> PolicyDecision {
+        self.settings.decision(destination, destructive)
+    }
+
+    /// Whether [`Self::govern`] will ask a person (and so may wait): the policy says
+    /// `approve` and there is somebody to ask.
+    pub(super) fn asks_approval(&self, server: &str, tool: &str, destructive: bool) -> bool {
+        self.approver.is_some()
+            && self.decide_policy(&format!("{server}.{tool}"), destructive)
+                == PolicyDecision::Approve
+    }
+
+    /// Step: asks a person to approve the call; waiting counts against the run's deadline like
+    /// any wait. Without anybody to ask, the call is refused.
+    pub(super) async fn approve(
+        &self,
+        server: &str,
+        tool: &str,
+        arguments: &Value,
+        destructive: bool,
+        deadline: Instant,
+    ) -> Result<Decision, Refusal> {
+        let destination = format!("{server}.{tool}");
+        let refused = |message: String| Refusal {
+            decision: Decision::Refused,
+            kind: "denied",
+            message,
+        };
+        let Some(approver) = &self.approver else {
+            return Err(refused(format!(
+                "{destination} needs a human's approval, and there is nobody to ask (no terminal under `skillet run`, no elicitation support in the MCP client); the call was not made\nhint: run interactively, use a client that supports elicitation, or change [privacy] tools in skillet.toml"
+            )));
+        };
+        let request = crate::policy::ApprovalRequest {
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            arguments: arguments.clone(),
+            destructive,
+        };
+        match tokio::time::timeout_at(deadline.into(), approver.approve(request)).await {
+            Ok(Ok(true)) => Ok(Decision::Approved),
+            Ok(Ok(false)) => Err(refused(format!(
+                "the call to {destination} was declined by the person asked"
+            ))),
+            Ok(Err(why)) => Err(refused(format!(
+                "approval of {destination} could not be asked: {why}"
+            ))),
+            Err(_) => Err(refused(format!(
+                "nobody approved {destination} before the run's deadline"
+            ))),
+        }
+    }
+
+    /// The audit line of a call as far as it is known before the answer, when this run is
+    /// audited. `sent` is what goes to the server (restored arguments).
+    pub(super) fn audit_draft(&self, server: &str, tool: &str, sent: &Value) -> Option<AuditDraft> {
+        self.audit
+            .as_ref()
+            .map(|(log, run)| AuditDraft::new(log, run, server, tool, sent))
+    }
+
+    /// Step: the result with personal data replaced by tokens, in text blocks (parsed as JSON
+    /// when they hold JSON, so field names count) and in structured content.
+    pub fn tokenize_result(&self, server: &str, tool: &str, mut result: ToolResult) -> ToolResult {
         let Some(detector) = self.pii.as_ref().and_then(|p| p.detector_for(server, tool)) else {
             return result;
         };
@@ -119,6 +262,122 @@ impl Governance {
             Ok(mut vault) => vault.tokenize_text(text, &detector, &format!("{server}.{tool}")),
             Err(_) => text.to_owned(),
         }
+    }
+
+    /// Schema violations with the values they quote tokenized (restored values included).
+    pub(super) fn tokenize_violations(
+        &self,
+        server: &str,
+        tool: &str,
+        violations: Vec<String>,
+    ) -> Vec<String> {
+        violations
+            .iter()
+            .map(|v| self.tokenize_message(server, tool, v))
+            .collect()
+    }
+}
+
+/// A host failure as the script sees it: the error kind and the message, tokenized when the run
+/// is governed (messages may quote data: a server's stderr, a replayed call's arguments).
+pub(super) fn failure_text(
+    governance: Option<&Governance>,
+    server: &str,
+    tool: &str,
+    e: HostError,
+) -> (&'static str, String) {
+    let (kind, message) = match e {
+        HostError::Upstream(u) => ("upstream", u.to_string()),
+        HostError::Replay(message) => ("replay", message),
+        HostError::Message(kind, message) => (kind, message),
+    };
+    match governance {
+        Some(g) => (kind, g.tokenize_message(server, tool, &message)),
+        None => (kind, message),
+    }
+}
+
+/// Why governance refused a call before it was sent: the audit decision, the error kind the
+/// script sees, and the message.
+#[derive(Debug)]
+pub(super) struct Refusal {
+    pub decision: Decision,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// A call's audit line as far as it is known before the answer: who, and what was sent
+/// (digests and sizes only).
+pub(super) struct AuditDraft {
+    log: Arc<AuditLog>,
+    run: String,
+    server: String,
+    tool: String,
+    args_bytes: usize,
+    args_sha256: String,
+}
+
+impl AuditDraft {
+    fn new(log: &Arc<AuditLog>, run: &str, server: &str, tool: &str, sent: &Value) -> Self {
+        let (args_bytes, args_sha256) = crate::audit::digest(sent);
+        Self {
+            log: Arc::clone(log),
+            run: run.to_owned(),
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            args_bytes,
+            args_sha256,
+        }
+    }
+
+    /// The whole line, once the call's decision and outcome are known.
+    fn entry(
+        &self,
+        decision: Decision,
+        result: Option<&ToolResult>,
+        outcome: &str,
+        source: Option<CallSource>,
+        duration_ms: f64,
+    ) -> Entry {
+        let digest = result.map(crate::audit::digest);
+        Entry {
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            run: self.run.clone(),
+            server: self.server.clone(),
+            tool: self.tool.clone(),
+            decision,
+            args_bytes: self.args_bytes,
+            args_sha256: self.args_sha256.clone(),
+            result_bytes: digest.as_ref().map(|d| d.0),
+            result_sha256: digest.map(|d| d.1),
+            duration_ms,
+            outcome: outcome.to_owned(),
+            source: source.map(|s| s.as_str().to_owned()),
+        }
+    }
+
+    /// Step: writes the call's line (`outcome` is `ok`, `tool_error`, `error` or `not_called`).
+    pub fn audit(
+        &self,
+        decision: Decision,
+        result: Option<&ToolResult>,
+        outcome: &str,
+        source: Option<CallSource>,
+        duration_ms: f64,
+    ) {
+        self.log
+            .append(&self.entry(decision, result, outcome, source, duration_ms));
+    }
+
+    /// The line to write if the run ends before the call is answered (`abandoned`), kept with
+    /// the call while it is out; its duration is filled in then.
+    pub fn abandoned(
+        &self,
+        decision: Decision,
+        source: Option<CallSource>,
+    ) -> (Arc<AuditLog>, Entry) {
+        let entry = self.entry(decision, None, "abandoned", source, 0.0);
+        (Arc::clone(&self.log), entry)
     }
 }
 
@@ -175,7 +434,7 @@ mod tests {
             structured_content: Some(json!({"contact": {"email": "ann@example.com"}})),
             is_error: false,
         };
-        let out = g.tokenize("crm", "get", result);
+        let out = g.tokenize_result("crm", "get", result);
         assert_eq!(out.content[0]["text"], "{\"email\":\"[EMAIL_1]\"}");
         assert_eq!(out.content[1]["resource"]["text"], "call [PHONE_1]");
         assert_eq!(
@@ -209,7 +468,7 @@ mod tests {
             structured_content: None,
             is_error: false,
         };
-        assert_eq!(g.tokenize("s", "t", result.clone()), result);
+        assert_eq!(g.tokenize_result("s", "t", result.clone()), result);
         assert_eq!(
             g.tokenize_message("s", "t", "ann@example.com"),
             "ann@example.com"

@@ -2,6 +2,7 @@
 //! generated API, with hard limits. Scripts reach the outside only through the host functions
 //! installed by `runtime.rs` (tool calls, console, timers, the workspace folder).
 
+mod call;
 mod contained;
 mod convert;
 pub mod governance;
