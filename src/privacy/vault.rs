@@ -163,10 +163,19 @@ impl Vault {
     /// `text` with each piece of personal data the detector finds replaced by its token.
     /// Tokens this vault issued that are already in `text` are left as they are.
     pub fn tokenize_text(&mut self, text: &str, detector: &Detector, source: &str) -> String {
-        match self.tokenize_str(text, detector, source, true) {
-            Some((out, _)) => out,
-            None => text.to_owned(),
+        let issued_before = self.entries.len();
+        let Some((out, _)) = self.tokenize_str(text, detector, source, true) else {
+            return text.to_owned();
+        };
+        // A value first issued in this text may stand in it again where no detector finds it
+        // (an address after a lone `v` reads as a version): replaced too, as `tokenize_value`
+        // does in its second pass, so that tokenizing the same text twice gives the same.
+        if self.entries.len() > issued_before
+            && let Some((again, _)) = self.replace_known(&out, source)
+        {
+            return again;
         }
+        out
     }
 
     /// Restores the tokens issued by this vault in every string value of `value` (also inside
@@ -557,6 +566,19 @@ mod tests {
     }
 
     #[test]
+    fn a_value_found_once_in_a_text_is_replaced_everywhere_in_it() {
+        // After a lone `v` an address reads as a version; the same address found elsewhere in
+        // the text is personal data, and then no copy of it may stay.
+        let detector = Detector::builtin();
+        let mut vault = Vault::new();
+        let text = "v 10.1.2.3 answered from 10.1.2.3";
+        let once = vault.tokenize_text(text, &detector, "s");
+        assert_eq!(once, "v [IP_1] answered from [IP_1]");
+        assert_eq!(vault.tokenize_text(text, &detector, "s"), once);
+        assert_eq!(vault.restore_text(&once).0, text);
+    }
+
+    #[test]
     fn unknown_tokens_are_left_alone() {
         let d = Detector::builtin();
         let mut v = Vault::new();
@@ -690,9 +712,25 @@ mod tests {
         Pii(prop::sample::Index),
     }
 
+    /// Whether `text` ends with a word that makes a following address a version number
+    /// (`v 1.2.3.4`, `build 10.0.0.1`): the detector leaves those alone on purpose, so the
+    /// generated documents never put an address there.
+    fn announces_version(text: &str) -> bool {
+        let last = text
+            .trim_end_matches([' ', ':'])
+            .rsplit(|c: char| !c.is_alphabetic())
+            .next()
+            .unwrap_or("");
+        ["version", "ver", "v", "build", "release", "firmware"]
+            .iter()
+            .any(|w| last.eq_ignore_ascii_case(w))
+    }
+
     fn piece() -> impl Strategy<Value = Piece> {
         prop_oneof![
-            "[a-zA-Z ,.!?éü日本🙂-]{0,16}".prop_map(Piece::Text),
+            "[a-zA-Z ,.!?éü日本🙂-]{0,16}"
+                .prop_filter("announces a version number", |t| !announces_version(t))
+                .prop_map(Piece::Text),
             any::<prop::sample::Index>().prop_map(Piece::Pii),
         ]
     }
