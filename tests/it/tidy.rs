@@ -21,7 +21,6 @@ const KNOWN_LONG_FILES: &[(&str, usize)] = &[
     ("src/privacy/detect.rs", 1572),
     ("src/privacy/quality.rs", 1192),
     ("src/sandbox/transpile.rs", 1108),
-    ("src/search/corpus.rs", 1073),
     ("tests/it/serve.rs", 1100),
 ];
 
