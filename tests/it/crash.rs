@@ -20,16 +20,6 @@ const STEPS: [(&str, bool); 7] = [
     ("after-journal-removed", true),
 ];
 
-fn git(env: &TestEnv, args: &[&str]) -> String {
-    let out = env.program("git").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// A committed registry without servers, and a successful run to save.
 fn registry() -> (TestEnv, String) {
     let env = TestEnv::new();

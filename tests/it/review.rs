@@ -360,21 +360,6 @@ fn require_signed_gates_imports_and_search_marks_status() {
     assert_eq!(hits[0]["status"], "reviewed (1/1 signatures)", "{hits}");
 }
 
-fn git(env: &TestEnv, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
-        .args(args)
-        .current_dir(env.work())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
 /// Makes Alice's key (`keys/alice`) and trusts it alone; returns her public key line.
 fn trust_alice(env: &TestEnv) -> String {
     env.run(&[
@@ -617,8 +602,9 @@ fn two_of_three_self_approval_expiry_and_misplaced_signatures() {
 
     // Self-approval: the author of the change does not count as one of its reviewers.
     git(&env, &["add", "-A", "signing"]);
-    let out = Command::new("git")
-        .args([
+    git(
+        &env,
+        &[
             "-c",
             "user.name=Ann",
             "-c",
@@ -626,11 +612,8 @@ fn two_of_three_self_approval_expiry_and_misplaced_signatures() {
             "commit",
             "-qm",
             "ann signs her own change",
-        ])
-        .current_dir(env.work())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+        ],
+    );
     let gate = env
         .run(&["review", "--base", &base, "--format", "json"])
         .failure()

@@ -34,20 +34,6 @@ fn registry() -> TestEnv {
     env
 }
 
-fn git(env: &TestEnv, args: &[&str]) -> String {
-    let out = std::process::Command::new("git")
-        .args(args)
-        .current_dir(env.work())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn run_ok(env: &TestEnv, file: &str, source: &str) -> String {
     env.write(file, source);
     let run = env.run(&["run", file, "--json"]).success().json();

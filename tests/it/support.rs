@@ -161,6 +161,24 @@ impl TestEnv {
     }
 }
 
+/// `git ARGS` in the test's working folder with its fixed environment and a committer identity
+/// (`Dev <dev@example.com>`, which `-c user.name=...` in `args` overrides); fails the test when
+/// git fails. Returns stdout without its trailing newlines.
+pub fn git(env: &TestEnv, args: &[&str]) -> String {
+    let out = env
+        .program("git")
+        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
+}
+
 /// The sample servers shipped in the binary, as `mcpServers` entries.
 pub fn sample(name: &str) -> serde_json::Value {
     serde_json::json!({ "command": BIN, "args": ["sample-server", name] })
