@@ -27,18 +27,7 @@ fn registry() -> (TestEnv, String) {
     env.write("a.ts", "console.log('a')\n");
     let run = env.run(&["run", "a.ts", "--json"]).success().json();
     git(&env, &["add", "-A"]);
-    git(
-        &env,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-qm",
-            "registry",
-        ],
-    );
+    git(&env, &["commit", "-qm", "registry"]);
     (env, run["run_id"].as_str().unwrap().to_owned())
 }
 

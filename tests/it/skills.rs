@@ -19,18 +19,7 @@ fn registry() -> TestEnv {
     env.registry(json!({ "docs": sample("docs"), "crm": sample("crm") }));
     env.run(&["gen"]).success();
     git(&env, &["add", "-A"]);
-    git(
-        &env,
-        &[
-            "-c",
-            "user.name=T",
-            "-c",
-            "user.email=t@example.com",
-            "commit",
-            "-qm",
-            "registry",
-        ],
-    );
+    git(&env, &["commit", "-qm", "registry"]);
     env
 }
 
