@@ -174,11 +174,7 @@ fn a_config_with_a_byte_order_mark_and_client_keys_is_read() {
 fn a_changed_description_is_drift_of_its_own_kind() {
     let env = TestEnv::new();
     let marker = marker("redescribed");
-    let server = |description: &str| {
-        let mut server = quirky("normal", &marker);
-        server["env"] = json!({ "QUIRKY_ECHO_DESCRIPTION": description });
-        server
-    };
+    let server = |description: &str| quirky_describing_echo(&marker, description);
     env.registry(json!({ "quirky": server("Echo the message back") }));
     env.run(&["gen"]).success();
     let lock = env.read("skillet.lock");

@@ -633,9 +633,8 @@ fn the_gate_flags_a_signed_skill_whose_tool_was_redescribed() {
     let env = TestEnv::new();
     let marker = marker("review-redescribed");
     let config = |description: &str| {
-        let mut server = quirky("normal", &marker);
-        server["env"] = json!({ "QUIRKY_ECHO_DESCRIPTION": description });
-        json!({ "mcpServers": { "quirky": server } }).to_string()
+        json!({ "mcpServers": { "quirky": quirky_describing_echo(&marker, description) } })
+            .to_string()
     };
     env.registry(json!({}));
     env.write(".mcp.json", &config("Echo the message back"));

@@ -192,6 +192,14 @@ pub fn quirky(mode: &str, marker: &str) -> serde_json::Value {
     })
 }
 
+/// The scripted server whose `echo` tool has `description` (a server that rewrites a tool's
+/// description after review).
+pub fn quirky_describing_echo(marker: &str, description: &str) -> serde_json::Value {
+    let mut server = quirky("normal", marker);
+    server["env"] = serde_json::json!({ "QUIRKY_ECHO_DESCRIPTION": description });
+    server
+}
+
 /// Processes whose command line contains `marker`.
 pub fn processes_with(marker: &str) -> Vec<String> {
     let mut found = Vec::new();
