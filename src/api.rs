@@ -194,13 +194,7 @@ pub async fn generate(
     let mut apis: Vec<ServerApi> = Vec::new();
     // Kept servers keep their folders and their place in the root index.
     for name in &unconfigured_kept {
-        if out_dir
-            .join("servers")
-            .join(codegen::safe_segment(name))
-            .is_dir()
-        {
-            apis.push(codegen::placeholder_server(name));
-        }
+        keep_previous_folder(&out_dir, name, &mut apis);
     }
     for (name, result) in listed {
         let generated = result.and_then(|listed| {
@@ -228,13 +222,7 @@ pub async fn generate(
             Err(e) => {
                 // A server that failed this time keeps its previous folder, and stays in the
                 // root index.
-                if out_dir
-                    .join("servers")
-                    .join(codegen::safe_segment(&name))
-                    .is_dir()
-                {
-                    apis.push(codegen::placeholder_server(&name));
-                }
+                keep_previous_folder(&out_dir, &name, &mut apis);
                 outcomes.push(ServerOutcome {
                     server: name.clone(),
                     folder: None,
@@ -313,6 +301,18 @@ pub fn refresh_server(
         serde_json::to_string(&catalog)?.as_bytes(),
     )?;
     Ok(drift)
+}
+
+/// A server not generated this time (it failed, or left the configuration without `prune`)
+/// keeps the folder an earlier generation wrote, and its place in the root index.
+fn keep_previous_folder(out_dir: &Path, server: &str, apis: &mut Vec<ServerApi>) {
+    if out_dir
+        .join("servers")
+        .join(codegen::safe_segment(server))
+        .is_dir()
+    {
+        apis.push(codegen::placeholder_server(server));
+    }
 }
 
 /// `api` first, then a placeholder for every other server folder already under `out_dir`, so

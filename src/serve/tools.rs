@@ -322,6 +322,7 @@ pub fn find_tools(
     let catalog =
         crate::api::checked_catalog(registry).map_err(|e| format!("tool search failed: {e:#}"))?;
     let mut out = notice.clone();
+    let mut found = false;
     let functions = crate::api::load_functions(registry);
     let tree = Tree::new(registry);
     for hit in hits {
@@ -337,6 +338,7 @@ pub fn find_tools(
         };
         let folder = crate::codegen::safe_segment(server);
         let path = format!("servers/{folder}/{function}.ts");
+        found = true;
         match detail {
             Detail::Name => {
                 let _ = writeln!(out, "{server}.{tool}: {path}");
@@ -360,7 +362,7 @@ pub fn find_tools(
             }
         }
     }
-    if out.trim_end() == notice.trim_end() {
+    if !found {
         return Ok(format!(
             "{notice}no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
             echo(query)
