@@ -225,7 +225,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
             crate::signing::NAMESPACE
         ),
     )?;
-    let repo = crate::skill::git::Repo::open(registry.root())?;
+    let repo = crate::registry::git::Repo::open(registry.root())?;
     let base = repo.commit_folder("signing", "demo: trust a throwaway reviewer key")?;
     let saved = crate::skill::save(
         &registry,

@@ -410,7 +410,7 @@ pub struct ReviewedChange {
     pub skill: String,
     /// `added`, `changed` or `removed`.
     pub change: &'static str,
-    pub files: Vec<crate::skill::git::FileChange>,
+    pub files: Vec<crate::registry::git::FileChange>,
     /// Tools the skill calls at head that it did not call at base.
     pub new_capabilities: Vec<String>,
     /// Tools the skill calls whose description or title changed since the skill was reviewed:
@@ -442,7 +442,7 @@ pub struct ReviewReport {
 /// Checks every skill added, changed or removed between `base` and `head` against the trust of
 /// `base`: a pull request cannot vouch for itself.
 pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewReport, ReviewError> {
-    use crate::skill::git::Repo;
+    use crate::registry::git::Repo;
     let repo = Repo::open(registry.root()).map_err(SkillError::from)?;
     let base_commit = repo.commit(base).map_err(SkillError::from)?;
     let head_commit = repo.commit(head).map_err(SkillError::from)?;

@@ -162,7 +162,7 @@ pub fn show(ctx: &Context, args: ShowArgs) -> CliResult {
         }
         Some(rev) => {
             skill::check_name(&name)?;
-            let repo = skill::git::Repo::open(registry.root())?;
+            let repo = crate::registry::git::Repo::open(registry.root())?;
             let rel = format!("skills/{name}");
             let commit = repo.resolve(&name, &rel, rev)?;
             repo.files_at(&commit, &rel)?
@@ -202,7 +202,7 @@ pub struct LogArgs {
 pub fn log(ctx: &Context, args: LogArgs) -> CliResult {
     let registry = ctx.registry()?;
     skill::check_name(&args.name)?;
-    let repo = skill::git::Repo::open(registry.root())?;
+    let repo = crate::registry::git::Repo::open(registry.root())?;
     let entries = repo.log(&format!("skills/{}", args.name))?;
     if entries.is_empty() {
         return Err(anyhow::anyhow!(
@@ -240,7 +240,7 @@ pub struct DiffArgs {
 pub fn diff(ctx: &Context, args: DiffArgs) -> CliResult {
     let registry = ctx.registry()?;
     skill::check_name(&args.name)?;
-    let repo = skill::git::Repo::open(registry.root())?;
+    let repo = crate::registry::git::Repo::open(registry.root())?;
     let rel = format!("skills/{}", args.name);
     let from = repo.resolve(&args.name, &rel, args.from.as_deref().unwrap_or("HEAD"))?;
     let to = match &args.to {

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::journal::{self, Staging, WriteLock};
 use super::validate::{self, Severity};
-use super::{META_ORIGIN, META_ORIGIN_COMMIT, SkillError, git::Repo};
+use super::{META_ORIGIN, META_ORIGIN_COMMIT, SkillError};
 use crate::registry::Registry;
+use crate::registry::git::Repo;
+use crate::registry::journal::{self, Staging, WriteLock};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallReport {

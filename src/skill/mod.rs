@@ -3,9 +3,7 @@
 //! facts live in the frontmatter's `metadata` under `skillet.` keys, so every other Agent Skills
 //! client can read the folder as is.
 
-pub mod git;
 mod install;
-pub mod journal;
 mod replay;
 mod save;
 pub mod validate;
@@ -16,7 +14,6 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 pub use install::{InstallReport, install};
-pub use journal::recover;
 pub use replay::{SkillTest, test_skill};
 pub use save::{SaveReport, SaveRequest, save};
 use validate::{Finding, Frontmatter, Severity};
@@ -55,7 +52,9 @@ pub enum SkillError {
     )]
     BadName { name: String, why: String },
     #[error(transparent)]
-    Git(#[from] git::GitError),
+    Git(#[from] crate::registry::git::GitError),
+    #[error(transparent)]
+    Journal(#[from] crate::registry::journal::JournalError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error("{0}")]
@@ -169,25 +168,13 @@ pub struct Recording {
 
 /// Checks a skill name against the Agent Skills rules.
 pub fn check_name(name: &str) -> Result<(), SkillError> {
-    let bad = |why: &str| {
-        Err(SkillError::BadName {
+    match crate::registry::skill_name_problem(name) {
+        Some(why) => Err(SkillError::BadName {
             name: name.to_owned(),
             why: why.to_owned(),
-        })
-    };
-    if name.is_empty() || name.len() > 64 {
-        return bad("it must be 1 to 64 characters");
+        }),
+        None => Ok(()),
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    {
-        return bad("only lowercase letters, digits and hyphens are allowed");
-    }
-    if name.starts_with('-') || name.ends_with('-') || name.contains("--") {
-        return bad("hyphens cannot lead, trail or double");
-    }
-    Ok(())
 }
 
 /// Loads and validates `skills/<name>`. Validation runs at every load.

@@ -7,14 +7,15 @@ use std::path::Path;
 use heck::ToLowerCamelCase;
 use serde::Serialize;
 
-use super::journal::{self, Staging, WriteLock};
 use super::validate::{self, Frontmatter};
 use super::{
     ENTRY, META_SOURCE_RUN, META_TAGS, META_TOOLS, META_VERSION, RECORDING, Recording, SkillError,
-    ToolPin, git::Repo,
+    ToolPin,
 };
 use crate::lock::Lockfile;
 use crate::registry::Registry;
+use crate::registry::git::Repo;
+use crate::registry::journal::{self, Staging, WriteLock};
 use crate::runs::{RunStore, Status};
 
 pub struct SaveRequest {

@@ -1,6 +1,9 @@
 //! A registry: a git repository (or a folder inside one) holding `skillet.toml`, the team's skills,
 //! the signing policy and the MCP configuration. `.skillet/` inside it is the local cache.
 
+pub mod git;
+pub mod journal;
+
 use std::path::{Path, PathBuf};
 
 use crate::config::{self, ServerConfig, Settings, SettingsError};
@@ -42,14 +45,37 @@ pub enum RegistryError {
     Io(#[from] std::io::Error),
 }
 
+/// Why `name` cannot name a skill folder (`skills/<name>`), or `None` when it can: 1-64
+/// lowercase letters, digits and single hyphens, as the Agent Skills specification says.
+pub fn skill_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name.len() > 64 {
+        return Some("it must be 1 to 64 characters");
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        return Some("only lowercase letters, digits and hyphens are allowed");
+    }
+    if name.starts_with('-') || name.ends_with('-') || name.contains("--") {
+        return Some("hyphens cannot lead, trail or double");
+    }
+    None
+}
+
+/// Whether `name` can name a skill folder ([`skill_name_problem`]).
+pub fn is_skill_name(name: &str) -> bool {
+    skill_name_problem(name).is_none()
+}
+
 impl Registry {
     /// Finds the registry by walking up from `start` to the first folder holding `skillet.toml`,
     /// and finishes or undoes a write to `skills/` that a killed command left (see
-    /// `skill::journal`). A recovery that cannot finish now is reported, and tried again by the
+    /// `journal`). A recovery that cannot finish now is reported, and tried again by the
     /// next command; it does not stop this one.
     pub fn discover(start: &Path) -> Result<Self, RegistryError> {
         let registry = Self::discover_untouched(start)?;
-        if let Err(e) = crate::skill::recover(&registry) {
+        if let Err(e) = journal::recover(&registry) {
             tracing::warn!("an interrupted save could not be finished yet: {e}");
         }
         Ok(registry)

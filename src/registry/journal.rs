@@ -33,10 +33,41 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::SkillError;
+use super::Registry;
 use super::git::{GitError, Repo};
 use crate::fsutil;
-use crate::registry::Registry;
+
+/// A write to `skills/` that failed, or an interrupted one that cannot be finished yet.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error(transparent)]
+    Git(#[from] GitError),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(
+        "{}: not a journal skillet wrote ({reason}); the interrupted write it describes cannot be finished\nhint: check `git status skills/`, then remove {} and {}",
+        path.display(),
+        path.display(),
+        staging.display()
+    )]
+    Unreadable {
+        path: PathBuf,
+        staging: PathBuf,
+        reason: String,
+    },
+    #[error("the journal names `{name}`, which is not a skill name; it was not written by skillet")]
+    BadName { name: String },
+    #[error(
+        "{error}\nand putting the previous {rel}/ back failed too: {undo}\nhint: the next skillet command tries again"
+    )]
+    RollBackFailed {
+        error: Box<JournalError>,
+        rel: String,
+        undo: Box<JournalError>,
+    },
+    #[error("{0}\nhint: the next skillet command brings the index in step once the cause is fixed")]
+    IndexBehind(GitError),
+}
 
 /// The environment variable naming the step at which to kill the process.
 pub const FAILPOINT_ENV: &str = "SKILLET_FAILPOINT";
@@ -87,7 +118,7 @@ pub(crate) struct WriteLock {
 
 impl WriteLock {
     /// Waits for other writers, then finishes or undoes what a killed one left.
-    pub fn acquire(registry: &Registry) -> Result<Self, SkillError> {
+    pub fn acquire(registry: &Registry) -> Result<Self, JournalError> {
         let file = open_lock(registry)?;
         file.lock()?;
         let lock = Self { file };
@@ -163,7 +194,7 @@ pub(crate) fn swap_and_commit(
     op: &str,
     name: &str,
     message: &str,
-) -> Result<String, SkillError> {
+) -> Result<String, JournalError> {
     let rel = format!("skills/{name}");
     let dest = registry.skills_dir().join(name);
     let new = staging.new_dir();
@@ -182,8 +213,7 @@ pub(crate) fn swap_and_commit(
         head_before: repo.head(),
     };
     let journal = journal_path(registry);
-    let text =
-        serde_json::to_string_pretty(&entry).map_err(|e| SkillError::Other(e.to_string()))?;
+    let text = serde_json::to_string_pretty(&entry).map_err(std::io::Error::other)?;
     fsutil::write_durable(&journal, text.as_bytes())?;
     failpoint(op, "after-journal");
 
@@ -197,16 +227,18 @@ pub(crate) fn swap_and_commit(
         Ok(())
     })();
     let committed = moved
-        .map_err(SkillError::from)
-        .and_then(|()| repo.commit_tree(&rel, message).map_err(SkillError::from));
+        .map_err(JournalError::from)
+        .and_then(|()| repo.commit_tree(&rel, message).map_err(JournalError::from));
     let commit = match committed {
         Ok(commit) => commit,
         Err(e) => {
             // Nothing was committed: put the old folder back.
             if let Err(undo) = roll_back(registry, &entry) {
-                return Err(SkillError::Other(format!(
-                    "{e}\nand putting the previous {rel}/ back failed too: {undo}\nhint: the next skillet command tries again"
-                )));
+                return Err(JournalError::RollBackFailed {
+                    error: Box::new(e),
+                    rel,
+                    undo: Box::new(undo.into()),
+                });
             }
             return Err(e);
         }
@@ -220,11 +252,7 @@ pub(crate) fn swap_and_commit(
             rel: rel.clone(),
             source: Box::new(source),
         })
-        .map_err(|e| {
-            SkillError::Other(format!(
-                "{e}\nhint: the next skillet command brings the index in step once the cause is fixed"
-            ))
-        })?;
+        .map_err(JournalError::IndexBehind)?;
     failpoint(op, "after-index");
     fsutil::remove_durable(&journal)?;
     failpoint(op, "after-journal-removed");
@@ -283,7 +311,7 @@ fn needs_recovery(registry: &Registry) -> bool {
 
 /// Finishes or undoes what a killed writer left, unless a live writer holds the lock (it is
 /// not done yet). What every command that opens the registry runs first.
-pub fn recover(registry: &Registry) -> Result<(), SkillError> {
+pub fn recover(registry: &Registry) -> Result<(), JournalError> {
     if !needs_recovery(registry) {
         return Ok(());
     }
@@ -300,18 +328,16 @@ pub fn recover(registry: &Registry) -> Result<(), SkillError> {
 }
 
 /// [`recover`], with the lock held.
-fn recover_locked(registry: &Registry) -> Result<(), SkillError> {
+fn recover_locked(registry: &Registry) -> Result<(), JournalError> {
     let journal = journal_path(registry);
     match fs_err::read_to_string(&journal) {
         Ok(text) => {
-            let entry: Entry = serde_json::from_str(&text).map_err(|e| {
-                SkillError::Other(format!(
-                    "{}: not a journal skillet wrote ({e}); the interrupted write it describes cannot be finished\nhint: check `git status skills/`, then remove {} and {}",
-                    journal.display(),
-                    journal.display(),
-                    staging_root(registry).display()
-                ))
-            })?;
+            let entry: Entry =
+                serde_json::from_str(&text).map_err(|e| JournalError::Unreadable {
+                    path: journal.clone(),
+                    staging: staging_root(registry),
+                    reason: e.to_string(),
+                })?;
             recover_entry(registry, &entry)?;
         }
         Err(e) if e.kind() == ErrorKind::NotFound => {}
@@ -341,8 +367,12 @@ fn recover_locked(registry: &Registry) -> Result<(), SkillError> {
     Ok(())
 }
 
-fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), SkillError> {
-    super::check_name(&entry.name)?;
+fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), JournalError> {
+    if !super::is_skill_name(&entry.name) {
+        return Err(JournalError::BadName {
+            name: entry.name.clone(),
+        });
+    }
     let rel = format!("skills/{}", entry.name);
     let dest = registry.skills_dir().join(&entry.name);
     let dir = staging_root(registry).join(&entry.staging);
@@ -421,7 +451,7 @@ fn legacy_leftovers(registry: &Registry) -> Vec<PathBuf> {
             };
             random.len() == 6
                 && random.chars().all(|c| c.is_ascii_alphanumeric())
-                && (matches!(prefix, "old" | "install") || super::check_name(prefix).is_ok())
+                && (matches!(prefix, "old" | "install") || super::is_skill_name(prefix))
         })
         .map(|e| e.path())
         .collect()
