@@ -227,25 +227,36 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
     )?;
     let repo = crate::registry::git::Repo::open(registry.root())?;
     let base = repo.commit_folder("signing", "demo: trust a throwaway reviewer key")?;
-    let saved = crate::skill::save(
+    let saved = crate::ops::save(
         &registry,
-        &crate::skill::SaveRequest {
+        &crate::ops::SaveOptions {
             run: workflows[0].run_id.clone(),
             name: SKILL_NAME.into(),
             description: "Attach a long meeting transcript from the document store to the CRM contact it is about, without passing it through the model.".into(),
             tags: vec!["crm".into(), "meetings".into()],
         },
     )?;
-    let found = crate::skill::search(&registry, SKILL_QUERY, 3)?;
+    let found = crate::ops::search_skills(
+        &registry,
+        &crate::ops::SearchOptions {
+            query: SKILL_QUERY.into(),
+            limit: 3,
+            now: std::time::SystemTime::now(),
+        },
+    )?;
     crate::review::sign(
         &registry,
         std::slice::from_ref(&saved.name),
         &reviewer,
         "reviewer@example.com",
     )?;
-    let verified = crate::review::verify(&registry, std::slice::from_ref(&saved.name))?;
+    let verified = crate::review::verify(
+        &registry,
+        std::slice::from_ref(&saved.name),
+        std::time::SystemTime::now(),
+    )?;
     repo.commit_folder("signing", &format!("review: sign {}", saved.name))?;
-    let review = crate::review::review(&registry, &base, "HEAD")?;
+    let review = crate::review::review(&registry, &base, "HEAD", std::time::SystemTime::now())?;
     let skill = SavedSkill {
         name: saved.name,
         version: saved.version,
@@ -291,31 +302,24 @@ async fn workflow(
         registry.logs_dir(),
         registry.root().to_owned(),
     ));
-    let ran = crate::runs::run_with(
+    let ran = crate::ops::run(
         registry,
-        crate::runs::RunRequest {
-            script: crate::sandbox::Script {
+        crate::ops::RunOptions {
+            pool: Some(std::sync::Arc::clone(&pool)),
+            ..crate::ops::RunOptions::new(crate::ops::ScriptSource::Text {
                 name: "demo.ts".into(),
                 source: script.to_owned(),
-            },
-            limits: crate::sandbox::Limits::from(&registry.settings().run),
-            mode: crate::runs::Mode::Live,
-            source_run: None,
-            mcp_config: None,
+            })
         },
-        std::sync::Arc::clone(&pool),
-        crate::runs::RunOptions::default(),
     )
     .await;
     // What reached the CRM, read back from the same server process, outside the sandbox.
     let privacy = match (&ran, crm_record) {
-        (Ok((record, _)), Some(id)) if record.error.is_none() => {
-            privacy_view(&pool, record, id).await
-        }
+        (Ok(outcome), Some(id)) if outcome.ok() => privacy_view(&pool, &outcome.record, id).await,
         _ => None,
     };
     pool.shutdown().await;
-    let (record, output) = ran?;
+    let crate::ops::RunOutcome { record, output, .. } = ran?;
     if let Some(error) = &record.error {
         anyhow::bail!("the demo workflow `{name}` failed: {error}");
     }
@@ -341,11 +345,11 @@ async fn workflow(
     // (each answer gives the import and a one-line signature), then writes one script.
     let mut code_mode = Vec::new();
     for query in queries {
-        let answer = crate::serve::tools::find_tools(
+        let answer = crate::ops::tools_answer(
             registry,
             query,
-            crate::serve::tools::DEFAULT_LIMIT,
-            crate::serve::tools::Detail::Description,
+            crate::ops::DEFAULT_TOOL_LIMIT,
+            crate::ops::Detail::Description,
         )
         .map_err(anyhow::Error::msg)?;
         code_mode.push(Part {

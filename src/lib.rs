@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod fsutil;
 pub mod lock;
+pub mod ops;
 pub mod policy;
 pub mod privacy;
 pub mod registry;

@@ -6,8 +6,6 @@
 //! Patterns name tools as `server.tool` with `*` matching any run of characters (`crm.*`,
 //! `*.delete_*`, `*`). Rules are read in order; the first that matches decides.
 
-use std::sync::Arc;
-
 use futures::future::BoxFuture;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -184,38 +182,6 @@ impl ApprovalRequest {
 /// Asks a human. `Ok(true)` approves; `Err` says why nobody could be asked.
 pub trait Approver: Send + Sync {
     fn approve(&self, request: ApprovalRequest) -> BoxFuture<'_, Result<bool, String>>;
-}
-
-/// Asks on the terminal (`skillet run`), when stdin and stderr are terminals.
-pub struct TerminalApprover;
-
-impl TerminalApprover {
-    /// `Some` when there is a terminal to ask on.
-    pub fn if_interactive() -> Option<Arc<dyn Approver>> {
-        use std::io::IsTerminal as _;
-        (std::io::stdin().is_terminal() && std::io::stderr().is_terminal())
-            .then(|| Arc::new(TerminalApprover) as Arc<dyn Approver>)
-    }
-}
-
-impl Approver for TerminalApprover {
-    fn approve(&self, request: ApprovalRequest) -> BoxFuture<'_, Result<bool, String>> {
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || {
-                use std::io::Write as _;
-                let mut err = std::io::stderr().lock();
-                let _ = write!(err, "{}\nAllow this call? [y/N] ", request.describe());
-                let _ = err.flush();
-                let mut answer = String::new();
-                std::io::stdin()
-                    .read_line(&mut answer)
-                    .map_err(|e| format!("cannot read the answer: {e}"))?;
-                Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
-            })
-            .await
-            .map_err(|e| e.to_string())?
-        })
-    }
 }
 
 #[cfg(test)]

@@ -164,12 +164,31 @@ impl Trust {
             revoked: Revoked::parse(revoked, Path::new(REVOKED))?,
         })
     }
+
+    /// The first principal `key` may sign reviews as at `now` (unix seconds).
+    pub fn principal_for(&self, key: &ssh_key::PublicKey, now: u64) -> Option<String> {
+        self.allowed
+            .principals_for(key, signing::NAMESPACE, now)
+            .into_iter()
+            .next()
+    }
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+/// Seconds since the Unix epoch at `time` (0 before it).
+pub fn unix_seconds(time: std::time::SystemTime) -> u64 {
+    time.duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+/// How signatures are judged: against which trust, how many are required, whose do not count
+/// (a change's author), and when (keys have validity windows).
+pub struct Judge<'a> {
+    pub trust: &'a Trust,
+    pub required: u32,
+    /// A principal whose signature does not count (the author of the change under review).
+    pub exclude: Option<&'a str>,
+    /// Unix seconds.
+    pub now: u64,
 }
 
 /// Checks every signature of a skill folder against its current content.
@@ -178,10 +197,14 @@ pub fn review_dir(
     version: u32,
     dir: &Path,
     signatures_dir: &Path,
-    trust: &Trust,
-    required: u32,
-    exclude: Option<&str>,
+    judge: &Judge<'_>,
 ) -> Result<SkillReview, ReviewError> {
+    let Judge {
+        trust,
+        required,
+        exclude,
+        now,
+    } = *judge;
     let manifest = signing::manifest::manifest_named(dir, name)?;
     let mut signatures = Vec::new();
     let mut valid: Vec<String> = Vec::new();
@@ -202,7 +225,7 @@ pub fn review_dir(
             .unwrap_or_default();
         let text = fs_err::read_to_string(&path).unwrap_or_default();
         let status = match SignatureFile::parse(&text)
-            .or_else(|e| bare_signature(&text, name, &manifest, trust).ok_or(e))
+            .or_else(|e| bare_signature(&text, name, &manifest, trust, now).ok_or(e))
         {
             Err(e) => SignatureStatus {
                 file: file_name,
@@ -218,7 +241,7 @@ pub fn review_dir(
                     &manifest,
                     &trust.allowed,
                     &trust.revoked,
-                    now(),
+                    now,
                 ) {
                     Ok(verified) => {
                         if exclude.is_some_and(|author| author == verified.principal) {
@@ -276,6 +299,7 @@ fn bare_signature(
     name: &str,
     manifest: &Manifest,
     trust: &Trust,
+    now: u64,
 ) -> Option<SignatureFile> {
     let trimmed = text.trim();
     if !(trimmed.starts_with("-----BEGIN SSH SIGNATURE-----")
@@ -287,13 +311,7 @@ fn bare_signature(
     // reports a bad signature (or the wrong namespace) rather than a malformed file.
     let principal = signing::verify(trimmed, &manifest.to_bytes(), signing::NAMESPACE)
         .ok()
-        .and_then(|key| {
-            trust
-                .allowed
-                .principals_for(&key, signing::NAMESPACE, now())
-                .into_iter()
-                .next()
-        })
+        .and_then(|key| trust.principal_for(&key, now))
         .unwrap_or_else(|| "(unknown signer)".to_owned());
     Some(SignatureFile {
         skill: name.to_owned(),
@@ -338,15 +356,25 @@ fn kind_of(e: &SigningError) -> &'static str {
     }
 }
 
-/// `skillet verify`: every named skill (all when empty) against the working tree's trust files.
-pub fn verify(registry: &Registry, names: &[String]) -> Result<Vec<SkillReview>, ReviewError> {
+/// `skillet verify`: every named skill (all when empty) against the working tree's trust files,
+/// at `now`.
+pub fn verify(
+    registry: &Registry,
+    names: &[String],
+    now: std::time::SystemTime,
+) -> Result<Vec<SkillReview>, ReviewError> {
     let trust = Trust::load(registry)?;
     let names: Vec<String> = if names.is_empty() {
         skill::list(registry).into_iter().map(|(n, _)| n).collect()
     } else {
         names.to_vec()
     };
-    let required = registry.settings().review.required_signatures;
+    let judge = Judge {
+        trust: &trust,
+        required: registry.settings().review.required_signatures,
+        exclude: None,
+        now: unix_seconds(now),
+    };
     names
         .iter()
         .map(|name| {
@@ -356,9 +384,7 @@ pub fn verify(registry: &Registry, names: &[String]) -> Result<Vec<SkillReview>,
                 loaded.version(),
                 &loaded.dir,
                 &registry.root().join(SIGNATURES).join(name),
-                &trust,
-                required,
-                None,
+                &judge,
             )
         })
         .collect()
@@ -440,8 +466,13 @@ pub struct ReviewReport {
 }
 
 /// Checks every skill added, changed or removed between `base` and `head` against the trust of
-/// `base`: a pull request cannot vouch for itself.
-pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewReport, ReviewError> {
+/// `base`: a pull request cannot vouch for itself. Keys are judged at `now`.
+pub fn review(
+    registry: &Registry,
+    base: &str,
+    head: &str,
+    now: std::time::SystemTime,
+) -> Result<ReviewReport, ReviewError> {
     use crate::registry::git::Repo;
     let repo = Repo::open(registry.root()).map_err(SkillError::from)?;
     let base_commit = repo.commit(base).map_err(SkillError::from)?;
@@ -458,6 +489,12 @@ pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewRepor
     let settings = &registry.settings().review;
     let (author_name, author_email) = Repo::author(&head_commit);
     let exclude = (!settings.author_counts).then_some(author_email.as_str());
+    let judge = Judge {
+        trust: &trust,
+        required: settings.required_signatures,
+        exclude,
+        now: unix_seconds(now),
+    };
 
     let mut names: Vec<String> = Vec::new();
     let skill_files = repo
@@ -586,15 +623,7 @@ pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewRepor
             let version = crate::skill::load_dir(&dir)
                 .map(|s| s.version())
                 .unwrap_or(0);
-            Some(review_dir(
-                &name,
-                version,
-                &dir,
-                &sig_dir,
-                &trust,
-                settings.required_signatures,
-                exclude,
-            )?)
+            Some(review_dir(&name, version, &dir, &sig_dir, &judge)?)
         } else {
             None
         };
@@ -630,15 +659,7 @@ pub fn review(registry: &Registry, base: &str, head: &str) -> Result<ReviewRepor
         let sig_dir = tmp.path().join("trust-signatures");
         fs_err::create_dir_all(&sig_dir)?;
         materialize(&head_commit, &format!("{SIGNATURES}/{TRUST}"), &sig_dir)?;
-        Some(review_dir(
-            TRUST,
-            0,
-            &dir,
-            &sig_dir,
-            &trust,
-            settings.required_signatures,
-            exclude,
-        )?)
+        Some(review_dir(TRUST, 0, &dir, &sig_dir, &judge)?)
     } else {
         None
     };

@@ -3,7 +3,6 @@
 //! from its record or resumed after a failure.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::future::BoxFuture;
@@ -12,10 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::codegen::{ToolSpec, canonical_json};
 use crate::registry::Registry;
 use crate::sandbox::tools::{HostError, LiveHost};
-use crate::sandbox::{
-    self, CallSource, Limits, RunError, SandboxEnv, Script, ToolCallRecord, ToolHost,
-};
-use crate::upstream::{ToolResult, UpstreamPool};
+use crate::sandbox::{self, CallSource, Limits, RunError, ToolCallRecord, ToolHost};
+use crate::upstream::ToolResult;
 
 impl RunRecord {
     /// The record as the model sees it: the error's message and stack, the default export and
@@ -61,7 +58,11 @@ impl RunRecord {
 
 /// A default export too long for the model: a string cut as text, anything else as its JSON
 /// text (which then comes back as a string, with the marker). `None` when it fits.
-fn capped_result(result: &serde_json::Value, max: usize, id: &str) -> Option<serde_json::Value> {
+pub(crate) fn capped_result(
+    result: &serde_json::Value,
+    max: usize,
+    id: &str,
+) -> Option<serde_json::Value> {
     let text = match result {
         serde_json::Value::String(s) => std::borrow::Cow::Borrowed(s.as_str()),
         other => std::borrow::Cow::Owned(other.to_string()),
@@ -551,181 +552,6 @@ impl ToolHost for ResumeHost {
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
         self.live.call(index, server, tool, arguments)
     }
-}
-
-/// What to run, and how its calls are answered.
-pub struct RunRequest {
-    pub script: Script,
-    pub limits: Limits,
-    pub mode: Mode,
-    /// For replay and resume: the run whose record answers calls.
-    pub source_run: Option<String>,
-    /// Read servers from this file instead of `.mcp.json`.
-    pub mcp_config: Option<PathBuf>,
-}
-
-/// Runs a script in the sandbox and records the run, with servers started for this run and
-/// ended after it. Returns the record as the model sees it ([`RunRecord::cap_for_model`]; the
-/// saved one is whole) and the full output.
-pub async fn run(registry: &Registry, request: RunRequest) -> anyhow::Result<(RunRecord, String)> {
-    let servers = registry.servers(request.mcp_config.as_deref())?;
-    let pool = Arc::new(UpstreamPool::new(
-        &servers,
-        registry.settings().upstream.clone(),
-        registry.logs_dir(),
-        registry.root().to_owned(),
-    ));
-    let options = RunOptions {
-        approver: crate::policy::TerminalApprover::if_interactive(),
-        ..RunOptions::default()
-    };
-    let outcome = run_with(registry, request, Arc::clone(&pool), options).await;
-    pool.shutdown().await;
-    outcome
-}
-
-/// What a run shares with its session, beyond the registry.
-#[derive(Default, Clone)]
-pub struct RunOptions {
-    /// Ends the run early (recorded as `cancelled`).
-    pub cancel: Option<tokio_util::sync::CancellationToken>,
-    /// The session's vault of personal-data tokens; a fresh one for this run when `None`.
-    pub vault: Option<crate::sandbox::governance::SharedVault>,
-    /// Who approves calls the tool policy says need approval.
-    pub approver: Option<Arc<dyn crate::policy::Approver>>,
-}
-
-/// Runs a script against a pool of servers that outlives the run (`serve`'s shared one), until
-/// it ends or `options.cancel` fires (then it is recorded as `cancelled`). Returns what [`run`]
-/// does.
-pub async fn run_with(
-    registry: &Registry,
-    request: RunRequest,
-    pool: Arc<UpstreamPool>,
-    options: RunOptions,
-) -> anyhow::Result<(RunRecord, String)> {
-    let store = RunStore::new(registry);
-    let id = store
-        .reserve_id()
-        .map_err(|e| anyhow::anyhow!("cannot make a run folder in {}: {e}", store.dir.display()))?;
-    let audit_log = (request.mode != Mode::Replay).then(|| {
-        (
-            Arc::new(crate::audit::AuditLog::new(
-                registry.cache_dir().join("audit.jsonl"),
-            )),
-            id.clone(),
-        )
-    });
-    let source = match &request.source_run {
-        Some(id) => Some(store.load(id)?.0),
-        None => None,
-    };
-    // A replay sees what its source run saw: tokenized only if that run was. Flows, policy and
-    // the audit apply to every run.
-    let tokenized = match (&source, request.mode) {
-        (Some(source), Mode::Replay | Mode::Resume) => source.tokenized,
-        _ => true,
-    };
-    let vault = options.vault.clone().unwrap_or_default();
-    if let (Some(source), Mode::Resume) = (&source, request.mode)
-        && let Ok(mut vault) = vault.lock()
-    {
-        // The record's tokens stay unrestorable here; new ones must not reuse their numbers.
-        vault.adopt_record(&serde_json::to_string(&source.tool_calls).unwrap_or_default());
-    }
-    let governance = crate::sandbox::governance::Governance::new(
-        registry.settings().privacy.clone(),
-        vault,
-        options.approver.clone(),
-        audit_log.clone(),
-        tokenized,
-    )
-    .map_err(anyhow::Error::msg)?;
-    let live = || LiveHost {
-        pool: Arc::clone(&pool),
-    };
-    let resume = match (&source, request.mode) {
-        (Some(record), Mode::Resume) => Some(Arc::new(ResumeHost::new(record, live()))),
-        _ => None,
-    };
-    let host: Arc<dyn ToolHost> = match (&source, request.mode, &resume) {
-        (Some(record), Mode::Replay, _) => Arc::new(ReplayHost::new(record)),
-        (_, Mode::Resume, Some(resume)) => Arc::clone(resume) as Arc<dyn ToolHost>,
-        _ => Arc::new(live()),
-    };
-    let env = SandboxEnv {
-        api_dir: registry.api_dir(),
-        skills_dir: registry.skills_dir(),
-        workspace_dir: registry.cache_dir().join("workspace"),
-        host,
-        skill_gate: registry.settings().run.require_signed.then(|| {
-            let registry = registry.clone();
-            Arc::new(move |skill: &str| match crate::review::verify(&registry, &[skill.to_owned()]) {
-                Ok(reviews) if reviews.first().is_some_and(|r| r.meets_policy) => Ok(()),
-                Ok(reviews) => Err(format!(
-                    "skill `{skill}` does not meet the review policy ({} of {} required signatures) and run.require_signed is on\nhint: ask a reviewer to `skillet sign {skill}`",
-                    reviews.first().map_or(0, |r| r.valid_principals.len()),
-                    registry.settings().review.required_signatures
-                )),
-                Err(e) => Err(format!("skill `{skill}` cannot be checked against the review policy: {e}")),
-            }) as crate::sandbox::SkillGate
-        }),
-        cancel: options.cancel,
-        governance: Some(Arc::new(governance)),
-    };
-    let outcome = sandbox::execute_on_worker(&request.script, &env, &request.limits).await;
-    drop(env);
-    // The run's audit lines, written together now that it is over (calls abandoned included).
-    if let Some((log, _)) = &audit_log {
-        log.flush();
-    }
-    let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
-    drop(resume);
-    let record = RunRecord {
-        id,
-        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        script: request.script.name.clone(),
-        mode: request.mode,
-        source_run: source.map(|s| s.id),
-        status: if outcome.ok() {
-            Status::Ok
-        } else {
-            Status::Error
-        },
-        result: outcome.result.clone(),
-        error: outcome.error.clone(),
-        duration_ms: outcome.duration.as_secs_f64() * 1e3,
-        limits: request.limits,
-        output_bytes: outcome.output.len(),
-        tool_calls: outcome.tool_calls,
-        notes,
-        tokens: None,
-        tokenized,
-    };
-    // Counting large results takes a while: off the async threads.
-    let catalog = crate::api::catalog(registry);
-    let registry_for_count = registry.clone();
-    let max = usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX);
-    let (returned, _) = sandbox::truncate_output(&outcome.output, max, &record.id);
-    let returned = match &record.result {
-        Some(result) => match capped_result(result, max, &record.id) {
-            Some(shown) => format!("{returned}\n{shown}"),
-            None => format!("{returned}\n{result}"),
-        },
-        None => returned,
-    };
-    let calls = record.tool_calls.clone();
-    let tokens = tokio::task::spawn_blocking(move || {
-        let all_definitions = crate::api::definition_tokens(&registry_for_count);
-        crate::tokens::TokenReport::measure(&returned, &calls, &catalog, all_definitions)
-    })
-    .await
-    .ok();
-    let mut record = RunRecord { tokens, ..record };
-    store.save(&record, &request.script.source, &outcome.output)?;
-    store.prune_after_save(registry.settings().run.keep_runs);
-    record.cap_for_model();
-    Ok((record, outcome.output))
 }
 
 #[cfg(test)]

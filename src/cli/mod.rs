@@ -1,6 +1,7 @@
 //! The `skillet` command line: parses arguments, calls one library operation, prints the result.
 //! Data goes to stdout (`--json` for machines); logs, progress and errors go to stderr.
 
+mod approve;
 mod audit;
 mod call;
 mod demo;

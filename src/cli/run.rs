@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{CliResult, Context, Failure, output};
-use crate::runs::{self, Mode, RunRequest};
-use crate::sandbox::{self, Limits, RunError, Script};
+use crate::ops::{self, LimitOverrides, RunOptions, ScriptSource};
+use crate::runs::Mode;
+use crate::sandbox::{self, RunError};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -65,82 +66,47 @@ struct Report<'a> {
 
 pub async fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
-    let settings = &registry.settings().run;
-    let mut limits = Limits::from(settings);
-    // Zero is refused by clap (`at_least_one`), as a usage error.
-    if let Some(v) = args.timeout_ms {
-        limits.timeout_ms = v;
-    }
-    if let Some(v) = args.memory_mib {
-        limits.memory_bytes = v.saturating_mul(1024 * 1024);
-    }
-    if let Some(v) = args.stack_kib {
-        limits.stack_bytes = v.saturating_mul(1024);
-    }
-    if let Some(v) = args.max_tool_calls {
-        limits.max_tool_calls = v;
-    }
-    if let Some(v) = args.max_concurrent_calls {
-        limits.max_concurrent_calls = v;
-    }
-    if let Some(v) = args.max_output_bytes {
-        limits.max_output_bytes = v;
-    }
-    if let Some(v) = args.max_result_bytes {
-        limits.max_result_bytes = v;
-    }
-
     let (mode, source_run) = match (&args.replay, &args.resume) {
         (Some(id), _) => (Mode::Replay, Some(id.clone())),
         (_, Some(id)) => (Mode::Resume, Some(id.clone())),
         _ => (Mode::Live, None),
     };
-    let script = match (&args.file, &source_run) {
-        (Some(path), _) if path.as_os_str() == "-" => {
+    let script = match &args.file {
+        Some(path) if path.as_os_str() == "-" => {
             let mut source = String::new();
             std::io::stdin().read_to_string(&mut source)?;
-            Script {
+            ScriptSource::Text {
                 name: "stdin.ts".into(),
                 source,
             }
         }
-        (Some(path), _) => {
-            let path = ctx.start_dir()?.join(path);
-            let source = fs_err::read_to_string(&path)?;
-            Script {
-                name: path
-                    .file_name()
-                    .map_or_else(|| "main.ts".into(), |n| n.to_string_lossy().into_owned()),
-                source,
-            }
-        }
-        (None, Some(id)) => {
-            let (record, source, _) = runs::RunStore::new(&registry).load(id)?;
-            Script {
-                name: record.script,
-                source,
-            }
-        }
-        // clap requires a file unless --replay or --resume names a run: never reached.
-        (None, None) => {
-            return Err(anyhow::anyhow!("no script given\nhint: `skillet run script.ts`, or `skillet run -` to read it from stdin").into());
-        }
+        Some(path) => ScriptSource::File(ctx.start_dir()?.join(path)),
+        // clap requires a file unless --replay or --resume names a run.
+        None => ScriptSource::Recorded,
     };
-    let (record, full_output) = runs::run(
+    let outcome = ops::run(
         &registry,
-        RunRequest {
-            script,
-            limits: limits.clone(),
+        RunOptions {
+            limits: LimitOverrides {
+                timeout_ms: args.timeout_ms,
+                memory_mib: args.memory_mib,
+                stack_kib: args.stack_kib,
+                max_tool_calls: args.max_tool_calls,
+                max_concurrent_calls: args.max_concurrent_calls,
+                max_output_bytes: args.max_output_bytes,
+                max_result_bytes: args.max_result_bytes,
+            },
             mode,
             source_run,
             mcp_config: ctx.mcp_config()?,
+            approver: super::approve::TerminalApprover::if_interactive(),
+            ..RunOptions::new(script)
         },
     )
     .await?;
-    let max = usize::try_from(limits.max_output_bytes).unwrap_or(usize::MAX);
-    let (shown, output_cut) = sandbox::truncate_output(&full_output, max, &record.id);
-    // The record came back cut for the model already (error, default export, notes).
-    let truncated = output_cut || record.was_cut_for_model();
+    let record = &outcome.record;
+    let shown = outcome.shown.clone();
+    let truncated = outcome.truncated;
     if args.json {
         output::json(&Report {
             run_id: &record.id,

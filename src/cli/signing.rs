@@ -4,8 +4,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::{CliResult, Context, Failure, output};
+use crate::ops::{self, SignOptions};
 use crate::review;
-use crate::signing::{self, Signer as _};
+use crate::signing;
 
 #[derive(Debug, clap::Args)]
 pub struct ManifestArgs {
@@ -90,29 +91,16 @@ pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
         other => other?,
     };
     let signer = signing::SshKeySigner::new(key)?;
-    let principal = match args.principal {
-        Some(p) => p,
-        None => {
-            let trust = review::Trust::load(&registry)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            trust
-                .allowed
-                .principals_for(&signer.public_key(), signing::NAMESPACE, now)
-                .into_iter()
-                .next()
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "your key is not in signing/allowed_signers, so skillet cannot tell who you are\nhint: pass --principal you@example.com (your signature counts once a trusted reviewer adds your key)"
-                    )
-                })?
-        }
-    };
-    let mut signed = review::sign(&registry, &args.names, &signer, &principal)?;
-    if args.trust {
-        signed.push(review::sign_trust(&registry, &signer, &principal)?);
-    }
+    let signed = ops::sign(
+        &registry,
+        &SignOptions {
+            names: args.names,
+            trust: args.trust,
+            signer: &signer,
+            principal: args.principal,
+            now: std::time::SystemTime::now(),
+        },
+    )?;
     if args.json {
         return Ok(output::json(&signed)?);
     }
@@ -144,7 +132,7 @@ pub struct VerifyArgs {
 
 pub fn verify(ctx: &Context, args: VerifyArgs) -> CliResult {
     let registry = ctx.registry()?;
-    let reviews = review::verify(&registry, &args.names)?;
+    let reviews = review::verify(&registry, &args.names, std::time::SystemTime::now())?;
     let failing = reviews
         .iter()
         .filter(|r| !r.meets_policy || r.signatures.iter().any(|s| review::is_broken(s.status)))
@@ -208,7 +196,12 @@ pub struct ReviewArgs {
 /// trust files) carries enough valid signatures from keys trusted at the base.
 pub fn review(ctx: &Context, args: ReviewArgs) -> CliResult {
     let registry = ctx.registry()?;
-    let report = review::review(&registry, &args.base, &args.head)?;
+    let report = review::review(
+        &registry,
+        &args.base,
+        &args.head,
+        std::time::SystemTime::now(),
+    )?;
     match args.format {
         Format::Json => output::json(&report)?,
         Format::Text | Format::Markdown => output::print(&render_review(

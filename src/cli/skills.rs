@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::{CliResult, Context, Failure, output};
-use crate::skill::{self, SaveRequest, validate};
+use crate::ops::{self, InstallOptions, SaveOptions, SearchOptions, TestOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct SaveArgs {
@@ -25,9 +25,9 @@ pub struct SaveArgs {
 
 pub fn save(ctx: &Context, args: SaveArgs) -> CliResult {
     let registry = ctx.registry()?;
-    let report = skill::save(
+    let report = ops::save(
         &registry,
-        &SaveRequest {
+        &SaveOptions {
             run: args.run,
             name: args.name,
             description: args.description,
@@ -68,48 +68,17 @@ pub struct ValidateArgs {
 pub fn validate(ctx: &Context, args: ValidateArgs) -> CliResult {
     let start = ctx.start_dir()?;
     let dirs: Vec<PathBuf> = if args.paths.is_empty() {
-        let registry = ctx.registry()?;
-        skill::list(&registry)
-            .into_iter()
-            .map(|(n, _)| registry.skills_dir().join(n))
-            .collect()
+        ops::skill_dirs(&ctx.registry()?)
     } else {
         args.paths.iter().map(|p| start.join(p)).collect()
     };
-    let mut findings = Vec::new();
-    for dir in &dirs {
-        if !dir.is_dir() {
-            return Err(anyhow::anyhow!("{} is not a folder", dir.display()).into());
-        }
-        let (_, mut found) = validate::validate_dir(dir);
-        if !dir.join(skill::ENTRY).is_file() {
-            found.push(validate::Finding {
-                severity: validate::Severity::Error,
-                file: format!(
-                    "{}/{}",
-                    dir.file_name().unwrap_or_default().to_string_lossy(),
-                    skill::ENTRY
-                ),
-                line: 1,
-                column: 1,
-                rule: "entry-point",
-                message: format!("the skill has no {}", skill::ENTRY),
-                fix: "save the skill with `skillet save`, or add its TypeScript entry point".into(),
-            });
-        }
-        findings.extend(found);
-    }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == validate::Severity::Error)
-        .count();
+    let report = ops::validate(&dirs)?;
+    let (findings, errors) = (&report.findings, report.errors);
     if args.json {
-        output::json(
-            &serde_json::json!({ "skills": dirs.len(), "errors": errors, "findings": findings }),
-        )?;
+        output::json(&report)?;
     } else {
         let mut text = String::new();
-        for f in &findings {
+        for f in findings {
             text.push_str(&format!("{f}\n"));
         }
         text.push_str(&format!(
@@ -143,39 +112,7 @@ pub struct ShowArgs {
 
 pub fn show(ctx: &Context, args: ShowArgs) -> CliResult {
     let registry = ctx.registry()?;
-    let (name, rev) = match args.skill.split_once('@') {
-        Some((n, r)) => (n.to_owned(), Some(r.to_owned())),
-        None => (args.skill.clone(), None),
-    };
-    let files: Vec<(String, String)> = match &rev {
-        None => {
-            let loaded = skill::load(&registry, &name)?;
-            let mut files = Vec::new();
-            for path in crate::fsutil::files(&loaded.dir)? {
-                let contents = fs_err::read(&path)?;
-                files.push((
-                    crate::fsutil::relative(&loaded.dir, &path),
-                    String::from_utf8_lossy(&contents).into_owned(),
-                ));
-            }
-            files
-        }
-        Some(rev) => {
-            skill::check_name(&name)?;
-            let repo = crate::registry::git::Repo::open(registry.root())?;
-            let rel = format!("skills/{name}");
-            let commit = repo.resolve(&name, &rel, rev)?;
-            repo.files_at(&commit, &rel)?
-                .into_iter()
-                .map(|(p, c)| (p, String::from_utf8_lossy(&c).into_owned()))
-                .collect()
-        }
-    };
-    if files.is_empty() {
-        return Err(
-            anyhow::anyhow!("skill `{name}` has no files at {}", rev.unwrap_or_default()).into(),
-        );
-    }
+    let files = ops::show(&registry, &args.skill)?;
     if args.json {
         let map: serde_json::Map<String, serde_json::Value> =
             files.into_iter().map(|(p, c)| (p, c.into())).collect();
@@ -201,16 +138,7 @@ pub struct LogArgs {
 
 pub fn log(ctx: &Context, args: LogArgs) -> CliResult {
     let registry = ctx.registry()?;
-    skill::check_name(&args.name)?;
-    let repo = crate::registry::git::Repo::open(registry.root())?;
-    let entries = repo.log(&format!("skills/{}", args.name))?;
-    if entries.is_empty() {
-        return Err(anyhow::anyhow!(
-            "skill `{}` has no history\nhint: `skillet save` commits skills",
-            args.name
-        )
-        .into());
-    }
+    let entries = ops::log(&registry, &args.name)?;
     if args.json {
         return Ok(output::json(&entries)?);
     }
@@ -239,15 +167,12 @@ pub struct DiffArgs {
 
 pub fn diff(ctx: &Context, args: DiffArgs) -> CliResult {
     let registry = ctx.registry()?;
-    skill::check_name(&args.name)?;
-    let repo = crate::registry::git::Repo::open(registry.root())?;
-    let rel = format!("skills/{}", args.name);
-    let from = repo.resolve(&args.name, &rel, args.from.as_deref().unwrap_or("HEAD"))?;
-    let to = match &args.to {
-        Some(rev) => Some(repo.resolve(&args.name, &rel, rev)?),
-        None => None,
-    };
-    let text = repo.diff(&rel, &from, to.as_ref())?;
+    let text = ops::diff(
+        &registry,
+        &args.name,
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
     if !text.is_empty() {
         output::print(&text)?;
     }
@@ -264,25 +189,7 @@ pub struct TestArgs {
 
 pub async fn test(ctx: &Context, args: TestArgs) -> CliResult {
     let registry = ctx.registry()?;
-    let names: Vec<String> = if args.names.is_empty() {
-        skill::list(&registry).into_iter().map(|(n, _)| n).collect()
-    } else {
-        args.names
-    };
-    let mut results = Vec::new();
-    for name in &names {
-        let result = match skill::load(&registry, name) {
-            Ok(loaded) => skill::test_skill(&registry, &loaded).await?,
-            Err(e) => skill::SkillTest {
-                name: name.clone(),
-                ok: false,
-                failures: vec![e.to_string()],
-                tool_calls: 0,
-                duration_ms: 0.0,
-            },
-        };
-        results.push(result);
-    }
+    let results = ops::test(&registry, &TestOptions { names: args.names }).await?;
     let failed = results.iter().filter(|r| !r.ok).count();
     if args.json {
         output::json(&results)?;
@@ -335,7 +242,13 @@ pub fn install(ctx: &Context, args: InstallArgs) -> CliResult {
             .to_string_lossy()
             .into_owned()
     };
-    let report = skill::install(&registry, &source, &args.skills)?;
+    let report = ops::install(
+        &registry,
+        &InstallOptions {
+            source,
+            skills: args.skills,
+        },
+    )?;
     if args.json {
         return Ok(output::json(&report)?);
     }
@@ -364,7 +277,14 @@ pub fn search(ctx: &Context, args: SearchArgs) -> CliResult {
     let hits = if args.tools {
         crate::api::search_tools(&registry, &args.query, args.limit)?
     } else {
-        skill::search(&registry, &args.query, args.limit)?
+        ops::search_skills(
+            &registry,
+            &SearchOptions {
+                query: args.query.clone(),
+                limit: args.limit,
+                now: std::time::SystemTime::now(),
+            },
+        )?
     };
     if let Some(notice) = crate::search::query_notice(&args.query) {
         output::warn(&notice);

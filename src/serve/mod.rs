@@ -10,7 +10,6 @@
 
 mod http;
 pub mod tools;
-pub mod vfs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -488,7 +487,7 @@ impl ServerHandler for SkilletServer {
                 None,
             ));
         };
-        let tree = vfs::Tree::new(&self.shared.registry);
+        let tree = crate::ops::Tree::new(&self.shared.registry);
         let text = tree
             .read(&format!("skills/{path}"))
             .map_err(|e| McpError::resource_not_found(format!("resource `{uri}`: {e}"), None))?;

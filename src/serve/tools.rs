@@ -9,31 +9,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::Shared;
-use super::vfs::Tree;
-use crate::runs::{Mode, RunRequest};
-use crate::sandbox::{Limits, Script};
+use crate::ops::{self, Detail, ScriptSource, Tree, cut_notice, echo, summary};
 use crate::tokens::thousands;
 
-/// Tools `search_tools` returns when the agent does not say.
-pub const DEFAULT_LIMIT: usize = 3;
-/// Longest description shown per hit at `detail: "description"`.
-const DESCRIPTION_CHARS: usize = 160;
 /// The most `run_code` may ask for, whatever skillet.toml says.
 const MAX_TIMEOUT_MS: u64 = 600_000;
-/// How much of the agent's own text (a query, a path, a name) an answer repeats.
-pub const ECHO_CHARS: usize = 80;
+use crate::ops::ECHO_CHARS;
 /// The longest error an answer carries (a safety net: errors are short by design).
 const MAX_ERROR_BYTES: usize = 8 * 1024;
-
-/// `text` as an answer repeats it: whole when short, else its first [`ECHO_CHARS`] characters
-/// and a marker with its length, so a huge argument never comes back whole.
-pub fn echo(text: &str) -> String {
-    if text.chars().count() <= ECHO_CHARS {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(ECHO_CHARS).collect();
-    format!("{cut}…(cut, {} bytes)", text.len())
-}
 
 /// An error message cut to [`MAX_ERROR_BYTES`] (at a character boundary), with a marker.
 fn bounded_error(message: String) -> String {
@@ -286,111 +269,11 @@ struct SearchToolsArgs {
     limit: Option<usize>,
 }
 
-/// How much `search_tools` says per tool.
-#[derive(Deserialize, Default, Clone, Copy, Debug, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum Detail {
-    Name,
-    #[default]
-    Description,
-    Full,
-}
-
 async fn search_tools(shared: &Arc<Shared>, args: SearchToolsArgs) -> Result<String, String> {
     shared.ensure_api().await?;
     let registry = shared.registry.clone();
-    let limit = args.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, 50);
-    blocking(move || find_tools(&registry, &args.query, limit, args.detail)).await
-}
-
-/// What `search_tools` answers: the best `limit` tools for `query`, at the given detail.
-pub fn find_tools(
-    registry: &crate::registry::Registry,
-    query: &str,
-    limit: usize,
-    detail: Detail,
-) -> Result<String, String> {
-    let hits = crate::api::search_tools(registry, query, limit)
-        .map_err(|e| format!("tool search failed: {e:#}"))?;
-    let notice = cut_notice(query);
-    if hits.is_empty() {
-        return Ok(format!(
-            "{notice}no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
-            echo(query)
-        ));
-    }
-    let catalog =
-        crate::api::checked_catalog(registry).map_err(|e| format!("tool search failed: {e:#}"))?;
-    let mut out = notice.clone();
-    let mut found = false;
-    let functions = crate::api::load_functions(registry);
-    let tree = Tree::new(registry);
-    for hit in hits {
-        let Some((server, tool)) = hit.name.split_once('.') else {
-            continue;
-        };
-        let spec = catalog
-            .get(server)
-            .and_then(|tools| tools.iter().find(|t| t.name == tool));
-        let function = functions.get(server).and_then(|f| f.get(tool)).cloned();
-        let (Some(spec), Some(function)) = (spec, function) else {
-            continue;
-        };
-        let folder = crate::codegen::safe_segment(server);
-        let path = format!("servers/{folder}/{function}.ts");
-        found = true;
-        match detail {
-            Detail::Name => {
-                let _ = writeln!(out, "{server}.{tool}: {path}");
-            }
-            Detail::Description => {
-                let _ = writeln!(
-                    out,
-                    "{server}.{tool}: {}\n  import {{ {function} }} from \"./servers/{folder}/index.js\";\n  {}",
-                    summary(
-                        spec.description
-                            .as_deref()
-                            .or(spec.title.as_deref())
-                            .unwrap_or("")
-                    ),
-                    crate::codegen::signature(spec, &function)
-                );
-            }
-            Detail::Full => {
-                let text = tree.read(&path).map_err(|e| e.to_string())?;
-                let _ = writeln!(out, "// {path}\n{text}");
-            }
-        }
-    }
-    if !found {
-        return Ok(format!(
-            "{notice}no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
-            echo(query)
-        ));
-    }
-    Ok(out.trim_end().to_owned())
-}
-
-/// A line saying the query was cut (too long, too many words), or nothing: the agent should know
-/// its search ran on part of what it sent.
-fn cut_notice(query: &str) -> String {
-    crate::search::query_notice(query)
-        .map(|notice| format!("note: {}\n", notice.replace("\nhint: ", "; ")))
-        .unwrap_or_default()
-}
-
-/// The first sentence (or line) of a description, cut at a readable length.
-fn summary(description: &str) -> String {
-    let first_line = description.lines().next().unwrap_or("").trim();
-    let sentence = match first_line.find(". ") {
-        Some(end) => &first_line[..=end],
-        None => first_line,
-    };
-    if sentence.chars().count() <= DESCRIPTION_CHARS {
-        return sentence.trim().to_owned();
-    }
-    let cut: String = sentence.chars().take(DESCRIPTION_CHARS).collect();
-    format!("{}…", cut.trim_end())
+    let limit = args.limit.unwrap_or(ops::DEFAULT_TOOL_LIMIT).clamp(1, 50);
+    blocking(move || ops::tools_answer(&registry, &args.query, limit, args.detail)).await
 }
 
 #[derive(Deserialize)]
@@ -442,33 +325,25 @@ async fn run_code(
         Ok(permit) => permit,
         Err(message) => return Answer::error(message),
     };
-    let mut limits = Limits::from(&shared.registry.settings().run);
-    if let Some(timeout) = args.timeout_ms {
-        limits.timeout_ms = timeout.clamp(1, MAX_TIMEOUT_MS);
-    }
-    let request = RunRequest {
-        script: Script {
-            name: "run_code.ts".into(),
-            source: args.code,
+    let options = ops::RunOptions {
+        limits: ops::LimitOverrides {
+            timeout_ms: args.timeout_ms.map(|t| t.clamp(1, MAX_TIMEOUT_MS)),
+            ..ops::LimitOverrides::default()
         },
-        limits: limits.clone(),
-        mode: Mode::Live,
-        source_run: None,
-        mcp_config: None,
-    };
-    let options = crate::runs::RunOptions {
+        pool: Some(Arc::clone(&shared.pool)),
         cancel: Some(cancel),
         vault: Some(session.vault.clone()),
         approver: session.approver.clone(),
+        ..ops::RunOptions::new(ScriptSource::Text {
+            name: "run_code.ts".into(),
+            source: args.code,
+        })
     };
-    let ran =
-        crate::runs::run_with(&shared.registry, request, Arc::clone(&shared.pool), options).await;
-    let (record, output) = match ran {
-        Ok(ran) => ran,
+    let outcome = match ops::run(&shared.registry, options).await {
+        Ok(outcome) => outcome,
         Err(e) => return Answer::error(format!("the run could not start: {e:#}")),
     };
-    let limit = usize::try_from(limits.max_output_bytes).unwrap_or(usize::MAX);
-    let (shown, _) = crate::sandbox::truncate_output(&output, limit, &record.id);
+    let (record, shown) = (&outcome.record, &outcome.shown);
     let mut text = shown.trim_end().to_owned();
     if let Some(result) = &record.result {
         let sep = if text.is_empty() { "" } else { "\n" };
@@ -542,9 +417,9 @@ struct SaveSkillArgs {
 async fn save_skill(shared: &Arc<Shared>, args: SaveSkillArgs) -> Result<String, String> {
     let registry = shared.registry.clone();
     blocking(move || {
-        let report = crate::skill::save(
+        let report = ops::save(
             &registry,
-            &crate::skill::SaveRequest {
+            &ops::SaveOptions {
                 run: args.run_id,
                 name: args.name,
                 description: args.description,
@@ -575,8 +450,15 @@ async fn search_skills(shared: &Arc<Shared>, args: SearchSkillsArgs) -> Result<S
     let registry = shared.registry.clone();
     let limit = args.limit.unwrap_or(5).clamp(1, 50);
     blocking(move || {
-        let hits =
-            crate::skill::search(&registry, &args.query, limit).map_err(|e| e.to_string())?;
+        let hits = ops::search_skills(
+            &registry,
+            &ops::SearchOptions {
+                query: args.query.clone(),
+                limit,
+                now: std::time::SystemTime::now(),
+            },
+        )
+        .map_err(|e| e.to_string())?;
         let notice = cut_notice(&args.query);
         if hits.is_empty() {
             return Ok(format!("{notice}no skill matches `{}`", echo(&args.query)));
@@ -617,7 +499,11 @@ async fn read_skill(shared: &Arc<Shared>, args: ReadSkillArgs) -> Result<String,
         let files = crate::fsutil::files(&skill.dir).map_err(|e| e.to_string())?;
         let mut out = String::new();
         if policy_applies(&registry) {
-            let status = match crate::review::verify(&registry, std::slice::from_ref(&skill.name)) {
+            let status = match crate::review::verify(
+                &registry,
+                std::slice::from_ref(&skill.name),
+                std::time::SystemTime::now(),
+            ) {
                 Ok(reviews) => match reviews.first() {
                     Some(r) if r.meets_policy => format!(
                         "review: signed by {} (meets the policy)",
@@ -662,30 +548,6 @@ pub fn policy_applies(registry: &crate::registry::Registry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn summaries_keep_the_first_sentence() {
-        assert_eq!(
-            summary("Echoes back the input. More text."),
-            "Echoes back the input."
-        );
-        assert_eq!(summary("Line one\nline two"), "Line one");
-        let long = "word ".repeat(100);
-        assert!(summary(&long).chars().count() <= DESCRIPTION_CHARS + 1);
-        assert_eq!(summary(""), "");
-    }
-
-    #[test]
-    fn echoes_are_cut_to_a_marked_prefix() {
-        assert_eq!(echo("weekly report"), "weekly report");
-        let exact = "é".repeat(ECHO_CHARS);
-        assert_eq!(echo(&exact), exact);
-        let long = "é".repeat(50_000);
-        assert_eq!(
-            echo(&long),
-            format!("{}…(cut, 100000 bytes)", "é".repeat(ECHO_CHARS))
-        );
-    }
 
     #[test]
     fn errors_are_bounded_at_a_character_boundary() {

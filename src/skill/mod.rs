@@ -3,9 +3,6 @@
 //! facts live in the frontmatter's `metadata` under `skillet.` keys, so every other Agent Skills
 //! client can read the folder as is.
 
-mod install;
-mod replay;
-mod save;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -13,9 +10,6 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use install::{InstallReport, install};
-pub use replay::{SkillTest, test_skill};
-pub use save::{SaveReport, SaveRequest, save};
 use validate::{Finding, Frontmatter, Severity};
 
 use crate::registry::Registry;
@@ -295,6 +289,7 @@ pub(crate) fn metadata(entries: &[(&str, String)]) -> BTreeMap<String, String> {
 
 /// Brings the skills index (`.skillet/index/skills`) in line with the working tree and queries
 /// it. The index is a cache: it follows the folders incrementally and is rebuilt when broken.
+/// Hits carry no review status (`ops::search_skills` adds it).
 pub fn search(
     registry: &Registry,
     query: &str,
@@ -350,34 +345,9 @@ fn search_at(
             tracing::debug!("the search index stamp was not written: {e}");
         }
     }
-    let mut hits = index
+    index
         .search(query, limit)
-        .map_err(|e| SkillError::Other(e.to_string()))?;
-    // Review status, of the hits only (checking a skill's signatures reads all its files); it
-    // is not kept in the index, since signing changes it and not the skill.
-    let names: Vec<String> = hits.iter().map(|h| h.name.clone()).collect();
-    if names.is_empty() {
-        return Ok(hits);
-    }
-    match crate::review::verify(registry, &names) {
-        Ok(reviews) => {
-            for (hit, review) in hits.iter_mut().zip(reviews) {
-                let mark = if review.meets_policy {
-                    "reviewed"
-                } else {
-                    "not reviewed"
-                };
-                hit.status = Some(format!(
-                    "{mark} ({}/{} signatures)",
-                    review.valid_principals.len(),
-                    review.required
-                ));
-            }
-        }
-        // A broken trust file only costs the marks.
-        Err(e) => tracing::warn!("review status left out of search: {e}"),
-    }
-    Ok(hits)
+        .map_err(|e| SkillError::Other(e.to_string()))
 }
 
 #[cfg(test)]

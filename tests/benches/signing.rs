@@ -47,6 +47,12 @@ fn main() {
         start.elapsed().as_secs_f64()
     );
 
+    let judge = review::Judge {
+        trust: &trust,
+        required: 1,
+        exclude: None,
+        now: review::unix_seconds(std::time::SystemTime::now()),
+    };
     let start = Instant::now();
     let mut valid = 0;
     for i in 0..N {
@@ -56,9 +62,7 @@ fn main() {
             1,
             &skills.join(&name),
             &signatures.join(&name),
-            &trust,
-            1,
-            None,
+            &judge,
         )
         .unwrap();
         valid += usize::from(r.meets_policy);

@@ -5,14 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-/// Dependencies that close a cycle between top-level modules, to be broken by issue 13's
-/// operations layer. Each must still exist (remove it from here once it is gone).
-const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
-    // `save` reads the run it turns into a skill.
-    ("skill", "runs"),
-    // Skill search shows review status.
-    ("skill", "review"),
-];
+/// Dependencies that close a cycle between top-level modules, each with the issue that breaks
+/// it (none today: keep it so).
+const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[];
 
 /// Files over the limit, with the most lines they may have until they are split.
 const KNOWN_LONG_FILES: &[(&str, usize)] = &[

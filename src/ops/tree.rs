@@ -10,7 +10,7 @@ use crate::registry::Registry;
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
-pub enum VfsError {
+pub enum TreeError {
     #[error(
         "`{0}` is outside the tree\nhint: paths are relative, like `servers/`, `servers/<server>/<tool>.ts` or `skills/<name>/SKILL.md`"
     )]
@@ -57,7 +57,7 @@ impl Tree {
     }
 
     /// Maps a virtual path to the real one, refusing anything that leaves the roots.
-    fn resolve(&self, path: &str) -> Result<Option<PathBuf>, VfsError> {
+    fn resolve(&self, path: &str) -> Result<Option<PathBuf>, TreeError> {
         let trimmed = path.trim().trim_start_matches("./").trim_end_matches('/');
         if trimmed.is_empty() || trimmed == "." {
             return Ok(None);
@@ -68,7 +68,7 @@ impl Tree {
             match component {
                 Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
                 Component::CurDir => {}
-                _ => return Err(VfsError::Outside(super::tools::echo(path))),
+                _ => return Err(TreeError::Outside(super::echo(path))),
             }
         }
         let Some((first, rest)) = parts.split_first() else {
@@ -77,20 +77,20 @@ impl Tree {
         let (root, rest) = match first.as_str() {
             "skills" => (&self.skills, rest),
             "servers" | "client.ts" | "globals.d.ts" => (&self.api, parts.as_slice()),
-            _ => return Err(VfsError::NotFound(super::tools::echo(path))),
+            _ => return Err(TreeError::NotFound(super::echo(path))),
         };
         let real = rest.iter().fold(root.clone(), |p, part| p.join(part));
         // Symlinks may not lead out of their root.
         if let (Ok(canonical), Ok(root)) = (real.canonicalize(), root.canonicalize())
             && !canonical.starts_with(&root)
         {
-            return Err(VfsError::Outside(super::tools::echo(path)));
+            return Err(TreeError::Outside(super::echo(path)));
         }
         Ok(Some(real))
     }
 
     /// The entries of a folder (`""` is the root: `client.ts`, `servers/`, `skills/`).
-    pub fn list(&self, path: &str) -> Result<Vec<Entry>, VfsError> {
+    pub fn list(&self, path: &str) -> Result<Vec<Entry>, TreeError> {
         let Some(real) = self.resolve(path)? else {
             let mut out = Vec::new();
             if self.api.join("client.ts").is_file() {
@@ -114,13 +114,13 @@ impl Tree {
             format!("{p}/")
         };
         if real.is_file() {
-            return Err(VfsError::NotDir(super::tools::echo(path)));
+            return Err(TreeError::NotDir(super::echo(path)));
         }
         let entries = match fs_err::read_dir(&real) {
             Ok(entries) => entries,
             // An empty registry has no generated tree or skills yet.
             Err(_) if prefix == "servers/" || prefix == "skills/" => return Ok(Vec::new()),
-            Err(_) => return Err(VfsError::NotFound(super::tools::echo(path))),
+            Err(_) => return Err(TreeError::NotFound(super::echo(path))),
         };
         let mut out: Vec<Entry> = entries
             .flatten()
@@ -141,32 +141,32 @@ impl Tree {
     }
 
     /// A file's text.
-    pub fn read(&self, path: &str) -> Result<String, VfsError> {
+    pub fn read(&self, path: &str) -> Result<String, TreeError> {
         let Some(real) = self.resolve(path)? else {
-            return Err(VfsError::IsDir(super::tools::echo(path)));
+            return Err(TreeError::IsDir(super::echo(path)));
         };
-        let io = |source| VfsError::Io {
-            path: super::tools::echo(path),
+        let io = |source| TreeError::Io {
+            path: super::echo(path),
             source,
         };
         let meta = match fs_err::metadata(&real) {
             Ok(meta) => meta,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(VfsError::NotFound(super::tools::echo(path)));
+                return Err(TreeError::NotFound(super::echo(path)));
             }
             Err(e) => return Err(io(e)),
         };
         if meta.is_dir() {
-            return Err(VfsError::IsDir(super::tools::echo(path)));
+            return Err(TreeError::IsDir(super::echo(path)));
         }
         if meta.len() > MAX_FILE_BYTES {
-            return Err(VfsError::TooLarge {
-                path: super::tools::echo(path),
+            return Err(TreeError::TooLarge {
+                path: super::echo(path),
                 size: meta.len(),
             });
         }
         let bytes = fs_err::read(&real).map_err(io)?;
-        String::from_utf8(bytes).map_err(|_| VfsError::Binary(super::tools::echo(path)))
+        String::from_utf8(bytes).map_err(|_| TreeError::Binary(super::echo(path)))
     }
 }
 
@@ -223,14 +223,14 @@ mod tests {
             "skills/../secret",
         ] {
             assert!(
-                matches!(tree.read(bad), Err(VfsError::Outside(_))),
+                matches!(tree.read(bad), Err(TreeError::Outside(_))),
                 "{bad}: {:?}",
                 tree.read(bad)
             );
         }
         assert!(matches!(
             tree.read("etc/passwd"),
-            Err(VfsError::NotFound(_))
+            Err(TreeError::NotFound(_))
         ));
         #[cfg(unix)]
         {
@@ -238,10 +238,13 @@ mod tests {
                 .unwrap();
             assert!(matches!(
                 tree.read("skills/a/leak"),
-                Err(VfsError::Outside(_))
+                Err(TreeError::Outside(_))
             ));
         }
-        assert!(matches!(tree.read("servers/docs"), Err(VfsError::IsDir(_))));
-        assert!(matches!(tree.list("client.ts"), Err(VfsError::NotDir(_))));
+        assert!(matches!(
+            tree.read("servers/docs"),
+            Err(TreeError::IsDir(_))
+        ));
+        assert!(matches!(tree.list("client.ts"), Err(TreeError::NotDir(_))));
     }
 }

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::validate::{self, Severity};
-use super::{META_ORIGIN, META_ORIGIN_COMMIT, SkillError};
 use crate::registry::Registry;
 use crate::registry::git::Repo;
 use crate::registry::journal::{self, Staging, WriteLock};
+use crate::skill::validate::{self, Severity};
+use crate::skill::{META_ORIGIN, META_ORIGIN_COMMIT, SkillError};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallReport {
@@ -20,19 +20,26 @@ pub struct InstallReport {
     pub commits: Vec<String>,
 }
 
-/// Installs `skills` (all when empty) from `source` into `registry`.
-pub fn install(
-    registry: &Registry,
-    source: &str,
-    skills: &[String],
-) -> Result<InstallReport, SkillError> {
+/// What to install, from where.
+#[derive(Debug, Clone)]
+pub struct InstallOptions {
+    /// Another registry: a folder, or a git URL.
+    pub source: String,
+    /// Only these skills; all of the source's when empty.
+    pub skills: Vec<String>,
+}
+
+/// Installs `options.skills` (all when empty) from `options.source` into `registry`.
+pub fn install(registry: &Registry, options: &InstallOptions) -> Result<InstallReport, SkillError> {
+    let source = options.source.as_str();
+    let skills = options.skills.as_slice();
     let (tmp, root) = fetch(source)?;
     let source_registry = Registry::discover_untouched(&root)
         .map_err(|e| SkillError::Other(format!("{source}: {e}")))?;
     let source_commit = Repo::open(source_registry.root())
         .ok()
         .and_then(|r| r.head());
-    let available: Vec<String> = super::list(&source_registry)
+    let available: Vec<String> = crate::skill::list(&source_registry)
         .into_iter()
         .map(|(n, _)| n)
         .collect();
@@ -56,7 +63,9 @@ pub fn install(
     // Validate everything before touching the registry.
     let mut loaded = Vec::new();
     for name in &wanted {
-        loaded.push(super::load_dir(&source_registry.skills_dir().join(name))?);
+        loaded.push(crate::skill::load_dir(
+            &source_registry.skills_dir().join(name),
+        )?);
     }
     let repo = Repo::open(registry.root())?;
     // Waits for other writers and finishes or undoes what a killed one left.

@@ -7,18 +7,19 @@ use std::path::Path;
 use heck::ToLowerCamelCase;
 use serde::Serialize;
 
-use super::validate::{self, Frontmatter};
-use super::{
-    ENTRY, META_SOURCE_RUN, META_TAGS, META_TOOLS, META_VERSION, RECORDING, Recording, SkillError,
-    ToolPin,
-};
 use crate::lock::Lockfile;
 use crate::registry::Registry;
 use crate::registry::git::Repo;
 use crate::registry::journal::{self, Staging, WriteLock};
 use crate::runs::{RunStore, Status};
+use crate::skill::validate::{self, Frontmatter};
+use crate::skill::{
+    ENTRY, META_SOURCE_RUN, META_TAGS, META_TOOLS, META_VERSION, RECORDING, Recording, SkillError,
+    ToolPin,
+};
 
-pub struct SaveRequest {
+/// What to save: a run, as a named skill.
+pub struct SaveOptions {
     pub run: String,
     pub name: String,
     pub description: String,
@@ -36,8 +37,8 @@ pub struct SaveReport {
 }
 
 /// Saves the run `request.run` as the skill `request.name`.
-pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, SkillError> {
-    super::check_name(&request.name)?;
+pub fn save(registry: &Registry, request: &SaveOptions) -> Result<SaveReport, SkillError> {
+    crate::skill::check_name(&request.name)?;
     let description = request.description.trim();
     if description.is_empty() || description.chars().count() > 1024 {
         return Err(SkillError::Other(
@@ -68,7 +69,7 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
         )));
     }
     let dest = registry.skills_dir().join(&request.name);
-    let previous = super::load_dir(&dest)
+    let previous = crate::skill::load_dir(&dest)
         .ok()
         .filter(|_| dest.join("SKILL.md").is_file());
     let version = previous.as_ref().map_or(1, |p| p.version() + 1);
@@ -96,10 +97,10 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
             schema,
         });
     }
-    let mut metadata = super::metadata(&[
+    let mut metadata = crate::skill::metadata(&[
         (META_VERSION, version.to_string()),
         (META_SOURCE_RUN, record.id.clone()),
-        (META_TOOLS, super::render_pins(&pins)),
+        (META_TOOLS, crate::skill::render_pins(&pins)),
     ]);
     if !request.tags.is_empty() {
         metadata.insert(META_TAGS.into(), request.tags.join(","));
@@ -118,8 +119,8 @@ pub fn save(registry: &Registry, request: &SaveRequest) -> Result<SaveReport, Sk
         .collect();
     if !descriptions.is_empty() {
         metadata.insert(
-            super::META_TOOL_DESCRIPTIONS.into(),
-            super::render_pins(&descriptions),
+            crate::skill::META_TOOL_DESCRIPTIONS.into(),
+            crate::skill::render_pins(&descriptions),
         );
     }
     let frontmatter = Frontmatter {

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{RECORDING, Recording, Skill, SkillError};
 use crate::lock::Lockfile;
 use crate::registry::Registry;
 use crate::runs::ReplayHost;
 use crate::sandbox::{self, Limits, SandboxEnv, Script};
+use crate::skill::{RECORDING, Recording, Skill, SkillError};
 
 /// The outcome of testing one skill.
 #[derive(Debug, Clone, Serialize)]
@@ -22,8 +22,45 @@ pub struct SkillTest {
     pub duration_ms: f64,
 }
 
+/// Which skills to test.
+#[derive(Debug, Clone, Default)]
+pub struct TestOptions {
+    /// These skills; every skill of the registry when empty.
+    pub names: Vec<String>,
+}
+
+/// Tests each skill: a skill that cannot be loaded is a failed test, not an error.
+pub async fn test(
+    registry: &Registry,
+    options: &TestOptions,
+) -> Result<Vec<SkillTest>, SkillError> {
+    let names: Vec<String> = if options.names.is_empty() {
+        crate::skill::list(registry)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect()
+    } else {
+        options.names.clone()
+    };
+    let mut results = Vec::new();
+    for name in &names {
+        let result = match crate::skill::load(registry, name) {
+            Ok(loaded) => test_skill(registry, &loaded).await?,
+            Err(e) => SkillTest {
+                name: name.clone(),
+                ok: false,
+                failures: vec![e.to_string()],
+                tool_calls: 0,
+                duration_ms: 0.0,
+            },
+        };
+        results.push(result);
+    }
+    Ok(results)
+}
+
 /// Replays `skill`'s recording and checks its tools against the lock.
-pub async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest, SkillError> {
+async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest, SkillError> {
     let mut failures = Vec::new();
     let lock =
         Lockfile::load(&registry.lock_path()).map_err(|e| SkillError::Other(e.to_string()))?;

@@ -1,0 +1,372 @@
+//! `run`: a script in the sandbox against the generated API, recorded. Live, replayed from a
+//! recorded run, or resumed after a failure. The CLI's `skillet run` and the served `run_code`
+//! both come here.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::registry::Registry;
+use crate::runs::{Mode, ReplayHost, ResumeHost, RunRecord, RunStore, Status};
+use crate::sandbox::tools::{LiveHost, ToolHost};
+use crate::sandbox::{self, Limits, SandboxEnv, Script};
+use crate::upstream::UpstreamPool;
+
+/// Where the script comes from.
+#[derive(Debug, Clone)]
+pub enum ScriptSource {
+    /// Text the caller has (an agent's `run_code`, stdin).
+    Text { name: String, source: String },
+    /// A file; its name names the script in the record.
+    File(PathBuf),
+    /// The script of the run that [`RunOptions::source_run`] names.
+    Recorded,
+}
+
+/// Limits that override skillet.toml's `[run]` settings for one run (`None`: the setting).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LimitOverrides {
+    pub timeout_ms: Option<u64>,
+    pub memory_mib: Option<u64>,
+    pub stack_kib: Option<u64>,
+    pub max_tool_calls: Option<u64>,
+    pub max_concurrent_calls: Option<u64>,
+    pub max_output_bytes: Option<u64>,
+    pub max_result_bytes: Option<u64>,
+}
+
+impl LimitOverrides {
+    /// `base` with these overrides applied.
+    pub fn apply(&self, base: Limits) -> Limits {
+        Limits {
+            timeout_ms: self.timeout_ms.unwrap_or(base.timeout_ms),
+            memory_bytes: self
+                .memory_mib
+                .map_or(base.memory_bytes, |v| v.saturating_mul(1024 * 1024)),
+            stack_bytes: self
+                .stack_kib
+                .map_or(base.stack_bytes, |v| v.saturating_mul(1024)),
+            max_tool_calls: self.max_tool_calls.unwrap_or(base.max_tool_calls),
+            max_concurrent_calls: self
+                .max_concurrent_calls
+                .unwrap_or(base.max_concurrent_calls),
+            max_output_bytes: self.max_output_bytes.unwrap_or(base.max_output_bytes),
+            max_result_bytes: self.max_result_bytes.unwrap_or(base.max_result_bytes),
+        }
+    }
+}
+
+/// What to run and how.
+#[derive(Clone)]
+pub struct RunOptions {
+    pub script: ScriptSource,
+    pub limits: LimitOverrides,
+    /// How tool calls are answered; replay and resume need [`Self::source_run`].
+    pub mode: Mode,
+    /// For replay and resume: the run whose record answers calls (an id, a prefix, `last`).
+    pub source_run: Option<String>,
+    /// Servers from this file instead of the registry's `.mcp.json` (when no `pool` is given).
+    pub mcp_config: Option<PathBuf>,
+    /// A pool of servers that outlives the run (`serve`'s); `None` starts the servers for this
+    /// run and ends them after it.
+    pub pool: Option<Arc<UpstreamPool>>,
+    /// Ends the run early (recorded as `cancelled`).
+    pub cancel: Option<tokio_util::sync::CancellationToken>,
+    /// The session's vault of personal-data tokens; a fresh one for this run when `None`.
+    pub vault: Option<crate::sandbox::governance::SharedVault>,
+    /// Who approves calls the tool policy says need approval; `None`: nobody can, and such
+    /// calls are refused.
+    pub approver: Option<Arc<dyn crate::policy::Approver>>,
+}
+
+impl RunOptions {
+    /// A live run of `script` with skillet.toml's limits and nothing else set.
+    pub fn new(script: ScriptSource) -> Self {
+        Self {
+            script,
+            limits: LimitOverrides::default(),
+            mode: Mode::Live,
+            source_run: None,
+            mcp_config: None,
+            pool: None,
+            cancel: None,
+            vault: None,
+            approver: None,
+        }
+    }
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// The record as the model sees it ([`RunRecord::cap_for_model`]; the saved one is whole).
+    pub record: RunRecord,
+    /// The whole output (the record's folder keeps it too).
+    pub output: String,
+    /// The output cut at the run's `max_output_bytes`, with a marker naming the record.
+    pub shown: String,
+    /// Whether anything the caller shows was cut (the output, the error, the default export or
+    /// the notes).
+    pub truncated: bool,
+}
+
+impl RunOutcome {
+    pub fn ok(&self) -> bool {
+        self.record.error.is_none()
+    }
+}
+
+/// Runs a script in the sandbox and records the run. Errors are failures to start or record
+/// the run; a script that fails is an outcome whose record holds the error.
+pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<RunOutcome> {
+    let store = RunStore::new(registry);
+    let script = match &options.script {
+        ScriptSource::Text { name, source } => Script {
+            name: name.clone(),
+            source: source.clone(),
+        },
+        ScriptSource::File(path) => Script {
+            name: path
+                .file_name()
+                .map_or_else(|| "main.ts".into(), |n| n.to_string_lossy().into_owned()),
+            source: fs_err::read_to_string(path)?,
+        },
+        ScriptSource::Recorded => {
+            let Some(id) = &options.source_run else {
+                anyhow::bail!(
+                    "no script given\nhint: `skillet run script.ts`, or `skillet run -` to read it from stdin"
+                );
+            };
+            let (record, source, _) = store.load(id)?;
+            Script {
+                name: record.script,
+                source,
+            }
+        }
+    };
+    let limits = options.limits.apply(Limits::from(&registry.settings().run));
+    let (pool, owned) = match &options.pool {
+        Some(pool) => (Arc::clone(pool), false),
+        None => {
+            let servers = registry.servers(options.mcp_config.as_deref())?;
+            let pool = Arc::new(UpstreamPool::new(
+                &servers,
+                registry.settings().upstream.clone(),
+                registry.logs_dir(),
+                registry.root().to_owned(),
+            ));
+            (pool, true)
+        }
+    };
+    let ran = run_on(
+        registry,
+        &store,
+        script,
+        limits,
+        &options,
+        Arc::clone(&pool),
+    )
+    .await;
+    if owned {
+        pool.shutdown().await;
+    }
+    let (mut record, output) = ran?;
+    let max = usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX);
+    let (shown, output_cut) = sandbox::truncate_output(&output, max, &record.id);
+    let record_cut = record.cap_for_model();
+    Ok(RunOutcome {
+        record,
+        output,
+        shown,
+        truncated: output_cut || record_cut,
+    })
+}
+
+/// The run itself, on `pool`. Returns the whole record (as saved) and the whole output.
+async fn run_on(
+    registry: &Registry,
+    store: &RunStore,
+    script: Script,
+    limits: Limits,
+    options: &RunOptions,
+    pool: Arc<UpstreamPool>,
+) -> anyhow::Result<(RunRecord, String)> {
+    let id = store.reserve_id().map_err(|e| {
+        anyhow::anyhow!("cannot make a run folder in {}: {e}", store.dir().display())
+    })?;
+    let audit_log = (options.mode != Mode::Replay).then(|| {
+        (
+            Arc::new(crate::audit::AuditLog::new(
+                registry.cache_dir().join("audit.jsonl"),
+            )),
+            id.clone(),
+        )
+    });
+    let source = match &options.source_run {
+        Some(id) => Some(store.load(id)?.0),
+        None => None,
+    };
+    // A replay sees what its source run saw: tokenized only if that run was. Flows, policy and
+    // the audit apply to every run.
+    let tokenized = match (&source, options.mode) {
+        (Some(source), Mode::Replay | Mode::Resume) => source.tokenized,
+        _ => true,
+    };
+    let vault = options.vault.clone().unwrap_or_default();
+    if let (Some(source), Mode::Resume) = (&source, options.mode)
+        && let Ok(mut vault) = vault.lock()
+    {
+        // The record's tokens stay unrestorable here; new ones must not reuse their numbers.
+        vault.adopt_record(&serde_json::to_string(&source.tool_calls).unwrap_or_default());
+    }
+    let governance = crate::sandbox::governance::Governance::new(
+        registry.settings().privacy.clone(),
+        vault,
+        options.approver.clone(),
+        audit_log.clone(),
+        tokenized,
+    )
+    .map_err(anyhow::Error::msg)?;
+    let live = || LiveHost {
+        pool: Arc::clone(&pool),
+    };
+    let resume = match (&source, options.mode) {
+        (Some(record), Mode::Resume) => Some(Arc::new(ResumeHost::new(record, live()))),
+        _ => None,
+    };
+    let host: Arc<dyn ToolHost> = match (&source, options.mode, &resume) {
+        (Some(record), Mode::Replay, _) => Arc::new(ReplayHost::new(record)),
+        (_, Mode::Resume, Some(resume)) => Arc::clone(resume) as Arc<dyn ToolHost>,
+        _ => Arc::new(live()),
+    };
+    let env = SandboxEnv {
+        api_dir: registry.api_dir(),
+        skills_dir: registry.skills_dir(),
+        workspace_dir: registry.cache_dir().join("workspace"),
+        host,
+        skill_gate: registry
+            .settings()
+            .run
+            .require_signed
+            .then(|| review_gate(registry)),
+        cancel: options.cancel.clone(),
+        governance: Some(Arc::new(governance)),
+    };
+    let outcome = sandbox::execute_on_worker(&script, &env, &limits).await;
+    drop(env);
+    // The run's audit lines, written together now that it is over (calls abandoned included).
+    if let Some((log, _)) = &audit_log {
+        log.flush();
+    }
+    let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
+    drop(resume);
+    let record = RunRecord {
+        id,
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        script: script.name.clone(),
+        mode: options.mode,
+        source_run: source.map(|s| s.id),
+        status: if outcome.ok() {
+            Status::Ok
+        } else {
+            Status::Error
+        },
+        result: outcome.result.clone(),
+        error: outcome.error.clone(),
+        duration_ms: outcome.duration.as_secs_f64() * 1e3,
+        limits,
+        output_bytes: outcome.output.len(),
+        tool_calls: outcome.tool_calls,
+        notes,
+        tokens: None,
+        tokenized,
+    };
+    // Counting large results takes a while: off the async threads.
+    let catalog = crate::api::catalog(registry);
+    let registry_for_count = registry.clone();
+    let max = usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX);
+    let (returned, _) = sandbox::truncate_output(&outcome.output, max, &record.id);
+    let returned = match &record.result {
+        Some(result) => match crate::runs::capped_result(result, max, &record.id) {
+            Some(shown) => format!("{returned}\n{shown}"),
+            None => format!("{returned}\n{result}"),
+        },
+        None => returned,
+    };
+    let calls = record.tool_calls.clone();
+    let tokens = tokio::task::spawn_blocking(move || {
+        let all_definitions = crate::api::definition_tokens(&registry_for_count);
+        crate::tokens::TokenReport::measure(&returned, &calls, &catalog, all_definitions)
+    })
+    .await
+    .ok();
+    let record = RunRecord { tokens, ..record };
+    store.save(&record, &script.source, &outcome.output)?;
+    store.prune_after_save(registry.settings().run.keep_runs);
+    Ok((record, outcome.output))
+}
+
+/// `run.require_signed`: a skill a script imports must meet the review policy.
+fn review_gate(registry: &Registry) -> crate::sandbox::SkillGate {
+    let registry = registry.clone();
+    Arc::new(move |skill: &str| {
+        // Judged when the script imports the skill.
+        match crate::review::verify(&registry, &[skill.to_owned()], std::time::SystemTime::now()) {
+            Ok(reviews) if reviews.first().is_some_and(|r| r.meets_policy) => Ok(()),
+            Ok(reviews) => Err(format!(
+                "skill `{skill}` does not meet the review policy ({} of {} required signatures) and run.require_signed is on\nhint: ask a reviewer to `skillet sign {skill}`",
+                reviews.first().map_or(0, |r| r.valid_principals.len()),
+                registry.settings().review.required_signatures
+            )),
+            Err(e) => Err(format!(
+                "skill `{skill}` cannot be checked against the review policy: {e}"
+            )),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_replace_only_what_they_name() {
+        let base = Limits {
+            timeout_ms: 1,
+            memory_bytes: 2,
+            stack_bytes: 3,
+            max_tool_calls: 4,
+            max_concurrent_calls: 5,
+            max_output_bytes: 6,
+            max_result_bytes: 7,
+        };
+        assert_eq!(LimitOverrides::default().apply(base.clone()), base);
+        let all = LimitOverrides {
+            timeout_ms: Some(10),
+            memory_mib: Some(2),
+            stack_kib: Some(3),
+            max_tool_calls: Some(40),
+            max_concurrent_calls: Some(50),
+            max_output_bytes: Some(60),
+            max_result_bytes: Some(70),
+        }
+        .apply(base);
+        assert_eq!(
+            all,
+            Limits {
+                timeout_ms: 10,
+                memory_bytes: 2 << 20,
+                stack_bytes: 3 << 10,
+                max_tool_calls: 40,
+                max_concurrent_calls: 50,
+                max_output_bytes: 60,
+                max_result_bytes: 70,
+            }
+        );
+        let huge = LimitOverrides {
+            memory_mib: Some(u64::MAX),
+            ..LimitOverrides::default()
+        }
+        .apply(all);
+        assert_eq!(huge.memory_bytes, u64::MAX);
+    }
+}

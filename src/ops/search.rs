@@ -1,0 +1,209 @@
+//! `search`: skills by what they do (with their review status), and the generated API's tools,
+//! with what an agent needs to call a tool it found.
+
+use std::fmt::Write as _;
+
+use serde::Deserialize;
+
+use super::echo;
+use super::tree::Tree;
+use crate::registry::Registry;
+use crate::search::Hit;
+use crate::skill::SkillError;
+
+/// Tools a tool search returns when the caller does not say (what `search_tools` answers).
+pub const DEFAULT_TOOL_LIMIT: usize = 3;
+/// Longest description shown per tool at [`Detail::Description`].
+const DESCRIPTION_CHARS: usize = 160;
+
+/// What to look for.
+#[derive(Debug, Clone)]
+pub struct SearchOptions {
+    /// Words describing what the skill or tool does.
+    pub query: String,
+    /// The most hits returned.
+    pub limit: usize,
+    /// When skills are searched: the time signatures are judged at (keys have validity
+    /// windows).
+    pub now: std::time::SystemTime,
+}
+
+/// The best skills for the query, each with its review status (`reviewed (2/2 signatures)`).
+pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec<Hit>, SkillError> {
+    let mut hits = crate::skill::search(registry, &options.query, options.limit)?;
+    // Review status, of the hits only (checking a skill's signatures reads all its files); it
+    // is not kept in the index, since signing changes it and not the skill.
+    let names: Vec<String> = hits.iter().map(|h| h.name.clone()).collect();
+    if names.is_empty() {
+        return Ok(hits);
+    }
+    match crate::review::verify(registry, &names, options.now) {
+        Ok(reviews) => {
+            for (hit, review) in hits.iter_mut().zip(reviews) {
+                let mark = if review.meets_policy {
+                    "reviewed"
+                } else {
+                    "not reviewed"
+                };
+                hit.status = Some(format!(
+                    "{mark} ({}/{} signatures)",
+                    review.valid_principals.len(),
+                    review.required
+                ));
+            }
+        }
+        // A broken trust file only costs the marks.
+        Err(e) => tracing::warn!("review status left out of search: {e}"),
+    }
+    Ok(hits)
+}
+
+/// How much a tool search says per tool.
+#[derive(Deserialize, Default, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Detail {
+    /// The tool and the path of its generated file.
+    Name,
+    /// Also a one-sentence summary, the import line and the function's signature.
+    #[default]
+    Description,
+    /// The whole generated file.
+    Full,
+}
+
+/// A tool a search found, with what writing a call to it needs.
+#[derive(Debug, Clone)]
+pub struct ToolMatch {
+    pub server: String,
+    pub tool: String,
+    /// The generated file, relative to the API root: `servers/<folder>/<function>.ts`.
+    pub path: String,
+    /// The module to import the function from, relative to the API root.
+    pub module: String,
+    /// The exported TypeScript function.
+    pub function: String,
+    /// The first sentence of the tool's description (or title), cut at a readable length.
+    pub summary: String,
+    /// The function's signature on one line.
+    pub signature: String,
+}
+
+/// The best `limit` generated tools for `query` (tools whose generated function is gone are
+/// left out).
+pub fn find_tools(
+    registry: &Registry,
+    query: &str,
+    limit: usize,
+) -> anyhow::Result<Vec<ToolMatch>> {
+    let hits = crate::api::search_tools(registry, query, limit)?;
+    let catalog = crate::api::catalog(registry);
+    let functions = crate::api::load_functions(registry);
+    let mut found = Vec::new();
+    for hit in hits {
+        let Some((server, tool)) = hit.name.split_once('.') else {
+            continue;
+        };
+        let spec = catalog
+            .get(server)
+            .and_then(|tools| tools.iter().find(|t| t.name == tool));
+        let function = functions.get(server).and_then(|f| f.get(tool)).cloned();
+        let (Some(spec), Some(function)) = (spec, function) else {
+            continue;
+        };
+        let folder = crate::codegen::safe_segment(server);
+        found.push(ToolMatch {
+            server: server.to_owned(),
+            tool: tool.to_owned(),
+            path: format!("servers/{folder}/{function}.ts"),
+            module: format!("./servers/{folder}/index.js"),
+            summary: summary(
+                spec.description
+                    .as_deref()
+                    .or(spec.title.as_deref())
+                    .unwrap_or(""),
+            ),
+            signature: crate::codegen::signature(spec, &function),
+            function,
+        });
+    }
+    Ok(found)
+}
+
+/// What an agent reads for a tool search: the matches at `detail`, or a `no tool matches` line
+/// with what to try instead. A query that was cut says so first.
+pub fn tools_answer(
+    registry: &Registry,
+    query: &str,
+    limit: usize,
+    detail: Detail,
+) -> Result<String, String> {
+    let matches =
+        find_tools(registry, query, limit).map_err(|e| format!("tool search failed: {e:#}"))?;
+    let notice = cut_notice(query);
+    if matches.is_empty() {
+        return Ok(format!(
+            "{notice}no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
+            echo(query)
+        ));
+    }
+    let tree = Tree::new(registry);
+    let mut out = notice;
+    for m in &matches {
+        match detail {
+            Detail::Name => {
+                let _ = writeln!(out, "{}.{}: {}", m.server, m.tool, m.path);
+            }
+            Detail::Description => {
+                let _ = writeln!(
+                    out,
+                    "{}.{}: {}\n  import {{ {} }} from \"{}\";\n  {}",
+                    m.server, m.tool, m.summary, m.function, m.module, m.signature
+                );
+            }
+            Detail::Full => {
+                let text = tree.read(&m.path).map_err(|e| e.to_string())?;
+                let _ = writeln!(out, "// {}\n{text}", m.path);
+            }
+        }
+    }
+    Ok(out.trim_end().to_owned())
+}
+
+/// A line saying the query was cut (too long, too many words), or nothing: the agent should know
+/// its search ran on part of what it sent.
+pub fn cut_notice(query: &str) -> String {
+    crate::search::query_notice(query)
+        .map(|notice| format!("note: {}\n", notice.replace("\nhint: ", "; ")))
+        .unwrap_or_default()
+}
+
+/// The first sentence (or line) of a description, cut at a readable length.
+pub fn summary(description: &str) -> String {
+    let first_line = description.lines().next().unwrap_or("").trim();
+    let sentence = match first_line.find(". ") {
+        Some(end) => &first_line[..=end],
+        None => first_line,
+    };
+    if sentence.chars().count() <= DESCRIPTION_CHARS {
+        return sentence.trim().to_owned();
+    }
+    let cut: String = sentence.chars().take(DESCRIPTION_CHARS).collect();
+    format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_keep_the_first_sentence() {
+        assert_eq!(
+            summary("Echoes back the input. More text."),
+            "Echoes back the input."
+        );
+        assert_eq!(summary("Line one\nline two"), "Line one");
+        let long = "word ".repeat(100);
+        assert!(summary(&long).chars().count() <= DESCRIPTION_CHARS + 1);
+        assert_eq!(summary(""), "");
+    }
+}

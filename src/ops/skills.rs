@@ -1,0 +1,132 @@
+//! Reading skills: `show` (a skill's files, now or at a revision), `log` (its versions),
+//! `diff` (what changed between revisions) and `validate` (folders against the rules).
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::registry::Registry;
+use crate::registry::git::{LogEntry, Repo};
+use crate::skill::validate::{self, Finding, Severity};
+use crate::skill::{self, SkillError};
+
+/// A skill's files as `(path inside the folder, text)`, sorted by path: the working tree's
+/// (`NAME`) or a revision's (`NAME@REV`, REV a `vN` or any git revision).
+pub fn show(registry: &Registry, skill: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let (name, rev) = match skill.split_once('@') {
+        Some((n, r)) => (n, Some(r)),
+        None => (skill, None),
+    };
+    let files: Vec<(String, String)> = match rev {
+        None => {
+            let loaded = skill::load(registry, name)?;
+            let mut files = Vec::new();
+            for path in crate::fsutil::files(&loaded.dir)? {
+                let contents = fs_err::read(&path)?;
+                files.push((
+                    crate::fsutil::relative(&loaded.dir, &path),
+                    String::from_utf8_lossy(&contents).into_owned(),
+                ));
+            }
+            files
+        }
+        Some(rev) => {
+            skill::check_name(name)?;
+            let repo = Repo::open(registry.root())?;
+            let rel = format!("skills/{name}");
+            let commit = repo.resolve(name, &rel, rev)?;
+            repo.files_at(&commit, &rel)?
+                .into_iter()
+                .map(|(p, c)| (p, String::from_utf8_lossy(&c).into_owned()))
+                .collect()
+        }
+    };
+    if files.is_empty() {
+        anyhow::bail!("skill `{name}` has no files at {}", rev.unwrap_or_default());
+    }
+    Ok(files)
+}
+
+/// A skill's versions, newest first.
+pub fn log(registry: &Registry, name: &str) -> anyhow::Result<Vec<LogEntry>> {
+    skill::check_name(name)?;
+    let repo = Repo::open(registry.root())?;
+    let entries = repo.log(&format!("skills/{name}"))?;
+    if entries.is_empty() {
+        anyhow::bail!("skill `{name}` has no history\nhint: `skillet save` commits skills");
+    }
+    Ok(entries)
+}
+
+/// The unified diff of a skill's folder from `from` (default `HEAD`) to `to` (default: the
+/// working tree).
+pub fn diff(
+    registry: &Registry,
+    name: &str,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<String, SkillError> {
+    skill::check_name(name)?;
+    let repo = Repo::open(registry.root())?;
+    let rel = format!("skills/{name}");
+    let from = repo.resolve(name, &rel, from.unwrap_or("HEAD"))?;
+    let to = match to {
+        Some(rev) => Some(repo.resolve(name, &rel, rev)?),
+        None => None,
+    };
+    Ok(repo.diff(&rel, &from, to.as_ref())?)
+}
+
+/// What validating skill folders found.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidateReport {
+    /// Folders checked.
+    pub skills: usize,
+    pub errors: usize,
+    pub findings: Vec<Finding>,
+}
+
+/// Checks skill folders against the Agent Skills rules and skillet's own (a skill runs
+/// `scripts/index.ts`).
+pub fn validate(dirs: &[PathBuf]) -> anyhow::Result<ValidateReport> {
+    let mut findings = Vec::new();
+    for dir in dirs {
+        if !dir.is_dir() {
+            anyhow::bail!("{} is not a folder", dir.display());
+        }
+        let (_, mut found) = validate::validate_dir(dir);
+        if !dir.join(skill::ENTRY).is_file() {
+            found.push(Finding {
+                severity: Severity::Error,
+                file: format!(
+                    "{}/{}",
+                    dir.file_name().unwrap_or_default().to_string_lossy(),
+                    skill::ENTRY
+                ),
+                line: 1,
+                column: 1,
+                rule: "entry-point",
+                message: format!("the skill has no {}", skill::ENTRY),
+                fix: "save the skill with `skillet save`, or add its TypeScript entry point".into(),
+            });
+        }
+        findings.extend(found);
+    }
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    Ok(ValidateReport {
+        skills: dirs.len(),
+        errors,
+        findings,
+    })
+}
+
+/// Every skill folder of the registry.
+pub fn skill_dirs(registry: &Registry) -> Vec<PathBuf> {
+    skill::list(registry)
+        .into_iter()
+        .map(|(n, _)| registry.skills_dir().join(n))
+        .collect()
+}
