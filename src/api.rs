@@ -74,7 +74,6 @@ impl GenReport {
 
 /// A server's tools as listed (or loaded from a saved `tools/list`).
 pub struct Listed {
-    pub server: String,
     pub tools: Vec<ToolSpec>,
     pub start: Option<Duration>,
     pub identity: ServerIdentity,
@@ -109,7 +108,6 @@ async fn list_servers_logging_to(
     let listed = futures::future::join_all(connected.iter().map(|c| async move {
         match &c.result {
             Ok(up) => up.list_tools().await.map(|tools| Listed {
-                server: c.config.name.clone(),
                 tools,
                 start: Some(up.started_in()),
                 identity: up.identity(),

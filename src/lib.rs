@@ -1,27 +1,35 @@
 //! skillet: code mode for MCP. It turns the user's MCP servers into a typed TypeScript API that an
 //! agent reads on demand, and keeps what the agent learned as reviewed, searchable skills.
 //!
-//! The CLI (`cli`) is a thin layer over the operations here; see ARCHITECTURE.md for the map.
+//! The operations (`ops`) are the library's entry points; the command line (`cli`) and the MCP
+//! server (`serve`) are thin adapters over them. See ARCHITECTURE.md for the map.
+//!
+//! Modules are public where benches and tests drive them in-process (the engines: codegen,
+//! sandbox, search, signing, privacy, ...); the adapters and the glue between them are
+//! crate-private, so the compiler finds what nothing uses.
 
-pub mod api;
+pub(crate) mod api;
 pub mod audit;
-pub mod cli;
+mod cli;
 pub mod codegen;
 pub mod config;
-pub mod demo;
-pub mod fsutil;
-pub mod lock;
+pub(crate) mod demo;
+pub(crate) mod fsutil;
+pub(crate) mod lock;
 pub mod ops;
 pub mod policy;
 pub mod privacy;
 pub mod registry;
 pub mod review;
 pub mod runs;
-pub mod samples;
+pub(crate) mod samples;
 pub mod sandbox;
 pub mod search;
-pub mod serve;
+pub(crate) mod serve;
 pub mod signing;
 pub mod skill;
 pub mod tokens;
 pub mod upstream;
+
+/// The `skillet` command line (the binary's `main`).
+pub use cli::main;

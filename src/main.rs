@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    skillet::cli::main()
+    skillet::main()
 }

@@ -116,14 +116,102 @@ pub struct SignatureStatus {
     pub file: String,
     pub principal: Option<String>,
     pub version: Option<u64>,
-    /// `valid`, or what is wrong: `malformed`, `other_skill`, `content_changed`,
-    /// `bad_signature`, `wrong_namespace`, `unsupported_key`, `revoked_key`, `untrusted_key`,
-    /// `principal_mismatch`, `namespace_not_allowed`, `not_yet_valid`, `expired_key`.
-    pub status: &'static str,
+    pub status: SignatureState,
     pub message: String,
     /// `SHA256:...` of the key, when the signature verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+}
+
+/// What a signature file is worth: `valid`, not counted (`author`, and the key states that a
+/// trust change can fix), or broken ([`SignatureState::is_broken`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureState {
+    /// A trusted principal signed the current content.
+    Valid,
+    /// The change's author signed it; the policy does not count authors.
+    Author,
+    /// Not a signature file skillet or `ssh-keygen -Y sign` wrote.
+    Malformed,
+    /// The signature is over another skill's manifest.
+    OtherSkill,
+    /// The skill changed since it was signed.
+    ContentChanged,
+    BadSignature,
+    WrongNamespace,
+    UnsupportedKey,
+    RevokedKey,
+    /// The key is not in allowed_signers.
+    UntrustedKey,
+    /// The key is trusted, but as another principal.
+    PrincipalMismatch,
+    /// The key is trusted, but not for skillet's namespace.
+    NamespaceNotAllowed,
+    NotYetValid,
+    ExpiredKey,
+}
+
+impl SignatureState {
+    /// The name `--json` and the text reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Author => "author",
+            Self::Malformed => "malformed",
+            Self::OtherSkill => "other_skill",
+            Self::ContentChanged => "content_changed",
+            Self::BadSignature => "bad_signature",
+            Self::WrongNamespace => "wrong_namespace",
+            Self::UnsupportedKey => "unsupported_key",
+            Self::RevokedKey => "revoked_key",
+            Self::UntrustedKey => "untrusted_key",
+            Self::PrincipalMismatch => "principal_mismatch",
+            Self::NamespaceNotAllowed => "namespace_not_allowed",
+            Self::NotYetValid => "not_yet_valid",
+            Self::ExpiredKey => "expired_key",
+        }
+    }
+
+    /// Whether the file is wrong (as opposed to merely not counting: an untrusted, expired or
+    /// not-yet-valid key, or the change's author).
+    pub fn is_broken(self) -> bool {
+        matches!(
+            self,
+            Self::Malformed
+                | Self::OtherSkill
+                | Self::ContentChanged
+                | Self::BadSignature
+                | Self::WrongNamespace
+                | Self::UnsupportedKey
+                | Self::RevokedKey
+        )
+    }
+
+    fn of(e: &SigningError) -> Self {
+        match e {
+            SigningError::SkillMismatch { .. } => Self::OtherSkill,
+            SigningError::ManifestMismatch { .. } => Self::ContentChanged,
+            SigningError::BadSignature => Self::BadSignature,
+            SigningError::WrongNamespace { .. } => Self::WrongNamespace,
+            SigningError::UnsupportedKeyType { .. } => Self::UnsupportedKey,
+            SigningError::RevokedKey { .. } => Self::RevokedKey,
+            SigningError::NotAllowed { rejection, .. } => match rejection {
+                signing::Rejection::UnknownKey => Self::UntrustedKey,
+                signing::Rejection::PrincipalMismatch { .. } => Self::PrincipalMismatch,
+                signing::Rejection::NamespaceNotAllowed { .. } => Self::NamespaceNotAllowed,
+                signing::Rejection::NotYetValid { .. } => Self::NotYetValid,
+                signing::Rejection::Expired { .. } => Self::ExpiredKey,
+            },
+            _ => Self::Malformed,
+        }
+    }
+}
+
+impl std::fmt::Display for SignatureState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// Who signed a skill, and whether that meets the policy.
@@ -231,7 +319,7 @@ pub fn review_dir(
                 file: file_name,
                 principal: None,
                 version: None,
-                status: "malformed",
+                status: SignatureState::Malformed,
                 message: e.to_string(),
                 fingerprint: None,
             },
@@ -246,7 +334,7 @@ pub fn review_dir(
                     Ok(verified) => {
                         if exclude.is_some_and(|author| author == verified.principal) {
                             (
-                                "author",
+                                SignatureState::Author,
                                 format!(
                                     "{} authored this change and does not count as its reviewer",
                                     verified.principal
@@ -258,7 +346,7 @@ pub fn review_dir(
                                 valid.push(verified.principal.clone());
                             }
                             (
-                                "valid",
+                                SignatureState::Valid,
                                 format!(
                                     "signed by {} ({})",
                                     verified.principal, verified.fingerprint
@@ -267,7 +355,7 @@ pub fn review_dir(
                             )
                         }
                     }
-                    Err(e) => (kind_of(&e), e.to_string(), None),
+                    Err(e) => (SignatureState::of(&e), e.to_string(), None),
                 };
                 SignatureStatus {
                     file: file_name,
@@ -320,40 +408,6 @@ fn bare_signature(
         principal,
         armored: format!("{trimmed}\n"),
     })
-}
-
-/// Statuses that mean a signature file is wrong (as opposed to merely not counting: an
-/// untrusted, expired or not-yet-valid key, or the change's author).
-pub fn is_broken(status: &str) -> bool {
-    matches!(
-        status,
-        "malformed"
-            | "other_skill"
-            | "content_changed"
-            | "bad_signature"
-            | "wrong_namespace"
-            | "unsupported_key"
-            | "revoked_key"
-    )
-}
-
-fn kind_of(e: &SigningError) -> &'static str {
-    match e {
-        SigningError::SkillMismatch { .. } => "other_skill",
-        SigningError::ManifestMismatch { .. } => "content_changed",
-        SigningError::BadSignature => "bad_signature",
-        SigningError::WrongNamespace { .. } => "wrong_namespace",
-        SigningError::UnsupportedKeyType { .. } => "unsupported_key",
-        SigningError::RevokedKey { .. } => "revoked_key",
-        SigningError::NotAllowed { rejection, .. } => match rejection {
-            signing::Rejection::UnknownKey => "untrusted_key",
-            signing::Rejection::PrincipalMismatch { .. } => "principal_mismatch",
-            signing::Rejection::NamespaceNotAllowed { .. } => "namespace_not_allowed",
-            signing::Rejection::NotYetValid { .. } => "not_yet_valid",
-            signing::Rejection::Expired { .. } => "expired_key",
-        },
-        _ => "malformed",
-    }
 }
 
 /// `skillet verify`: every named skill (all when empty) against the working tree's trust files,

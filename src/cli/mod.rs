@@ -1,6 +1,8 @@
 //! The `skillet` command line: parses arguments, calls one library operation, prints the result.
 //! Data goes to stdout (`--json` for machines); logs, progress and errors go to stderr.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod approve;
 mod audit;
 mod call;
@@ -222,7 +224,9 @@ fn init_logging(verbose: u8, quiet_stdout_server: bool) {
         1 => "info,skillet=info,rmcp=warn",
         _ => "debug",
     };
-    let filter = EnvFilter::try_from_env("SKILLET_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = crate::config::env::log_filter()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
     let ansi = !quiet_stdout_server && output::stderr_color();
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -12,7 +12,7 @@ pub const BAD: Style = AnsiColor::Red.on_default();
 
 /// Colour on stderr: a terminal, and `NO_COLOR` unset or empty.
 pub fn stderr_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    !crate::config::env::no_color() && std::io::stderr().is_terminal()
 }
 
 /// Prints an error with its causes, and its `hint:` lines styled.

@@ -43,6 +43,10 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         grace: Duration::from_millis(args.grace_ms),
         mcp_config: ctx.mcp_config()?,
     };
-    serve::serve(registry, options).await?;
+    serve::serve(registry, options, |bound| {
+        // On stderr whatever the log level: callers (and tests binding port 0) need it.
+        eprintln!("skillet serve: MCP over streamable HTTP at http://{bound}/mcp");
+    })
+    .await?;
     Ok(())
 }

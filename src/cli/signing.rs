@@ -1,7 +1,7 @@
 //! Signed review commands: manifest, keygen, sign, verify.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::{CliResult, Context, Failure, output};
 use crate::ops::{self, SignOptions};
@@ -38,7 +38,7 @@ pub struct KeygenArgs {
 pub fn keygen(ctx: &Context, args: KeygenArgs) -> CliResult {
     let path = match args.file {
         Some(p) => ctx.start_dir()?.join(p),
-        None => signing::default_key_path(std::env::var_os("HOME").as_deref().map(Path::new)),
+        None => signing::default_key_path(crate::config::env::home().as_deref()),
     };
     let public = signing::keygen(&path, &args.comment)?;
     let line = public.to_openssh().map_err(anyhow::Error::from)?;
@@ -76,9 +76,9 @@ pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
     let registry = ctx.registry()?;
     let key_path = match args.key {
         Some(p) => ctx.start_dir()?.join(p),
-        None => signing::default_key_path(std::env::var_os("HOME").as_deref().map(Path::new)),
+        None => signing::default_key_path(crate::config::env::home().as_deref()),
     };
-    let passphrase = std::env::var(signing::PASSPHRASE_ENV).ok();
+    let passphrase = crate::config::env::var(signing::PASSPHRASE_ENV);
     let key = match signing::load_private_key(&key_path, passphrase.as_deref()) {
         // On a terminal, ask for the passphrase (never echoed) rather than fail.
         Err(signing::SigningError::NeedsPassphrase { .. })
@@ -135,7 +135,7 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> CliResult {
     let reviews = review::verify(&registry, &args.names, std::time::SystemTime::now())?;
     let failing = reviews
         .iter()
-        .filter(|r| !r.meets_policy || r.signatures.iter().any(|s| review::is_broken(s.status)))
+        .filter(|r| !r.meets_policy || r.signatures.iter().any(|s| s.status.is_broken()))
         .count();
     if args.json {
         output::json(&reviews)?;

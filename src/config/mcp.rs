@@ -123,7 +123,7 @@ pub fn load(path: &Path) -> Result<Vec<ServerConfig>, McpConfigError> {
         path: path.to_owned(),
         source,
     })?;
-    parse(&text, path, &|name| std::env::var(name).ok())
+    parse(&text, path, &super::env::var)
 }
 
 /// Like [`load`], but a file that does not exist holds no servers.

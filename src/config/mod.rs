@@ -1,5 +1,6 @@
 //! Configuration files: `skillet.toml` (the registry's settings) and the `mcpServers` JSON.
 
+pub mod env;
 pub mod mcp;
 pub mod settings;
 

@@ -69,13 +69,10 @@ pub enum JournalError {
     IndexBehind(GitError),
 }
 
-/// The environment variable naming the step at which to kill the process.
-pub const FAILPOINT_ENV: &str = "SKILLET_FAILPOINT";
-
-/// Kills the process (SIGKILL, as `kill -9` would) when `SKILLET_FAILPOINT` names this step.
+/// Kills the process (SIGKILL, as `kill -9` would) when `SKILLET_FAILPOINT` (`config::env::FAILPOINT`) names this step.
 pub(crate) fn failpoint(op: &str, step: &str) {
     static WANTED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
-    let wanted = WANTED.get_or_init(|| std::env::var(FAILPOINT_ENV).ok());
+    let wanted = WANTED.get_or_init(crate::config::env::failpoint);
     if let Some(wanted) = wanted
         && wanted.split_once(':') == Some((op, step))
     {

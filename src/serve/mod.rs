@@ -637,18 +637,16 @@ fn mime_type(uri: &str) -> &'static str {
 }
 
 /// Serves until the client leaves (stdio), or SIGINT/SIGTERM, then drains runs and ends the
-/// upstream servers.
-pub async fn serve(registry: Registry, options: ServeOptions) -> anyhow::Result<()> {
+/// upstream servers. Over HTTP, `on_listening` is told the address once it is bound.
+pub async fn serve(
+    registry: Registry,
+    options: ServeOptions,
+    on_listening: impl FnOnce(std::net::SocketAddr),
+) -> anyhow::Result<()> {
     let server = SkilletServer::new(registry, &options)?;
     let shared = Arc::clone(server.shared());
     let outcome = match options.http {
-        Some(addr) => {
-            http::serve(server, addr, &options, |bound| {
-                // On stderr whatever the log level: callers (and tests binding port 0) need it.
-                eprintln!("skillet serve: MCP over streamable HTTP at http://{bound}/mcp");
-            })
-            .await
-        }
+        Some(addr) => http::serve(server, addr, &options, on_listening).await,
         None => serve_stdio(server, options.grace).await,
     };
     shared.drain(options.grace).await;

@@ -1,6 +1,9 @@
 //! Code generation throughput over the shared catalogs, replicated to 500+ tools.
 //! Run with `cargo bench --bench codegen`; prints numbers, asserts nothing.
 
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::time::{Duration, Instant};
 
 use skillet::codegen::{self, ToolSpec};

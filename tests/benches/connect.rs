@@ -1,6 +1,9 @@
 //! Connect + list latency per server: the bundled sample servers and, when installed
 //! (`npm ci --prefix tests/node`), the npm reference servers. Prints numbers, asserts nothing.
 
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 

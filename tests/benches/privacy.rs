@@ -4,6 +4,9 @@
 //! 2. detections in real prose (this repository's README and ARCHITECTURE);
 //! 3. tokenization throughput on a long transcript and on a 10,000-row JSON result.
 
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::Path;
 use std::time::Instant;
 

@@ -10,6 +10,9 @@
 //! Names after `--` pick parts (`trivial`, `bomb`, `calls`, `fanout`, `host`, `import`):
 //! `cargo bench --bench sandbox -- calls` runs only the per-call comparison, for profiling.
 
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

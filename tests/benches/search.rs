@@ -12,6 +12,9 @@
 //! are mapped and unmapped, so they show; the index files are memory-mapped
 //! and shared with the page cache).
 
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::time::{Duration, Instant};
 
 use skillet::search::corpus::{corpus, evaluate, huge_queries, labelled_queries};

@@ -5,6 +5,9 @@
 //! 4. a burst of 50 run_code calls at once against the default 8 slots, with the run queue
 //!    and without it (`--run-queue 0`): how many went through, how many were told "busy".
 
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,6 +1,9 @@
 //! Verify 10,000 signed skills (manifest hashing + SSHSIG verification + trust checks).
 //! `cargo bench --bench signing`; prints numbers, asserts nothing.
 
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use std::time::Instant;
 
 use skillet::review::{self, Trust};

@@ -1,6 +1,10 @@
 //! Integration tests: the real `skillet` binary in a fresh temp folder with a fixed environment,
 //! against real peers (npm MCP servers, tsc, git) and a scripted misbehaving server.
 
+// Tests set up their own processes' environment (PATH for the peers, trial counts), and say
+// what they measured.
+#![allow(clippy::disallowed_methods, clippy::print_stdout, clippy::print_stderr)]
+
 mod support;
 
 mod cli;
