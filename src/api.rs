@@ -40,6 +40,9 @@ pub struct ServerOutcome {
 pub struct ErrorReport {
     pub kind: &'static str,
     pub message: String,
+    /// How to fix it, one line each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
 }
 
 impl From<&UpstreamError> for ErrorReport {
@@ -47,6 +50,7 @@ impl From<&UpstreamError> for ErrorReport {
         Self {
             kind: e.kind(),
             message: e.to_string(),
+            hints: crate::error::Diagnose::hints(e),
         }
     }
 }
@@ -438,15 +442,19 @@ pub async fn call(
 ) -> anyhow::Result<Result<ToolResult, UpstreamError>> {
     let Some(config) = servers.iter().find(|s| s.name == server) else {
         let known: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
-        anyhow::bail!(
-            "no server `{server}` is configured (configured: {})\nhint: add it to {}",
+        return Err(crate::error::Error::user(format!(
+            "no server `{server}` is configured (configured: {})",
             if known.is_empty() {
                 "none".to_owned()
             } else {
                 known.join(", ")
-            },
+            }
+        ))
+        .hint(format!(
+            "add it to {}",
             registry.mcp_config_path().display()
-        );
+        ))
+        .into());
     };
     let up = match Upstream::connect(
         config,
@@ -503,29 +511,33 @@ fn catalog_path(registry: &Registry) -> PathBuf {
 /// hot paths (every run, every search) use [`catalog`].
 pub fn load_catalog(registry: &Registry) -> Catalog {
     read_catalog(registry).unwrap_or_else(|e| {
-        tracing::warn!("{e}");
+        tracing::warn!("{}", crate::error::describe(&e));
         Catalog::default()
     })
 }
 
 /// Reads `.skillet/tools.json`; a missing file is an empty catalog, an unreadable one an error
 /// with the fix (it is a cache that `skillet gen` writes).
-fn read_catalog(registry: &Registry) -> anyhow::Result<Catalog> {
+fn read_catalog(registry: &Registry) -> Result<Catalog, crate::error::Error> {
     let path = catalog_path(registry);
     let text = match fs_err::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Catalog::default()),
         Err(e) => {
-            anyhow::bail!("cannot read the tool catalog: {e}\nhint: `skillet gen` writes it again")
+            return Err(
+                crate::error::Error::user(format!("cannot read the tool catalog: {e}"))
+                    .hint("`skillet gen` writes it again"),
+            );
         }
     };
     serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!(
-            "the tool catalog {} is corrupt (line {}, column {}: {e})\nhint: `skillet gen` writes it again from the servers",
+        crate::error::Error::user(format!(
+            "the tool catalog {} is corrupt (line {}, column {}: {e})",
             path.display(),
             e.line(),
             e.column()
-        )
+        ))
+        .hint("`skillet gen` writes it again from the servers")
     })
 }
 
@@ -536,7 +548,7 @@ struct CachedCatalog {
     stamp: Option<(std::time::SystemTime, u64)>,
     catalog: std::sync::Arc<Catalog>,
     /// Why the file could not be read (then `catalog` is empty).
-    problem: Option<String>,
+    problem: Option<crate::error::Error>,
     definition_tokens: std::sync::OnceLock<usize>,
 }
 
@@ -556,7 +568,7 @@ fn cached_catalog(registry: &Registry) -> std::sync::Arc<CachedCatalog> {
     }
     let (catalog, problem) = match read_catalog(registry) {
         Ok(catalog) => (catalog, None),
-        Err(e) => (Catalog::default(), Some(format!("{e:#}"))),
+        Err(e) => (Catalog::default(), Some(e)),
     };
     let fresh = Arc::new(CachedCatalog {
         path,
@@ -582,7 +594,7 @@ pub fn catalog(registry: &Registry) -> std::sync::Arc<Catalog> {
 pub fn checked_catalog(registry: &Registry) -> anyhow::Result<std::sync::Arc<Catalog>> {
     let cached = cached_catalog(registry);
     match &cached.problem {
-        Some(problem) => Err(anyhow::anyhow!("{problem}")),
+        Some(problem) => Err(problem.clone().into()),
         None => Ok(std::sync::Arc::clone(&cached.catalog)),
     }
 }

@@ -14,6 +14,7 @@ mod cli;
 pub mod codegen;
 pub mod config;
 pub(crate) mod demo;
+pub mod error;
 pub(crate) mod fsutil;
 pub(crate) mod lock;
 pub mod ops;

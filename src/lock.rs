@@ -52,16 +52,12 @@ pub struct LockedTool {
 
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
-    #[error(
-        "cannot read {path}: {source}\nhint: the lock file is written by `skillet gen`; restore it from git (`git checkout -- skillet.lock`) or delete it and run `skillet gen`"
-    )]
+    #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "{path}:{line}:{column}: invalid lock file: {message}\nhint: the lock file is written by `skillet gen`; restore it from git (`git checkout -- skillet.lock`) or delete it and run `skillet gen`"
-    )]
+    #[error("{path}:{line}:{column}: invalid lock file: {message}")]
     Invalid {
         path: PathBuf,
         line: usize,
@@ -69,7 +65,7 @@ pub enum LockError {
         message: String,
     },
     #[error(
-        "{path}: lock file version {found} is newer than this skillet understands ({LOCK_VERSION})\nhint: upgrade skillet"
+        "{path}: lock file version {found} is newer than this skillet understands ({LOCK_VERSION})"
     )]
     Version { path: PathBuf, found: u32 },
     #[error("cannot write {path}: {source}")]
@@ -218,6 +214,16 @@ impl Lockfile {
         }
         out.sort_by(|a, b| a.tool.cmp(&b.tool));
         out
+    }
+}
+
+impl crate::error::Diagnose for LockError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::Read { .. } | Self::Invalid { .. } => vec!["the lock file is written by `skillet gen`; restore it from git (`git checkout -- skillet.lock`) or delete it and run `skillet gen`".into()],
+            Self::Version { .. } => vec!["upgrade skillet".into()],
+            Self::Write { .. } => Vec::new(),
+        }
     }
 }
 

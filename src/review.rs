@@ -730,3 +730,12 @@ pub fn review(
         passes,
     })
 }
+
+impl crate::error::Diagnose for ReviewError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::Skill(e) => e.hints(),
+            Self::Signing(_) | Self::Io(_) | Self::Other(_) => Vec::new(),
+        }
+    }
+}

@@ -123,14 +123,13 @@ pub enum Status {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunsError {
-    #[error("no run `{id}` in {dir}\nhint: `skillet runs` lists the recorded runs")]
+    #[error("no run `{id}` in {dir}")]
     NotFound { id: String, dir: PathBuf },
     #[error("`{id}` matches several runs ({matches}); give more of the id")]
     Ambiguous { id: String, matches: String },
     #[error(
-        "the record of run `{id}` is unreadable: {}: {message}\nhint: the run cannot be shown, replayed, resumed or saved; remove its folder (`rm -r {}`) to drop it, or use another run (`skillet runs` lists them)",
-        file.display(),
-        file.parent().unwrap_or(file).display()
+        "the record of run `{id}` is unreadable: {}: {message}",
+        file.display()
     )]
     Corrupt {
         id: String,
@@ -139,6 +138,19 @@ pub enum RunsError {
     },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl crate::error::Diagnose for RunsError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::NotFound { .. } => vec!["`skillet runs` lists the recorded runs".into()],
+            Self::Corrupt { file, .. } => vec![format!(
+                "the run cannot be shown, replayed, resumed or saved; remove its folder (`rm -r {}`) to drop it, or use another run (`skillet runs` lists them)",
+                file.parent().unwrap_or(file).display()
+            )],
+            Self::Ambiguous { .. } | Self::Io(_) => Vec::new(),
+        }
+    }
 }
 
 /// The folder of recorded runs.
@@ -354,7 +366,7 @@ impl RunStore {
         for id in self.ids()? {
             match self.load(&id) {
                 Ok((record, _, _)) => out.push(record),
-                Err(e) => tracing::warn!("{e}"),
+                Err(e) => tracing::warn!("{}", crate::error::describe(&e)),
             }
         }
         Ok(out)

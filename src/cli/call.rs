@@ -16,8 +16,11 @@ pub struct Args {
 }
 
 pub async fn run(ctx: &Context, args: Args) -> CliResult {
-    let arguments: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&args.arguments)
-        .map_err(|e| anyhow::anyhow!("the arguments are not a JSON object: {e}\nhint: pass them like '{{\"path\": \"/tmp\"}}'"))?;
+    let arguments: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&args.arguments).map_err(|e| {
+            crate::error::Error::usage(format!("the arguments are not a JSON object: {e}"))
+                .hint(r#"pass them like '{"path": "/tmp"}'"#)
+        })?;
     let registry = ctx.registry()?;
     let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
     match api::call(&registry, &servers, &args.server, &args.tool, arguments).await? {
@@ -35,8 +38,8 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
             if args.json {
                 output::json(&serde_json::json!({ "error": ErrorReport::from(&e) }))?;
             }
-            output::error(&anyhow::anyhow!("{e}"));
-            Err(Failure::Exit(1))
+            let code = output::error(&anyhow::Error::new(e));
+            Err(Failure::Exit(code))
         }
     }
 }

@@ -54,33 +54,34 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         output::print(&render(&report))?;
     }
     for err in report.servers.iter().filter_map(|s| s.error.as_ref()) {
-        output::error(&anyhow::anyhow!("{}", err.message));
+        output::error_message(&err.message, &err.hints);
     }
     if !report.checked_only && !report.unconfigured_kept.is_empty() {
-        output::warn(&format!(
-            "{} in skillet.lock but not in the configuration: kept, with {} generated code\nhint: if {} removed on purpose, run `skillet gen --prune`; otherwise check the configuration",
-            list_servers(&report.unconfigured_kept),
-            if report.unconfigured_kept.len() == 1 {
-                "its"
-            } else {
-                "their"
-            },
-            if report.unconfigured_kept.len() == 1 {
-                "it was"
-            } else {
-                "they were"
-            },
-        ));
+        let one = report.unconfigured_kept.len() == 1;
+        output::warn_with(
+            &format!(
+                "{} in skillet.lock but not in the configuration: kept, with {} generated code",
+                list_servers(&report.unconfigured_kept),
+                if one { "its" } else { "their" },
+            ),
+            &[format!(
+                "if {} removed on purpose, run `skillet gen --prune`; otherwise check the configuration",
+                if one { "it was" } else { "they were" },
+            )],
+        );
     }
     if report.failed() {
         return Err(Failure::Exit(1));
     }
     if report.checked_only && !report.drift.is_empty() {
-        output::error(&anyhow::anyhow!(
-            "the servers' tools differ from skillet.lock ({} change{})\nhint: run `skillet gen` to regenerate the API and update the lock, then review and commit it",
-            report.drift.len(),
-            if report.drift.len() == 1 { "" } else { "s" }
-        ));
+        output::error_message(
+            &format!(
+                "the servers' tools differ from skillet.lock ({} change{})",
+                report.drift.len(),
+                if report.drift.len() == 1 { "" } else { "s" }
+            ),
+            &["run `skillet gen` to regenerate the API and update the lock, then review and commit it".to_owned()],
+        );
         return Err(Failure::Exit(1));
     }
     Ok(())

@@ -149,8 +149,7 @@ pub fn main() -> ExitCode {
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            output::error(&e);
-            ExitCode::FAILURE
+            ExitCode::from(output::error(&e))
         }
     }
 }

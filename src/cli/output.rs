@@ -15,8 +15,10 @@ pub fn stderr_color() -> bool {
     !crate::config::env::no_color() && std::io::stderr().is_terminal()
 }
 
-/// Prints an error with its causes, and its `hint:` lines styled.
-pub fn error(e: &anyhow::Error) {
+/// Prints an error with its causes and its hints ([`crate::ops::diagnose`]); returns the exit
+/// status its kind calls for.
+pub fn error(e: &anyhow::Error) -> u8 {
+    let (kind, hints) = crate::ops::diagnose(e);
     let mut text = e.to_string();
     for cause in e.chain().skip(1) {
         let cause = cause.to_string();
@@ -24,27 +26,29 @@ pub fn error(e: &anyhow::Error) {
             text.push_str(&format!("\n  caused by: {cause}"));
         }
     }
-    message(ERROR, "error", &text);
+    message(ERROR, "error", &text, &hints);
+    kind.exit_code()
+}
+
+/// Prints an error message with its hints.
+pub fn error_message(text: &str, hints: &[String]) {
+    message(ERROR, "error", text, hints);
 }
 
 pub fn warn(text: &str) {
-    message(WARN, "warning", text);
+    message(WARN, "warning", text, &[]);
 }
 
-fn message(style: Style, label: &str, text: &str) {
+/// Prints a warning with its hints.
+pub fn warn_with(text: &str, hints: &[String]) {
+    message(WARN, "warning", text, hints);
+}
+
+fn message(style: Style, label: &str, text: &str, hints: &[String]) {
     let mut stderr = anstream::stderr().lock();
-    let mut lines = text.lines();
-    let first = lines.next().unwrap_or_default();
-    let _ = writeln!(stderr, "{style}{label}{style:#}: {first}");
-    for line in lines {
-        match line.strip_prefix("hint: ") {
-            Some(hint) => {
-                let _ = writeln!(stderr, "{HINT}hint{HINT:#}: {hint}");
-            }
-            None => {
-                let _ = writeln!(stderr, "{line}");
-            }
-        }
+    let _ = writeln!(stderr, "{style}{label}{style:#}: {text}");
+    for hint in hints {
+        let _ = writeln!(stderr, "{HINT}hint{HINT:#}: {hint}");
     }
 }
 

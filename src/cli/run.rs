@@ -158,7 +158,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
                 "\nrun {} is recorded: `skillet runs show {}`",
                 record.id, record.id
             ));
-            output::error(&anyhow::anyhow!("{text}"));
+            output::error_message(&text, &[]);
             Err(Failure::Exit(1))
         }
     }

@@ -31,10 +31,13 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
     if servers.is_empty() {
-        output::warn(&format!(
-            "no MCP servers are configured\nhint: add them under \"mcpServers\" in {}, or pass --mcp-config FILE",
-            registry.mcp_config_path().display()
-        ));
+        output::warn_with(
+            "no MCP servers are configured",
+            &[format!(
+                "add them under \"mcpServers\" in {}, or pass --mcp-config FILE",
+                registry.mcp_config_path().display()
+            )],
+        );
     }
     let bar = output::progress(servers.len(), "connecting");
     let listed = api::list_servers(&registry, &servers, &|name, _| {
@@ -110,7 +113,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         output::print(&text)?;
     }
     for err in rows.iter().filter_map(|r| r.error.as_ref()) {
-        output::error(&anyhow::anyhow!("{}", err.message));
+        output::error_message(&err.message, &err.hints);
     }
     if failed {
         Err(Failure::Exit(1))

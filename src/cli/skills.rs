@@ -287,7 +287,7 @@ pub fn search(ctx: &Context, args: SearchArgs) -> CliResult {
         )?
     };
     if let Some(notice) = crate::search::query_notice(&args.query) {
-        output::warn(&notice);
+        output::warn_with(&notice, &[crate::search::QUERY_HINT.to_owned()]);
     }
     if args.json {
         return Ok(output::json(&hits)?);

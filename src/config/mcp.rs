@@ -70,22 +70,20 @@ pub enum McpConfigError {
         column: usize,
         message: String,
     },
-    #[error("{path}: {message}\nhint: {hint}")]
+    #[error("{path}: {message}")]
     Shape {
         path: PathBuf,
         message: String,
         hint: String,
     },
-    #[error(
-        "{path}: server `{server}`: {message}\nhint: a stdio server needs `command` (and optional `args`, `env`, `cwd`); an HTTP server needs `url` (with optional `\"type\": \"http\"` and `headers`)"
-    )]
+    #[error("{path}: server `{server}`: {message}")]
     Server {
         path: PathBuf,
         server: String,
         message: String,
     },
     #[error(
-        "{path}: server `{server}`: `{field}` uses ${{{var}}}, but the environment variable {var} is not set\nhint: export {var}=..., or write ${{{var}:-default}} to give a default"
+        "{path}: server `{server}`: `{field}` uses ${{{var}}}, but the environment variable {var} is not set"
     )]
     MissingVariable {
         path: PathBuf,
@@ -93,6 +91,21 @@ pub enum McpConfigError {
         field: String,
         var: String,
     },
+}
+
+impl crate::error::Diagnose for McpConfigError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::Shape { hint, .. } => vec![hint.clone()],
+            Self::Server { .. } => vec![
+                "a stdio server needs `command` (and optional `args`, `env`, `cwd`); an HTTP server needs `url` (with optional `\"type\": \"http\"` and `headers`)".into(),
+            ],
+            Self::MissingVariable { var, .. } => vec![format!(
+                "export {var}=..., or write ${{{var}:-default}} to give a default"
+            )],
+            Self::Read { .. } | Self::Syntax { .. } => Vec::new(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -502,11 +515,15 @@ mod tests {
             ),
             (r#""x""#, &["the top level is a string"]),
         ] {
-            let msg = parse_with(text, &[]).unwrap_err().to_string();
+            let err = parse_with(text, &[]).unwrap_err();
+            let msg = crate::error::describe(&err);
             for needle in needles {
                 assert!(msg.contains(needle), "{text}: {msg}");
             }
-            assert!(msg.contains("hint: "), "{text}: {msg}");
+            assert!(
+                !crate::error::Diagnose::hints(&err).is_empty(),
+                "{text}: {msg}"
+            );
         }
     }
 

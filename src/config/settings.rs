@@ -153,9 +153,7 @@ pub enum SettingsError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error(
-        "{path}:{line}:{column}: {message}\nhint: the keys skillet.toml accepts are described in schemas/skillet.toml.schema.json"
-    )]
+    #[error("{path}:{line}:{column}: {message}")]
     Invalid {
         path: PathBuf,
         line: usize,
@@ -328,6 +326,18 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
+}
+
+impl crate::error::Diagnose for SettingsError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::Invalid { .. } => vec![
+                "the keys skillet.toml accepts are described in schemas/skillet.toml.schema.json"
+                    .into(),
+            ],
+            Self::Read { .. } => Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

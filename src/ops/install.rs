@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::error::Error;
 use crate::registry::Registry;
 use crate::registry::git::Repo;
 use crate::registry::journal::{self, Staging, WriteLock};
@@ -30,12 +31,12 @@ pub struct InstallOptions {
 }
 
 /// Installs `options.skills` (all when empty) from `options.source` into `registry`.
-pub fn install(registry: &Registry, options: &InstallOptions) -> Result<InstallReport, SkillError> {
+pub fn install(registry: &Registry, options: &InstallOptions) -> anyhow::Result<InstallReport> {
     let source = options.source.as_str();
     let skills = options.skills.as_slice();
     let (tmp, root) = fetch(source)?;
     let source_registry = Registry::discover_untouched(&root)
-        .map_err(|e| SkillError::Other(format!("{source}: {e}")))?;
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot install from {source}")))?;
     let source_commit = Repo::open(source_registry.root())
         .ok()
         .and_then(|r| r.head());
@@ -50,14 +51,15 @@ pub fn install(registry: &Registry, options: &InstallOptions) -> Result<InstallR
     };
     for name in &wanted {
         if !available.contains(name) {
-            return Err(SkillError::Other(format!(
+            return Err(Error::user(format!(
                 "{source} has no skill `{name}` (it has: {})",
                 if available.is_empty() {
                     "none".to_owned()
                 } else {
                     available.join(", ")
                 }
-            )));
+            ))
+            .into());
         }
     }
     // Validate everything before touching the registry.
@@ -79,10 +81,12 @@ pub fn install(registry: &Registry, options: &InstallOptions) -> Result<InstallR
     for skill in loaded {
         let rel = format!("skills/{}", skill.name);
         if repo.has_local_changes(&rel)? {
-            return Err(SkillError::Other(format!(
-                "skill `{}` has uncommitted changes in {rel}/\nhint: commit or discard them first",
+            return Err(Error::user(format!(
+                "skill `{}` has uncommitted changes in {rel}/",
                 skill.name
-            )));
+            ))
+            .hint("commit or discard them first")
+            .into());
         }
         let staging = Staging::new(registry, &lock, &skill.name)?;
         let staged = staging.new_dir();
@@ -109,7 +113,8 @@ pub fn install(registry: &Registry, options: &InstallOptions) -> Result<InstallR
             return Err(SkillError::Invalid {
                 name: skill.name.clone(),
                 findings: errors,
-            });
+            }
+            .into());
         }
         let at = source_commit
             .as_deref()
@@ -131,23 +136,20 @@ pub fn install(registry: &Registry, options: &InstallOptions) -> Result<InstallR
 }
 
 /// A local folder as is, or a git URL cloned into a temporary folder.
-fn fetch(source: &str) -> Result<(Option<tempfile::TempDir>, PathBuf), SkillError> {
+fn fetch(source: &str) -> anyhow::Result<(Option<tempfile::TempDir>, PathBuf)> {
     let is_url = source.contains("://") || source.starts_with("git@");
     if !is_url {
         let path = PathBuf::from(source);
         if !path.is_dir() {
-            return Err(SkillError::Other(format!(
-                "{source} is not a folder or a git URL"
-            )));
+            return Err(Error::user(format!("{source} is not a folder or a git URL")).into());
         }
         return Ok((None, path));
     }
     let tmp = tempfile::tempdir()?;
     git2::Repository::clone(source, tmp.path()).map_err(|e| {
-        SkillError::Other(format!(
-            "cannot clone {source}: {}\nhint: skillet clones local paths and file:// URLs; clone others with git and install from the folder",
-            e.message()
-        ))
+        Error::user(format!("cannot clone {source}: {}", e.message())).hint(
+            "skillet clones local paths and file:// URLs; clone others with git and install from the folder",
+        )
     })?;
     let root = tmp.path().to_owned();
     Ok((Some(tmp), root))

@@ -27,6 +27,8 @@ pub use skills::{ValidateReport, diff, log, show, skill_dirs, validate};
 pub use test::{SkillTest, TestOptions, test};
 pub use tree::{Entry as TreeEntry, Tree, TreeError};
 
+use crate::error::{Diagnose, Kind};
+
 /// How much of an agent's own text (a query, a path, a name) an answer repeats.
 pub const ECHO_CHARS: usize = 80;
 
@@ -38,6 +40,51 @@ pub fn echo(text: &str) -> String {
     }
     let cut: String = text.chars().take(ECHO_CHARS).collect();
     format!("{cut}…(cut, {} bytes)", text.len())
+}
+
+/// The kind and hints of an error: those of the first error in its chain that has them
+/// ([`crate::error::Diagnose`]); a plain user error without hints otherwise.
+pub fn diagnose(error: &anyhow::Error) -> (Kind, Vec<String>) {
+    for cause in error.chain() {
+        if let Some(found) = as_diagnose(cause) {
+            return (found.error_kind(), found.hints());
+        }
+    }
+    (Kind::User, Vec::new())
+}
+
+/// An error as an agent reads it: its message with its causes (`a: b`), then its hints on
+/// `hint: ` lines.
+pub fn describe(error: &anyhow::Error) -> String {
+    crate::error::plain(&format!("{error:#}"), &diagnose(error).1)
+}
+
+/// `cause` as the error type it is, when that type has hints.
+fn as_diagnose<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a dyn Diagnose> {
+    macro_rules! try_types {
+        ($($t:ty),* $(,)?) => {
+            $(if let Some(e) = cause.downcast_ref::<$t>() {
+                return Some(e);
+            })*
+        };
+    }
+    try_types!(
+        crate::error::Error,
+        crate::config::McpConfigError,
+        crate::config::SettingsError,
+        crate::lock::LockError,
+        crate::registry::RegistryError,
+        crate::registry::git::GitError,
+        crate::registry::journal::JournalError,
+        crate::review::ReviewError,
+        crate::runs::RunsError,
+        crate::search::SearchError,
+        crate::skill::SkillError,
+        crate::upstream::UpstreamError,
+        SignError,
+        TreeError,
+    );
+    None
 }
 
 #[cfg(test)]

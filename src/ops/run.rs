@@ -132,9 +132,9 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
         },
         ScriptSource::Recorded => {
             let Some(id) = &options.source_run else {
-                anyhow::bail!(
-                    "no script given\nhint: `skillet run script.ts`, or `skillet run -` to read it from stdin"
-                );
+                return Err(crate::error::Error::usage("no script given")
+                    .hint("`skillet run script.ts`, or `skillet run -` to read it from stdin")
+                    .into());
             };
             let (record, source, _) = store.load(id)?;
             Script {

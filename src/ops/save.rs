@@ -7,6 +7,7 @@ use std::path::Path;
 use heck::ToLowerCamelCase;
 use serde::Serialize;
 
+use crate::error::Error;
 use crate::lock::Lockfile;
 use crate::registry::Registry;
 use crate::registry::git::Repo;
@@ -37,25 +38,28 @@ pub struct SaveReport {
 }
 
 /// Saves the run `request.run` as the skill `request.name`.
-pub fn save(registry: &Registry, request: &SaveOptions) -> Result<SaveReport, SkillError> {
+pub fn save(registry: &Registry, request: &SaveOptions) -> anyhow::Result<SaveReport> {
     crate::skill::check_name(&request.name)?;
     let description = request.description.trim();
     if description.is_empty() || description.chars().count() > 1024 {
-        return Err(SkillError::Other(
-            "the description must be 1 to 1024 characters: say what the skill does and when to use it".into(),
-        ));
+        return Err(Error::user(
+            "the description must be 1 to 1024 characters: say what the skill does and when to use it",
+        )
+        .into());
     }
     let store = RunStore::new(registry);
-    let (record, script, output) = store
-        .load(&request.run)
-        .map_err(|e| SkillError::Other(e.to_string()))?;
+    let (record, script, output) = store.load(&request.run)?;
     if record.status != Status::Ok {
-        return Err(SkillError::Other(format!(
-            "run {} ended with an error ({}); only a run whose status is ok can be saved\nhint: fix the script and run it again, or `skillet run --resume {}`",
+        return Err(Error::user(format!(
+            "run {} ended with an error ({}); only a run whose status is ok can be saved",
             record.id,
             record.error.as_ref().map_or("unknown", |e| e.kind.as_str()),
+        ))
+        .hint(format!(
+            "fix the script and run it again, or `skillet run --resume {}`",
             record.id
-        )));
+        ))
+        .into());
     }
     let repo = Repo::open(registry.root())?;
     let rel = format!("skills/{}", request.name);
@@ -63,10 +67,14 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> Result<SaveReport, Sk
     let writer = WriteLock::acquire(registry)?;
 
     if repo.has_local_changes(&rel)? {
-        return Err(SkillError::Other(format!(
-            "skill `{}` has uncommitted changes in {rel}/\nhint: commit or discard them (`git status {rel}`), then save again",
+        return Err(Error::user(format!(
+            "skill `{}` has uncommitted changes in {rel}/",
             request.name
-        )));
+        ))
+        .hint(format!(
+            "commit or discard them (`git status {rel}`), then save again"
+        ))
+        .into());
     }
     let dest = registry.skills_dir().join(&request.name);
     let previous = crate::skill::load_dir(&dest)
@@ -75,8 +83,7 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> Result<SaveReport, Sk
     let version = previous.as_ref().map_or(1, |p| p.version() + 1);
 
     // Which tools the run called, pinned to their schema hashes from skillet.lock.
-    let lock =
-        Lockfile::load(&registry.lock_path()).map_err(|e| SkillError::Other(e.to_string()))?;
+    let lock = Lockfile::load(&registry.lock_path())?;
     let mut pins: Vec<ToolPin> = Vec::new();
     for call in &record.tool_calls {
         if pins
@@ -162,9 +169,7 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> Result<SaveReport, Sk
         (ENTRY.into(), entry_script(&script, &function, description)),
         (
             RECORDING.into(),
-            serde_json::to_string_pretty(&recording)
-                .map_err(|e| SkillError::Other(e.to_string()))?
-                + "\n",
+            serde_json::to_string_pretty(&recording)? + "\n",
         ),
     ];
 
@@ -195,7 +200,8 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> Result<SaveReport, Sk
         return Err(SkillError::Invalid {
             name: request.name.clone(),
             findings: errors,
-        });
+        }
+        .into());
     }
     let changes = changes(previous.as_ref().map(|p| p.dir.as_path()), &staged)?;
     let commit = journal::swap_and_commit(

@@ -137,8 +137,8 @@ pub fn tools_answer(
     limit: usize,
     detail: Detail,
 ) -> Result<String, String> {
-    let matches =
-        find_tools(registry, query, limit).map_err(|e| format!("tool search failed: {e:#}"))?;
+    let matches = find_tools(registry, query, limit)
+        .map_err(|e| format!("tool search failed: {}", super::describe(&e)))?;
     let notice = cut_notice(query);
     if matches.is_empty() {
         return Ok(format!(
@@ -161,7 +161,7 @@ pub fn tools_answer(
                 );
             }
             Detail::Full => {
-                let text = tree.read(&m.path).map_err(|e| e.to_string())?;
+                let text = tree.read(&m.path).map_err(|e| crate::error::describe(&e))?;
                 let _ = writeln!(out, "// {}\n{text}", m.path);
             }
         }
@@ -173,7 +173,7 @@ pub fn tools_answer(
 /// its search ran on part of what it sent.
 pub fn cut_notice(query: &str) -> String {
     crate::search::query_notice(query)
-        .map(|notice| format!("note: {}\n", notice.replace("\nhint: ", "; ")))
+        .map(|notice| format!("note: {notice}; {}\n", crate::search::QUERY_HINT))
         .unwrap_or_default()
 }
 

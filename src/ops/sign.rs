@@ -19,9 +19,7 @@ pub struct SignOptions<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SignError {
-    #[error(
-        "your key is not in signing/allowed_signers, so skillet cannot tell who you are\nhint: pass --principal you@example.com (your signature counts once a trusted reviewer adds your key)"
-    )]
+    #[error("your key is not in signing/allowed_signers, so skillet cannot tell who you are")]
     UnknownSigner,
     #[error(transparent)]
     Review(#[from] ReviewError),
@@ -44,4 +42,15 @@ pub fn sign(registry: &Registry, options: &SignOptions<'_>) -> Result<Vec<Signed
         signed.push(review::sign_trust(registry, options.signer, &principal)?);
     }
     Ok(signed)
+}
+
+impl crate::error::Diagnose for SignError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::UnknownSigner => vec![
+                "pass --principal you@example.com (your signature counts once a trusted reviewer adds your key)".into(),
+            ],
+            Self::Review(e) => e.hints(),
+        }
+    }
 }

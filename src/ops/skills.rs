@@ -53,7 +53,11 @@ pub fn log(registry: &Registry, name: &str) -> anyhow::Result<Vec<LogEntry>> {
     let repo = Repo::open(registry.root())?;
     let entries = repo.log(&format!("skills/{name}"))?;
     if entries.is_empty() {
-        anyhow::bail!("skill `{name}` has no history\nhint: `skillet save` commits skills");
+        return Err(
+            crate::error::Error::user(format!("skill `{name}` has no history"))
+                .hint("`skillet save` commits skills")
+                .into(),
+        );
     }
     Ok(entries)
 }

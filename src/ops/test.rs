@@ -9,7 +9,7 @@ use crate::lock::Lockfile;
 use crate::registry::Registry;
 use crate::runs::ReplayHost;
 use crate::sandbox::{self, Limits, SandboxEnv, Script};
-use crate::skill::{RECORDING, Recording, Skill, SkillError};
+use crate::skill::{RECORDING, Recording, Skill};
 
 /// The outcome of testing one skill.
 #[derive(Debug, Clone, Serialize)]
@@ -30,10 +30,7 @@ pub struct TestOptions {
 }
 
 /// Tests each skill: a skill that cannot be loaded is a failed test, not an error.
-pub async fn test(
-    registry: &Registry,
-    options: &TestOptions,
-) -> Result<Vec<SkillTest>, SkillError> {
+pub async fn test(registry: &Registry, options: &TestOptions) -> anyhow::Result<Vec<SkillTest>> {
     let names: Vec<String> = if options.names.is_empty() {
         crate::skill::list(registry)
             .into_iter()
@@ -60,10 +57,9 @@ pub async fn test(
 }
 
 /// Replays `skill`'s recording and checks its tools against the lock.
-async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest, SkillError> {
+async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillTest> {
     let mut failures = Vec::new();
-    let lock =
-        Lockfile::load(&registry.lock_path()).map_err(|e| SkillError::Other(e.to_string()))?;
+    let lock = Lockfile::load(&registry.lock_path())?;
     for pin in skill.tools() {
         match lock.servers.get(&pin.server).and_then(|s| s.tools.get(&pin.tool)) {
             None => failures.push(format!(
@@ -78,13 +74,13 @@ async fn test_skill(registry: &Registry, skill: &Skill) -> Result<SkillTest, Ski
         }
     }
     let text = fs_err::read_to_string(skill.dir.join(RECORDING)).map_err(|e| {
-        SkillError::Other(format!(
+        crate::error::Error::user(format!(
             "skill `{}` has no readable {RECORDING}: {e}",
             skill.name
         ))
     })?;
     let recording: Recording = serde_json::from_str(&text).map_err(|e| {
-        SkillError::Other(format!(
+        crate::error::Error::user(format!(
             "skill `{}`: {RECORDING} is invalid: {e}",
             skill.name
         ))

@@ -11,13 +11,9 @@ const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TreeError {
-    #[error(
-        "`{0}` is outside the tree\nhint: paths are relative, like `servers/`, `servers/<server>/<tool>.ts` or `skills/<name>/SKILL.md`"
-    )]
+    #[error("`{0}` is outside the tree")]
     Outside(String),
-    #[error(
-        "`{0}` does not exist\nhint: list_files shows what is there, starting from `servers/` and `skills/`"
-    )]
+    #[error("`{0}` does not exist")]
     NotFound(String),
     #[error("`{0}` is a folder; list it with list_files")]
     IsDir(String),
@@ -35,6 +31,21 @@ pub enum TreeError {
 }
 
 /// One entry of a listing.
+impl crate::error::Diagnose for TreeError {
+    fn hints(&self) -> Vec<String> {
+        let hint = match self {
+            Self::Outside(_) => {
+                "paths are relative, like `servers/`, `servers/<server>/<tool>.ts` or `skills/<name>/SKILL.md`"
+            }
+            Self::NotFound(_) => {
+                "list_files shows what is there, starting from `servers/` and `skills/`"
+            }
+            _ => return Vec::new(),
+        };
+        vec![hint.to_owned()]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Entry {
     /// The path from the tree's root, folders ending in `/`.

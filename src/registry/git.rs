@@ -7,21 +7,19 @@ use git2::{Repository, Signature};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GitError {
-    #[error("{path} is not inside a git repository\nhint: run `skillet init` (it makes one)")]
+    #[error("{path} is not inside a git repository")]
     NoRepository { path: PathBuf },
     #[error("git: {context}: {source}")]
     Git {
         context: String,
         source: git2::Error,
     },
-    #[error(
-        "no revision `{rev}` of skill `{skill}`\nhint: `skillet log {skill}` lists its versions"
-    )]
+    #[error("no revision `{rev}` of skill `{skill}`")]
     NoRevision { skill: String, rev: String },
     /// One of git's own lock files is in the way. skillet cannot tell a live git command from
     /// one that was killed, so it says both and gives the fix.
     #[error(
-        "git's lock file {path} exists ({age}): another git command is running in this repository, or one was killed and left the file behind\nhint: if no git command is running, remove it: rm {path}"
+        "git's lock file {path} exists ({age}): another git command is running in this repository, or one was killed and left the file behind"
     )]
     Locked { path: PathBuf, age: String },
     /// The commit is in, but git's index was not brought in step for its folder.
@@ -32,6 +30,23 @@ pub enum GitError {
         rel: String,
         source: Box<GitError>,
     },
+}
+
+impl crate::error::Diagnose for GitError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::NoRepository { .. } => vec!["run `skillet init` (it makes one)".into()],
+            Self::NoRevision { skill, .. } => {
+                vec![format!("`skillet log {skill}` lists its versions")]
+            }
+            Self::Locked { path, .. } => vec![format!(
+                "if no git command is running, remove it: rm {}",
+                path.display()
+            )],
+            Self::IndexNotUpdated { source, .. } => source.hints(),
+            Self::Git { .. } => Vec::new(),
+        }
+    }
 }
 
 fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> GitError {
@@ -653,12 +668,12 @@ mod tests {
             msg.contains("(two), but git's index was not updated for skills/a/"),
             "{msg}"
         );
-        assert!(
-            msg.ends_with(&format!(
-                "hint: if no git command is running, remove it: rm {}",
+        assert_eq!(
+            crate::error::Diagnose::hints(&err),
+            [format!(
+                "if no git command is running, remove it: rm {}",
                 lock.display()
-            )),
-            "{msg}"
+            )]
         );
         assert_ne!(repo.head(), before, "the commit itself is in");
         fs_err::remove_file(&lock).unwrap();

@@ -45,10 +45,8 @@ pub enum JournalError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     #[error(
-        "{}: not a journal skillet wrote ({reason}); the interrupted write it describes cannot be finished\nhint: check `git status skills/`, then remove {} and {}",
-        path.display(),
-        path.display(),
-        staging.display()
+        "{}: not a journal skillet wrote ({reason}); the interrupted write it describes cannot be finished",
+        path.display()
     )]
     Unreadable {
         path: PathBuf,
@@ -57,19 +55,18 @@ pub enum JournalError {
     },
     #[error("the journal names `{name}`, which is not a skill name; it was not written by skillet")]
     BadName { name: String },
-    #[error(
-        "{error}\nand putting the previous {rel}/ back failed too: {undo}\nhint: the next skillet command tries again"
-    )]
+    #[error("{error}\nand putting the previous {rel}/ back failed too: {undo}")]
     RollBackFailed {
         error: Box<JournalError>,
         rel: String,
         undo: Box<JournalError>,
     },
-    #[error("{0}\nhint: the next skillet command brings the index in step once the cause is fixed")]
+    #[error(transparent)]
     IndexBehind(GitError),
 }
 
-/// Kills the process (SIGKILL, as `kill -9` would) when `SKILLET_FAILPOINT` (`config::env::FAILPOINT`) names this step.
+/// Kills the process (SIGKILL, as `kill -9` would) when `SKILLET_FAILPOINT`
+/// (`config::env::FAILPOINT`) names this step.
 pub(crate) fn failpoint(op: &str, step: &str) {
     static WANTED: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
     let wanted = WANTED.get_or_init(crate::config::env::failpoint);
@@ -78,6 +75,29 @@ pub(crate) fn failpoint(op: &str, step: &str) {
     {
         let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGKILL);
         std::process::abort();
+    }
+}
+
+impl crate::error::Diagnose for JournalError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::Git(e) => e.hints(),
+            Self::Unreadable { path, staging, .. } => vec![format!(
+                "check `git status skills/`, then remove {} and {}",
+                path.display(),
+                staging.display()
+            )],
+            Self::RollBackFailed { .. } => vec!["the next skillet command tries again".into()],
+            Self::IndexBehind(e) => {
+                let mut hints = e.hints();
+                hints.push(
+                    "the next skillet command brings the index in step once the cause is fixed"
+                        .into(),
+                );
+                hints
+            }
+            Self::Io(_) | Self::BadName { .. } => Vec::new(),
+        }
     }
 }
 
@@ -500,8 +520,15 @@ mod tests {
         crate::registry::init(tmp.path(), false).unwrap();
         let registry = Registry::open(tmp.path()).unwrap();
         fsutil::write_durable(&journal_path(&registry), b"{").unwrap();
-        let msg = recover(&registry).unwrap_err().to_string();
-        assert!(msg.contains("not a journal skillet wrote"), "{msg}");
-        assert!(msg.contains("hint: check `git status skills/`"), "{msg}");
+        let err = recover(&registry).unwrap_err();
+        assert!(
+            err.to_string().contains("not a journal skillet wrote"),
+            "{err}"
+        );
+        let hints = crate::error::Diagnose::hints(&err);
+        assert!(
+            hints[0].starts_with("check `git status skills/`"),
+            "{hints:?}"
+        );
     }
 }

@@ -22,13 +22,9 @@ pub struct Registry {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error(
-        "no skillet registry in {start} or any parent folder (looked for {SETTINGS_FILE})\nhint: run `skillet init` to make one here, or pass `-C DIR`"
-    )]
+    #[error("no skillet registry in {start} or any parent folder (looked for {SETTINGS_FILE})")]
     NotFound { start: PathBuf },
-    #[error(
-        "{dir} is not empty and is not inside a git repository\nhint: run `skillet init` in an empty folder or inside a git repository, or pass --force to add the registry files here anyway"
-    )]
+    #[error("{dir} is not empty and is not inside a git repository")]
     NotEmpty { dir: PathBuf },
     #[error("{path} exists and is not a folder")]
     NotADirectory { path: PathBuf },
@@ -43,6 +39,22 @@ pub enum RegistryError {
     },
     #[error(transparent)]
     Io(#[from] std::io::Error),
+}
+
+impl crate::error::Diagnose for RegistryError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::NotFound { .. } => {
+                vec!["run `skillet init` to make one here, or pass `-C DIR`".into()]
+            }
+            Self::NotEmpty { .. } => vec![
+                "run `skillet init` in an empty folder or inside a git repository, or pass --force to add the registry files here anyway".into(),
+            ],
+            Self::Settings(e) => e.hints(),
+            Self::McpConfig(e) => e.hints(),
+            Self::NotADirectory { .. } | Self::Git { .. } | Self::Io(_) => Vec::new(),
+        }
+    }
 }
 
 /// Why `name` cannot name a skill folder (`skills/<name>`), or `None` when it can: 1-64
@@ -299,7 +311,8 @@ mod tests {
     #[test]
     fn discover_outside_registry_hints_init() {
         let tmp = tempfile::tempdir().unwrap();
-        let msg = Registry::discover(tmp.path()).unwrap_err().to_string();
-        assert!(msg.contains("hint: run `skillet init`"), "{msg}");
+        let err = Registry::discover(tmp.path()).unwrap_err();
+        let hints = crate::error::Diagnose::hints(&err);
+        assert!(hints[0].starts_with("run `skillet init`"), "{hints:?}");
     }
 }

@@ -287,7 +287,8 @@ pub(super) fn failure_text(
     e: HostError,
 ) -> (&'static str, String) {
     let (kind, message) = match e {
-        HostError::Upstream(u) => ("upstream", u.to_string()),
+        // The script (and so the model) reads the hints with the message.
+        HostError::Upstream(u) => ("upstream", crate::error::describe(&u)),
         HostError::Replay(message) => ("replay", message),
         HostError::Message(kind, message) => (kind, message),
     };

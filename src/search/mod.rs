@@ -31,6 +31,11 @@ use serde::{Deserialize, Serialize};
 /// (`query cut to its first 32 words (102400 bytes given)`) and a `hint:` line; `None` when
 /// nothing is cut.
 /// Cheap (reads at most [`MAX_QUERY_BYTES`]), so callers ask it next to the search itself.
+/// What to do about a query that was cut.
+pub const QUERY_HINT: &str = "search with a few keywords";
+
+/// What was cut from `query` (the words searched were fewer than given), or `None`. Say
+/// [`QUERY_HINT`] with it.
 pub fn query_notice(query: &str) -> Option<String> {
     parse_query(query).cut.map(|cut| cut.to_string())
 }
@@ -101,16 +106,26 @@ pub enum SearchError {
     #[error("search index is corrupt: {0}")]
     Corrupt(String),
     #[error(
-        "{0} holds a registry or a git repository, not a search index; refusing to overwrite it\nhint: a search index goes under .skillet/index/"
+        "{0} holds a registry or a git repository, not a search index; refusing to overwrite it"
     )]
     NotAnIndex(std::path::PathBuf),
-    #[error(
-        "cannot remove {path}, which is in the way of the search index: {source}\nhint: remove it by hand; the index is a cache and skillet rebuilds it"
-    )]
+    #[error("cannot remove {path}, which is in the way of the search index: {source}")]
     InTheWay {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+}
+
+impl crate::error::Diagnose for SearchError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::NotAnIndex(_) => vec!["a search index goes under .skillet/index/".into()],
+            Self::InTheWay { .. } => {
+                vec!["remove it by hand; the index is a cache and skillet rebuilds it".into()]
+            }
+            _ => Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

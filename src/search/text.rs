@@ -160,7 +160,7 @@ impl std::fmt::Display for QueryCut {
             1 => write!(f, "; 1 word over {MAX_WORD_CHARS} characters left out")?,
             n => write!(f, "; {n} words over {MAX_WORD_CHARS} characters left out")?,
         }
-        f.write_str("\nhint: search with a few keywords")
+        Ok(())
     }
 }
 
@@ -347,7 +347,7 @@ mod tests {
         assert_eq!(
             cut.to_string(),
             format!(
-                "query cut to its first 32 words ({} bytes given)\nhint: search with a few keywords",
+                "query cut to its first 32 words ({} bytes given)",
                 12 + many.join(" ").len()
             )
         );
@@ -366,7 +366,7 @@ mod tests {
         assert_eq!(
             cut.to_string(),
             format!(
-                "query cut to its first {MAX_QUERY_BYTES} bytes ({} bytes given)\nhint: search with a few keywords",
+                "query cut to its first {MAX_QUERY_BYTES} bytes ({} bytes given)",
                 q.len()
             )
         );
@@ -392,9 +392,7 @@ mod tests {
         assert_eq!(cut.long_words, 1);
         assert_eq!(
             cut.to_string(),
-            format!(
-                "query cut; 1 word over {MAX_WORD_CHARS} characters left out\nhint: search with a few keywords"
-            )
+            format!("query cut; 1 word over {MAX_WORD_CHARS} characters left out")
         );
         // The joined form of a long identifier is dropped quietly; its parts are searched.
         let ident = "saveTheQuarterlySpreadsheetAsCommaSeparatedValuesToDrive";

@@ -155,7 +155,7 @@ impl Shared {
             let servers = self
                 .registry
                 .servers(self.mcp_config.as_deref())
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| crate::error::describe(&e))?;
             if !servers.is_empty() {
                 tracing::info!("no generated API yet: generating it");
                 let options = crate::api::GenOptions {
@@ -165,7 +165,9 @@ impl Shared {
                 };
                 let report = crate::api::generate(&self.registry, &options, &|_, _| {})
                     .await
-                    .map_err(|e| format!("generating the API failed: {e:#}"))?;
+                    .map_err(|e| {
+                        format!("generating the API failed: {}", crate::ops::describe(&e))
+                    })?;
                 for failed in report.servers.iter().filter_map(|s| s.error.as_ref()) {
                     tracing::warn!("{}", failed.message);
                 }
@@ -332,7 +334,10 @@ async fn refresh_on_change(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-                Ok(Err(e)) => tracing::warn!("cannot regenerate the API of `{server}`: {e:#}"),
+                Ok(Err(e)) => tracing::warn!(
+                    "cannot regenerate the API of `{server}`: {}",
+                    crate::ops::describe(&e)
+                ),
                 Err(e) => tracing::warn!("cannot regenerate the API of `{server}`: {e}"),
             }
         }
@@ -488,9 +493,12 @@ impl ServerHandler for SkilletServer {
             ));
         };
         let tree = crate::ops::Tree::new(&self.shared.registry);
-        let text = tree
-            .read(&format!("skills/{path}"))
-            .map_err(|e| McpError::resource_not_found(format!("resource `{uri}`: {e}"), None))?;
+        let text = tree.read(&format!("skills/{path}")).map_err(|e| {
+            McpError::resource_not_found(
+                format!("resource `{uri}`: {}", crate::error::describe(&e)),
+                None,
+            )
+        })?;
         Ok(ReadResourceResult::new(vec![
             ResourceContents::text(text, uri.clone()).with_mime_type(mime_type(&uri)),
         ])

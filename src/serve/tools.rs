@@ -286,7 +286,7 @@ async fn list_files(shared: &Arc<Shared>, path: &str) -> Result<String, String> 
     shared.ensure_api().await?;
     let entries = Tree::new(&shared.registry)
         .list(path)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::error::describe(&e))?;
     if entries.is_empty() {
         return Ok(format!("`{}` is empty", echo(path)));
     }
@@ -301,7 +301,7 @@ async fn read_file(shared: &Arc<Shared>, path: &str) -> Result<String, String> {
     shared.ensure_api().await?;
     Tree::new(&shared.registry)
         .read(path)
-        .map_err(|e| e.to_string())
+        .map_err(|e| crate::error::describe(&e))
 }
 
 #[derive(Deserialize)]
@@ -341,7 +341,9 @@ async fn run_code(
     };
     let outcome = match ops::run(&shared.registry, options).await {
         Ok(outcome) => outcome,
-        Err(e) => return Answer::error(format!("the run could not start: {e:#}")),
+        Err(e) => {
+            return Answer::error(format!("the run could not start: {}", ops::describe(&e)));
+        }
     };
     let (record, shown) = (&outcome.record, &outcome.shown);
     let mut text = shown.trim_end().to_owned();
@@ -426,7 +428,7 @@ async fn save_skill(shared: &Arc<Shared>, args: SaveSkillArgs) -> Result<String,
                 tags: args.tags,
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ops::describe(&e))?;
         Ok(format!(
             "saved skill `{}` v{} (commit {}) in {}; import it in run_code from \"./skills/{}\"",
             report.name,
@@ -458,7 +460,7 @@ async fn search_skills(shared: &Arc<Shared>, args: SearchSkillsArgs) -> Result<S
                 now: std::time::SystemTime::now(),
             },
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| crate::error::describe(&e))?;
         let notice = cut_notice(&args.query);
         if hits.is_empty() {
             return Ok(format!("{notice}no skill matches `{}`", echo(&args.query)));
@@ -494,7 +496,8 @@ async fn read_skill(shared: &Arc<Shared>, args: ReadSkillArgs) -> Result<String,
     }
     let registry = shared.registry.clone();
     blocking(move || {
-        let skill = crate::skill::load(&registry, &args.name).map_err(|e| e.to_string())?;
+        let skill =
+            crate::skill::load(&registry, &args.name).map_err(|e| crate::error::describe(&e))?;
         let text = fs_err::read_to_string(skill.dir.join("SKILL.md")).map_err(|e| e.to_string())?;
         let files = crate::fsutil::files(&skill.dir).map_err(|e| e.to_string())?;
         let mut out = String::new();

@@ -32,18 +32,14 @@ pub const META_ORIGIN_COMMIT: &str = "skillet.origin-commit";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SkillError {
-    #[error(
-        "no skill `{name}` in {dir}\nhint: `skillet search` finds skills; `skillet save` makes one"
-    )]
+    #[error("no skill `{name}` in {dir}")]
     NotFound { name: String, dir: PathBuf },
     #[error("skill `{name}` is invalid:\n{}", render_findings(findings))]
     Invalid {
         name: String,
         findings: Vec<Finding>,
     },
-    #[error(
-        "`{name}` is not a valid skill name: {why}\nhint: use 1-64 lowercase letters, digits and single hyphens, like `attach-transcript-to-contact`"
-    )]
+    #[error("`{name}` is not a valid skill name: {why}")]
     BadName { name: String, why: String },
     #[error(transparent)]
     Git(#[from] crate::registry::git::GitError),
@@ -51,8 +47,25 @@ pub enum SkillError {
     Journal(#[from] crate::registry::journal::JournalError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Other(String),
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
+}
+
+impl crate::error::Diagnose for SkillError {
+    fn hints(&self) -> Vec<String> {
+        match self {
+            Self::NotFound { .. } => {
+                vec!["`skillet search` finds skills; `skillet save` makes one".into()]
+            }
+            Self::BadName { .. } => vec![
+                "use 1-64 lowercase letters, digits and single hyphens, like `attach-transcript-to-contact`".into(),
+            ],
+            Self::Git(e) => e.hints(),
+            Self::Journal(e) => e.hints(),
+            Self::Search(e) => e.hints(),
+            Self::Invalid { .. } | Self::Io(_) => Vec::new(),
+        }
+    }
 }
 
 pub fn render_findings(findings: &[Finding]) -> String {
@@ -307,8 +320,7 @@ fn search_at(
     quiet_since: std::time::SystemTime,
 ) -> Result<Vec<crate::search::Hit>, SkillError> {
     let dir = registry.cache_dir().join("index").join("skills");
-    let mut index =
-        crate::search::SearchIndex::open(&dir).map_err(|e| SkillError::Other(e.to_string()))?;
+    let mut index = crate::search::SearchIndex::open(&dir).map_err(SkillError::from)?;
     // Loading and validating every skill is most of a search: skipped while nothing under
     // skills/ changed since the index was last brought in line (by `stat` alone). The stamp is
     // taken before the folders are read, so a change made meanwhile shows at the next search.
@@ -336,18 +348,14 @@ fn search_at(
                 }
             })
             .collect();
-        index
-            .sync(&docs)
-            .map_err(|e| SkillError::Other(e.to_string()))?;
+        index.sync(&docs).map_err(SkillError::from)?;
         if let Some(stamp) = &stamp
             && let Err(e) = crate::fsutil::write_atomic(&stamp_file, stamp.as_bytes())
         {
             tracing::debug!("the search index stamp was not written: {e}");
         }
     }
-    index
-        .search(query, limit)
-        .map_err(|e| SkillError::Other(e.to_string()))
+    index.search(query, limit).map_err(SkillError::from)
 }
 
 #[cfg(test)]

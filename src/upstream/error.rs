@@ -7,7 +7,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum UpstreamError {
     #[error(
-        "no server `{server}` is configured (configured: {})\nhint: add it under \"mcpServers\" in .mcp.json",
+        "no server `{server}` is configured (configured: {})",
         if configured.is_empty() { "none".to_owned() } else { configured.join(", ") }
     )]
     NotConfigured {
@@ -15,9 +15,7 @@ pub enum UpstreamError {
         configured: Vec<String>,
     },
 
-    #[error(
-        "server `{server}`: command `{command}` was not found\nhint: install it, put it on PATH, or give its full path in the MCP configuration"
-    )]
+    #[error("server `{server}`: command `{command}` was not found")]
     CommandNotFound { server: String, command: String },
 
     #[error("server `{server}`: cannot start `{command}`: {message}")]
@@ -36,7 +34,7 @@ pub enum UpstreamError {
     },
 
     #[error(
-        "server `{server}` did not answer `initialize` within {}{}\nhint: raise `upstream.start_timeout_ms` in skillet.toml if it is just slow to start",
+        "server `{server}` did not answer `initialize` within {}{}",
         fmt_duration(*.after),
         stderr_section(.stderr_tail, .log)
     )]
@@ -58,13 +56,13 @@ pub enum UpstreamError {
     Protocol { server: String, message: String },
 
     #[error(
-        "server `{server}`: `tools/list` did not finish within {}\nhint: raise `upstream.list_timeout_ms` in skillet.toml",
+        "server `{server}`: `tools/list` did not finish within {}",
         fmt_duration(*.after)
     )]
     ListTimeout { server: String, after: Duration },
 
     #[error(
-        "server `{server}`: tool `{tool}` did not answer within {}\nhint: raise `upstream.call_timeout_ms` in skillet.toml",
+        "server `{server}`: tool `{tool}` did not answer within {}",
         fmt_duration(*.after)
     )]
     CallTimeout {
@@ -97,6 +95,24 @@ pub enum UpstreamError {
         last: String,
         retry_in: Duration,
     },
+}
+
+impl crate::error::Diagnose for UpstreamError {
+    fn hints(&self) -> Vec<String> {
+        let hint = match self {
+            Self::NotConfigured { .. } => "add it under \"mcpServers\" in .mcp.json",
+            Self::CommandNotFound { .. } => {
+                "install it, put it on PATH, or give its full path in the MCP configuration"
+            }
+            Self::StartTimeout { .. } => {
+                "raise `upstream.start_timeout_ms` in skillet.toml if it is just slow to start"
+            }
+            Self::ListTimeout { .. } => "raise `upstream.list_timeout_ms` in skillet.toml",
+            Self::CallTimeout { .. } => "raise `upstream.call_timeout_ms` in skillet.toml",
+            _ => return Vec::new(),
+        };
+        vec![hint.to_owned()]
+    }
 }
 
 /// A short, stable name for each kind, for `--json` output and tests.
