@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::codegen::{self, GeneratedFile, ServerApi, ToolSpec};
+use crate::codegen::{self, GeneratedFile, ServerApi};
 use crate::config::ServerConfig;
 use crate::lock::{Change, Drift, LockedServer, LockedTool, Lockfile};
 use crate::registry::Registry;
-use crate::upstream::{self, ServerIdentity, ToolResult, Upstream, UpstreamError};
+use crate::tool::{self, ToolResult, ToolSpec};
+use crate::upstream::{self, ServerIdentity, Upstream, UpstreamError};
 
 #[derive(Debug, Clone, Default)]
 pub struct GenOptions {
@@ -308,7 +309,7 @@ pub fn refresh_server(
 fn keep_previous_folder(out_dir: &Path, server: &str, apis: &mut Vec<ServerApi>) {
     if out_dir
         .join("servers")
-        .join(codegen::safe_segment(server))
+        .join(tool::safe_segment(server))
         .is_dir()
     {
         apis.push(codegen::placeholder_server(server));
@@ -405,7 +406,7 @@ pub fn generate_from_json(
     out_dir: &Path,
 ) -> anyhow::Result<GenReport> {
     let text = fs_err::read_to_string(json_path)?;
-    let tools = codegen::parse_tools_list(&text)
+    let tools = tool::parse_tools_list(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", json_path.display()))?;
     let api = codegen::generate_server(server, &tools, &Default::default())?;
     let mut apis = with_other_folders(out_dir, api);
@@ -636,8 +637,7 @@ pub fn tool_docs(registry: &Registry) -> anyhow::Result<Vec<crate::search::Searc
                 tools: vec![format!("{server}.{}", tool.name)],
                 identifiers: function.iter().cloned().collect(),
                 version: None,
-                status: function
-                    .map(|f| format!("servers/{}/{f}.ts", codegen::safe_segment(server))),
+                status: function.map(|f| format!("servers/{}/{f}.ts", tool::safe_segment(server))),
             });
         }
     }

@@ -23,4 +23,5 @@ pub mod serve;
 pub mod signing;
 pub mod skill;
 pub mod tokens;
+pub mod tool;
 pub mod upstream;

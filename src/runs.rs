@@ -9,13 +9,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::codegen::{ToolSpec, canonical_json};
+use crate::codegen::canonical_json;
 use crate::registry::Registry;
 use crate::sandbox::tools::{HostError, LiveHost};
 use crate::sandbox::{
     self, CallSource, Limits, RunError, SandboxEnv, Script, ToolCallRecord, ToolHost,
 };
-use crate::upstream::{ToolResult, UpstreamPool};
+use crate::tool::{ToolResult, ToolSpec};
+use crate::upstream::UpstreamPool;
 
 impl RunRecord {
     /// The record as the model sees it: the error's message and stack, the default export and

@@ -336,7 +336,7 @@ pub fn find_tools(
         let (Some(spec), Some(function)) = (spec, function) else {
             continue;
         };
-        let folder = crate::codegen::safe_segment(server);
+        let folder = crate::tool::safe_segment(server);
         let path = format!("servers/{folder}/{function}.ts");
         found = true;
         match detail {
