@@ -324,6 +324,7 @@ pub fn find_tools(
     let mut out = notice.clone();
     let mut found = false;
     let functions = crate::api::load_functions(registry);
+    let folders = crate::api::load_folders(registry);
     let tree = Tree::new(registry);
     for hit in hits {
         let Some((server, tool)) = hit.name.split_once('.') else {
@@ -336,7 +337,7 @@ pub fn find_tools(
         let (Some(spec), Some(function)) = (spec, function) else {
             continue;
         };
-        let folder = crate::tool::safe_segment(server);
+        let folder = crate::api::folder_of(&folders, server);
         let path = format!("servers/{folder}/{function}.ts");
         found = true;
         match detail {
