@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::codegen::{self, GeneratedFile, ServerApi, ToolSpec};
+use crate::codegen::{self, GeneratedFile, ServerApi};
 use crate::config::ServerConfig;
 use crate::lock::{Change, Drift, LockedServer, LockedTool, Lockfile};
 use crate::registry::Registry;
-use crate::upstream::{self, ServerIdentity, ToolResult, Upstream, UpstreamError};
+use crate::tool::{self, ToolResult, ToolSpec};
+use crate::upstream::{self, ServerIdentity, Upstream, UpstreamError};
 
 #[derive(Debug, Clone, Default)]
 pub struct GenOptions {
@@ -138,6 +139,8 @@ pub async fn generate(
 ) -> anyhow::Result<GenReport> {
     let servers = registry.servers(options.mcp_config.as_deref())?;
     let lock = Lockfile::load(&registry.lock_path())?;
+    // Where the tree on disk has each server, before anything changes.
+    let previous_folders = load_folders(registry);
     // `--check` writes nothing in the registry, logs included: they go to a temporary folder,
     // kept only when a server failed (its error names its log).
     let check_logs = if options.check {
@@ -196,7 +199,7 @@ pub async fn generate(
     let mut apis: Vec<ServerApi> = Vec::new();
     // Kept servers keep their folders and their place in the root index.
     for name in &unconfigured_kept {
-        keep_previous_folder(&out_dir, name, &mut apis);
+        keep_previous_folder(&out_dir, name, &previous_folders, &mut apis);
     }
     for (name, result) in listed {
         let generated = result.and_then(|listed| {
@@ -224,7 +227,7 @@ pub async fn generate(
             Err(e) => {
                 // A server that failed this time keeps its previous folder, and stays in the
                 // root index.
-                keep_previous_folder(&out_dir, &name, &mut apis);
+                keep_previous_folder(&out_dir, &name, &previous_folders, &mut apis);
                 outcomes.push(ServerOutcome {
                     server: name.clone(),
                     folder: None,
@@ -258,6 +261,7 @@ pub async fn generate(
             .map(|server| (server.clone(), new_lock.functions(server)))
             .collect();
         save_functions(registry, &functions)?;
+        save_folders(registry, &folders_of(&apis))?;
     }
     Ok(GenReport {
         out_dir,
@@ -282,10 +286,11 @@ pub fn refresh_server(
     let api = codegen::generate_server(server, tools, &lock.functions(server))?;
     let drift = lock.diff(server, &locked_server(&api));
     let out_dir = registry.api_dir();
-    let mut apis = with_other_folders(&out_dir, api);
+    let mut apis = with_other_servers(&out_dir, api, &load_folders(registry));
     let root_files = codegen::generate_root(&mut apis);
     write_server(&out_dir, &apis[0])?;
     write_files(&out_dir, &root_files)?;
+    save_folders(registry, &folders_of(&apis))?;
     let mut functions = load_functions(registry);
     functions.insert(
         server.to_owned(),
@@ -306,19 +311,37 @@ pub fn refresh_server(
 }
 
 /// A server not generated this time (it failed, or left the configuration without `prune`)
-/// keeps the folder an earlier generation wrote, and its place in the root index.
-fn keep_previous_folder(out_dir: &Path, server: &str, apis: &mut Vec<ServerApi>) {
+/// keeps the folder an earlier generation wrote (`previous`), and its place in the root index.
+fn keep_previous_folder(
+    out_dir: &Path,
+    server: &str,
+    previous: &Folders,
+    apis: &mut Vec<ServerApi>,
+) {
     if out_dir
         .join("servers")
-        .join(codegen::safe_segment(server))
+        .join(folder_of(previous, server))
         .is_dir()
     {
         apis.push(codegen::placeholder_server(server));
     }
 }
 
+/// `api` first, then a placeholder for every other server that has a folder (by `folders`), so
+/// regenerating one server keeps the others in the root index, in the folders they have.
+fn with_other_servers(out_dir: &Path, api: ServerApi, folders: &Folders) -> Vec<ServerApi> {
+    let mut apis = vec![api];
+    for (server, folder) in folders {
+        if *server != apis[0].server && out_dir.join("servers").join(folder).is_dir() {
+            apis.push(codegen::placeholder_server(server));
+        }
+    }
+    apis
+}
+
 /// `api` first, then a placeholder for every other server folder already under `out_dir`, so
-/// regenerating one server keeps the others in the root index.
+/// regenerating one server keeps the others in the root index (for a tree outside a registry,
+/// which has no record of its servers' names).
 fn with_other_folders(out_dir: &Path, api: ServerApi) -> Vec<ServerApi> {
     let mut apis = vec![api];
     if let Ok(entries) = fs_err::read_dir(out_dir.join("servers")) {
@@ -407,7 +430,7 @@ pub fn generate_from_json(
     out_dir: &Path,
 ) -> anyhow::Result<GenReport> {
     let text = fs_err::read_to_string(json_path)?;
-    let tools = codegen::parse_tools_list(&text)
+    let tools = tool::parse_tools_list(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", json_path.display()))?;
     let api = codegen::generate_server(server, &tools, &Default::default())?;
     let mut apis = with_other_folders(out_dir, api);
@@ -501,6 +524,49 @@ pub fn load_functions(registry: &Registry) -> Functions {
 fn save_functions(registry: &Registry, functions: &Functions) -> std::io::Result<()> {
     let json = serde_json::to_string(functions).map_err(std::io::Error::other)?;
     crate::fsutil::write_atomic(&functions_path(registry), json.as_bytes())
+}
+
+/// Each server's folder under `servers/`, as generation settled them among all servers
+/// (`.skillet/folders.json`): clashing names make a folder differ from `tool::safe_segment`.
+pub type Folders = std::collections::BTreeMap<String, String>;
+
+fn folders_path(registry: &Registry) -> PathBuf {
+    registry.cache_dir().join("folders.json")
+}
+
+/// The folders of the generated tree. A registry generated before skillet recorded them has
+/// them settled again over the catalog's servers (what that generation settled them over).
+pub fn load_folders(registry: &Registry) -> Folders {
+    if let Some(folders) = fs_err::read_to_string(folders_path(registry))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+    {
+        return folders;
+    }
+    tool::place_servers(catalog(registry).keys().map(String::as_str))
+        .into_iter()
+        .map(|(server, place)| (server, place.folder))
+        .collect()
+}
+
+/// The folder of `server` in `folders`; a server missing there gets the folder it would have
+/// alone.
+pub fn folder_of(folders: &Folders, server: &str) -> String {
+    folders
+        .get(server)
+        .cloned()
+        .unwrap_or_else(|| tool::safe_segment(server))
+}
+
+fn folders_of(apis: &[ServerApi]) -> Folders {
+    apis.iter()
+        .map(|api| (api.server.clone(), api.folder.clone()))
+        .collect()
+}
+
+fn save_folders(registry: &Registry, folders: &Folders) -> std::io::Result<()> {
+    let json = serde_json::to_string(folders).map_err(std::io::Error::other)?;
+    crate::fsutil::write_atomic(&folders_path(registry), json.as_bytes())
 }
 
 fn catalog_path(registry: &Registry) -> PathBuf {
@@ -613,6 +679,7 @@ pub fn definition_tokens(registry: &Registry) -> usize {
 /// TypeScript function and the input's property names and descriptions.
 pub fn tool_docs(registry: &Registry) -> anyhow::Result<Vec<crate::search::SearchDoc>> {
     let all_functions = load_functions(registry);
+    let folders = load_folders(registry);
     let mut docs = Vec::new();
     for (server, tools) in checked_catalog(registry)?.iter() {
         let functions = all_functions.get(server).cloned().unwrap_or_default();
@@ -646,8 +713,7 @@ pub fn tool_docs(registry: &Registry) -> anyhow::Result<Vec<crate::search::Searc
                 tools: vec![format!("{server}.{}", tool.name)],
                 identifiers: function.iter().cloned().collect(),
                 version: None,
-                status: function
-                    .map(|f| format!("servers/{}/{f}.ts", codegen::safe_segment(server))),
+                status: function.map(|f| format!("servers/{}/{f}.ts", folder_of(&folders, server))),
             });
         }
     }

@@ -8,7 +8,7 @@
 //! sandbox, search, signing, privacy, ...); the adapters and the glue between them are
 //! crate-private, so the compiler finds what nothing uses.
 
-pub(crate) mod api;
+pub mod api;
 pub mod audit;
 mod cli;
 pub mod codegen;
@@ -30,6 +30,7 @@ pub(crate) mod serve;
 pub mod signing;
 pub mod skill;
 pub mod tokens;
+pub mod tool;
 pub mod upstream;
 
 /// The `skillet` command line (the binary's `main`).

@@ -8,11 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::codegen::{ToolSpec, canonical_json};
+use crate::codegen::canonical_json;
 use crate::registry::Registry;
 use crate::sandbox::tools::{HostError, LiveHost};
 use crate::sandbox::{self, CallSource, Limits, RunError, ToolCallRecord, ToolHost};
-use crate::upstream::ToolResult;
+use crate::tool::{ToolResult, ToolSpec};
 
 impl RunRecord {
     /// The record as the model sees it: the error's message and stack, the default export and

@@ -2,8 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codegen::ToolSpec;
 use crate::sandbox::ToolCallRecord;
+use crate::tool::ToolSpec;
 
 /// Tokens of `text` in the o200k encoding. The first call loads the encoding (about 150 ms).
 pub fn count(text: &str) -> usize {

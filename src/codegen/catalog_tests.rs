@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use super::{GeneratedFile, ServerApi, ToolSpec, generate_root, generate_server, parse_tools_list};
+use super::{GeneratedFile, ServerApi, generate_root, generate_server};
+use crate::tool::{ToolSpec, parse_tools_list};
 
 /// `(server name, tools)` for every catalog, sorted by name.
 fn catalogs() -> Vec<(String, Vec<ToolSpec>)> {

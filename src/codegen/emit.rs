@@ -2,11 +2,11 @@
 
 use std::collections::HashMap;
 
-use super::ToolSpec;
 use super::jsdoc;
 use super::names::{self, CLIENT_FUNCTION, TypeNames};
 use super::schema_ts::{Lowered, lower_document};
 use super::ts_type::{Declaration, TsType, js_string};
+use crate::tool::ToolSpec;
 
 /// Deepest chain of named types followed when classifying the input type.
 const MAX_ALIAS_CHAIN: usize = 64;

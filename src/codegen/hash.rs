@@ -3,7 +3,7 @@
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::ToolSpec;
+use crate::tool::ToolSpec;
 
 /// Serialises `v` canonically: object keys sorted (by code point) at every level, no whitespace.
 ///

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::ToolSpec;
+use crate::tool::ToolSpec;
 
 /// Schema keywords shown as `@keyword value` tags.
 const CONSTRAINTS: &[&str] = &[

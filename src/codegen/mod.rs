@@ -1,4 +1,5 @@
-//! Code generation: turns MCP `tools/list` catalogs into a typed TypeScript file tree.
+//! Code generation: turns MCP `tools/list` catalogs (`crate::tool::ToolSpec`s) into a typed
+//! TypeScript file tree.
 //!
 //! The tree follows the "code execution with MCP" layout: a root `client.ts` that declares
 //! `callMCPTool`, and one folder per server under `servers/` holding one file per tool plus an
@@ -8,7 +9,6 @@
 //! recursion is depth-limited, `$ref` cycles are broken, and work per schema is bounded.
 
 mod alias_cycles;
-mod catalog;
 mod emit;
 mod error;
 mod hash;
@@ -22,7 +22,7 @@ mod ts_type;
 #[cfg(test)]
 mod catalog_tests;
 
-pub use catalog::{ToolSpec, parse_tools_list};
+use crate::tool::ToolSpec;
 
 /// A tool function's signature on one line (types inlined, no docs), for search results.
 pub fn signature(tool: &ToolSpec, function: &str) -> String {
@@ -62,7 +62,8 @@ pub struct GeneratedTool {
 pub struct ServerApi {
     /// The server's config name.
     pub server: String,
-    /// The server's folder under `servers/`: a safe path segment.
+    /// The server's folder under `servers/`: a safe path segment (settled among all servers by
+    /// [`generate_root`], through `crate::tool::place_servers`).
     pub folder: String,
     /// The identifier the server is exported as from `servers/index.ts`.
     pub namespace: String,
@@ -72,18 +73,13 @@ pub struct ServerApi {
     pub files: Vec<GeneratedFile>,
 }
 
-/// The folder a server gets under `servers/` when no other server's folder clashes with it.
-pub fn safe_segment(server: &str) -> String {
-    names::folder_name(server)
-}
-
 /// A server with no tools or files: stands for a folder generated earlier (by a run where the
 /// server answered) so that [`generate_root`] keeps it in `servers/index.ts`.
 pub fn placeholder_server(server: &str) -> ServerApi {
     ServerApi {
         server: server.to_owned(),
-        folder: names::folder_name(server),
-        namespace: names::namespace_name(server),
+        folder: crate::tool::safe_segment(server),
+        namespace: crate::tool::names::namespace_name(server),
         tools: Vec::new(),
         files: Vec::new(),
     }

@@ -1,74 +1,15 @@
-//! Identifiers, file names and folder names derived from untrusted tool and server names.
+//! Identifiers and file names derived from untrusted tool names (server folders and namespaces
+//! are `crate::tool`'s, whose identifier rules these share).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use heck::{ToLowerCamelCase, ToUpperCamelCase};
+use heck::ToUpperCamelCase;
 use sha2::{Digest, Sha256};
 
-/// Longest identifier or path segment derived from a name (longer ones are cut).
-const MAX_LEN: usize = 64;
+use crate::tool::names::{MAX_LEN, ascii_words, camel_identifier, is_reserved, numbered};
 
 /// The function every tool file imports from `client.ts`.
 pub(super) const CLIENT_FUNCTION: &str = "callMCPTool";
-
-/// Words that cannot name a function, binding or namespace import in strict-mode TypeScript
-/// modules (ECMAScript reserved words, strict-mode future reserved words, `arguments`, `eval`).
-/// Sorted for binary search.
-const RESERVED: &[&str] = &[
-    "arguments",
-    "await",
-    "break",
-    "case",
-    "catch",
-    "class",
-    "const",
-    "continue",
-    "debugger",
-    "default",
-    "delete",
-    "do",
-    "else",
-    "enum",
-    "eval",
-    "export",
-    "extends",
-    "false",
-    "finally",
-    "for",
-    "function",
-    "if",
-    "implements",
-    "import",
-    "in",
-    "instanceof",
-    "interface",
-    "let",
-    "new",
-    "null",
-    "package",
-    "private",
-    "protected",
-    "public",
-    "return",
-    "static",
-    "super",
-    "switch",
-    "this",
-    "throw",
-    "true",
-    "try",
-    "typeof",
-    "var",
-    "void",
-    "while",
-    "with",
-    "yield",
-];
-
-/// Whether `word` is reserved in strict-mode modules.
-pub(super) fn is_reserved(word: &str) -> bool {
-    RESERVED.binary_search(&word).is_ok()
-}
 
 /// Whether `s` is an ASCII JavaScript identifier name (reserved words included).
 pub(super) fn is_identifier(s: &str) -> bool {
@@ -84,31 +25,6 @@ fn short_hash(s: &str, len: usize) -> String {
     let mut hex = hex::encode(Sha256::digest(s.as_bytes()));
     hex.truncate(len);
     hex
-}
-
-/// `raw` with every character but ASCII letters and digits turned into a word break.
-fn ascii_words(raw: &str) -> String {
-    raw.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect()
-}
-
-/// A lowerCamelCase identifier for `raw` (`fallback` when nothing usable is left), with a `_`
-/// prefix before a leading digit and a `_` suffix after reserved words. At most [`MAX_LEN`]
-/// characters before the suffix.
-fn camel_identifier(raw: &str, fallback: &str, is_taboo: impl Fn(&str) -> bool) -> String {
-    let mut id = ascii_words(raw).to_lower_camel_case();
-    if id.is_empty() {
-        id = fallback.to_owned();
-    }
-    if id.starts_with(|c: char| c.is_ascii_digit()) {
-        id.insert(0, '_');
-    }
-    id.truncate(MAX_LEN);
-    if is_taboo(&id) {
-        id.push('_');
-    }
-    id
 }
 
 /// Whether `name` cannot be a tool function: reserved, the client import, or `index` (whose
@@ -180,35 +96,6 @@ pub(super) fn assign_function_names(
     assigned.into_iter().flatten().collect()
 }
 
-/// The first `suffixed(base, n)` for n = 2, 3, … whose key is free.
-fn numbered(
-    taken: &HashSet<String>,
-    base: &str,
-    key: impl Fn(&str) -> String,
-    suffixed: impl Fn(&str, usize) -> String,
-) -> String {
-    (2..)
-        .map(|n| suffixed(base, n))
-        .find(|candidate| !taken.contains(&key(candidate)))
-        .unwrap_or_else(|| base.to_owned())
-}
-
-/// Claims `base` in `taken` (compared through `key`), or the first free `suffixed(base, n)`.
-pub(super) fn claim_unique(
-    taken: &mut HashSet<String>,
-    base: &str,
-    key: impl Fn(&str) -> String,
-    suffixed: impl Fn(&str, usize) -> String,
-) -> String {
-    let name = if taken.contains(&key(base)) {
-        numbered(taken, base, &key, suffixed)
-    } else {
-        base.to_owned()
-    };
-    taken.insert(key(&name));
-    name
-}
-
 /// PascalCase stem of the type names of a tool's file (`getDocument` → `GetDocument`).
 pub(super) fn type_base(function: &str) -> String {
     pascal_identifier(function, "Tool")
@@ -225,33 +112,6 @@ pub(super) fn pascal_identifier(raw: &str, fallback: &str) -> String {
         id.insert(0, '_');
     }
     id
-}
-
-/// A safe folder name for a server: `[A-Za-z0-9._-]` kept, everything else mapped to `-`,
-/// no leading or trailing dots, never empty.
-pub(super) fn folder_name(server: &str) -> String {
-    let mapped: String = server
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                c
-            } else {
-                '-'
-            }
-        })
-        .take(MAX_LEN)
-        .collect();
-    let trimmed = mapped.trim_matches('.');
-    if trimmed.is_empty() {
-        "server".to_owned()
-    } else {
-        trimmed.to_owned()
-    }
-}
-
-/// The namespace identifier a server is exported as (`google-drive` → `googleDrive`).
-pub(super) fn namespace_name(server: &str) -> String {
-    camel_identifier(server, "server", is_reserved)
 }
 
 /// Type names already declared in one generated file; hands out fresh ones.
@@ -298,11 +158,6 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         assign_function_names(tools, &previous)
-    }
-
-    #[test]
-    fn reserved_list_is_sorted() {
-        assert!(RESERVED.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
@@ -438,33 +293,6 @@ mod tests {
         assert_eq!(type_base("_2faCheck"), "_2faCheck");
         assert_eq!(type_base("getUser_ab12"), "GetUserAb12");
         assert_eq!(pascal_identifier("$$", "Def"), "Def");
-    }
-
-    #[test]
-    fn folders_are_safe_path_segments() {
-        for (server, folder) in [
-            ("google-drive", "google-drive"),
-            ("My Server/v2", "My-Server-v2"),
-            (".hidden", "hidden"),
-            ("..", "server"),
-            (".", "server"),
-            ("", "server"),
-            ("a.b_c-d", "a.b_c-d"),
-            ("ü", "-"),
-        ] {
-            assert_eq!(folder_name(server), folder, "{server}");
-        }
-        assert_eq!(folder_name(&"x".repeat(300)).len(), MAX_LEN);
-    }
-
-    #[test]
-    fn namespaces_are_identifiers() {
-        assert_eq!(namespace_name("google-drive"), "googleDrive");
-        assert_eq!(namespace_name("sqlite-npm"), "sqliteNpm");
-        assert_eq!(namespace_name("default"), "default_");
-        assert_eq!(namespace_name("9lives"), "_9lives");
-        assert_eq!(namespace_name("index"), "index");
-        assert_eq!(namespace_name(""), "server");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn generate_server(
     }
     let tool_names: Vec<&str> = sorted.iter().map(|t| t.name.as_str()).collect();
     let functions = names::assign_function_names(&tool_names, previous);
-    let folder = names::folder_name(server);
+    let folder = crate::tool::safe_segment(server);
     let file_of = |function: &str| format!("servers/{folder}/{function}.ts");
 
     let generated = sorted
@@ -68,7 +68,7 @@ pub fn generate_server(
 
     Ok(ServerApi {
         server: server.to_owned(),
-        namespace: names::namespace_name(server),
+        namespace: crate::tool::names::namespace_name(server),
         folder,
         tools: generated,
         files,

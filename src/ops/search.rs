@@ -98,6 +98,7 @@ pub fn find_tools(
     let hits = crate::api::search_tools(registry, query, limit)?;
     let catalog = crate::api::catalog(registry);
     let functions = crate::api::load_functions(registry);
+    let folders = crate::api::load_folders(registry);
     let mut found = Vec::new();
     for hit in hits {
         let Some((server, tool)) = hit.name.split_once('.') else {
@@ -110,7 +111,7 @@ pub fn find_tools(
         let (Some(spec), Some(function)) = (spec, function) else {
             continue;
         };
-        let folder = crate::codegen::safe_segment(server);
+        let folder = crate::api::folder_of(&folders, server);
         found.push(ToolMatch {
             server: server.to_owned(),
             tool: tool.to_owned(),

@@ -29,7 +29,7 @@ use super::tools::{self, CallError, CallSource, HostError, ToolCallRecord};
 use super::{ErrorKind, RunError};
 use crate::audit::{AuditLog, Decision, Entry};
 use crate::codegen::write_canonical_json;
-use crate::upstream::ToolResult;
+use crate::tool::ToolResult;
 
 /// A tool's compiled input schema.
 type CompiledSchema = Arc<jsonschema::Validator>;

@@ -20,7 +20,7 @@ use super::tools::{CallSource, HostError};
 use crate::audit::{AuditLog, Decision, Entry};
 use crate::policy::{Approver, Decision as PolicyDecision, PrivacySettings};
 use crate::privacy::{PiiPolicy, Vault};
-use crate::upstream::ToolResult;
+use crate::tool::ToolResult;
 
 /// A vault shared by the runs of one session (one `skillet run`, or one MCP session).
 pub type SharedVault = Arc<Mutex<Vault>>;

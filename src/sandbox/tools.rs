@@ -7,8 +7,8 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use crate::codegen::ToolSpec;
-use crate::upstream::{ToolResult, UpstreamError, UpstreamPool};
+use crate::tool::{ToolResult, ToolSpec};
+use crate::upstream::{UpstreamError, UpstreamPool};
 
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

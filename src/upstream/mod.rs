@@ -1,6 +1,6 @@
 //! Connections to the user's MCP servers (rmcp client over stdio child processes or streamable
-//! HTTP). Only this module knows rmcp's client types: the rest of skillet sees [`Upstream`],
-//! [`ToolSpec`] and [`ToolResult`].
+//! HTTP). Only this module knows rmcp's client types: the rest of skillet sees [`Upstream`]
+//! and the neutral [`ToolSpec`] and [`ToolResult`] (of `crate::tool`).
 
 mod error;
 mod handler;
@@ -23,8 +23,8 @@ pub use pool::UpstreamPool;
 /// Called with a server's name when it says its tool list changed.
 pub type ChangeHook = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
-use crate::codegen::ToolSpec;
 use crate::config::{ServerConfig, Transport, UpstreamSettings};
+use crate::tool::{ToolResult, ToolSpec};
 use handler::Handler;
 use stdio::{ChildProcess, StdioSpec};
 
@@ -54,31 +54,9 @@ pub struct ServerIdentity {
     pub protocol_version: String,
 }
 
-/// The result of one `tools/call`, in wire shape (content blocks as JSON).
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
-pub struct ToolResult {
-    pub content: Vec<serde_json::Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub structured_content: Option<serde_json::Value>,
-    #[serde(default)]
-    pub is_error: bool,
-}
-
-impl ToolResult {
-    /// The text of all text blocks, joined by newlines.
-    pub fn text(&self) -> String {
-        self.content
-            .iter()
-            .filter(|b| b.get("type").and_then(|t| t.as_str()) == Some("text"))
-            .filter_map(|b| b.get("text").and_then(|t| t.as_str()))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
 /// Where logs of a server go: `<logs_dir>/<safe name>.log`.
 pub fn log_path(logs_dir: &Path, server: &str) -> PathBuf {
-    logs_dir.join(format!("{}.log", crate::codegen::safe_segment(server)))
+    logs_dir.join(format!("{}.log", crate::tool::safe_segment(server)))
 }
 
 impl Upstream {

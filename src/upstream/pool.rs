@@ -13,9 +13,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use super::{ChangeHook, ToolResult, Upstream, UpstreamError};
-use crate::codegen::ToolSpec;
+use super::{ChangeHook, Upstream, UpstreamError};
 use crate::config::{ServerConfig, UpstreamSettings};
+use crate::tool::{ToolResult, ToolSpec};
 
 /// The first restart waits this long after a failure; each further failure doubles it.
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);

@@ -6,7 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use skillet::codegen::{self, ToolSpec};
+use skillet::codegen;
+use skillet::tool::{self, ToolSpec};
 
 fn main() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/catalogs");
@@ -19,7 +20,7 @@ fn main() {
     entries.sort();
     for path in entries {
         let text = fs_err::read_to_string(&path).expect("read catalog");
-        let tools = codegen::parse_tools_list(&text).expect("parse catalog");
+        let tools = tool::parse_tools_list(&text).expect("parse catalog");
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         catalogs.push((name, tools));
     }

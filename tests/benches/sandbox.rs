@@ -22,12 +22,13 @@ use skillet::codegen;
 use skillet::config::{RunSettings, ServerConfig, UpstreamSettings};
 use skillet::sandbox::tools::{CallSource, HostError, LiveHost, ToolHost};
 use skillet::sandbox::{self, Limits, SandboxEnv, Script};
-use skillet::upstream::{ToolResult, Upstream, UpstreamPool};
+use skillet::tool::ToolResult;
+use skillet::upstream::{Upstream, UpstreamPool};
 
 /// Answers every call at once with what server-everything's echo answers: what is left of a
 /// call's time is the sandbox's own work (checks, conversions, promises, the record).
 struct InstantHost {
-    spec: skillet::codegen::ToolSpec,
+    spec: skillet::tool::ToolSpec,
 }
 
 impl ToolHost for InstantHost {
@@ -35,7 +36,7 @@ impl ToolHost for InstantHost {
         &'a self,
         _server: &'a str,
         tool: &'a str,
-    ) -> BoxFuture<'a, Result<Option<skillet::codegen::ToolSpec>, HostError>> {
+    ) -> BoxFuture<'a, Result<Option<skillet::tool::ToolSpec>, HostError>> {
         let found = (tool == self.spec.name).then(|| self.spec.clone());
         Box::pin(async move { Ok(found) })
     }
@@ -378,7 +379,7 @@ fn main() {
     // 5. The sandbox's own cost per call.
     if wanted("host") {
         let dir = tmp.path().join("host");
-        let spec: skillet::codegen::ToolSpec = serde_json::from_value(serde_json::json!({
+        let spec: skillet::tool::ToolSpec = serde_json::from_value(serde_json::json!({
             "name": "echo",
             "description": "Echoes back the input string",
             "inputSchema": {

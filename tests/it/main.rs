@@ -21,6 +21,7 @@ mod runs;
 mod sandbox_security;
 mod search_limits;
 mod serve;
+mod server_folders;
 mod skills;
 mod tidy;
 mod upstream;

@@ -1,11 +1,9 @@
-//! The tool model and the reader for saved `tools/list` responses.
+//! A tool's definition as a server lists it, and the reader for saved `tools/list` responses.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::CodegenError;
-
-/// One tool as listed by a server (the fields of MCP `Tool` that code generation uses).
+/// One tool as listed by a server (the fields of MCP `Tool` that skillet uses).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolSpec {
@@ -32,18 +30,57 @@ fn empty_object() -> Value {
     Value::Object(Map::new())
 }
 
+/// Why a saved `tools/list` response could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolsListError {
+    /// The catalog text is not JSON at all.
+    #[error("tools/list catalog is not valid JSON: {0}; save the server's raw tools/list response")]
+    InvalidJson(serde_json::Error),
+    /// The catalog is JSON but not one of the accepted shapes.
+    #[error(
+        "tools/list catalog has an unexpected shape: expected {{\"tools\": [...]}}, a JSON-RPC \
+         response {{\"result\": {{\"tools\": [...]}}}}, or a bare array of tools, but found {found}"
+    )]
+    UnexpectedShape {
+        /// A short description of what was found instead.
+        found: String,
+    },
+    /// The catalog is a JSON-RPC error response rather than a tool list.
+    #[error(
+        "tools/list catalog is a JSON-RPC error response ({error}); the server refused to list its tools"
+    )]
+    RpcError {
+        /// The compact JSON of the response's `error` member.
+        error: String,
+    },
+    /// One entry of the tool list is not a valid MCP `Tool`.
+    #[error(
+        "tool #{index}{} in the tools/list catalog is invalid: {error}; each tool needs a string \
+         \"name\", and \"title\" and \"description\" must be strings when present",
+        name.as_deref().map(|n| format!(" ({n:?})")).unwrap_or_default()
+    )]
+    InvalidTool {
+        /// Zero-based position of the tool in the list.
+        index: usize,
+        /// The tool's `name`, when it has a string one.
+        name: Option<String>,
+        /// What serde_json rejected.
+        error: serde_json::Error,
+    },
+}
+
 /// Parses a saved `tools/list` response.
 ///
 /// Accepts `{"tools": [...]}`, a JSON-RPC envelope `{"result": {"tools": [...]}}`, or a bare
 /// array of tools. Fields other than those of [`ToolSpec`] are ignored.
-pub fn parse_tools_list(json: &str) -> Result<Vec<ToolSpec>, CodegenError> {
-    let value: Value = serde_json::from_str(json).map_err(CodegenError::InvalidJson)?;
+pub fn parse_tools_list(json: &str) -> Result<Vec<ToolSpec>, ToolsListError> {
+    let value: Value = serde_json::from_str(json).map_err(ToolsListError::InvalidJson)?;
     tool_values(value)?
         .into_iter()
         .enumerate()
         .map(|(index, value)| {
             let name = value.get("name").and_then(Value::as_str).map(str::to_owned);
-            serde_json::from_value(value).map_err(|error| CodegenError::InvalidTool {
+            serde_json::from_value(value).map_err(|error| ToolsListError::InvalidTool {
                 index,
                 name,
                 error,
@@ -53,14 +90,14 @@ pub fn parse_tools_list(json: &str) -> Result<Vec<ToolSpec>, CodegenError> {
 }
 
 /// Finds the array of tools in any accepted shape.
-fn tool_values(value: Value) -> Result<Vec<Value>, CodegenError> {
+fn tool_values(value: Value) -> Result<Vec<Value>, ToolsListError> {
     let mut map = match value {
         Value::Array(tools) => return Ok(tools),
         Value::Object(map) => map,
         other => return Err(unexpected(format!("{} at the top level", kind(&other)))),
     };
     if let Some(error) = map.get("error") {
-        return Err(CodegenError::RpcError {
+        return Err(ToolsListError::RpcError {
             error: error.to_string(),
         });
     }
@@ -79,8 +116,8 @@ fn tool_values(value: Value) -> Result<Vec<Value>, CodegenError> {
     }
 }
 
-fn unexpected(found: String) -> CodegenError {
-    CodegenError::UnexpectedShape { found }
+fn unexpected(found: String) -> ToolsListError {
+    ToolsListError::UnexpectedShape { found }
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -164,7 +201,7 @@ mod tests {
     fn json_rpc_errors_are_reported_as_such() {
         let err = parse_tools_list(r#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601}}"#)
             .expect_err("rpc error");
-        assert!(matches!(err, CodegenError::RpcError { .. }), "{err}");
+        assert!(matches!(err, ToolsListError::RpcError { .. }), "{err}");
     }
 
     #[test]
