@@ -734,7 +734,7 @@ fn card_at(text: &str, start: usize) -> Option<usize> {
 }
 
 /// The Luhn checksum over digit values (0–9).
-pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
+pub fn luhn_valid(digits: &[u8]) -> bool {
     let sum: u32 = digits
         .iter()
         .rev()
@@ -933,7 +933,7 @@ fn iban_in(text: &str, start: usize, end: usize) -> Option<(usize, usize)> {
 }
 
 /// The length of an IBAN from `country`, if the country is in the table.
-pub(crate) fn iban_length(country: &str) -> Option<usize> {
+pub fn iban_length(country: &str) -> Option<usize> {
     IBAN_LENGTHS
         .iter()
         .find(|(cc, _)| *cc == country)
@@ -941,12 +941,12 @@ pub(crate) fn iban_length(country: &str) -> Option<usize> {
 }
 
 /// ISO 13616 mod-97 check over a compact, uppercase IBAN.
-pub(crate) fn iban_checksum_valid(iban: &[u8]) -> bool {
+pub fn iban_checksum_valid(iban: &[u8]) -> bool {
     iban_remainder(iban) == Some(1)
 }
 
 /// The mod-97 remainder of the IBAN with its first four characters moved to the end.
-pub(crate) fn iban_remainder(iban: &[u8]) -> Option<u32> {
+pub fn iban_remainder(iban: &[u8]) -> Option<u32> {
     if iban.len() < 5 {
         return None;
     }
