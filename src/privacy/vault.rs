@@ -470,7 +470,7 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::json;
 
-    use super::super::quality::Generator;
+    use super::super::pii_corpus::Generator;
     use super::*;
 
     fn set(items: &[&str]) -> BTreeSet<String> {

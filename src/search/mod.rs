@@ -15,7 +15,6 @@
 //! and typo tolerance is given to at most [`MAX_FUZZY_WORDS`] words of at
 //! most [`MAX_FUZZY_CHARS`] letters; [`query_notice`] says what was cut.
 
-pub mod corpus;
 mod index;
 mod text;
 

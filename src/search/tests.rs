@@ -1,5 +1,9 @@
-use super::corpus::{corpus, evaluate, huge_queries};
+// The test corpus is test data, kept out of the library (see its module documentation).
+#[path = "../../tests/data/search_corpus/mod.rs"]
+mod corpus;
+
 use super::*;
+use corpus::{corpus, evaluate, huge_queries};
 
 fn doc(name: &str, description: &str) -> SearchDoc {
     SearchDoc {

@@ -10,8 +10,18 @@
 use std::path::Path;
 use std::time::Instant;
 
-use skillet::privacy::quality::{self, Generator};
-use skillet::privacy::{Detector, Vault};
+use skillet::privacy::{self, Detector, Vault};
+
+// The detection-quality corpus (test data, not in the library) names the library as
+// `crate::privacy`: the import above.
+#[path = "../data/pii_corpus/mod.rs"]
+#[allow(
+    unused_imports,
+    reason = "the imports of its unit tests: a bench is built with cfg(test) but without the test harness, which drops #[test] functions"
+)]
+mod pii_corpus;
+
+use pii_corpus::{Generator, quality};
 
 fn main() {
     // 1. Quality.

@@ -17,8 +17,14 @@
 
 use std::time::{Duration, Instant};
 
-use skillet::search::corpus::{corpus, evaluate, huge_queries, labelled_queries};
-use skillet::search::{SearchIndex, query_notice};
+use skillet::search::{self, SearchIndex, query_notice};
+
+// The test corpus (test data, not in the library) names the library as `crate::search`: the
+// import above.
+#[path = "../data/search_corpus/mod.rs"]
+mod corpus;
+
+use corpus::{corpus, evaluate, huge_queries, labelled_queries};
 
 /// A `kB` line of `/proc/self/status`, in bytes.
 fn status_kb(key: &str) -> Option<usize> {

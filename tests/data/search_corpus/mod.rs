@@ -5,6 +5,10 @@
 //!
 //! `labelled.rs` holds the hand-written skills and queries, `hostile.rs` the oversized queries
 //! for the limits' tests; this file generates the filler and measures relevance.
+//!
+//! Test data, not part of the library: the search unit tests (`src/search/tests.rs`) and the
+//! search benchmark include it with `#[path]`. It names the library as `crate::search`, which
+//! is the library itself in its unit tests and a `use skillet::search;` at the benchmark's root.
 
 mod hostile;
 mod labelled;
@@ -12,7 +16,7 @@ mod labelled;
 pub use hostile::huge_queries;
 use labelled::{LABELLED, QUERIES};
 
-use super::{DocKind, SearchDoc, SearchIndex};
+use crate::search::{DocKind, SearchDoc, SearchIndex};
 
 /// Boilerplate sentences shared by many skills (low-information words).
 const NOTES: &[&str] = &[

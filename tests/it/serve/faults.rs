@@ -1,0 +1,119 @@
+//! Faults: upstreams that crash, hang or never start, and arguments too big to echo.
+
+use super::*;
+
+#[test]
+fn broken_upstreams_never_break_the_server() {
+    let env = TestEnv::new();
+    let marker = marker("serve-faults");
+    env.registry(json!({
+        "quirky": quirky("normal", &marker),
+        "ghost": { "command": "/nonexistent/mcp-server" },
+        "everything": { "command": node_bin("mcp-server-everything").to_string_lossy() },
+    }));
+    env.settings("[upstream]\ncall_timeout_ms = 1500\n");
+    env.run(&["gen"]).failure(); // ghost cannot start; the others are generated
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "steps": [
+                // A server that crashes mid-call: the run fails with `upstream`...
+                call("run_code", json!({ "code": "import { crash } from './servers/quirky/index.js';\nawait crash({});" })),
+                // ...and the next run gets a restarted server.
+                call("run_code", json!({ "code": "import { echo } from './servers/quirky/index.js';\nconsole.log(await echo({ message: 'back again' }));" })),
+                // A tool that hangs hits the call timeout while another server answers.
+                call("run_code", json!({ "code": "import { slow } from './servers/quirky/index.js';\nimport { echo } from './servers/everything/index.js';\nconst [a, b] = await Promise.allSettled([slow({ seconds: 60 }), echo({ message: 'still here' })]);\nconsole.log(a.status, a.status === 'rejected' ? a.reason.kind : '', b.status);" })),
+                // A server that never starts is an error naming it; the others keep working.
+                call("run_code", json!({ "code": "await callMCPTool('ghost', 'anything', {});" })),
+                call("run_code", json!({ "code": "import { echo } from './servers/everything/index.js';\nconsole.log(await echo({ message: 'fine' }));" })),
+            ],
+        }),
+    );
+    assert_eq!(steps[0]["isError"], true, "{}", steps[0]);
+    assert!(
+        steps[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("error (upstream)"),
+        "{}",
+        steps[0]
+    );
+    assert!(
+        ok_text(&steps[1]).starts_with("back again\n"),
+        "{}",
+        steps[1]
+    );
+    assert!(
+        ok_text(&steps[2]).starts_with("rejected upstream fulfilled\n"),
+        "{}",
+        steps[2]
+    );
+    assert_eq!(steps[3]["isError"], true);
+    let ghost = steps[3]["text"].as_str().unwrap();
+    assert!(
+        ghost.contains("error (upstream)") && ghost.contains("ghost"),
+        "{ghost}"
+    );
+    assert!(ok_text(&steps[4]).contains("Echo: fine"), "{}", steps[4]);
+    assert!(
+        processes_with(&marker).is_empty(),
+        "left over: {:?}",
+        processes_with(&marker)
+    );
+}
+
+#[test]
+fn huge_arguments_are_never_echoed_whole() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let huge = "q".repeat(100 * 1024);
+    let marker = "…(cut, 102400 bytes)";
+    // A raw session: the arguments are too long for the test client's command line.
+    let calls = [
+        ("search_skills", json!({ "query": huge })),
+        ("search_tools", json!({ "query": huge })),
+        ("read_file", json!({ "path": huge })),
+        ("list_files", json!({ "path": huge })),
+        ("read_skill", json!({ "name": huge })),
+        (
+            "search_skills",
+            json!({ "query": "weekly report", "limit": huge }),
+        ),
+    ];
+    let requests: Vec<Value> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, (name, args))| {
+            json!({"jsonrpc": "2.0", "id": i + 2, "method": "tools/call",
+                   "params": {"name": name, "arguments": args}})
+        })
+        .collect();
+    let answers = raw_session(&env, &requests);
+    let steps: Vec<Value> = answers[1..]
+        .iter()
+        .map(|a| {
+            json!({ "text": a["result"]["content"][0]["text"], "isError": a["result"]["isError"] })
+        })
+        .collect();
+    for step in &steps {
+        let text = step["text"].as_str().unwrap();
+        println!("{} bytes: {text}", text.len());
+        assert!(text.len() < 1024, "{} bytes: {}", text.len(), &text[..200]);
+    }
+    let first = steps[0]["text"].as_str().unwrap();
+    assert!(
+        first.ends_with(&format!("no skill matches `{}{marker}`", "q".repeat(80))),
+        "{first}"
+    );
+    // Both searches say that they ran on part of the query.
+    for step in &steps[..2] {
+        let text = step["text"].as_str().unwrap();
+        assert!(text.starts_with("note: query cut to its first "), "{text}");
+        assert!(text.contains("(102400 bytes given)"), "{text}");
+    }
+    for step in &steps[1..5] {
+        assert!(step["text"].as_str().unwrap().contains(marker), "{step}");
+    }
+    assert_eq!(steps[5]["isError"], true, "{}", steps[5]);
+}
