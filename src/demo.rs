@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::api::{self, GenOptions};
 use crate::config::{ServerConfig, Transport};
+use crate::ops::{self, GenOptions};
 use crate::registry::{self, Registry};
 use crate::tokens;
 use crate::upstream::{self, Upstream};
@@ -164,7 +164,7 @@ pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
     let transcript = transcript?;
 
     // Code mode: generate the tree, then count what the agent reads of it.
-    let report = api::generate(&registry, &GenOptions::default(), &|_, _| {}).await?;
+    let report = ops::generate(&registry, &GenOptions::default(), &|_, _| {}).await?;
     if let Some(failed) = report.servers.iter().find_map(|s| s.error.as_ref()) {
         anyhow::bail!("{}", failed.message);
     }

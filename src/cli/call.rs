@@ -1,5 +1,5 @@
 use super::{CliResult, Context, Failure, output};
-use crate::api::{self, ErrorReport};
+use crate::ops::{self, ErrorReport};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,7 +23,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         })?;
     let registry = ctx.registry()?;
     let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
-    match api::call(&registry, &servers, &args.server, &args.tool, arguments).await? {
+    match ops::call(&registry, &servers, &args.server, &args.tool, arguments).await? {
         Ok(result) => {
             if args.json {
                 output::json(&result)?;

@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use super::{CliResult, Context, Failure, output};
-use crate::api::{self, GenOptions, GenReport};
+use crate::ops::{self, GenOptions, GenReport};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,7 +30,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
     let report =
         if let (Some(json), Some(server), Some(out)) = (&args.from_json, &args.server, &args.out) {
             let start = ctx.start_dir()?;
-            api::generate_from_json(&start.join(json), server, &start.join(out))?
+            ops::generate_from_json(&start.join(json), server, &start.join(out))?
         } else {
             let registry = ctx.registry()?;
             let options = GenOptions {
@@ -40,7 +40,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
             };
             let servers = registry.servers(options.mcp_config.as_deref())?;
             let bar = output::progress(servers.len(), "connecting");
-            let report = api::generate(&registry, &options, &|name, _| {
+            let report = ops::generate(&registry, &options, &|name, _| {
                 bar.inc(1);
                 bar.set_message(format!("listed {name}"));
             })

@@ -1,8 +1,8 @@
 use serde::Serialize;
 
 use super::{CliResult, Context, Failure, output};
-use crate::api::{self, ErrorReport};
 use crate::config::Transport;
+use crate::ops::{self, ErrorReport};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -40,7 +40,7 @@ pub async fn run(ctx: &Context, args: Args) -> CliResult {
         );
     }
     let bar = output::progress(servers.len(), "connecting");
-    let listed = api::list_servers(&registry, &servers, &|name, _| {
+    let listed = ops::list_servers(&registry, &servers, &|name, _| {
         bar.inc(1);
         bar.set_message(format!("connected to {name}"));
     })

@@ -6,6 +6,8 @@
 //! Operations never print, never prompt, and never pick the clock or the approver themselves:
 //! the approver, progress reporting and the time come in through their options.
 
+mod call;
+mod generate;
 mod install;
 mod run;
 mod save;
@@ -15,6 +17,11 @@ mod skills;
 mod test;
 mod tree;
 
+pub use call::call;
+pub use generate::{
+    ErrorReport, GenOptions, GenReport, Listed, ServerOutcome, generate, generate_from_json,
+    list_servers, refresh_server,
+};
 pub use install::{InstallOptions, InstallReport, install};
 pub use run::{LimitOverrides, RunOptions, RunOutcome, ScriptSource, run};
 pub use save::{SaveOptions, SaveReport, save};

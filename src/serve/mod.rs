@@ -158,12 +158,12 @@ impl Shared {
                 .map_err(|e| crate::error::describe(&e))?;
             if !servers.is_empty() {
                 tracing::info!("no generated API yet: generating it");
-                let options = crate::api::GenOptions {
+                let options = crate::ops::GenOptions {
                     check: false,
                     mcp_config: self.mcp_config.clone(),
                     prune: false,
                 };
-                let report = crate::api::generate(&self.registry, &options, &|_, _| {})
+                let report = crate::ops::generate(&self.registry, &options, &|_, _| {})
                     .await
                     .map_err(|e| {
                         format!("generating the API failed: {}", crate::ops::describe(&e))
@@ -317,7 +317,7 @@ async fn refresh_on_change(
             let registry = shared.registry.clone();
             let name = server.clone();
             let refreshed = tokio::task::spawn_blocking(move || {
-                crate::api::refresh_server(&registry, &name, &tools)
+                crate::ops::refresh_server(&registry, &name, &tools)
             })
             .await;
             match refreshed {

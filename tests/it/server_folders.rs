@@ -126,7 +126,7 @@ fn refreshing_one_of_them_keeps_every_folder_and_the_root_index() {
     let registry = skillet::registry::Registry::open(&env.work()).unwrap();
     let tools = skillet::api::load_catalog(&registry)["my-server"].clone();
     // What `serve` does when the server says its tool list changed.
-    skillet::api::refresh_server(&registry, "my-server", &tools).unwrap();
+    skillet::ops::refresh_server(&registry, "my-server", &tools).unwrap();
     // The same exports and servers (a placeholder's tool count is not known: it says 0).
     let exports = |index: &str| -> Vec<String> {
         index
