@@ -13,13 +13,13 @@ use crate::upstream::{self, Upstream};
 
 /// One part of the context, with its size.
 #[derive(Debug, Clone, Serialize)]
-pub struct Part {
+pub(crate) struct Part {
     pub what: String,
     pub tokens: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct DemoReport {
+pub(crate) struct DemoReport {
     pub servers: Vec<String>,
     pub tools: usize,
     /// Direct calling: every tool definition, loaded up front.
@@ -37,7 +37,7 @@ pub struct DemoReport {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SavedSkill {
+pub(crate) struct SavedSkill {
     pub name: String,
     pub version: u32,
     pub commit: String,
@@ -57,7 +57,7 @@ const SKILL_QUERY: &str = "put the call recording notes on the customer record";
 
 /// A task done for real in the sandbox, and what each approach puts in the model's context.
 #[derive(Debug, Clone, Serialize)]
-pub struct Workflow {
+pub(crate) struct Workflow {
     pub name: String,
     pub run_id: String,
     pub output: String,
@@ -78,7 +78,7 @@ pub struct Workflow {
 /// One line of the transcript as the script (and so the model) saw it, and as it reached the
 /// CRM: tokens out, real values in.
 #[derive(Debug, Clone, Serialize)]
-pub struct PrivacyView {
+pub(crate) struct PrivacyView {
     pub script_saw: String,
     pub crm_got: String,
     /// Distinct tokens in the transcript the script read.
@@ -105,7 +105,7 @@ console.log(`${meetings.length} of ${activities.length} activities: Priya's meet
 "#;
 
 /// The two sample servers, run from this executable.
-pub fn sample_servers(exe: &Path) -> Vec<ServerConfig> {
+pub(crate) fn sample_servers(exe: &Path) -> Vec<ServerConfig> {
     ["docs", "crm"]
         .into_iter()
         .map(|name| ServerConfig::stdio(name, &exe.to_string_lossy(), &["sample-server", name]))
@@ -113,7 +113,7 @@ pub fn sample_servers(exe: &Path) -> Vec<ServerConfig> {
 }
 
 /// Writes an `mcpServers` file for `servers` (stdio only).
-pub fn write_mcp_config(path: &Path, servers: &[ServerConfig]) -> std::io::Result<()> {
+pub(crate) fn write_mcp_config(path: &Path, servers: &[ServerConfig]) -> std::io::Result<()> {
     let mut map = serde_json::Map::new();
     for s in servers {
         if let Transport::Stdio { command, args, .. } = &s.transport {
@@ -128,7 +128,7 @@ pub fn write_mcp_config(path: &Path, servers: &[ServerConfig]) -> std::io::Resul
 }
 
 /// Runs the demo in a throwaway registry under `workdir`.
-pub async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
+pub(crate) async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport> {
     registry::init(workdir, true)?;
     let servers = sample_servers(exe);
     let registry = Registry::open(workdir)?;

@@ -15,18 +15,15 @@ pub enum Kind {
     Usage,
     /// Something the user can fix: a name, a file, a setting, a revision, a server that fails.
     User,
-    /// A bug in skillet.
-    Internal,
 }
 
 impl Kind {
     /// The exit status of a command that fails with this kind of error: 2 for usage (as clap
-    /// and most Unix tools), 1 for the rest, 255 for a bug (as jj).
+    /// and most Unix tools), 1 for the rest. (A panic, a bug, exits 101.)
     pub fn exit_code(self) -> u8 {
         match self {
             Self::Usage => 2,
             Self::User => 1,
-            Self::Internal => 255,
         }
     }
 }

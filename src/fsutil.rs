@@ -4,14 +4,14 @@ use std::io::Write as _;
 use std::path::Path;
 
 /// Writes `contents` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_replacing(path, contents, true)
 }
 
 /// Like [`write_atomic`] (readers never see a torn file), optionally without waiting for the
 /// disk: for records written on every run. Without `sync`, a power cut may leave the newest
 /// record empty or missing.
-pub fn write_replacing(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()> {
+pub(crate) fn write_replacing(path: &Path, contents: &[u8], sync: bool) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -28,13 +28,13 @@ pub fn write_replacing(path: &Path, contents: &[u8], sync: bool) -> std::io::Res
 
 /// Like [`write_atomic`], and the folder's entry is on disk too when it returns: a crash after
 /// it cannot lose the file or bring back an older one.
-pub fn write_durable(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_durable(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     write_replacing(path, contents, true)?;
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
 /// Removes a file (missing is fine) and makes the removal durable.
-pub fn remove_durable(path: &Path) -> std::io::Result<()> {
+pub(crate) fn remove_durable(path: &Path) -> std::io::Result<()> {
     match fs_err::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -44,13 +44,13 @@ pub fn remove_durable(path: &Path) -> std::io::Result<()> {
 }
 
 /// fsyncs a folder, so the entries added, removed or renamed in it survive a crash.
-pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     fs_err::File::open(dir)?.sync_all()
 }
 
 /// fsyncs every regular file and folder under `dir` (and `dir` itself): a tree written with
 /// plain writes, made durable before it is renamed into place.
-pub fn sync_tree(dir: &Path) -> std::io::Result<()> {
+pub(crate) fn sync_tree(dir: &Path) -> std::io::Result<()> {
     for entry in fs_err::read_dir(dir)? {
         let entry = entry?;
         let kind = entry.file_type()?;
@@ -64,7 +64,7 @@ pub fn sync_tree(dir: &Path) -> std::io::Result<()> {
 }
 
 /// Renames `from` to `to` and fsyncs both parent folders, so the rename survives a crash.
-pub fn rename_durable(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn rename_durable(from: &Path, to: &Path) -> std::io::Result<()> {
     fs_err::rename(from, to)?;
     let to_parent = to.parent().unwrap_or(Path::new("."));
     sync_dir(to_parent)?;
@@ -76,7 +76,7 @@ pub fn rename_durable(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// A digest of the regular files under `dir` (their paths and contents; symlinks are not
 /// followed, as git commits them here): equal digests, same files. `None` when `dir` is missing.
-pub fn content_digest(dir: &Path) -> std::io::Result<Option<String>> {
+pub(crate) fn content_digest(dir: &Path) -> std::io::Result<Option<String>> {
     if !dir.is_dir() {
         return Ok(None);
     }
@@ -88,7 +88,7 @@ pub fn content_digest(dir: &Path) -> std::io::Result<Option<String>> {
 }
 
 /// [`content_digest`] of files given as (relative '/'-separated path, contents).
-pub fn digest_of(mut files: Vec<(String, Vec<u8>)>) -> String {
+pub(crate) fn digest_of(mut files: Vec<(String, Vec<u8>)>) -> String {
     use sha2::{Digest as _, Sha256};
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut hasher = Sha256::new();
@@ -102,7 +102,7 @@ pub fn digest_of(mut files: Vec<(String, Vec<u8>)>) -> String {
 
 /// Fills a fresh folder with `files` (relative '/'-separated paths) and swaps it in place of
 /// `dest`: the old tree is replaced whole, and files that are no longer generated disappear.
-pub fn replace_dir<'a>(
+pub(crate) fn replace_dir<'a>(
     dest: &Path,
     files: impl IntoIterator<Item = (&'a str, &'a str)>,
 ) -> std::io::Result<()> {
@@ -135,7 +135,7 @@ pub fn replace_dir<'a>(
 
 /// Every regular file under `dir`, sorted (symlinks are not followed); none when `dir` is
 /// missing.
-pub fn files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+pub(crate) fn files(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     files_in(dir)
 }
 
@@ -167,7 +167,7 @@ fn files_in(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
 /// `None` when `dir` is missing, or when anything in it changed at or after `quiet_since`:
 /// file times tick coarsely (a few milliseconds), so two writes of a tree that is still being
 /// written can look alike. Pass a moment a little in the past (as git does for its index).
-pub fn tree_stamp(
+pub(crate) fn tree_stamp(
     dir: &Path,
     quiet_since: std::time::SystemTime,
 ) -> std::io::Result<Option<String>> {
@@ -229,14 +229,14 @@ pub fn tree_stamp(
 }
 
 /// `path` relative to `root`, '/'-separated (empty when `path` is not under `root`).
-pub fn relative(root: &Path, path: &Path) -> String {
+pub(crate) fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .map(|p| p.to_string_lossy().replace('\\', "/"))
         .unwrap_or_default()
 }
 
 /// Copies a folder tree (regular files and folders; anything else is skipped).
-pub fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     fs_err::create_dir_all(to)?;
     for entry in fs_err::read_dir(from)? {
         let entry = entry?;

@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::settings::line_column;
 
-pub const LOCK_VERSION: u32 = 1;
+pub(crate) const LOCK_VERSION: u32 = 1;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Lockfile {
+pub(crate) struct Lockfile {
     pub version: u32,
     #[serde(default)]
     pub servers: BTreeMap<String, LockedServer>,
@@ -31,14 +31,14 @@ impl Default for Lockfile {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LockedServer {
+pub(crate) struct LockedServer {
     #[serde(default)]
     pub tools: BTreeMap<String, LockedTool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LockedTool {
+pub(crate) struct LockedTool {
     /// The generated TypeScript function, kept stable across generations.
     pub function: String,
     /// `sha256:<hex>` of the canonical JSON of the tool's input and output schemas.
@@ -51,7 +51,7 @@ pub struct LockedTool {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
@@ -109,7 +109,7 @@ impl std::fmt::Display for Drift {
 
 impl Lockfile {
     /// Reads the lock; a missing file is an empty lock.
-    pub fn load(path: &Path) -> Result<Self, LockError> {
+    pub(crate) fn load(path: &Path) -> Result<Self, LockError> {
         let text = match fs_err::read_to_string(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
@@ -124,7 +124,7 @@ impl Lockfile {
     }
 
     /// Parses lock text (`path` only names it in errors), e.g. the lock at a git revision.
-    pub fn parse(text: &str, path: &Path) -> Result<Self, LockError> {
+    pub(crate) fn parse(text: &str, path: &Path) -> Result<Self, LockError> {
         let lock: Self = toml::from_str(text).map_err(|e| {
             let (line, column) = e.span().map_or((1, 1), |s| line_column(text, s.start));
             LockError::Invalid {
@@ -143,7 +143,7 @@ impl Lockfile {
         Ok(lock)
     }
 
-    pub fn to_toml(&self) -> String {
+    pub(crate) fn to_toml(&self) -> String {
         let body = toml::to_string(self).unwrap_or_default();
         format!(
             "# Written by `skillet gen`: the interface of every upstream tool. Commit it.\n{body}"
@@ -151,7 +151,7 @@ impl Lockfile {
     }
 
     /// Writes the lock atomically (temp file + rename).
-    pub fn save(&self, path: &Path) -> Result<(), LockError> {
+    pub(crate) fn save(&self, path: &Path) -> Result<(), LockError> {
         crate::fsutil::write_atomic(path, self.to_toml().as_bytes()).map_err(|source| {
             LockError::Write {
                 path: path.to_owned(),
@@ -161,7 +161,7 @@ impl Lockfile {
     }
 
     /// The description hash recorded for `server`'s `tool`, if any.
-    pub fn description(&self, server: &str, tool: &str) -> Option<&str> {
+    pub(crate) fn description(&self, server: &str, tool: &str) -> Option<&str> {
         self.servers
             .get(server)?
             .tools
@@ -171,7 +171,7 @@ impl Lockfile {
     }
 
     /// Previous function names of a server's tools, to keep generated names stable.
-    pub fn functions(&self, server: &str) -> BTreeMap<String, String> {
+    pub(crate) fn functions(&self, server: &str) -> BTreeMap<String, String> {
         self.servers
             .get(server)
             .map(|s| {
@@ -184,7 +184,7 @@ impl Lockfile {
     }
 
     /// What differs between the lock's entry for `server` and `current`.
-    pub fn diff(&self, server: &str, current: &LockedServer) -> Vec<Drift> {
+    pub(crate) fn diff(&self, server: &str, current: &LockedServer) -> Vec<Drift> {
         let empty = LockedServer::default();
         let old = self.servers.get(server).unwrap_or(&empty);
         let drift = |tool: &str, change| Drift {

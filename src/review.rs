@@ -53,8 +53,6 @@ pub enum ReviewError {
     Signing(#[from] SigningError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
-    #[error("{0}")]
-    Other(String),
 }
 
 /// The manifest of a skill as it is in the working tree (what `skillet manifest` prints).
@@ -735,7 +733,7 @@ impl crate::error::Diagnose for ReviewError {
     fn hints(&self) -> Vec<String> {
         match self {
             Self::Skill(e) => e.hints(),
-            Self::Signing(_) | Self::Io(_) | Self::Other(_) => Vec::new(),
+            Self::Signing(_) | Self::Io(_) => Vec::new(),
         }
     }
 }

@@ -40,20 +40,6 @@ impl RunRecord {
         }
         cut
     }
-
-    /// Whether [`Self::cap_for_model`] cut something of this record.
-    pub fn was_cut_for_model(&self) -> bool {
-        let cut = |text: &str| sandbox::was_cut_for_model(text, &self.id);
-        self.error
-            .as_ref()
-            .is_some_and(|e| cut(&e.message) || e.stack.as_deref().is_some_and(cut))
-            || self
-                .result
-                .as_ref()
-                .and_then(|r| r.as_str())
-                .is_some_and(cut)
-            || self.notes.iter().any(|n| cut(n))
-    }
 }
 
 /// A default export too long for the model: a string cut as text, anything else as its JSON

@@ -7,11 +7,11 @@ use futures::future::BoxFuture;
 
 use crate::policy::{ApprovalRequest, Approver};
 
-pub struct TerminalApprover;
+pub(super) struct TerminalApprover;
 
 impl TerminalApprover {
     /// `Some` when there is a terminal to ask on.
-    pub fn if_interactive() -> Option<Arc<dyn Approver>> {
+    pub(super) fn if_interactive() -> Option<Arc<dyn Approver>> {
         use std::io::IsTerminal as _;
         (std::io::stdin().is_terminal() && std::io::stderr().is_terminal())
             .then(|| Arc::new(TerminalApprover) as Arc<dyn Approver>)

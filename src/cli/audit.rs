@@ -3,7 +3,7 @@ use crate::audit;
 use crate::runs::RunStore;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Only the calls of this run (an id, a unique prefix of one, or `last`).
     #[arg(long, value_name = "ID")]
     run: Option<String>,
@@ -15,7 +15,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let path = registry.cache_dir().join("audit.jsonl");
     let (mut entries, bad) = audit::read(&path)?;

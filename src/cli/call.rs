@@ -2,7 +2,7 @@ use super::{CliResult, Context, Failure, output};
 use crate::ops::{self, ErrorReport};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The configured server.
     server: String,
     /// The tool's MCP name (as in `tools/list`, not the TypeScript function name).
@@ -15,7 +15,7 @@ pub struct Args {
     json: bool,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
     let arguments: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&args.arguments).map_err(|e| {
             crate::error::Error::usage(format!("the arguments are not a JSON object: {e}"))

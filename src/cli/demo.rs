@@ -2,7 +2,7 @@ use super::{CliResult, Context, output};
 use crate::demo::DemoReport;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Keep the demo registry in DIR (default: a temporary folder, removed afterwards).
     #[arg(long, value_name = "DIR")]
     keep: Option<std::path::PathBuf>,
@@ -11,7 +11,7 @@ pub struct Args {
     json: bool,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
     let exe = std::env::current_exe()?;
     let tmp = tempfile::Builder::new().prefix("skillet-demo-").tempdir()?;
     let workdir = match &args.keep {

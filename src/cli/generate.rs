@@ -4,7 +4,7 @@ use super::{CliResult, Context, Failure, output};
 use crate::ops::{self, GenOptions, GenReport};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Change nothing: compare the servers' tools with skillet.lock and exit 1 on any drift.
     #[arg(long, conflicts_with = "from_json")]
     check: bool,
@@ -26,7 +26,7 @@ pub struct Args {
     json: bool,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
     let report =
         if let (Some(json), Some(server), Some(out)) = (&args.from_json, &args.server, &args.out) {
             let start = ctx.start_dir()?;

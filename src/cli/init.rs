@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use super::{CliResult, Context, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Folder of the registry (default: the current one). Made if missing.
     dir: Option<PathBuf>,
     /// Add the registry files to a non-empty folder that is not a git repository.
@@ -14,7 +14,7 @@ pub struct Args {
     json: bool,
 }
 
-pub fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) fn run(ctx: &Context, args: Args) -> CliResult {
     let start = ctx.start_dir()?;
     let dir = args.dir.map_or_else(|| start.clone(), |d| start.join(d));
     let report = crate::registry::init(&dir, args.force)?;

@@ -30,7 +30,7 @@ use crate::registry::Registry;
 /// your agents write with it.
 #[derive(Debug, Parser)]
 #[command(name = "skillet", version, about, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Run as if skillet was started in DIR.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
@@ -48,7 +48,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Make a registry: a git repository with skillet.toml, skills/, signing/ and .mcp.json.
     Init(init::Args),
     /// Connect to the configured MCP servers and show their status.
@@ -105,7 +105,7 @@ pub enum Command {
 
 /// How a command ended, beyond success.
 #[derive(Debug)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// An error to print (with its chain) and exit 1.
     Error(anyhow::Error),
     /// The command printed its findings already; exit with this code.
@@ -118,7 +118,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-pub type CliResult = Result<(), Failure>;
+pub(crate) type CliResult = Result<(), Failure>;
 
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -188,7 +188,7 @@ async fn run(cli: Cli) -> CliResult {
 }
 
 /// What every command may need from the global flags.
-pub struct Context {
+pub(crate) struct Context {
     directory: Option<PathBuf>,
     mcp_config: Option<PathBuf>,
 }

@@ -7,17 +7,17 @@ use anstyle::{AnsiColor, Style};
 const ERROR: Style = AnsiColor::Red.on_default().bold();
 const HINT: Style = AnsiColor::Cyan.on_default().bold();
 const WARN: Style = AnsiColor::Yellow.on_default().bold();
-pub const OK: Style = AnsiColor::Green.on_default();
-pub const BAD: Style = AnsiColor::Red.on_default();
+pub(super) const OK: Style = AnsiColor::Green.on_default();
+pub(super) const BAD: Style = AnsiColor::Red.on_default();
 
 /// Colour on stderr: a terminal, and `NO_COLOR` unset or empty.
-pub fn stderr_color() -> bool {
+pub(super) fn stderr_color() -> bool {
     !crate::config::env::no_color() && std::io::stderr().is_terminal()
 }
 
 /// Prints an error with its causes and its hints ([`crate::ops::diagnose`]); returns the exit
 /// status its kind calls for.
-pub fn error(e: &anyhow::Error) -> u8 {
+pub(super) fn error(e: &anyhow::Error) -> u8 {
     let (kind, hints) = crate::ops::diagnose(e);
     let mut text = e.to_string();
     for cause in e.chain().skip(1) {
@@ -31,16 +31,16 @@ pub fn error(e: &anyhow::Error) -> u8 {
 }
 
 /// Prints an error message with its hints.
-pub fn error_message(text: &str, hints: &[String]) {
+pub(super) fn error_message(text: &str, hints: &[String]) {
     message(ERROR, "error", text, hints);
 }
 
-pub fn warn(text: &str) {
+pub(super) fn warn(text: &str) {
     message(WARN, "warning", text, &[]);
 }
 
 /// Prints a warning with its hints.
-pub fn warn_with(text: &str, hints: &[String]) {
+pub(super) fn warn_with(text: &str, hints: &[String]) {
     message(WARN, "warning", text, hints);
 }
 
@@ -53,7 +53,7 @@ fn message(style: Style, label: &str, text: &str, hints: &[String]) {
 }
 
 /// Writes a value as pretty JSON on stdout.
-pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+pub(super) fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut stdout, value)?;
     writeln!(stdout)?;
@@ -61,7 +61,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
 }
 
 /// Writes text on stdout (styles stripped when stdout is not a colour terminal).
-pub fn print(text: &str) -> anyhow::Result<()> {
+pub(super) fn print(text: &str) -> anyhow::Result<()> {
     let mut stdout = anstream::stdout().lock();
     stdout.write_all(text.as_bytes())?;
     if !text.ends_with('\n') {
@@ -71,7 +71,7 @@ pub fn print(text: &str) -> anyhow::Result<()> {
 }
 
 /// A progress bar of `len` steps on stderr; hidden when stderr is not a terminal.
-pub fn progress(len: usize, message: &str) -> indicatif::ProgressBar {
+pub(super) fn progress(len: usize, message: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len as u64);
     if !std::io::stderr().is_terminal() {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());

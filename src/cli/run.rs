@@ -9,7 +9,7 @@ use crate::runs::Mode;
 use crate::sandbox::{self, RunError};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// The TypeScript module to run (`-` reads it from stdin). With --replay or --resume,
     /// defaults to the recorded run's script.
     #[arg(required_unless_present_any = ["replay", "resume"])]
@@ -64,7 +64,7 @@ struct Report<'a> {
     truncated: bool,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let (mode, source_run) = match (&args.replay, &args.resume) {
         (Some(id), _) => (Mode::Replay, Some(id.clone())),

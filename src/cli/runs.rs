@@ -4,7 +4,7 @@ use super::{CliResult, Context, output};
 use crate::runs::{RunRecord, RunStore, Status};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     #[command(subcommand)]
     command: Option<Command>,
     /// Print as JSON.
@@ -47,7 +47,7 @@ struct Summary<'a> {
     duration_ms: f64,
 }
 
-pub fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let store = RunStore::new(&registry);
     match args.command {

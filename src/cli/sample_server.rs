@@ -4,7 +4,7 @@ use super::CliResult;
 use crate::samples::{self, SampleServer};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Which sample server.
     #[arg(value_enum)]
     which: SampleServer,
@@ -13,7 +13,7 @@ pub struct Args {
     http: Option<SocketAddr>,
 }
 
-pub async fn run(args: Args) -> CliResult {
+pub(super) async fn run(args: Args) -> CliResult {
     match args.http {
         None => samples::serve_stdio(args.which).await?,
         Some(addr) => {

@@ -1,7 +1,7 @@
 use super::{CliResult, output};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Which schema.
     #[arg(value_enum)]
     which: Which,
@@ -13,7 +13,7 @@ enum Which {
     SkilletToml,
 }
 
-pub fn run(args: &Args) -> CliResult {
+pub(super) fn run(args: &Args) -> CliResult {
     match args.which {
         Which::SkilletToml => Ok(output::print(&crate::config::Settings::json_schema())?),
     }

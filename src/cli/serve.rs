@@ -5,7 +5,7 @@ use super::{CliResult, Context};
 use crate::serve::{self, ServeOptions};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (e.g. 127.0.0.1:8808).
     #[arg(long, value_name = "ADDR")]
     http: Option<SocketAddr>,
@@ -31,7 +31,7 @@ pub struct Args {
     grace_ms: u64,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let options = ServeOptions {
         http: args.http,

@@ -5,7 +5,7 @@ use crate::config::Transport;
 use crate::ops::{self, ErrorReport};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {
+pub(crate) struct Args {
     /// Print the status as JSON.
     #[arg(long)]
     json: bool,
@@ -27,7 +27,7 @@ struct Row {
     error: Option<ErrorReport>,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> CliResult {
+pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
     if servers.is_empty() {

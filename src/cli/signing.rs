@@ -9,14 +9,14 @@ use crate::review;
 use crate::signing;
 
 #[derive(Debug, clap::Args)]
-pub struct ManifestArgs {
+pub(crate) struct ManifestArgs {
     /// The skill.
     name: String,
 }
 
 /// Prints exactly the bytes that are signed, so anyone can check a signature with OpenSSH:
 /// `skillet manifest NAME | ssh-keygen -Y verify -f signing/allowed_signers -I WHO -n skillet-skill-review@skillet -s SIG`.
-pub fn manifest(ctx: &Context, args: ManifestArgs) -> CliResult {
+pub(super) fn manifest(ctx: &Context, args: ManifestArgs) -> CliResult {
     let registry = ctx.registry()?;
     let manifest = review::manifest(&registry, &args.name)?;
     let mut stdout = std::io::stdout().lock();
@@ -26,7 +26,7 @@ pub fn manifest(ctx: &Context, args: ManifestArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct KeygenArgs {
+pub(crate) struct KeygenArgs {
     /// Where to write the private key (`.pub` beside it). Default: ~/.ssh/id_ed25519.
     #[arg(long, value_name = "FILE")]
     file: Option<PathBuf>,
@@ -35,7 +35,7 @@ pub struct KeygenArgs {
     comment: String,
 }
 
-pub fn keygen(ctx: &Context, args: KeygenArgs) -> CliResult {
+pub(super) fn keygen(ctx: &Context, args: KeygenArgs) -> CliResult {
     let path = match args.file {
         Some(p) => ctx.start_dir()?.join(p),
         None => signing::default_key_path(crate::config::env::home().as_deref()),
@@ -52,7 +52,7 @@ pub fn keygen(ctx: &Context, args: KeygenArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SignArgs {
+pub(crate) struct SignArgs {
     /// Skills to sign.
     #[arg(required_unless_present = "trust")]
     names: Vec<String>,
@@ -72,7 +72,7 @@ pub struct SignArgs {
     json: bool,
 }
 
-pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
+pub(super) fn sign(ctx: &Context, args: SignArgs) -> CliResult {
     let registry = ctx.registry()?;
     let key_path = match args.key {
         Some(p) => ctx.start_dir()?.join(p),
@@ -123,14 +123,14 @@ pub fn sign(ctx: &Context, args: SignArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Skills to verify (default: all).
     names: Vec<String>,
     #[arg(long)]
     json: bool,
 }
 
-pub fn verify(ctx: &Context, args: VerifyArgs) -> CliResult {
+pub(super) fn verify(ctx: &Context, args: VerifyArgs) -> CliResult {
     let registry = ctx.registry()?;
     let reviews = review::verify(&registry, &args.names, std::time::SystemTime::now())?;
     let failing = reviews
@@ -174,14 +174,14 @@ pub fn verify(ctx: &Context, args: VerifyArgs) -> CliResult {
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
+pub(super) enum Format {
     Text,
     Json,
     Markdown,
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ReviewArgs {
+pub(crate) struct ReviewArgs {
     /// The pull request's base revision: trust comes from its allowed_signers.
     #[arg(long, value_name = "REV")]
     base: String,
@@ -194,7 +194,7 @@ pub struct ReviewArgs {
 
 /// The pull-request gate: exits 1 unless every added or changed skill (and any change to the
 /// trust files) carries enough valid signatures from keys trusted at the base.
-pub fn review(ctx: &Context, args: ReviewArgs) -> CliResult {
+pub(super) fn review(ctx: &Context, args: ReviewArgs) -> CliResult {
     let registry = ctx.registry()?;
     let report = review::review(
         &registry,

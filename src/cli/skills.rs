@@ -6,7 +6,7 @@ use super::{CliResult, Context, Failure, output};
 use crate::ops::{self, InstallOptions, SaveOptions, SearchOptions, TestOptions};
 
 #[derive(Debug, clap::Args)]
-pub struct SaveArgs {
+pub(crate) struct SaveArgs {
     /// The run to save (an id, a unique prefix, or `last`); it must have ended ok.
     #[arg(long, value_name = "ID")]
     run: String,
@@ -23,7 +23,7 @@ pub struct SaveArgs {
     json: bool,
 }
 
-pub fn save(ctx: &Context, args: SaveArgs) -> CliResult {
+pub(super) fn save(ctx: &Context, args: SaveArgs) -> CliResult {
     let registry = ctx.registry()?;
     let report = ops::save(
         &registry,
@@ -58,14 +58,14 @@ pub fn save(ctx: &Context, args: SaveArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ValidateArgs {
+pub(crate) struct ValidateArgs {
     /// Skill folders (default: every folder under the registry's skills/).
     paths: Vec<PathBuf>,
     #[arg(long)]
     json: bool,
 }
 
-pub fn validate(ctx: &Context, args: ValidateArgs) -> CliResult {
+pub(super) fn validate(ctx: &Context, args: ValidateArgs) -> CliResult {
     let start = ctx.start_dir()?;
     let dirs: Vec<PathBuf> = if args.paths.is_empty() {
         ops::skill_dirs(&ctx.registry()?)
@@ -103,14 +103,14 @@ pub fn validate(ctx: &Context, args: ValidateArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct ShowArgs {
+pub(crate) struct ShowArgs {
     /// NAME, or NAME@REV (REV: vN, or any git revision).
     skill: String,
     #[arg(long)]
     json: bool,
 }
 
-pub fn show(ctx: &Context, args: ShowArgs) -> CliResult {
+pub(super) fn show(ctx: &Context, args: ShowArgs) -> CliResult {
     let registry = ctx.registry()?;
     let files = ops::show(&registry, &args.skill)?;
     if args.json {
@@ -130,13 +130,13 @@ pub fn show(ctx: &Context, args: ShowArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     name: String,
     #[arg(long)]
     json: bool,
 }
 
-pub fn log(ctx: &Context, args: LogArgs) -> CliResult {
+pub(super) fn log(ctx: &Context, args: LogArgs) -> CliResult {
     let registry = ctx.registry()?;
     let entries = ops::log(&registry, &args.name)?;
     if args.json {
@@ -157,7 +157,7 @@ pub fn log(ctx: &Context, args: LogArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     name: String,
     /// From this revision (vN or a git revision; default: HEAD).
     from: Option<String>,
@@ -165,7 +165,7 @@ pub struct DiffArgs {
     to: Option<String>,
 }
 
-pub fn diff(ctx: &Context, args: DiffArgs) -> CliResult {
+pub(super) fn diff(ctx: &Context, args: DiffArgs) -> CliResult {
     let registry = ctx.registry()?;
     let text = ops::diff(
         &registry,
@@ -180,14 +180,14 @@ pub fn diff(ctx: &Context, args: DiffArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct TestArgs {
+pub(crate) struct TestArgs {
     /// Skills to test (default: all).
     names: Vec<String>,
     #[arg(long)]
     json: bool,
 }
 
-pub async fn test(ctx: &Context, args: TestArgs) -> CliResult {
+pub(super) async fn test(ctx: &Context, args: TestArgs) -> CliResult {
     let registry = ctx.registry()?;
     let results = ops::test(&registry, &TestOptions { names: args.names }).await?;
     let failed = results.iter().filter(|r| !r.ok).count();
@@ -222,7 +222,7 @@ pub async fn test(ctx: &Context, args: TestArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct InstallArgs {
+pub(crate) struct InstallArgs {
     /// Another registry: a local folder, or a git URL (file://...).
     source: String,
     /// Only these skills (repeatable; default: all of them).
@@ -232,7 +232,7 @@ pub struct InstallArgs {
     json: bool,
 }
 
-pub fn install(ctx: &Context, args: InstallArgs) -> CliResult {
+pub(super) fn install(ctx: &Context, args: InstallArgs) -> CliResult {
     let registry = ctx.registry()?;
     let source = if args.source.contains("://") {
         args.source.clone()
@@ -260,7 +260,7 @@ pub fn install(ctx: &Context, args: InstallArgs) -> CliResult {
 }
 
 #[derive(Debug, clap::Args)]
-pub struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// What you are looking for, in your own words.
     query: String,
     #[arg(long, default_value_t = 10)]
@@ -272,7 +272,7 @@ pub struct SearchArgs {
     json: bool,
 }
 
-pub fn search(ctx: &Context, args: SearchArgs) -> CliResult {
+pub(super) fn search(ctx: &Context, args: SearchArgs) -> CliResult {
     let registry = ctx.registry()?;
     let hits = if args.tools {
         crate::api::search_tools(&registry, &args.query, args.limit)?

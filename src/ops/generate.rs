@@ -419,7 +419,7 @@ fn write_server(out_dir: &Path, api: &ServerApi) -> std::io::Result<usize> {
 }
 
 /// Writes generated files under `out_dir`, each atomically.
-pub fn write_files(out_dir: &Path, files: &[GeneratedFile]) -> std::io::Result<usize> {
+pub(super) fn write_files(out_dir: &Path, files: &[GeneratedFile]) -> std::io::Result<usize> {
     for file in files {
         crate::fsutil::write_atomic(&out_dir.join(&file.path), file.contents.as_bytes())?;
     }

@@ -21,6 +21,7 @@ pub mod vault;
 // documentation says how it is included).
 #[cfg(test)]
 #[path = "../../tests/data/pii_corpus/mod.rs"]
+#[allow(unreachable_pub)]
 mod pii_corpus;
 
 use std::collections::BTreeMap;

@@ -135,7 +135,7 @@ pub(crate) struct WriteLock {
 
 impl WriteLock {
     /// Waits for other writers, then finishes or undoes what a killed one left.
-    pub fn acquire(registry: &Registry) -> Result<Self, JournalError> {
+    pub(crate) fn acquire(registry: &Registry) -> Result<Self, JournalError> {
         let file = open_lock(registry)?;
         file.lock()?;
         let lock = Self { file };
@@ -170,7 +170,7 @@ pub(crate) struct Staging {
 
 impl Staging {
     /// Needs the [`WriteLock`]: recovery removes staging folders it finds without one.
-    pub fn new(registry: &Registry, _lock: &WriteLock, name: &str) -> std::io::Result<Self> {
+    pub(crate) fn new(registry: &Registry, _lock: &WriteLock, name: &str) -> std::io::Result<Self> {
         let root = staging_root(registry);
         fs_err::create_dir_all(&root)?;
         let dir = tempfile::Builder::new().prefix("w-").tempdir_in(&root)?;
@@ -183,7 +183,7 @@ impl Staging {
     }
 
     /// Where the new folder is built.
-    pub fn new_dir(&self) -> PathBuf {
+    pub(crate) fn new_dir(&self) -> PathBuf {
         self.dir.path().join("new").join(&self.name)
     }
 

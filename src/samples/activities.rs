@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Rows in the log.
-pub const ACTIVITY_COUNT: usize = 10_000;
+pub(super) const ACTIVITY_COUNT: usize = 10_000;
 
 const OWNERS: [&str; 6] = [
     "Priya Raman",
@@ -36,7 +36,7 @@ const SUBJECTS: [&str; 10] = [
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum ActivityKind {
+pub(super) enum ActivityKind {
     Call,
     Email,
     Meeting,
@@ -45,7 +45,7 @@ pub enum ActivityKind {
 
 /// One row of the activity log.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct Activity {
+pub(super) struct Activity {
     /// Activity id, e.g. `act-00042`.
     pub id: String,
     /// The contact, company or deal the activity is about.
@@ -63,7 +63,7 @@ pub struct Activity {
 
 /// Result of `export_activities`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ExportActivitiesResult {
+pub(super) struct ExportActivitiesResult {
     /// Every activity, oldest first.
     pub activities: Vec<Activity>,
     pub total: usize,
@@ -72,13 +72,13 @@ pub struct ExportActivitiesResult {
 /// Arguments of `export_activities`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExportActivitiesParams {
+pub(super) struct ExportActivitiesParams {
     /// Only activities on or after this day (`YYYY-MM-DD`). Omit for the whole log.
     pub since: Option<String>,
 }
 
 /// The whole log for the given record ids, generated the same way on every call.
-pub fn activities(record_ids: &[&str]) -> Vec<Activity> {
+pub(super) fn activities(record_ids: &[&str]) -> Vec<Activity> {
     let mut state: u64 = 0x00C0_FFEE_2025;
     let mut next = move |n: usize| {
         // xorshift64*: small, deterministic, good enough for sample data.

@@ -26,7 +26,7 @@ const MAX_LIMIT: u32 = 100;
 /// The kind of a CRM record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum RecordType {
+pub(crate) enum RecordType {
     Contact,
     Company,
     Deal,
@@ -34,7 +34,7 @@ pub enum RecordType {
 
 impl RecordType {
     /// The type name as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RecordType::Contact => "contact",
             RecordType::Company => "company",
@@ -46,7 +46,7 @@ impl RecordType {
 /// Sales stage of a deal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum DealStage {
+pub(crate) enum DealStage {
     Prospecting,
     Qualification,
     Proposal,
@@ -57,7 +57,7 @@ pub enum DealStage {
 
 /// A person at a customer or prospect.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Contact {
+pub(crate) struct Contact {
     /// Record id, e.g. `ct-001`.
     pub id: String,
     /// Full name.
@@ -76,7 +76,7 @@ pub struct Contact {
 
 /// A customer or prospect organization.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Company {
+pub(crate) struct Company {
     /// Record id, e.g. `co-001`.
     pub id: String,
     /// Company name.
@@ -93,7 +93,7 @@ pub struct Company {
 
 /// A sales opportunity with a company.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct Deal {
+pub(crate) struct Deal {
     /// Record id, e.g. `dl-001`.
     pub id: String,
     /// Deal name.
@@ -117,14 +117,14 @@ pub struct Deal {
 /// A CRM record; the `type` field tells which kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
-pub enum Record {
+pub(crate) enum Record {
     Contact(Contact),
     Company(Company),
     Deal(Deal),
 }
 
 impl Record {
-    pub fn id(&self) -> &str {
+    pub(crate) fn id(&self) -> &str {
         match self {
             Record::Contact(c) => &c.id,
             Record::Company(c) => &c.id,
@@ -132,7 +132,7 @@ impl Record {
         }
     }
 
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             Record::Contact(c) => &c.name,
             Record::Company(c) => &c.name,
@@ -140,7 +140,7 @@ impl Record {
         }
     }
 
-    pub fn record_type(&self) -> RecordType {
+    pub(crate) fn record_type(&self) -> RecordType {
         match self {
             Record::Contact(_) => RecordType::Contact,
             Record::Company(_) => RecordType::Company,
@@ -160,7 +160,7 @@ impl Record {
 /// Arguments of `find_records`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct FindRecordsParams {
+pub(crate) struct FindRecordsParams {
     /// Case-insensitive text matched against record names, company names and email addresses. Omit to match every record.
     pub query: Option<String>,
     /// Only return records of this type. Omit for all types.
@@ -173,7 +173,7 @@ pub struct FindRecordsParams {
 
 /// Result of `find_records`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct FindRecordsResult {
+pub(crate) struct FindRecordsResult {
     /// Matching records, in id order within each type (contacts, companies, deals).
     pub records: Vec<RecordSummary>,
     /// How many records matched before `limit` was applied.
@@ -182,7 +182,7 @@ pub struct FindRecordsResult {
 
 /// A short view of a record, for choosing one to fetch with `get_record`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct RecordSummary {
+pub(crate) struct RecordSummary {
     /// Record id.
     pub id: String,
     /// Record type.
@@ -201,14 +201,14 @@ pub struct RecordSummary {
 /// Arguments of `get_record`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GetRecordParams {
+pub(crate) struct GetRecordParams {
     /// Record id, e.g. `ct-001`, `co-001` or `dl-001`.
     pub id: String,
 }
 
 /// Result of `get_record`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct GetRecordResult {
+pub(crate) struct GetRecordResult {
     /// The full record.
     pub record: Record,
 }
@@ -216,7 +216,7 @@ pub struct GetRecordResult {
 /// Arguments of `update_record`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct UpdateRecordParams {
+pub(crate) struct UpdateRecordParams {
     /// Id of the record to update.
     pub id: String,
     /// Fields to change, by name, with their new values. Contacts: name, title, company_id, email, phone, notes. Companies: name, industry, city, employees, notes. Deals: name, company_id, contact_id, stage, amount, close_date, owner, notes. `id` and `type` cannot be changed. Either every field is applied or none is.
@@ -225,7 +225,7 @@ pub struct UpdateRecordParams {
 
 /// Result of `update_record`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct UpdateRecordResult {
+pub(crate) struct UpdateRecordResult {
     /// The record after the update.
     pub record: Record,
     /// Names of the fields whose value changed.
@@ -554,7 +554,7 @@ fn group_thousands(n: u64) -> String {
 
 /// The `crm` sample MCP server. Clones share one in-memory store.
 #[derive(Debug, Clone)]
-pub struct CrmServer {
+pub(crate) struct CrmServer {
     store: Arc<Mutex<Store>>,
     tool_router: ToolRouter<Self>,
 }
@@ -578,7 +578,7 @@ impl CrmServer {
 #[tool_router(router = tool_router)]
 impl CrmServer {
     /// Create a server with a fresh store holding the initial records.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             store: Arc::new(Mutex::new(Store::new())),
             tool_router: Self::tool_router(),

@@ -29,7 +29,7 @@ const MAX_CONTENT_HITS: u32 = 5;
 /// A document folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum Folder {
+pub(crate) enum Folder {
     Engineering,
     Sales,
     Hr,
@@ -38,7 +38,7 @@ pub enum Folder {
 
 impl Folder {
     /// The folder name as it appears on the wire.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Folder::Engineering => "engineering",
             Folder::Sales => "sales",
@@ -51,7 +51,7 @@ impl Folder {
 /// Arguments of `list_documents`.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ListDocumentsParams {
+pub(crate) struct ListDocumentsParams {
     /// Only list documents in this folder. Omit to list every folder.
     pub folder: Option<Folder>,
     /// Maximum number of documents to return (1-100, default 50).
@@ -61,7 +61,7 @@ pub struct ListDocumentsParams {
 
 /// Result of `list_documents`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct ListDocumentsResult {
+pub(crate) struct ListDocumentsResult {
     /// Matching documents, most recently updated first.
     pub documents: Vec<DocumentSummary>,
     /// How many documents matched before `limit` was applied.
@@ -70,7 +70,7 @@ pub struct ListDocumentsResult {
 
 /// Metadata about one document, without its content.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct DocumentSummary {
+pub(crate) struct DocumentSummary {
     /// Stable document id, for `get_document`.
     pub id: String,
     /// Document title.
@@ -86,7 +86,7 @@ pub struct DocumentSummary {
 /// Arguments of `search_documents`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SearchDocumentsParams {
+pub(crate) struct SearchDocumentsParams {
     /// Keywords to look for, case-insensitive. Each word is matched as a word prefix against titles, tags and content.
     pub query: String,
     /// Maximum number of results to return (1-100, default 5).
@@ -96,7 +96,7 @@ pub struct SearchDocumentsParams {
 
 /// Result of `search_documents`.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct SearchDocumentsResult {
+pub(crate) struct SearchDocumentsResult {
     /// Best matches first.
     pub results: Vec<SearchHit>,
     /// How many documents matched before `limit` was applied.
@@ -105,7 +105,7 @@ pub struct SearchDocumentsResult {
 
 /// One search result.
 #[derive(Debug, Serialize, JsonSchema)]
-pub struct SearchHit {
+pub(crate) struct SearchHit {
     /// Stable document id, for `get_document`.
     pub id: String,
     /// Document title.
@@ -121,14 +121,14 @@ pub struct SearchHit {
 /// Arguments of `get_document`.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GetDocumentParams {
+pub(crate) struct GetDocumentParams {
     /// Document id, as returned by `list_documents` or `search_documents`.
     pub id: String,
 }
 
 /// The `docs` sample MCP server.
 #[derive(Debug, Clone)]
-pub struct DocsServer {
+pub(crate) struct DocsServer {
     tool_router: ToolRouter<Self>,
 }
 
@@ -141,7 +141,7 @@ impl Default for DocsServer {
 #[tool_router(router = tool_router)]
 impl DocsServer {
     /// Create the server. The document corpus is built once per process and never changes.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             tool_router: Self::tool_router(),
         }

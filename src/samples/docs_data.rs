@@ -19,7 +19,7 @@ pub(crate) struct Document {
 
 impl Document {
     /// Whitespace-separated word count of the content.
-    pub fn word_count(&self) -> usize {
+    pub(crate) fn word_count(&self) -> usize {
         self.content.split_whitespace().count()
     }
 }

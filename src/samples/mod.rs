@@ -18,21 +18,21 @@ use rmcp::transport::streamable_http_server::{
 };
 
 mod activities;
-pub mod crm;
+pub(crate) mod crm;
 mod crm_data;
-pub mod docs;
+pub(crate) mod docs;
 mod docs_data;
 mod transcript;
 
 #[cfg(test)]
 mod tests;
 
-pub use crm::CrmServer;
-pub use docs::DocsServer;
+pub(crate) use crm::CrmServer;
+pub(crate) use docs::DocsServer;
 
 /// Which sample server to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SampleServer {
+pub(crate) enum SampleServer {
     /// A read-only document store.
     Docs,
     /// A small CRM with contacts, companies and deals.
@@ -41,7 +41,7 @@ pub enum SampleServer {
 
 impl SampleServer {
     /// The short name used on the command line and in config: `docs` or `crm`.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             SampleServer::Docs => "docs",
             SampleServer::Crm => "crm",
@@ -56,7 +56,7 @@ impl std::fmt::Display for SampleServer {
 }
 
 /// Serve over stdio until stdin closes. Nothing but MCP on stdout; logs (if any) to stderr.
-pub async fn serve_stdio(which: SampleServer) -> anyhow::Result<()> {
+pub(crate) async fn serve_stdio(which: SampleServer) -> anyhow::Result<()> {
     match which {
         SampleServer::Docs => run_stdio(DocsServer::new()).await,
         SampleServer::Crm => run_stdio(CrmServer::new()).await,
@@ -78,7 +78,7 @@ async fn run_stdio<S: rmcp::ServerHandler>(server: S) -> anyhow::Result<()> {
 ///
 /// Every HTTP session gets its own handler, but they share one data store, so a CRM update made
 /// in one session is visible to every other session of the same process.
-pub async fn serve_http(
+pub(crate) async fn serve_http(
     which: SampleServer,
     addr: SocketAddr,
     on_bound: impl FnOnce(SocketAddr) + Send,

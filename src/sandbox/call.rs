@@ -157,7 +157,7 @@ impl RunState {
     /// This runs between one answer and the next request of a script that calls tools in a
     /// loop, so it stays lean: the arguments are cloned once (for the server; the record keeps
     /// the script's own), the record is built once, and the audit line only when auditing.
-    pub async fn call_tool(
+    pub(super) async fn call_tool(
         self: Arc<Self>,
         server: String,
         tool: String,
@@ -689,7 +689,7 @@ impl RunState {
     }
 
     /// Records (and audits) the calls still in flight as abandoned: the run ended first.
-    pub fn finalize(&self) {
+    pub(super) fn finalize(&self) {
         let abandoned: Vec<_> = match self.in_flight.lock() {
             Ok(mut in_flight) => in_flight.drain().map(|(_, v)| v).collect(),
             Err(_) => return,

@@ -358,7 +358,7 @@ impl AuditDraft {
     }
 
     /// Step: writes the call's line (`outcome` is `ok`, `tool_error`, `error` or `not_called`).
-    pub fn audit(
+    pub(super) fn audit(
         &self,
         decision: Decision,
         result: Option<&ToolResult>,
@@ -372,7 +372,7 @@ impl AuditDraft {
 
     /// The line to write if the run ends before the call is answered (`abandoned`), kept with
     /// the call while it is out; its duration is filled in then.
-    pub fn abandoned(
+    pub(super) fn abandoned(
         &self,
         decision: Decision,
         source: Option<CallSource>,

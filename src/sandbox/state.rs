@@ -47,7 +47,7 @@ pub(crate) struct RunState {
 }
 
 impl RunState {
-    pub fn new(env: SandboxEnv, limits: Limits) -> Self {
+    pub(super) fn new(env: SandboxEnv, limits: Limits) -> Self {
         let started = Instant::now();
         Self {
             deadline: started + limits.timeout(),
@@ -75,7 +75,7 @@ impl RunState {
     }
 
     /// Whether the interrupt handler should stop the script now.
-    pub fn should_stop(&self) -> bool {
+    pub(super) fn should_stop(&self) -> bool {
         if self.env.cancel.as_ref().is_some_and(|c| c.is_cancelled()) {
             self.fail(RunError::new(
                 ErrorKind::Cancelled,
@@ -87,7 +87,7 @@ impl RunState {
     }
 
     /// Records the first fatal error and makes the interrupt handler stop the script.
-    pub fn fail(&self, error: RunError) {
+    pub(super) fn fail(&self, error: RunError) {
         if let Ok(mut fatal) = self.fatal.lock()
             && fatal.is_none()
         {
@@ -97,16 +97,16 @@ impl RunState {
         self.stopped.cancel();
     }
 
-    pub fn fatal(&self) -> Option<RunError> {
+    pub(super) fn fatal(&self) -> Option<RunError> {
         self.fatal.lock().ok().and_then(|f| f.clone())
     }
 
-    pub fn elapsed_ms(&self) -> f64 {
+    pub(super) fn elapsed_ms(&self) -> f64 {
         self.started.elapsed().as_secs_f64() * 1e3
     }
 
     /// Appends to the output; past the record cap the run stops with `output_limit`.
-    pub fn print(&self, level: &str, text: &str) {
+    pub(super) fn print(&self, level: &str, text: &str) {
         let Ok(mut out) = self.output.lock() else {
             return;
         };
@@ -143,7 +143,7 @@ impl RunState {
     }
 
     /// `fs.*` from the script, answered as a JSON envelope.
-    pub fn fs(&self, op: &str, args_json: &str) -> String {
+    pub(super) fn fs(&self, op: &str, args_json: &str) -> String {
         // Nothing is read or written once the run is over (a script that caught its timeout).
         if self.should_stop() {
             return json!({ "ok": false, "error": "the run is over (its deadline passed or a limit was hit); the workspace is not touched" })
@@ -192,7 +192,7 @@ impl RunState {
         }
     }
 
-    pub fn take_calls(&self) -> Vec<ToolCallRecord> {
+    pub(super) fn take_calls(&self) -> Vec<ToolCallRecord> {
         let mut calls = self
             .calls
             .lock()

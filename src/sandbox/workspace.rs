@@ -8,9 +8,6 @@ use std::path::{Component, Path, PathBuf};
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions};
 
-/// The prefix scripts write workspace paths with.
-pub const PREFIX: &str = "./workspace/";
-
 #[derive(Debug, thiserror::Error)]
 pub enum WorkspaceError {
     #[error(
@@ -28,7 +25,6 @@ pub enum WorkspaceError {
 /// An opened workspace folder.
 pub struct Workspace {
     dir: Dir,
-    root: PathBuf,
 }
 
 impl Workspace {
@@ -36,14 +32,7 @@ impl Workspace {
     pub fn open(root: &Path) -> std::io::Result<Self> {
         fs_err::create_dir_all(root)?;
         let dir = Dir::open_ambient_dir(root, ambient_authority())?;
-        Ok(Self {
-            dir,
-            root: root.to_owned(),
-        })
-    }
-
-    pub fn root(&self) -> &Path {
-        &self.root
+        Ok(Self { dir })
     }
 
     /// `./workspace/a/b.txt` (or `workspace/a/b.txt`) -> `a/b.txt`; `./workspace` -> `.`.
@@ -208,8 +197,12 @@ mod tests {
     fn planted_symlinks_lead_nowhere() {
         let (tmp, ws) = workspace();
         fs_err::write(tmp.path().join("secret.txt"), "secret").unwrap();
-        std::os::unix::fs::symlink(tmp.path().join("secret.txt"), ws.root().join("link")).unwrap();
-        std::os::unix::fs::symlink("/etc", ws.root().join("etc")).unwrap();
+        std::os::unix::fs::symlink(
+            tmp.path().join("secret.txt"),
+            tmp.path().join("workspace").join("link"),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("/etc", tmp.path().join("workspace").join("etc")).unwrap();
         assert!(matches!(
             ws.read_file("./workspace/link").unwrap_err(),
             WorkspaceError::Outside { .. }

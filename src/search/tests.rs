@@ -1,5 +1,6 @@
 // The test corpus is test data, kept out of the library (see its module documentation).
 #[path = "../../tests/data/search_corpus/mod.rs"]
+#[allow(unreachable_pub)]
 mod corpus;
 
 use super::*;

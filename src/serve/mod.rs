@@ -9,7 +9,7 @@
 //! shutdown gets its answer (finished, or cancelled at the end of the grace).
 
 mod http;
-pub mod tools;
+pub(crate) mod tools;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,7 +35,7 @@ use crate::upstream::UpstreamPool;
 
 /// How to serve.
 #[derive(Debug, Clone)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     /// Serve streamable HTTP on this address instead of stdio.
     pub http: Option<SocketAddr>,
     /// Bearer token HTTP clients must send (required off loopback).
@@ -72,7 +72,7 @@ impl Default for ServeOptions {
 const SHUTTING_DOWN: &str = "skillet is shutting down and takes no new runs; nothing ran\nhint: run it again once the server is back";
 
 /// State shared by every session.
-pub struct Shared {
+pub(crate) struct Shared {
     pub registry: Registry,
     pub pool: Arc<UpstreamPool>,
     runs: Arc<Semaphore>,
@@ -221,13 +221,13 @@ impl Shared {
 /// The MCP server handler: cheap to clone; [`SkilletServer::for_session`] makes one per
 /// session, with its own vault of personal-data tokens.
 #[derive(Clone)]
-pub struct SkilletServer {
+pub(crate) struct SkilletServer {
     shared: Arc<Shared>,
     vault: crate::sandbox::governance::SharedVault,
 }
 
 impl SkilletServer {
-    pub fn new(registry: Registry, options: &ServeOptions) -> anyhow::Result<Self> {
+    pub(crate) fn new(registry: Registry, options: &ServeOptions) -> anyhow::Result<Self> {
         let servers = registry.servers(options.mcp_config.as_deref())?;
         let (changed_tx, changed_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         let hook: crate::upstream::ChangeHook = Arc::new(move |server: &str| {
@@ -273,14 +273,14 @@ impl SkilletServer {
     }
 
     /// A handler for a new session: the same shared state, a fresh vault.
-    pub fn for_session(&self) -> Self {
+    pub(crate) fn for_session(&self) -> Self {
         Self {
             shared: Arc::clone(&self.shared),
             vault: Default::default(),
         }
     }
 
-    pub fn shared(&self) -> &Arc<Shared> {
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
 }
@@ -646,7 +646,7 @@ fn mime_type(uri: &str) -> &'static str {
 
 /// Serves until the client leaves (stdio), or SIGINT/SIGTERM, then drains runs and ends the
 /// upstream servers. Over HTTP, `on_listening` is told the address once it is bound.
-pub async fn serve(
+pub(crate) async fn serve(
     registry: Registry,
     options: ServeOptions,
     on_listening: impl FnOnce(std::net::SocketAddr),
@@ -690,7 +690,7 @@ async fn serve_stdio(server: SkilletServer, grace: Duration) -> anyhow::Result<(
 }
 
 /// SIGINT or SIGTERM.
-pub async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         let mut term =

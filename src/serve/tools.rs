@@ -33,13 +33,13 @@ fn bounded_error(message: String) -> String {
 /// What one MCP session brings to a call: its vault of personal-data tokens (the same value
 /// gets the same token across the session's runs) and, when the client supports elicitation,
 /// a way to ask its user for approval.
-pub struct Session {
+pub(crate) struct Session {
     pub vault: crate::sandbox::governance::SharedVault,
     pub approver: Option<Arc<dyn crate::policy::Approver>>,
 }
 
 /// What a tool call answers: text for the model, and whether it is an error.
-pub struct Answer {
+pub(crate) struct Answer {
     pub text: String,
     pub is_error: bool,
 }
@@ -52,7 +52,7 @@ impl Answer {
         }
     }
 
-    pub fn error(text: impl Into<String>) -> Self {
+    pub(crate) fn error(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
             is_error: true,
@@ -76,7 +76,7 @@ fn read_only() -> ToolAnnotations {
 }
 
 /// The served tools, in the order clients list them.
-pub fn definitions() -> Vec<Tool> {
+pub(crate) fn definitions() -> Vec<Tool> {
     vec![
         Tool::new(
             "search_tools",
@@ -185,7 +185,7 @@ pub fn definitions() -> Vec<Tool> {
 }
 
 /// Runs one served tool. Every failure is an [`Answer`] with `is_error`, never a panic.
-pub async fn call(
+pub(crate) async fn call(
     shared: &Arc<Shared>,
     session: &Session,
     name: &str,
@@ -544,7 +544,7 @@ async fn read_skill(shared: &Arc<Shared>, args: ReadSkillArgs) -> Result<String,
 }
 
 /// Whether skills are held to a review policy (so their status is worth showing).
-pub fn policy_applies(registry: &crate::registry::Registry) -> bool {
+pub(crate) fn policy_applies(registry: &crate::registry::Registry) -> bool {
     registry.settings().run.require_signed || registry.settings().review.required_signatures > 0
 }
 

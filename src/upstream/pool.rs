@@ -44,16 +44,6 @@ struct Connected {
     tools: RwLock<Vec<ToolSpec>>,
 }
 
-/// Where a server stands, for status reports.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ServerStatus {
-    pub server: String,
-    /// `idle`, `ready` or `down`.
-    pub state: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
 pub struct UpstreamPool {
     slots: HashMap<String, Slot>,
     timeouts: UpstreamSettings,
@@ -219,13 +209,6 @@ impl UpstreamPool {
         Ok(tools.iter().find(|t| t.name == tool).cloned())
     }
 
-    /// The server's tools, connecting to it if needed.
-    pub async fn tools(&self, server: &str) -> Result<Vec<ToolSpec>, UpstreamError> {
-        let connected = self.connected(server).await?;
-        let tools = connected.tools.read().map_err(|_| poisoned(server))?;
-        Ok(tools.clone())
-    }
-
     /// Lists the server's tools again (after `tools/list_changed`) and keeps the new list.
     pub async fn refresh_tools(&self, server: &str) -> Result<Vec<ToolSpec>, UpstreamError> {
         let connected = self.connected(server).await?;
@@ -265,29 +248,6 @@ impl UpstreamPool {
                 failures: 0,
             };
         }
-    }
-
-    /// Where each server stands, without connecting anything.
-    pub async fn status(&self) -> Vec<ServerStatus> {
-        let mut out = Vec::new();
-        for name in self.server_names() {
-            let Some(slot) = self.slots.get(&name) else {
-                continue;
-            };
-            let state = slot.state.lock().await;
-            let (state, error) = match &*state {
-                SlotState::Idle => ("idle", None),
-                SlotState::Ready(c) if !c.upstream.is_closed() => ("ready", None),
-                SlotState::Ready(_) => ("down", Some("connection closed".to_owned())),
-                SlotState::Failed { error, .. } => ("down", Some(error.to_string())),
-            };
-            out.push(ServerStatus {
-                server: name,
-                state,
-                error,
-            });
-        }
-        out
     }
 
     /// Ends every connection this pool opened (stdin closed, SIGTERM, SIGKILL), concurrently.

@@ -2,7 +2,7 @@
 //! Run with `cargo bench --bench codegen`; prints numbers, asserts nothing.
 
 // A bench prints what it measured.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 use std::time::{Duration, Instant};
 

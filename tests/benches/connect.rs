@@ -2,7 +2,7 @@
 //! (`npm ci --prefix tests/node`), the npm reference servers. Prints numbers, asserts nothing.
 
 // A bench prints what it measured.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};

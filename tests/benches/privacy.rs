@@ -5,7 +5,7 @@
 //! 3. tokenization throughput on a long transcript and on a 10,000-row JSON result.
 
 // A bench prints what it measured.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 use std::path::Path;
 use std::time::Instant;

@@ -11,7 +11,7 @@
 //! `cargo bench --bench sandbox -- calls` runs only the per-call comparison, for profiling.
 
 // A bench prints what it measured.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -13,7 +13,7 @@
 //! and shared with the page cache).
 
 // A bench prints what it measured.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 use std::time::{Duration, Instant};
 

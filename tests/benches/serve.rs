@@ -6,7 +6,7 @@
 //!    and without it (`--run-queue 0`): how many went through, how many were told "busy".
 
 // A bench prints what it measured.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 use std::path::Path;
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 //! `cargo bench --bench signing`; prints numbers, asserts nothing.
 
 // A bench prints what it measured.
-#![allow(clippy::print_stdout, clippy::print_stderr)]
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
 
 use std::time::Instant;
 

@@ -3,7 +3,12 @@
 
 // Tests set up their own processes' environment (PATH for the peers, trial counts), and say
 // what they measured.
-#![allow(clippy::disallowed_methods, clippy::print_stdout, clippy::print_stderr)]
+#![allow(
+    clippy::disallowed_methods,
+    clippy::print_stdout,
+    clippy::print_stderr,
+    unreachable_pub
+)]
 
 mod support;
 
