@@ -74,30 +74,63 @@ pub(crate) fn rename_durable(from: &Path, to: &Path) -> std::io::Result<()> {
     }
 }
 
-/// A digest of the regular files under `dir` (their paths and contents; symlinks are not
-/// followed, as git commits them here): equal digests, same files. `None` when `dir` is missing.
+/// A digest of the regular files under `dir` (their paths, contents and executable bits;
+/// symlinks are not followed, as git commits them here): equal digests, same files, as git
+/// would commit them. `None` when `dir` is missing.
 pub(crate) fn content_digest(dir: &Path) -> std::io::Result<Option<String>> {
     if !dir.is_dir() {
         return Ok(None);
     }
     let mut files = Vec::new();
     for path in files_in(dir)? {
-        files.push((relative(dir, &path), fs_err::read(&path)?));
+        let executable = is_executable(&fs_err::metadata(&path)?);
+        files.push((relative(dir, &path), executable, fs_err::read(&path)?));
     }
-    Ok(Some(digest_of(files)))
+    Ok(Some(digest_of(
+        files.iter().map(|(p, x, c)| (p.as_str(), *x, c.as_slice())),
+    )))
 }
 
-/// [`content_digest`] of files given as (relative '/'-separated path, contents).
-pub(crate) fn digest_of(mut files: Vec<(String, Vec<u8>)>) -> String {
+/// [`content_digest`] of files given as (relative '/'-separated path, executable, contents).
+/// A file that is not executable is hashed as before executable bits counted (path, `\0`,
+/// length, `\0`, contents), so the digest of a tree without executable files did not change;
+/// an executable one has an `x` before its length (a path holds no NUL: no two trees collide).
+pub(crate) fn digest_of<'a>(files: impl IntoIterator<Item = (&'a str, bool, &'a [u8])>) -> String {
     use sha2::{Digest as _, Sha256};
-    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut files: Vec<_> = files.into_iter().collect();
+    files.sort_by(|a, b| a.0.cmp(b.0));
     let mut hasher = Sha256::new();
-    for (path, contents) in &files {
+    for (path, executable, contents) in files {
         hasher.update(path.as_bytes());
-        hasher.update(format!("\0{}\0", contents.len()).as_bytes());
+        let x = if executable { "x" } else { "" };
+        hasher.update(format!("\0{x}{}\0", contents.len()).as_bytes());
         hasher.update(contents);
     }
     hex::encode(hasher.finalize())
+}
+
+/// Whether git records a file with this metadata as executable (`100755`): the owner's
+/// execute bit, as git reads it.
+pub(crate) fn is_executable(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    meta.is_file() && meta.permissions().mode() & 0o100 != 0
+}
+
+/// Sets or clears a file's execute bits the way git's checkout does (`rwxr-xr-x` or
+/// `rw-r--r--`, less the umask's bits the file already lacks): the read and write bits stay.
+pub(crate) fn set_executable(path: &Path, executable: bool) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = fs_err::metadata(path)?.permissions().mode();
+    // Execute bits follow the read bits (a file readable by the group gets its `x` too).
+    let new = if executable {
+        mode | ((mode & 0o444) >> 2)
+    } else {
+        mode & !0o111
+    };
+    if new != mode {
+        fs_err::set_permissions(path, std::fs::Permissions::from_mode(new))?;
+    }
+    Ok(())
 }
 
 /// Fills a fresh folder with `files` (relative '/'-separated paths) and swaps it in place of
@@ -235,7 +268,8 @@ pub(crate) fn relative(root: &Path, path: &Path) -> String {
         .unwrap_or_default()
 }
 
-/// Copies a folder tree (regular files and folders; anything else is skipped).
+/// Copies a folder tree (regular files and folders; anything else, symlinks included, is
+/// skipped). Files keep their permission bits, the executable bit among them.
 pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     fs_err::create_dir_all(to)?;
     for entry in fs_err::read_dir(from)? {
@@ -307,10 +341,13 @@ mod tests {
         let first = content_digest(&dir).unwrap().unwrap();
         assert_eq!(
             first,
-            digest_of(vec![
-                ("y".into(), b"2".to_vec()),
-                ("s/x".into(), b"1".to_vec())
-            ])
+            digest_of([("y", false, &b"2"[..]), ("s/x", false, &b"1"[..])])
+        );
+        // Pinned: a tree without executable files keeps the digest it had before executable
+        // bits counted (interrupted writes journaled by an older skillet still recover).
+        assert_eq!(
+            first,
+            "8533c95a850fb47cf0bcd6976a6dc728f9a17741dacbeb0177e51884be057942"
         );
         fs_err::write(dir.join("y"), "3").unwrap();
         assert_ne!(content_digest(&dir).unwrap().unwrap(), first);
@@ -320,6 +357,55 @@ mod tests {
         sync_tree(&dir).unwrap();
         rename_durable(&dir, &tmp.path().join("b")).unwrap();
         assert!(tmp.path().join("b/s/z").is_file());
+    }
+
+    #[test]
+    fn content_digest_sees_the_executable_bit_and_copy_dir_keeps_it() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a");
+        fs_err::create_dir_all(dir.join("scripts")).unwrap();
+        fs_err::write(dir.join("scripts/run.sh"), "#!/bin/sh\n").unwrap();
+        fs_err::write(dir.join("SKILL.md"), "x").unwrap();
+        let plain = content_digest(&dir).unwrap().unwrap();
+        set_executable(&dir.join("scripts/run.sh"), true).unwrap();
+        let mode = |p: &Path| fs_err::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(
+            mode(&dir.join("scripts/run.sh")) & 0o111,
+            0o111,
+            "x follows r"
+        );
+        let executable = content_digest(&dir).unwrap().unwrap();
+        assert_ne!(executable, plain);
+        assert_eq!(
+            executable,
+            digest_of([
+                ("SKILL.md", false, &b"x"[..]),
+                ("scripts/run.sh", true, &b"#!/bin/sh\n"[..])
+            ])
+        );
+        // Same bytes, one executable and one not: never the same digest.
+        assert_ne!(
+            digest_of([("a", true, &b"1"[..])]),
+            digest_of([("a", false, &b"1"[..])])
+        );
+        copy_dir(&dir, &tmp.path().join("b")).unwrap();
+        let copied = tmp.path().join("b/scripts/run.sh");
+        assert_eq!(mode(&copied), mode(&dir.join("scripts/run.sh")));
+        assert!(is_executable(&fs_err::metadata(&copied).unwrap()));
+        assert!(!is_executable(
+            &fs_err::metadata(tmp.path().join("b/SKILL.md")).unwrap()
+        ));
+        assert_eq!(
+            content_digest(&tmp.path().join("b")).unwrap().unwrap(),
+            executable
+        );
+        set_executable(&copied, false).unwrap();
+        assert_eq!(mode(&copied) & 0o111, 0);
+        assert_eq!(
+            content_digest(&tmp.path().join("b")).unwrap().unwrap(),
+            plain
+        );
     }
 
     #[test]

@@ -592,11 +592,15 @@ pub fn review(
         let skill_mds = repo
             .files_at(&head_commit, "skills")
             .map_err(SkillError::from)?;
-        for (path, bytes) in &skill_mds {
-            let Some(name) = path.strip_suffix("/SKILL.md").filter(|n| !n.contains('/')) else {
+        for file in &skill_mds {
+            let Some(name) = file
+                .path
+                .strip_suffix("/SKILL.md")
+                .filter(|n| !n.contains('/'))
+            else {
                 continue;
             };
-            let md = String::from_utf8_lossy(bytes);
+            let md = String::from_utf8_lossy(&file.contents);
             let (parsed, _) = crate::skill::validate::parse_skill_md(&md, "SKILL.md");
             let calls = crate::skill::parse_pins(
                 parsed
@@ -618,13 +622,10 @@ pub fn review(
     let tmp = tempfile::tempdir()?;
     let materialize =
         |commit: &git2::Commit<'_>, rel: &str, dir: &Path| -> Result<bool, ReviewError> {
+            // With their modes: the manifest a signature covers states them.
             let files = repo.files_at(commit, rel).map_err(SkillError::from)?;
-            for (path, contents) in &files {
-                let target = dir.join(path);
-                if let Some(parent) = target.parent() {
-                    fs_err::create_dir_all(parent)?;
-                }
-                fs_err::write(target, contents)?;
+            for file in &files {
+                file.write_under(dir)?;
             }
             Ok(!files.is_empty())
         };

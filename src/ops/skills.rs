@@ -37,7 +37,7 @@ pub fn show(registry: &Registry, skill: &str) -> anyhow::Result<Vec<(String, Str
             let commit = repo.resolve(name, &rel, rev)?;
             repo.files_at(&commit, &rel)?
                 .into_iter()
-                .map(|(p, c)| (p, String::from_utf8_lossy(&c).into_owned()))
+                .map(|f| (f.path, String::from_utf8_lossy(&f.contents).into_owned()))
                 .collect()
         }
     };

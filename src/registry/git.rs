@@ -61,6 +61,37 @@ pub struct Repo {
     prefix: String,
 }
 
+/// A blob's mode as git records a regular file: `100755` when executable, else `100644`.
+fn file_mode(executable: bool) -> git2::FileMode {
+    if executable {
+        git2::FileMode::BlobExecutable
+    } else {
+        git2::FileMode::Blob
+    }
+}
+
+/// One file of a folder at a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeFile {
+    /// Relative to the folder, '/'-separated.
+    pub path: String,
+    /// Committed as `100755`.
+    pub executable: bool,
+    pub contents: Vec<u8>,
+}
+
+impl TreeFile {
+    /// Writes the file under `dir` with its executable bit, making its folders.
+    pub fn write_under(&self, dir: &Path) -> std::io::Result<()> {
+        let target = dir.join(&self.path);
+        if let Some(parent) = target.parent() {
+            fs_err::create_dir_all(parent)?;
+        }
+        fs_err::write(&target, &self.contents)?;
+        crate::fsutil::set_executable(&target, self.executable)
+    }
+}
+
 /// One version of a skill, from `git log`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LogEntry {
@@ -291,6 +322,7 @@ impl Repo {
             context: format!("read {repo_rel}"),
             source: git2::Error::from_str(&e.to_string()),
         })?;
+        let trust_filemode = self.trusts_filemode();
         for file in &files {
             let rel_in_repo = file
                 .strip_prefix(&workdir)
@@ -300,7 +332,22 @@ impl Repo {
                 .repo
                 .blob_path(file)
                 .map_err(git(format!("store {rel_in_repo}")))?;
-            update.upsert(&rel_in_repo, oid, git2::FileMode::Blob);
+            let mode = if trust_filemode {
+                let meta = fs_err::metadata(file).map_err(|e| GitError::Git {
+                    context: format!("read {rel_in_repo}"),
+                    source: git2::Error::from_str(&e.to_string()),
+                })?;
+                file_mode(crate::fsutil::is_executable(&meta))
+            } else {
+                // As git does with `core.fileMode = false`: the mode HEAD has, else 100644.
+                base_tree
+                    .as_ref()
+                    .and_then(|t| t.get_path(Path::new(&rel_in_repo)).ok())
+                    .map_or(git2::FileMode::Blob, |e| {
+                        file_mode(e.filemode() == i32::from(git2::FileMode::BlobExecutable))
+                    })
+            };
+            update.upsert(&rel_in_repo, oid, mode);
         }
         // Files of the folder in HEAD that are gone from disk.
         if let Some(tree) = &base_tree
@@ -364,6 +411,15 @@ impl Repo {
             )
             .map_err(lock_or(&self.repo, "commit"))?;
         Ok(oid.to_string())
+    }
+
+    /// Whether the work tree's executable bits count (git's `core.fileMode`, true unless the
+    /// repository says otherwise).
+    fn trusts_filemode(&self) -> bool {
+        self.repo
+            .config()
+            .and_then(|c| c.get_bool("core.filemode"))
+            .unwrap_or(true)
     }
 
     /// Brings git's index in step with the files under `rel` as they are on disk, for those
@@ -459,12 +515,12 @@ impl Repo {
             .map_err(|_| missing())
     }
 
-    /// The files under `rel` at `commit`: relative path -> contents.
+    /// The regular files under `rel` at `commit`, with their modes (symlinks are left out).
     pub fn files_at(
         &self,
         commit: &git2::Commit<'_>,
         rel: &str,
-    ) -> Result<Vec<(String, Vec<u8>)>, GitError> {
+    ) -> Result<Vec<TreeFile>, GitError> {
         let repo_rel = self.repo_path(rel);
         let tree = commit.tree().map_err(git("read a tree"))?;
         let Ok(entry) = tree.get_path(Path::new(&repo_rel)) else {
@@ -476,13 +532,16 @@ impl Repo {
             .map_err(git("read a tree"))?;
         let mut out = Vec::new();
         sub.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            // Regular files only, as skillet commits them (a symlink is a blob too).
             if entry.kind() == Some(git2::ObjectType::Blob)
+                && entry.filemode() != i32::from(git2::FileMode::Link)
                 && let Ok(blob) = self.repo.find_blob(entry.id())
             {
-                out.push((
-                    format!("{dir}{}", entry.name().unwrap_or_default()),
-                    blob.content().to_vec(),
-                ));
+                out.push(TreeFile {
+                    path: format!("{dir}{}", entry.name().unwrap_or_default()),
+                    executable: entry.filemode() == i32::from(git2::FileMode::BlobExecutable),
+                    contents: blob.content().to_vec(),
+                });
             }
             git2::TreeWalkResult::Ok
         })
@@ -650,6 +709,98 @@ mod tests {
             fs_err::write(path, contents).unwrap();
         }
         Repo::open(tmp).unwrap()
+    }
+
+    /// The mode HEAD records for `path` and the mode git's index has for it.
+    fn modes(tmp: &Path, path: &str) -> (i32, u32) {
+        let repo = git2::Repository::open(tmp).unwrap();
+        let head = repo.head().unwrap().peel_to_tree().unwrap();
+        let committed = head.get_path(Path::new(path)).unwrap().filemode();
+        let staged = repo
+            .index()
+            .unwrap()
+            .get_path(Path::new(path), 0)
+            .unwrap()
+            .mode;
+        (committed, staged)
+    }
+
+    #[test]
+    fn commits_record_the_executable_bit_as_git_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(
+            tmp.path(),
+            &[
+                ("skills/a/SKILL.md", "x"),
+                ("skills/a/scripts/run.sh", "#!/bin/sh\n"),
+            ],
+        );
+        let script = tmp.path().join("skills/a/scripts/run.sh");
+        crate::fsutil::set_executable(&script, true).unwrap();
+        repo.commit_folder("skills/a", "one").unwrap();
+        assert_eq!(
+            modes(tmp.path(), "skills/a/scripts/run.sh"),
+            (0o100755, 0o100755)
+        );
+        assert_eq!(modes(tmp.path(), "skills/a/SKILL.md"), (0o100644, 0o100644));
+        assert!(
+            !repo.has_local_changes("skills/a").unwrap(),
+            "git status is clean"
+        );
+        let head = repo.head_commit().unwrap();
+        let files = repo.files_at(&head, "skills/a").unwrap();
+        let flags: Vec<(&str, bool)> = files
+            .iter()
+            .map(|f| (f.path.as_str(), f.executable))
+            .collect();
+        assert_eq!(flags, [("SKILL.md", false), ("scripts/run.sh", true)]);
+        // Written back out, the bit comes with it.
+        let out = tmp.path().join("out");
+        for file in &files {
+            file.write_under(&out).unwrap();
+        }
+        let meta = fs_err::metadata(out.join("scripts/run.sh")).unwrap();
+        assert!(crate::fsutil::is_executable(&meta));
+        assert!(!crate::fsutil::is_executable(
+            &fs_err::metadata(out.join("SKILL.md")).unwrap()
+        ));
+
+        // A mode change alone is a change, committed as one.
+        crate::fsutil::set_executable(&script, false).unwrap();
+        assert!(repo.has_local_changes("skills/a").unwrap());
+        repo.commit_folder("skills/a", "two").unwrap();
+        assert_eq!(
+            modes(tmp.path(), "skills/a/scripts/run.sh"),
+            (0o100644, 0o100644)
+        );
+        assert!(!repo.has_local_changes("skills/a").unwrap());
+    }
+
+    #[test]
+    fn without_core_filemode_the_committed_mode_stays() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = repo_with(tmp.path(), &[("skills/a/run.sh", "1")]);
+        let script = tmp.path().join("skills/a/run.sh");
+        crate::fsutil::set_executable(&script, true).unwrap();
+        repo.commit_folder("skills/a", "one").unwrap();
+        git2::Repository::open(tmp.path())
+            .unwrap()
+            .config()
+            .unwrap()
+            .set_bool("core.filemode", false)
+            .unwrap();
+        let repo = repo_with(
+            tmp.path(),
+            &[("skills/a/run.sh", "2"), ("skills/a/new.sh", "3")],
+        );
+        crate::fsutil::set_executable(&script, false).unwrap();
+        crate::fsutil::set_executable(&tmp.path().join("skills/a/new.sh"), true).unwrap();
+        repo.commit_tree("skills/a", "two").unwrap();
+        let raw = git2::Repository::open(tmp.path()).unwrap();
+        let tree = raw.head().unwrap().peel_to_tree().unwrap();
+        let mode = |p: &str| tree.get_path(Path::new(p)).unwrap().filemode();
+        assert_eq!(mode("skills/a/run.sh"), 0o100755, "HEAD's mode is kept");
+        assert_eq!(mode("skills/a/new.sh"), 0o100644, "a new file is 100644");
     }
 
     #[test]

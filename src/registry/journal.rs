@@ -202,7 +202,9 @@ impl Staging {
 
 /// Swaps the folder built in `staging` in as `skills/<name>` and commits it with `message`,
 /// journaled so that a kill at any point is finished or undone by the next command. Returns the
-/// commit. On an error before the commit, the old folder is put back.
+/// commit. On an error before the commit, the old folder is put back. When HEAD and the folder
+/// already hold exactly the staged files (their modes included) and git sees no change there,
+/// nothing is written and HEAD is returned: no empty commit.
 pub(crate) fn swap_and_commit(
     registry: &Registry,
     repo: &Repo,
@@ -220,6 +222,17 @@ pub(crate) fn swap_and_commit(
     fsutil::sync_tree(&new)?;
     let digest = fsutil::content_digest(&new)?.unwrap_or_default();
     failpoint(op, "after-staged");
+    // HEAD, the folder and git's index already hold exactly these files (modes included): a
+    // re-install of the same commit. Nothing to write.
+    if let Some(head) = repo.head()
+        && dest.is_dir()
+        && head_digest(repo, &rel)?.as_deref() == Some(digest.as_str())
+        && fsutil::content_digest(&dest)?.as_deref() == Some(digest.as_str())
+        && !repo.has_local_changes(&rel)?
+    {
+        drop(staging);
+        return Ok(head);
+    }
 
     let entry = Entry {
         op: op.to_owned(),
@@ -414,11 +427,7 @@ fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), JournalError>
             entry.op
         );
     }
-    let in_head = repo
-        .head_commit()
-        .map(|head| repo.files_at(&head, &rel))
-        .transpose()?
-        .map(fsutil::digest_of);
+    let in_head = head_digest(&repo, &rel)?;
     let on_disk = fsutil::content_digest(&dest)?;
     if on_disk.as_deref() != Some(entry.digest.as_str()) {
         tracing::warn!(
@@ -448,6 +457,18 @@ fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), JournalError>
     fsutil::remove_durable(&journal_path(registry))?;
     remove_tree(&dir)?;
     Ok(())
+}
+
+/// [`fsutil::content_digest`] of the files HEAD holds under `rel` (none without a HEAD; the
+/// digest of no files when HEAD has no such folder).
+fn head_digest(repo: &Repo, rel: &str) -> Result<Option<String>, GitError> {
+    let Some(head) = repo.head_commit() else {
+        return Ok(None);
+    };
+    let files = repo.files_at(&head, rel)?;
+    Ok(Some(fsutil::digest_of(files.iter().map(|f| {
+        (f.path.as_str(), f.executable, f.contents.as_slice())
+    }))))
 }
 
 /// Staging folders that older versions of skillet made inside `skills/` (`.old-XXXXXX`,
@@ -512,6 +533,47 @@ mod tests {
         assert!(legacy_leftovers(&registry).is_empty());
         assert!(skills.join(".git-keep").is_dir());
         assert!(skills.join("real-skill").is_dir());
+    }
+
+    /// Stages `skills/<name>` with an executable script and swaps it in.
+    fn write_skill(registry: &Registry, repo: &Repo, name: &str, body: &str) -> String {
+        let lock = WriteLock::acquire(registry).unwrap();
+        let staging = Staging::new(registry, &lock, name).unwrap();
+        let new = staging.new_dir();
+        fs_err::create_dir_all(new.join("scripts")).unwrap();
+        fs_err::write(new.join("SKILL.md"), body).unwrap();
+        fs_err::write(new.join("scripts/run.sh"), "#!/bin/sh\n").unwrap();
+        fsutil::set_executable(&new.join("scripts/run.sh"), true).unwrap();
+        swap_and_commit(registry, repo, &lock, staging, "install", name, "msg").unwrap()
+    }
+
+    #[test]
+    fn the_same_files_again_make_no_commit() {
+        let tmp = tempfile::tempdir().unwrap();
+        crate::registry::init(tmp.path(), false).unwrap();
+        let registry = Registry::open(tmp.path()).unwrap();
+        let repo = Repo::open(registry.root()).unwrap();
+        let first = write_skill(&registry, &repo, "a", "one");
+        assert_eq!(repo.head().as_deref(), Some(first.as_str()));
+        assert!(!repo.has_local_changes("skills/a").unwrap());
+        let script = registry.skills_dir().join("a/scripts/run.sh");
+        assert!(fsutil::is_executable(&fs_err::metadata(&script).unwrap()));
+        // The same files: HEAD is returned and nothing moves.
+        assert_eq!(write_skill(&registry, &repo, "a", "one"), first);
+        assert_eq!(repo.head().as_deref(), Some(first.as_str()));
+        assert!(
+            fs_err::read_dir(staging_root(&registry))
+                .unwrap()
+                .next()
+                .is_none()
+        );
+        // Different files: a new commit.
+        let second = write_skill(&registry, &repo, "a", "two");
+        assert_ne!(second, first);
+        // The folder on disk lost the bit: it differs from the staged one, so it is written.
+        fsutil::set_executable(&script, false).unwrap();
+        assert_ne!(write_skill(&registry, &repo, "a", "two"), second);
+        assert!(!repo.has_local_changes("skills/a").unwrap());
     }
 
     #[test]
