@@ -31,6 +31,15 @@
 //!
 //! [`Manifest::digest`] is the lowercase hex SHA-256 of these bytes; it is what
 //! signature files record as `manifest-sha256`.
+//!
+//! The mode is the one git records for the file, and skillet's commits record it
+//! (`registry::git`), so a clone of the registry, or the pull-request gate reading a
+//! skill from a commit, yields the same manifest as the working tree it was signed
+//! in. v1 has stated modes from the start: no format change was needed for that. A
+//! registry whose older skillet commits recorded an executable file as `100644`
+//! gives a clone a different manifest for that skill (its signatures then read
+//! `content_changed` there) until the file is committed again with its bit (the
+//! next `skillet save` or install of the skill, or `git add` and a commit).
 
 use std::path::Path;
 
