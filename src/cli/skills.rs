@@ -76,7 +76,10 @@ pub(super) fn validate(ctx: &Context, args: ValidateArgs) -> CliResult {
     } else {
         let dirs = args.paths.iter().map(|p| start.join(p)).collect();
         // Only bounds where linked skill folders may lead: found, never recovered.
-        (dirs, crate::registry::Registry::discover_untouched(&start).ok())
+        (
+            dirs,
+            crate::registry::Registry::discover_untouched(&start).ok(),
+        )
     };
     let options = ops::ValidateOptions {
         strict: args.strict,

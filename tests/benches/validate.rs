@@ -63,7 +63,11 @@ fn main() {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real-skills");
     let mut sources = Vec::new();
     real_skills(&fixtures, &mut sources);
-    assert!(!sources.is_empty(), "no skills under {}", fixtures.display());
+    assert!(
+        !sources.is_empty(),
+        "no skills under {}",
+        fixtures.display()
+    );
 
     let tmp = tempfile::tempdir().unwrap();
     let skills = tmp.path().join("skills");

@@ -386,7 +386,11 @@ fn code_linked_in_from_outside_the_registry_never_runs() {
         "console.log('OUTSIDE CODE RAN');\nexport default () => 'linked';\n",
     )
     .unwrap();
-    symlink("../.agents/skills/elsewhere", root.join("skills/in-registry")).unwrap();
+    symlink(
+        "../.agents/skills/elsewhere",
+        root.join("skills/in-registry"),
+    )
+    .unwrap();
     let outcome = h.expect(
         "import run from './skills/in-registry'; export default run();",
         ErrorKind::Import,

@@ -6,7 +6,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::*;
+use serde_json::json;
+
+use crate::support::*;
 
 /// Every vendored skill folder (one holding SKILL.md), sorted.
 fn real_skills() -> Vec<PathBuf> {
@@ -43,7 +45,11 @@ fn validate_json(env: &TestEnv, dirs: &[PathBuf], extra: &[&str]) -> (i32, serde
 fn every_real_skill_validates_with_no_error() {
     let env = TestEnv::new();
     let dirs = real_skills();
-    assert_eq!(dirs.len(), 54, "the vendored set changed: update SOURCES.md");
+    assert_eq!(
+        dirs.len(),
+        54,
+        "the vendored set changed: update SOURCES.md"
+    );
     let (code, report) = validate_json(&env, &dirs, &[]);
     let errors: Vec<&serde_json::Value> = report["findings"]
         .as_array()
@@ -57,15 +63,21 @@ fn every_real_skill_validates_with_no_error() {
     // None of them is a skillet code skill: skillet's own rules never apply.
     for f in report["findings"].as_array().unwrap() {
         assert_ne!(f["set"], "skillet", "{f}");
-        for field in ["set", "severity", "rule", "file", "line", "column", "message", "fix"] {
+        for field in [
+            "set", "severity", "rule", "file", "line", "column", "message", "fix",
+        ] {
             assert!(!f[field].is_null(), "{field} missing in {f}");
         }
     }
     // The one Claude Code key among them is a note naming the agent.
     assert!(
-        report["findings"].as_array().unwrap().iter().any(|f| f["set"] == "agent"
-            && f["severity"] == "note"
-            && f["message"].as_str().unwrap().contains("Claude Code")),
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["set"] == "agent"
+                && f["severity"] == "note"
+                && f["message"].as_str().unwrap().contains("Claude Code")),
         "{report}"
     );
 }
@@ -80,32 +92,66 @@ fn strict_turns_warnings_into_errors_and_notes_never_fail() {
         );
         env.path(name)
     };
-    let noted = skill("noted", "argument-hint: \"[file]\"\nuser-invocable: false\n");
+    let noted = skill(
+        "noted",
+        "argument-hint: \"[file]\"\nuser-invocable: false\n",
+    );
     let warned = skill("warned", "requires: [composio]\n");
 
     let (code, report) = validate_json(&env, std::slice::from_ref(&noted), &["--strict"]);
-    assert_eq!((code, &report["notes"], &report["errors"]), (0, &json!(2), &json!(0)), "{report}");
+    assert_eq!(
+        (code, &report["notes"], &report["errors"]),
+        (0, &json!(2), &json!(0)),
+        "{report}"
+    );
 
     let (code, report) = validate_json(&env, std::slice::from_ref(&warned), &[]);
     assert_eq!((code, &report["warnings"]), (0, &json!(1)), "{report}");
     let f = &report["findings"][0];
     assert_eq!(
-        (&f["set"], &f["severity"], &f["rule"], &f["file"], &f["line"], &f["column"]),
-        (&json!("spec"), &json!("warning"), &json!("unknown-key"), &json!("warned/SKILL.md"), &json!(4), &json!(1)),
+        (
+            &f["set"],
+            &f["severity"],
+            &f["rule"],
+            &f["file"],
+            &f["line"],
+            &f["column"]
+        ),
+        (
+            &json!("spec"),
+            &json!("warning"),
+            &json!("unknown-key"),
+            &json!("warned/SKILL.md"),
+            &json!(4),
+            &json!(1)
+        ),
     );
 
     let (code, report) = validate_json(&env, &[warned], &["--strict"]);
-    assert_eq!((code, &report["errors"], &report["strict"]), (1, &json!(1), &json!(true)), "{report}");
+    assert_eq!(
+        (code, &report["errors"], &report["strict"]),
+        (1, &json!(1), &json!(true)),
+        "{report}"
+    );
     assert_eq!(report["findings"][0]["severity"], "error");
 
     // The text output names set and rule, and counts every severity.
-    let run = env.run(&["validate", &noted.display().to_string()]).success();
+    let run = env
+        .run(&["validate", &noted.display().to_string()])
+        .success();
     assert!(
-        run.stdout.contains("noted/SKILL.md:4:1: note[agent/agent-key]: `argument-hint` is Claude Code's key"),
+        run.stdout.contains(
+            "noted/SKILL.md:4:1: note[agent/agent-key]: `argument-hint` is Claude Code's key"
+        ),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.ends_with("1 skill checked: 0 errors, 0 warnings, 2 notes\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .ends_with("1 skill checked: 0 errors, 0 warnings, 2 notes\n"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[cfg(unix)]
@@ -117,7 +163,11 @@ fn a_linked_skill_folder_is_read_inside_the_registry_and_refused_outside() {
     env.write(".agents/skills/linked/SKILL.md", real);
     std::os::unix::fs::symlink("../.agents/skills/linked", env.path("skills/linked")).unwrap();
     let report = env.run(&["validate", "--json"]).success().json();
-    assert_eq!((&report["skills"], &report["errors"]), (&json!(1), &json!(0)), "{report}");
+    assert_eq!(
+        (&report["skills"], &report["errors"]),
+        (&json!(1), &json!(0)),
+        "{report}"
+    );
     // search reads it too.
     let hits = env.run(&["search", "agents", "--json"]).success().json();
     assert!(hits.to_string().contains("linked"), "{hits}");
@@ -159,6 +209,26 @@ enum Verdict {
 /// Where skillet and skills-ref 0.1.1 disagree, and why skillet is right by the
 /// specification's text: (case, skillet's verdict, skills-ref's verdict, why).
 const KNOWN_DISAGREEMENTS: &[(&str, Verdict, Verdict, &str)] = &[
+    (
+        "trailofbits+skills/plugins/skill-improver/skills/skill-improver",
+        Verdict::Valid,
+        Verdict::Invalid,
+        "`argument-hint` is Claude Code's key: skills-ref refuses every key outside its six, \
+         the specification constrains only the fields it defines (a note naming the agent)",
+    ),
+    (
+        "trailofbits+skills/plugins/testing-handbook-skills/skills/constant-time-testing",
+        Verdict::Valid,
+        Verdict::Invalid,
+        "`type: domain` is a key no agent defines: the specification does not make an extra key \
+         invalid (a warning; an error with `--strict`)",
+    ),
+    (
+        "trailofbits+skills/plugins/testing-handbook-skills/skills/wycheproof",
+        Verdict::Valid,
+        Verdict::Invalid,
+        "`type: domain`, as constant-time-testing",
+    ),
     (
         "crafted/agent-keys",
         Verdict::Valid,
@@ -233,15 +303,46 @@ fn crafted() -> Vec<(&'static str, Vec<u8>)> {
                 "license: Apache-2.0\ncompatibility: Requires git\nallowed-tools: Bash(git:*) Read\nmetadata:\n  author: example-org\n  version: \"1.0\"\n",
             ),
         ),
-        ("agent-keys", md("agent-keys", "argument-hint: \"[file]\"\ndisable-model-invocation: true\n")),
+        (
+            "agent-keys",
+            md(
+                "agent-keys",
+                "argument-hint: \"[file]\"\ndisable-model-invocation: true\n",
+            ),
+        ),
         ("unknown-key", md("unknown-key", "requires: composio\n")),
         ("flow-style", md("flow-style", "metadata: {author: me}\n")),
-        ("metadata-number", md("metadata-number", "metadata:\n  version: 1.0\n")),
-        ("metadata-list", md("metadata-list", "metadata:\n  tags:\n    - a\n")),
-        ("empty-compatibility", md("empty-compatibility", "compatibility: \"\"\n")),
-        ("long-compatibility", md("long-compatibility", &format!("compatibility: {}\n", "x".repeat(501)))),
-        ("long-description", format!("---\nname: long-description\ndescription: {}\n---\n", "d".repeat(1025)).into_bytes()),
-        ("missing-description", b"---\nname: missing-description\n---\n\nBody\n".to_vec()),
+        (
+            "metadata-number",
+            md("metadata-number", "metadata:\n  version: 1.0\n"),
+        ),
+        (
+            "metadata-list",
+            md("metadata-list", "metadata:\n  tags:\n    - a\n"),
+        ),
+        (
+            "empty-compatibility",
+            md("empty-compatibility", "compatibility: \"\"\n"),
+        ),
+        (
+            "long-compatibility",
+            md(
+                "long-compatibility",
+                &format!("compatibility: {}\n", "x".repeat(501)),
+            ),
+        ),
+        (
+            "long-description",
+            format!(
+                "---\nname: long-description\ndescription: {}\n---\n",
+                "d".repeat(1025)
+            )
+            .into_bytes(),
+        ),
+        (
+            "missing-description",
+            b"---\nname: missing-description\n---\n\nBody\n".to_vec(),
+        ),
         ("missing-name", b"---\ndescription: d\n---\n".to_vec()),
         ("no-frontmatter", b"# Just markdown\n".to_vec()),
         ("Upper-Case", md("Upper-Case", "")),
@@ -249,7 +350,10 @@ fn crafted() -> Vec<(&'static str, Vec<u8>)> {
         ("-leading", md("-leading", "")),
         ("mismatched", md("other-name", "")),
         ("non-ascii-name-é", md("non-ascii-name-é", "")),
-        ("not-utf8", b"---\nname: not-utf8\ndescription: caf\xe9\n---\n".to_vec()),
+        (
+            "not-utf8",
+            b"---\nname: not-utf8\ndescription: caf\xe9\n---\n".to_vec(),
+        ),
     ]
 }
 
@@ -282,7 +386,11 @@ print(json.dumps(out))
         .args(dirs)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let verdicts: Vec<String> = serde_json::from_slice(&out.stdout).unwrap();
     Some(
         verdicts
@@ -302,7 +410,9 @@ fn skillet_and_skills_ref_agree_but_for_known_disagreements() {
     let mut cases: Vec<(String, PathBuf)> = real_skills()
         .into_iter()
         .map(|d| {
-            let rel = d.strip_prefix(manifest_dir().join("tests/fixtures/real-skills")).unwrap();
+            let rel = d
+                .strip_prefix(manifest_dir().join("tests/fixtures/real-skills"))
+                .unwrap();
             (rel.display().to_string(), d)
         })
         .collect();
@@ -346,6 +456,9 @@ fn skillet_and_skills_ref_agree_but_for_known_disagreements() {
         }
     }
     assert!(unexpected.is_empty(), "{}", unexpected.join("\n"));
-    let listed: Vec<String> = KNOWN_DISAGREEMENTS.iter().map(|(c, ..)| (*c).to_owned()).collect();
+    let listed: Vec<String> = KNOWN_DISAGREEMENTS
+        .iter()
+        .map(|(c, ..)| (*c).to_owned())
+        .collect();
     assert_eq!(seen, listed, "every listed disagreement still happens");
 }

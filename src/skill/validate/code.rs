@@ -183,7 +183,10 @@ fn check_metadata(parsed: &ParsedSkill, sink: &mut Sink) {
         error(
             sink,
             "skillet-version",
-            format!("`{META_VERSION}` is `{}`; it must be a whole number", show(v)),
+            format!(
+                "`{META_VERSION}` is `{}`; it must be a whole number",
+                show(v)
+            ),
             "Leave versions to `skillet save`, which counts them.",
         );
     }
@@ -232,8 +235,7 @@ mod tests {
     use super::super::{RuleSet, Severity, validate_dir};
     use super::{check_code_skill, is_code_skill};
 
-    const RECORDING: &str =
-        r#"{"version":1,"run_id":"r","script":"","tool_calls":[],"output":""}"#;
+    const RECORDING: &str = r#"{"version":1,"run_id":"r","script":"","tool_calls":[],"output":""}"#;
 
     fn rules(dir: &std::path::Path) -> Vec<(&'static str, Severity, String)> {
         let (parsed, _) = validate_dir(dir);
@@ -261,14 +263,26 @@ mod tests {
         assert!(rules(&dir).is_empty(), "{:?}", rules(&dir));
 
         // The entry point must be UTF-8; the recording must be one.
-        std::fs::write(dir.join("scripts/index.ts"), b"let a = 1;\nlet b = \"\xff\";\n").unwrap();
+        std::fs::write(
+            dir.join("scripts/index.ts"),
+            b"let a = 1;\nlet b = \"\xff\";\n",
+        )
+        .unwrap();
         std::fs::write(dir.join("tests/recording.json"), "{\"version\":1}").unwrap();
         let got = rules(&dir);
         assert_eq!(
             got,
             [
-                ("not-utf8", Severity::Error, "my-skill/scripts/index.ts".into()),
-                ("recording", Severity::Error, "my-skill/tests/recording.json".into()),
+                (
+                    "not-utf8",
+                    Severity::Error,
+                    "my-skill/scripts/index.ts".into()
+                ),
+                (
+                    "recording",
+                    Severity::Error,
+                    "my-skill/tests/recording.json".into()
+                ),
             ]
         );
 

@@ -97,7 +97,11 @@ fn validate_folder(
 }
 
 /// SKILL.md and the walk, in the real folder `dir` named `folder`.
-fn validate_resolved(dir: &Path, folder: &str, prefix: &str) -> (Option<ParsedSkill>, Vec<Finding>) {
+fn validate_resolved(
+    dir: &Path,
+    folder: &str,
+    prefix: &str,
+) -> (Option<ParsedSkill>, Vec<Finding>) {
     let mut findings = Vec::new();
     if !dir.is_dir() {
         let mut root = Sink::new(folder);
@@ -122,8 +126,8 @@ fn validate_resolved(dir: &Path, folder: &str, prefix: &str) -> (Option<ParsedSk
 /// Where the symbolic link `dir` leads, if that is a folder inside `bound`; else why not, and
 /// the fix.
 fn resolve_linked_folder(dir: &Path, bound: Option<&Path>) -> Result<PathBuf, (String, String)> {
-    let target = fs_err::read_link(dir)
-        .map_or_else(|_| "?".to_owned(), |t| show(&t.display().to_string()));
+    let target =
+        fs_err::read_link(dir).map_or_else(|_| "?".to_owned(), |t| show(&t.display().to_string()));
     let fix = "Replace the link with the folder itself, or keep the folder it points to inside the registry.".to_owned();
     let Some(bound) = bound else {
         return Err((
@@ -466,7 +470,11 @@ mod tests {
     fn only_skill_md_must_be_utf8() {
         let (_tmp, dir) = good_dir();
         // Binaries anywhere are fine: an archive under scripts/, Latin-1 text under references/.
-        std::fs::write(dir.join("scripts/bundle.tar.gz"), b"\x1f\x8b\x08\x00\xff\xfe").unwrap();
+        std::fs::write(
+            dir.join("scripts/bundle.tar.gz"),
+            b"\x1f\x8b\x08\x00\xff\xfe",
+        )
+        .unwrap();
         std::fs::write(dir.join("references/latin1.md"), b"caf\xe9\n").unwrap();
         let (p, f) = validate_dir(&dir);
         assert!(p.is_some());
@@ -493,7 +501,12 @@ mod tests {
         assert!(p.is_some());
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(
-            (f[0].severity, f[0].file.as_str(), f[0].rule, f[0].message.as_str()),
+            (
+                f[0].severity,
+                f[0].file.as_str(),
+                f[0].rule,
+                f[0].message.as_str()
+            ),
             (
                 Severity::Warning,
                 "my-skill/assets/big.bin",
@@ -527,7 +540,10 @@ mod tests {
         // No root: refused.
         let (p, f) = validate_dir(&link);
         assert!(p.is_none());
-        assert_eq!((f[0].rule, f[0].severity), ("symlink-outside", Severity::Error));
+        assert_eq!(
+            (f[0].rule, f[0].severity),
+            ("symlink-outside", Severity::Error)
+        );
 
         // A target outside the root: refused, saying where it leads.
         let outside = tmp.path().join("elsewhere/my-skill");
@@ -538,7 +554,10 @@ mod tests {
         let (p, f) = validate_dir_within(&link, Some(&registry));
         assert!(p.is_none());
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert_eq!((f[0].file.as_str(), f[0].rule), ("my-skill", "symlink-outside"));
+        assert_eq!(
+            (f[0].file.as_str(), f[0].rule),
+            ("my-skill", "symlink-outside")
+        );
         assert!(
             f[0].message.starts_with(&format!(
                 "the skill folder is a symbolic link to {}",

@@ -479,8 +479,14 @@ mod tests {
             "argument-hint: \"[file]\"\ndisable-model-invocation: true\nallowed-tools:\n  - Read\n  - Bash(git:*)\nversion: 1.0.0\n",
         ));
         let p = p.unwrap();
-        assert_eq!(p.frontmatter.allowed_tools.as_deref(), Some("Read Bash(git:*)"));
-        let got: Vec<_> = f.iter().map(|f| (f.set, f.severity, f.rule, f.line)).collect();
+        assert_eq!(
+            p.frontmatter.allowed_tools.as_deref(),
+            Some("Read Bash(git:*)")
+        );
+        let got: Vec<_> = f
+            .iter()
+            .map(|f| (f.set, f.severity, f.rule, f.line))
+            .collect();
         assert_eq!(
             got,
             [

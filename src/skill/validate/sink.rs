@@ -52,7 +52,14 @@ impl Sink {
         message: String,
         fix: impl Into<String>,
     ) {
-        self.add(RuleSet::Spec, Severity::Error, at, rule, message, fix.into());
+        self.add(
+            RuleSet::Spec,
+            Severity::Error,
+            at,
+            rule,
+            message,
+            fix.into(),
+        );
     }
 
     /// A warning of the specification's rules.
@@ -63,7 +70,14 @@ impl Sink {
         message: String,
         fix: impl Into<String>,
     ) {
-        self.add(RuleSet::Spec, Severity::Warning, at, rule, message, fix.into());
+        self.add(
+            RuleSet::Spec,
+            Severity::Warning,
+            at,
+            rule,
+            message,
+            fix.into(),
+        );
     }
 }
 
