@@ -61,41 +61,53 @@ pub(super) fn save(ctx: &Context, args: SaveArgs) -> CliResult {
 pub(crate) struct ValidateArgs {
     /// Skill folders (default: every folder under the registry's skills/).
     paths: Vec<PathBuf>,
+    /// Treat warnings as errors (notes never fail).
+    #[arg(long)]
+    strict: bool,
     #[arg(long)]
     json: bool,
 }
 
 pub(super) fn validate(ctx: &Context, args: ValidateArgs) -> CliResult {
     let start = ctx.start_dir()?;
-    let dirs: Vec<PathBuf> = if args.paths.is_empty() {
-        ops::skill_dirs(&ctx.registry()?)
+    let (dirs, registry): (Vec<PathBuf>, _) = if args.paths.is_empty() {
+        let registry = ctx.registry()?;
+        (ops::skill_dirs(&registry), Some(registry))
     } else {
-        args.paths.iter().map(|p| start.join(p)).collect()
+        let dirs = args.paths.iter().map(|p| start.join(p)).collect();
+        // Only bounds where linked skill folders may lead: found, never recovered.
+        (
+            dirs,
+            crate::registry::Registry::discover_untouched(&start).ok(),
+        )
     };
-    let report = ops::validate(&dirs)?;
-    let (findings, errors) = (&report.findings, report.errors);
+    let options = ops::ValidateOptions {
+        strict: args.strict,
+        root: registry.as_ref().map(|r| r.root()),
+    };
+    let report = ops::validate(&dirs, options)?;
     if args.json {
         output::json(&report)?;
     } else {
         let mut text = String::new();
-        for f in findings {
+        for f in &report.findings {
             text.push_str(&format!("{f}\n"));
         }
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
         text.push_str(&format!(
-            "{} skill{} checked: {errors} error{}, {} warning{}\n",
+            "{} skill{} checked: {} error{}, {} warning{}, {} note{}\n",
             dirs.len(),
-            if dirs.len() == 1 { "" } else { "s" },
-            if errors == 1 { "" } else { "s" },
-            findings.len() - errors,
-            if findings.len() - errors == 1 {
-                ""
-            } else {
-                "s"
-            }
+            plural(dirs.len()),
+            report.errors,
+            plural(report.errors),
+            report.warnings,
+            plural(report.warnings),
+            report.notes,
+            plural(report.notes),
         ));
         output::print(&text)?;
     }
-    if errors > 0 {
+    if report.errors > 0 {
         Err(Failure::Exit(1))
     } else {
         Ok(())

@@ -30,7 +30,7 @@ pub use search::{
     summary, tools_answer,
 };
 pub use sign::{SignError, SignOptions, sign};
-pub use skills::{ValidateReport, diff, log, show, skill_dirs, validate};
+pub use skills::{ValidateOptions, ValidateReport, diff, log, show, skill_dirs, validate};
 pub use test::{SkillTest, TestOptions, test};
 pub use tree::{Entry as TreeEntry, Tree, TreeError};
 

@@ -1,7 +1,7 @@
 //! Reading skills: `show` (a skill's files, now or at a revision), `log` (its versions),
 //! `diff` (what changed between revisions) and `validate` (folders against the rules).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -81,48 +81,57 @@ pub fn diff(
     Ok(repo.diff(&rel, &from, to.as_ref())?)
 }
 
+/// How to validate.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ValidateOptions<'a> {
+    /// Warnings count as errors (notes never do).
+    pub strict: bool,
+    /// The folder a symbolically linked skill folder must lead into to be read (the registry);
+    /// `None` refuses every linked skill folder.
+    pub root: Option<&'a Path>,
+}
+
 /// What validating skill folders found.
 #[derive(Debug, Clone, Serialize)]
 pub struct ValidateReport {
     /// Folders checked.
     pub skills: usize,
     pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Whether warnings were turned into errors.
+    pub strict: bool,
+    /// Every finding, each with its rule set (`spec`, `agent`, `skillet`), severity, rule,
+    /// file, line, column, message and fix.
     pub findings: Vec<Finding>,
 }
 
-/// Checks skill folders against the Agent Skills rules and skillet's own (a skill runs
-/// `scripts/index.ts`).
-pub fn validate(dirs: &[PathBuf]) -> anyhow::Result<ValidateReport> {
+/// Checks skill folders against the Agent Skills specification (errors), the known agents'
+/// extensions (notes) and, for skillet code skills only, skillet's own rules (entry point,
+/// recording, pinned tools). `--strict` turns warnings into errors.
+pub fn validate(dirs: &[PathBuf], options: ValidateOptions<'_>) -> anyhow::Result<ValidateReport> {
     let mut findings = Vec::new();
     for dir in dirs {
         if !dir.is_dir() {
             anyhow::bail!("{} is not a folder", dir.display());
         }
-        let (_, mut found) = validate::validate_dir(dir);
-        if !dir.join(skill::ENTRY).is_file() {
-            found.push(Finding {
-                severity: Severity::Error,
-                file: format!(
-                    "{}/{}",
-                    dir.file_name().unwrap_or_default().to_string_lossy(),
-                    skill::ENTRY
-                ),
-                line: 1,
-                column: 1,
-                rule: "entry-point",
-                message: format!("the skill has no {}", skill::ENTRY),
-                fix: "save the skill with `skillet save`, or add its TypeScript entry point".into(),
-            });
-        }
+        let (_, found) = validate::validate_skill(dir, options.root);
         findings.extend(found);
     }
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == Severity::Error)
-        .count();
+    if options.strict {
+        for f in &mut findings {
+            if f.severity == Severity::Warning {
+                f.severity = Severity::Error;
+            }
+        }
+    }
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     Ok(ValidateReport {
         skills: dirs.len(),
-        errors,
+        errors: count(Severity::Error),
+        warnings: count(Severity::Warning),
+        notes: count(Severity::Note),
+        strict: options.strict,
         findings,
     })
 }

@@ -83,7 +83,7 @@ pub struct Skill {
     pub dir: PathBuf,
     pub frontmatter: Frontmatter,
     pub body: String,
-    /// Warnings from validation (errors make loading fail).
+    /// Warnings and notes from validation (errors make loading fail).
     pub warnings: Vec<Finding>,
 }
 
@@ -194,16 +194,22 @@ pub fn load(registry: &Registry, name: &str) -> Result<Skill, SkillError> {
             dir: registry.skills_dir(),
         });
     }
-    load_dir(&dir)
+    load_dir_within(&dir, Some(registry.root()))
 }
 
-/// Loads and validates the skill folder `dir`.
+/// Loads and validates the skill folder `dir` (a symbolic link to a folder is refused).
 pub fn load_dir(dir: &Path) -> Result<Skill, SkillError> {
+    load_dir_within(dir, None)
+}
+
+/// Loads and validates the skill folder `dir`; one that is a symbolic link is read through
+/// when its target lies inside `root` (the registry), refused otherwise.
+pub fn load_dir_within(dir: &Path, root: Option<&Path>) -> Result<Skill, SkillError> {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (parsed, findings) = validate::validate_dir(dir);
+    let (parsed, findings) = validate::validate_dir_within(dir, root);
     let (errors, warnings): (Vec<Finding>, Vec<Finding>) = findings
         .into_iter()
         .partition(|f| f.severity == Severity::Error);
@@ -237,7 +243,10 @@ pub fn list(registry: &Registry) -> Vec<(String, Result<Skill, SkillError>)> {
     names.sort();
     names
         .into_iter()
-        .map(|n| (n.clone(), load_dir(&registry.skills_dir().join(&n))))
+        .map(|n| {
+            let loaded = load_dir_within(&registry.skills_dir().join(&n), Some(registry.root()));
+            (n, loaded)
+        })
         .collect()
 }
 

@@ -31,3 +31,4 @@ mod server_folders;
 mod skills;
 mod tidy;
 mod upstream;
+mod validate;

@@ -377,6 +377,32 @@ fn code_linked_in_from_outside_the_registry_never_runs() {
         assert!(!h.workspace().join("pwned.txt").exists());
     }
 
+    // A skill folder linked to elsewhere in the registry (what `npx skills add` makes:
+    // skills/<name> -> ../.agents/skills/<name>) is read by `skillet validate` and search, but
+    // never run: the sandbox's root is skills/, and the link leaves it.
+    fs_err::create_dir_all(root.join(".agents/skills/elsewhere/scripts")).unwrap();
+    fs_err::write(
+        root.join(".agents/skills/elsewhere/scripts/index.ts"),
+        "console.log('OUTSIDE CODE RAN');\nexport default () => 'linked';\n",
+    )
+    .unwrap();
+    symlink(
+        "../.agents/skills/elsewhere",
+        root.join("skills/in-registry"),
+    )
+    .unwrap();
+    let outcome = h.expect(
+        "import run from './skills/in-registry'; export default run();",
+        ErrorKind::Import,
+    );
+    let message = outcome.error.unwrap().message;
+    assert!(
+        message.contains("skills/in-registry is a symbolic link to ../.agents/skills/elsewhere")
+            && message.contains("outside skills/"),
+        "{message}"
+    );
+    assert!(!outcome.output.contains("OUTSIDE"), "{}", outcome.output);
+
     // A generated file swapped for a link out, after the loader has cached the real one.
     let generated = root.join(".skillet/servers/docs/listDocuments.ts");
     let real = h.run_with(

@@ -1,13 +1,16 @@
-//! Validating a whole skill folder: the folder itself, SKILL.md (read,
-//! parsed, its name matched to the folder, its links checked) and a walk of
-//! every other entry (symlinks, special files, sizes, UTF-8 of text files).
+//! Validating a whole skill folder: the folder itself (a symbolic link to a
+//! folder is read through only when its target stays inside a given root, the
+//! registry), SKILL.md (read, UTF-8, parsed, its name matched to the folder,
+//! its links checked) and a walk of every other entry (symlinks, special
+//! files, sizes). Other files may hold anything: they are never read.
 //!
-//! The walk never follows a symlink, never reads a special file, never reads
-//! more than [`MAX_FILE_BYTES`] of a file, stops after [`MAX_ENTRIES`]
-//! entries, and never writes anything.
+//! The walk never follows a symlink inside the folder, never reads a special
+//! file, reads only SKILL.md (at most [`MAX_FILE_BYTES`]), stops after
+//! [`MAX_ENTRIES`] entries, and never writes anything.
 
 use std::path::{Path, PathBuf};
 
+use super::code::check_code_skill;
 use super::links::check_links;
 use super::locate::locate_key;
 use super::parse::parse_into;
@@ -16,23 +19,52 @@ use super::split::split_frontmatter;
 use super::{Finding, MAX_ENTRIES, MAX_FILE_BYTES, ParsedSkill, YAML_FIRST_LINE};
 
 /// Validate a whole folder: SKILL.md rules + folder rules (symlinks, special
-/// files, sizes, UTF-8, body links). `Option<ParsedSkill>` is Some when
-/// SKILL.md parsed well enough to use. Missing `scripts/index.ts` is not
-/// reported here.
+/// files, sizes, body links). `Option<ParsedSkill>` is Some when SKILL.md
+/// parsed well enough to use. skillet's rules for code skills are not checked
+/// here (see `check_code_skill`). A folder that is a symbolic link is refused:
+/// [`validate_dir_within`] reads through one whose target stays in a root.
 pub fn validate_dir(dir: &Path) -> (Option<ParsedSkill>, Vec<Finding>) {
-    let folder = dir
-        .file_name()
+    validate_dir_within(dir, None)
+}
+
+/// [`validate_dir`], reading through a skill folder that is a symbolic link (as `npx skills
+/// add` makes them) when its target lies inside `root` (the registry's folder). The folder's
+/// name (what `name` must match) is the link's; its files are read from the resolved target.
+pub fn validate_dir_within(dir: &Path, root: Option<&Path>) -> (Option<ParsedSkill>, Vec<Finding>) {
+    let (_, parsed, findings) = validate_folder(dir, root);
+    (parsed, findings)
+}
+
+/// [`validate_dir_within`] and, for a skillet code skill, skillet's own rules
+/// ([`check_code_skill`]): what `skillet validate` reports.
+pub fn validate_skill(dir: &Path, root: Option<&Path>) -> (Option<ParsedSkill>, Vec<Finding>) {
+    let (real, parsed, mut findings) = validate_folder(dir, root);
+    if let Some(real) = real {
+        let folder = folder_name(dir);
+        findings.extend(check_code_skill(&real, &folder, parsed.as_ref()));
+    }
+    (parsed, findings)
+}
+
+fn folder_name(dir: &Path) -> String {
+    dir.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The folder's checks, and the real folder that was read (none when it was refused).
+fn validate_folder(
+    dir: &Path,
+    bound: Option<&Path>,
+) -> (Option<PathBuf>, Option<ParsedSkill>, Vec<Finding>) {
+    let folder = folder_name(dir);
     let prefix = if folder.is_empty() {
         String::new()
     } else {
         format!("{folder}/")
     };
-    let mut findings = Vec::new();
-
     let mut root = Sink::new(&folder);
-    match fs_err::symlink_metadata(dir) {
+    let real = match fs_err::symlink_metadata(dir) {
         Err(e) => {
             root.error(
                 (1, 1),
@@ -40,17 +72,15 @@ pub fn validate_dir(dir: &Path) -> (Option<ParsedSkill>, Vec<Finding>) {
                 format!("cannot read the skill folder: {e}"),
                 "Check that the folder exists and is readable.",
             );
-            return (None, root.findings);
+            return (None, None, root.findings);
         }
-        Ok(m) if m.file_type().is_symlink() => {
-            root.error(
-                (1, 1),
-                "symlink",
-                "the skill folder is a symbolic link".to_owned(),
-                "Replace the link with the real folder.",
-            );
-            return (None, root.findings);
-        }
+        Ok(m) if m.file_type().is_symlink() => match resolve_linked_folder(dir, bound) {
+            Ok(real) => real,
+            Err((message, fix)) => {
+                root.error((1, 1), "symlink-outside", message, fix);
+                return (None, None, root.findings);
+            }
+        },
         Ok(m) if !m.is_dir() => {
             root.error(
                 (1, 1),
@@ -58,19 +88,73 @@ pub fn validate_dir(dir: &Path) -> (Option<ParsedSkill>, Vec<Finding>) {
                 "the skill path is not a folder".to_owned(),
                 "Point at the skill's folder (the one holding SKILL.md).",
             );
-            return (None, root.findings);
+            return (None, None, root.findings);
         }
-        Ok(_) => {}
-    }
+        Ok(_) => dir.to_owned(),
+    };
+    let (parsed, findings) = validate_resolved(&real, &folder, &prefix);
+    (Some(real), parsed, findings)
+}
 
+/// SKILL.md and the walk, in the real folder `dir` named `folder`.
+fn validate_resolved(
+    dir: &Path,
+    folder: &str,
+    prefix: &str,
+) -> (Option<ParsedSkill>, Vec<Finding>) {
+    let mut findings = Vec::new();
+    if !dir.is_dir() {
+        let mut root = Sink::new(folder);
+        root.error(
+            (1, 1),
+            "not-a-folder",
+            "the skill path is not a folder".to_owned(),
+            "Point at the skill's folder (the one holding SKILL.md).",
+        );
+        return (None, root.findings);
+    }
     let mut sink = Sink::new(&format!("{prefix}SKILL.md"));
-    let parsed = read_skill_md(dir, &folder, &mut sink);
+    let parsed = read_skill_md(dir, folder, &mut sink);
     if let Some(p) = &parsed {
         check_links(dir, p, &mut sink);
     }
     findings.append(&mut sink.findings);
-    walk(dir, &prefix, &mut findings);
+    walk(dir, prefix, &mut findings);
     (parsed, findings)
+}
+
+/// Where the symbolic link `dir` leads, if that is a folder inside `bound`; else why not, and
+/// the fix.
+fn resolve_linked_folder(dir: &Path, bound: Option<&Path>) -> Result<PathBuf, (String, String)> {
+    let target =
+        fs_err::read_link(dir).map_or_else(|_| "?".to_owned(), |t| show(&t.display().to_string()));
+    let fix = "Replace the link with the folder itself, or keep the folder it points to inside the registry.".to_owned();
+    let Some(bound) = bound else {
+        return Err((
+            format!(
+                "the skill folder is a symbolic link (to {target}) and no registry bounds where it may lead; skillet reads linked skill folders only inside a registry"
+            ),
+            "Validate the folder it points to, or validate from inside the registry.".to_owned(),
+        ));
+    };
+    let real = fs_err::canonicalize(dir).map_err(|_| {
+        (
+            format!("the skill folder is a symbolic link to {target}, which leads nowhere"),
+            fix.clone(),
+        )
+    })?;
+    let bound = fs_err::canonicalize(bound).unwrap_or_else(|_| bound.to_owned());
+    if !real.starts_with(&bound) {
+        return Err((
+            format!(
+                "the skill folder is a symbolic link to {target} ({}), outside the registry ({}); skillet reads linked skill folders only inside it",
+                show(&real.display().to_string()),
+                show(&bound.display().to_string())
+            ),
+            fix,
+        ));
+    }
+    Ok(real)
 }
 
 fn read_skill_md(dir: &Path, folder: &str, sink: &mut Sink) -> Option<ParsedSkill> {
@@ -184,7 +268,7 @@ fn read_checked(path: &Path, meta: &std::fs::Metadata, sink: &mut Sink) -> Optio
     }
 }
 
-fn report_not_utf8(bytes: &[u8], offset: usize, rel: &str, sink: &mut Sink) {
+pub(super) fn report_not_utf8(bytes: &[u8], offset: usize, rel: &str, sink: &mut Sink) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|b| **b == b'\n').count() + 1;
     let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
@@ -202,15 +286,36 @@ fn report_not_utf8(bytes: &[u8], offset: usize, rel: &str, sink: &mut Sink) {
     );
 }
 
-fn is_text_file(rel: &str) -> bool {
-    if rel.starts_with("scripts/") || rel.starts_with("references/") {
-        return true;
+/// An entry other than SKILL.md and folders: never read. A link or a special
+/// file is an error; a file over [`MAX_FILE_BYTES`] a warning (agents and
+/// skillet read files whole).
+fn check_entry(meta: &std::fs::Metadata, sink: &mut Sink) {
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        sink.error(
+            (1, 1),
+            "symlink",
+            "is a symbolic link; skill folders must not contain symlinks".to_owned(),
+            "Replace the link with a copy of the file it points to.",
+        );
+    } else if !ft.is_file() {
+        sink.error(
+            (1, 1),
+            "special-file",
+            "is not a regular file or folder".to_owned(),
+            "Remove it from the skill folder.",
+        );
+    } else if meta.len() > MAX_FILE_BYTES {
+        sink.warning(
+            (1, 1),
+            "file-too-large",
+            format!(
+                "file is {} bytes; files over {MAX_FILE_BYTES} bytes (1 MiB) are heavy for agents to read",
+                meta.len()
+            ),
+            "Shrink the file, split it, or keep it outside the skill folder.",
+        );
     }
-    let ext = rel.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    matches!(
-        ext.as_deref(),
-        Some("md" | "json" | "ts" | "mts" | "js" | "mjs" | "txt" | "yaml" | "yml" | "toml")
-    )
 }
 
 fn walk(dir: &Path, prefix: &str, findings: &mut Vec<Finding>) {
@@ -273,14 +378,7 @@ fn walk(dir: &Path, prefix: &str, findings: &mut Vec<Finding>) {
                     "Check the file's permissions.",
                 ),
                 Ok(meta) if meta.is_dir() => subdirs.push((path, format!("{rel}/"))),
-                Ok(meta) => {
-                    if let Some(bytes) = read_checked(&path, &meta, &mut s)
-                        && is_text_file(&rel)
-                        && let Err(e) = std::str::from_utf8(&bytes)
-                    {
-                        report_not_utf8(&bytes, e.valid_up_to(), &rel, &mut s);
-                    }
-                }
+                Ok(meta) => check_entry(&meta, &mut s),
             }
             findings.append(&mut s.findings);
         }
@@ -291,9 +389,9 @@ fn walk(dir: &Path, prefix: &str, findings: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::MAX_FILE_BYTES;
     use super::super::test_support::good_dir;
-    use super::validate_dir;
+    use super::super::{MAX_FILE_BYTES, Severity};
+    use super::{validate_dir, validate_dir_within};
 
     #[test]
     fn good_folder_has_zero_findings() {
@@ -369,31 +467,18 @@ mod tests {
     }
 
     #[test]
-    fn non_utf8_file() {
+    fn only_skill_md_must_be_utf8() {
         let (_tmp, dir) = good_dir();
+        // Binaries anywhere are fine: an archive under scripts/, Latin-1 text under references/.
         std::fs::write(
-            dir.join("scripts/index.ts"),
-            b"let a = 1;\nlet b = \"\xff\";\n",
+            dir.join("scripts/bundle.tar.gz"),
+            b"\x1f\x8b\x08\x00\xff\xfe",
         )
         .unwrap();
-        let (_, f) = validate_dir(&dir);
-        assert_eq!(f.len(), 1, "{f:#?}");
-        assert_eq!(
-            (
-                f[0].file.as_str(),
-                f[0].rule,
-                f[0].line,
-                f[0].column,
-                f[0].message.as_str()
-            ),
-            (
-                "my-skill/scripts/index.ts",
-                "not-utf8",
-                2,
-                10,
-                "`scripts/index.ts` is not valid UTF-8 (invalid byte 0xff at byte offset 20)"
-            )
-        );
+        std::fs::write(dir.join("references/latin1.md"), b"caf\xe9\n").unwrap();
+        let (p, f) = validate_dir(&dir);
+        assert!(p.is_some());
+        assert!(f.is_empty(), "{f:#?}");
         std::fs::write(
             dir.join("SKILL.md"),
             b"---\nname: my-skill\ndescription: \xe9\n---\n",
@@ -408,20 +493,83 @@ mod tests {
     }
 
     #[test]
-    fn oversized_file() {
+    fn oversized_file_is_a_warning() {
         let (_tmp, dir) = good_dir();
         let size = usize::try_from(MAX_FILE_BYTES).unwrap() + 1;
         std::fs::write(dir.join("assets/big.bin"), vec![0u8; size]).unwrap();
-        let (_, f) = validate_dir(&dir);
+        let (p, f) = validate_dir(&dir);
+        assert!(p.is_some());
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(
-            (f[0].file.as_str(), f[0].rule, f[0].message.as_str()),
             (
+                f[0].severity,
+                f[0].file.as_str(),
+                f[0].rule,
+                f[0].message.as_str()
+            ),
+            (
+                Severity::Warning,
                 "my-skill/assets/big.bin",
                 "file-too-large",
-                "file is 1048577 bytes; the limit is 1048576 bytes (1 MiB)"
+                "file is 1048577 bytes; files over 1048576 bytes (1 MiB) are heavy for agents to read"
             )
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_skill_folder_is_read_through_inside_the_root_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = tmp.path().join("registry");
+        let real = registry.join(".agents/skills/my-skill");
+        std::fs::create_dir_all(&real).unwrap();
+        std::fs::write(
+            real.join("SKILL.md"),
+            "---\nname: my-skill\ndescription: d\n---\n\nSee [it](ref.md).\n",
+        )
+        .unwrap();
+        std::fs::write(real.join("ref.md"), "x").unwrap();
+        std::fs::create_dir_all(registry.join("skills")).unwrap();
+        let link = registry.join("skills/my-skill");
+        std::os::unix::fs::symlink("../.agents/skills/my-skill", &link).unwrap();
+
+        let (p, f) = validate_dir_within(&link, Some(&registry));
+        assert!(f.is_empty(), "{f:#?}");
+        assert_eq!(p.unwrap().frontmatter.name, "my-skill");
+
+        // No root: refused.
+        let (p, f) = validate_dir(&link);
+        assert!(p.is_none());
+        assert_eq!(
+            (f[0].rule, f[0].severity),
+            ("symlink-outside", Severity::Error)
+        );
+
+        // A target outside the root: refused, saying where it leads.
+        let outside = tmp.path().join("elsewhere/my-skill");
+        std::fs::create_dir_all(outside.parent().unwrap()).unwrap();
+        std::fs::rename(&real, &outside).unwrap();
+        std::fs::remove_file(&link).unwrap();
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        let (p, f) = validate_dir_within(&link, Some(&registry));
+        assert!(p.is_none());
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            (f[0].file.as_str(), f[0].rule),
+            ("my-skill", "symlink-outside")
+        );
+        assert!(
+            f[0].message.starts_with(&format!(
+                "the skill folder is a symbolic link to {}",
+                outside.display()
+            )) && f[0].message.contains(", outside the registry ("),
+            "{}",
+            f[0].message
+        );
+        // A dangling link.
+        std::fs::remove_dir_all(&outside).unwrap();
+        let (_, f) = validate_dir_within(&link, Some(&registry));
+        assert!(f[0].message.ends_with("which leads nowhere"), "{f:#?}");
     }
 
     #[cfg(unix)]

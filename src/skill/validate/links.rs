@@ -1,6 +1,8 @@
-//! Links and images in the SKILL.md body: a relative target must stay inside
-//! the skill folder and exist there. Web links, e-mail links, fragments and
-//! other schemes are left alone.
+//! Links and images in the SKILL.md body: a relative target should stay inside
+//! the skill folder (one that leaves it is a warning: agents may not reach it)
+//! and must exist there. `{baseDir}/` (the skill folder, as agents expand it)
+//! is understood. Web links, e-mail links, fragments and other schemes are left
+//! alone.
 //!
 //! The check only asks whether a target exists (without following a
 //! symlink); it never reads, opens or fetches a link's target.
@@ -11,6 +13,9 @@ use pulldown_cmark::{Event, LinkType, Options, Parser, Tag};
 
 use super::ParsedSkill;
 use super::sink::{Sink, show, to_u32};
+
+/// What agents replace with the skill folder's path in links.
+const BASE_DIR: &str = "{baseDir}";
 
 fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
@@ -84,14 +89,18 @@ pub(super) fn check_links(dir: &Path, parsed: &ParsedSkill, sink: &mut Sink) {
             body_position(body, off, parsed.body_line)
         };
         let path_part = dest.split(['#', '?']).next().unwrap_or("");
+        // Agents expand `{baseDir}` to the skill folder.
+        let path_part = path_part
+            .strip_prefix(BASE_DIR)
+            .map_or(path_part, |rest| rest.trim_start_matches(['/', '\\']));
         let decoded = percent_decode(path_part);
         let shown = show(dest);
         if decoded.starts_with('/') || decoded.starts_with('\\') {
-            sink.error(
+            sink.warning(
                 at,
                 "link-escape",
                 format!(
-                    "{kind} `{shown}` is an absolute path; links must stay inside the skill folder"
+                    "{kind} `{shown}` is an absolute path; agents may not reach it from the skill folder"
                 ),
                 "Use a path relative to the skill folder, e.g. `references/guide.md`.",
             );
@@ -112,10 +121,12 @@ pub(super) fn check_links(dir: &Path, parsed: &ParsedSkill, sink: &mut Sink) {
             }
         }
         if escapes {
-            sink.error(
+            sink.warning(
                 at,
                 "link-escape",
-                format!("{kind} `{shown}` points outside the skill folder"),
+                format!(
+                    "{kind} `{shown}` points outside the skill folder; agents may not reach it"
+                ),
                 "Copy the target into references/ or assets/ and link to it there.",
             );
             continue;
@@ -136,7 +147,7 @@ pub(super) fn check_links(dir: &Path, parsed: &ParsedSkill, sink: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::good_dir;
-    use super::super::validate_dir;
+    use super::super::{Severity, validate_dir};
 
     #[test]
     fn broken_and_escaping_links() {
@@ -151,6 +162,16 @@ mod tests {
             .iter()
             .map(|f| (f.rule, f.line, f.column, f.message.as_str()))
             .collect();
+        let severities: Vec<_> = f.iter().map(|f| f.severity).collect();
+        assert_eq!(
+            severities,
+            [
+                Severity::Error,
+                Severity::Error,
+                Severity::Warning,
+                Severity::Warning
+            ]
+        );
         assert_eq!(
             got,
             vec![
@@ -170,15 +191,34 @@ mod tests {
                     "link-escape",
                     9,
                     6,
-                    "link `../other/SKILL.md` points outside the skill folder"
+                    "link `../other/SKILL.md` points outside the skill folder; agents may not reach it"
                 ),
                 (
                     "link-escape",
                     9,
                     71,
-                    "link `/etc/passwd` is an absolute path; links must stay inside the skill folder"
+                    "link `/etc/passwd` is an absolute path; agents may not reach it from the skill folder"
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn base_dir_links_resolve_in_the_skill_folder() {
+        let (_tmp, dir) = good_dir();
+        std::fs::write(
+            dir.join("SKILL.md"),
+            "---\nname: my-skill\ndescription: d\n---\n\nRead [it]({baseDir}/references/guide.md) and [gone]({baseDir}/references/gone.md).\n",
+        )
+        .unwrap();
+        let (_, f) = validate_dir(&dir);
+        let got: Vec<_> = f.iter().map(|f| (f.rule, f.message.as_str())).collect();
+        assert_eq!(
+            got,
+            [(
+                "broken-link",
+                "link target `{baseDir}/references/gone.md` does not exist in the skill folder"
+            )]
         );
     }
 }

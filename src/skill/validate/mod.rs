@@ -17,15 +17,21 @@
 //! - `scan`: anchors, aliases and nesting depth, found before any YAML parser runs;
 //! - `locate`: line and column of a key in the frontmatter text, for findings;
 //! - `rules`: the frontmatter key rules and the body length;
+//! - `agents`: the frontmatter keys real agents define beyond the specification;
 //! - `name`: the `name` format rules and the suggested fix;
 //! - `render`: frontmatter and body back to SKILL.md text;
-//! - `folder`: the folder walk (symlinks, special files, sizes, UTF-8);
-//! - `links`: links and images in the body must stay in the folder and exist;
+//! - `folder`: the folder (a linked one read through inside a root) and its
+//!   walk (symlinks, special files, sizes; only SKILL.md is read);
+//! - `links`: links and images in the body should stay in the folder and must exist;
+//! - `code`: skillet's own rules, for code skills only (entry point, recording, pinned tools);
 //! - `sink`: the findings collector and safe printing of untrusted text.
 //!
-//! Every part reports problems as [`Finding`]s; none of them fixes, writes or
-//! deletes anything.
+//! Every part reports problems as [`Finding`]s, each tagged with its
+//! [`RuleSet`] (the specification, an agent's extension, skillet's own) and
+//! [`Severity`]; none of them fixes, writes or deletes anything.
 
+mod agents;
+mod code;
 mod folder;
 mod links;
 mod locate;
@@ -42,7 +48,8 @@ mod test_support;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use folder::validate_dir;
+pub use code::{check_code_skill, is_code_skill};
+pub use folder::{validate_dir, validate_dir_within, validate_skill};
 pub use parse::parse_skill_md;
 pub use render::render_skill_md;
 pub use scan::MAX_YAML_DEPTH;
@@ -75,11 +82,14 @@ pub const ALLOWED_KEYS: [&str; 6] = [
 /// Line of SKILL.md on which the frontmatter YAML starts.
 const YAML_FIRST_LINE: u32 = 2;
 
+/// How much a finding weighs: errors refuse the skill, warnings fail only `validate --strict`,
+/// notes never fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
+    Note,
 }
 
 impl fmt::Display for Severity {
@@ -87,12 +97,39 @@ impl fmt::Display for Severity {
         f.write_str(match self {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
+        })
+    }
+}
+
+/// Whose rule a finding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSet {
+    /// The Agent Skills specification (<https://agentskills.io/specification>), and the limits
+    /// that keep reading an untrusted folder safe.
+    Spec,
+    /// Known extensions of real agents (Claude Code's frontmatter keys and the like): accepted,
+    /// reported as notes that name the agent.
+    Agent,
+    /// skillet's own rules for the skills it runs (entry point, recording, pinned tools): only
+    /// for skillet code skills (`skillet.*` metadata or a `scripts/index.ts`).
+    Skillet,
+}
+
+impl fmt::Display for RuleSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RuleSet::Spec => "spec",
+            RuleSet::Agent => "agent",
+            RuleSet::Skillet => "skillet",
         })
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
+    pub set: RuleSet,
     pub severity: Severity,
     /// path relative to the skills/ folder, e.g. "my-skill/SKILL.md"
     pub file: String,
@@ -109,8 +146,15 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}:{}:{}: {}[{}]: {}\n  fix: {}",
-            self.file, self.line, self.column, self.severity, self.rule, self.message, self.fix
+            "{}:{}:{}: {}[{}/{}]: {}\n  fix: {}",
+            self.file,
+            self.line,
+            self.column,
+            self.severity,
+            self.set,
+            self.rule,
+            self.message,
+            self.fix
         )
     }
 }
@@ -143,7 +187,7 @@ mod tests {
         let (_, f) = parse("---\nname: My_Skill\ndescription: d\n---\n");
         assert_eq!(
             f[0].to_string(),
-            "my-skill/SKILL.md:2:7: error[name-format]: name `My_Skill` may only contain lowercase letters a-z, digits 0-9 and hyphens (found 'M')\n  fix: Rename the skill to `my-skill` (and its folder to match)."
+            "my-skill/SKILL.md:2:7: error[spec/name-format]: name `My_Skill` may only contain lowercase letters a-z, digits 0-9 and hyphens (found 'M')\n  fix: Rename the skill to `my-skill` (and its folder to match)."
         );
     }
 }

@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 
 use yaml_serde::{Mapping, Value};
 
+use super::agents::agent_key;
 use super::locate::{locate_key, locate_nested_key};
 use super::name::check_name;
 use super::sink::{Sink, described, scalar_text, show, to_u32};
 use super::split::Split;
 use super::{
     ALLOWED_KEYS, Frontmatter, MAX_BODY_LINES, MAX_COMPATIBILITY_CHARS, MAX_DESCRIPTION_CHARS,
-    YAML_FIRST_LINE,
+    RuleSet, Severity, YAML_FIRST_LINE,
 };
 
 /// Checks every key of the frontmatter mapping. `Some` when `name` and
@@ -44,11 +45,11 @@ pub(super) fn check_frontmatter(map: &Mapping, yaml: &str, sink: &mut Sink) -> O
     for (k, v) in map {
         let Some(key) = k.as_str() else {
             let shown = show(&scalar_text(k));
-            sink.error(
+            sink.warning(
                 (YAML_FIRST_LINE, 1),
                 "unknown-key",
                 format!(
-                    "unknown frontmatter key `{shown}`; allowed keys are name, description, license, compatibility, metadata, allowed-tools"
+                    "frontmatter key `{shown}` is defined neither by the specification nor by a known agent; agents ignore it"
                 ),
                 "Remove the key, or move it under `metadata:` with a string value.",
             );
@@ -132,6 +133,18 @@ pub(super) fn check_frontmatter(map: &Mapping, yaml: &str, sink: &mut Sink) -> O
             },
             "allowed-tools" => match v {
                 Value::String(s) => allowed_tools = Some(s.clone()),
+                Value::Sequence(items) if items.iter().all(Value::is_string) => {
+                    sink.add(
+                        RuleSet::Agent,
+                        Severity::Note,
+                        value_at(key),
+                        "allowed-tools-list",
+                        "`allowed-tools` is a YAML list: Claude Code reads it, the specification wants one space-separated string".to_owned(),
+                        "Write allowed-tools as one space-separated string for other agents, e.g. `allowed-tools: Bash(git:*) Read`.".to_owned(),
+                    );
+                    let names: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                    allowed_tools = Some(names.join(" "));
+                }
                 _ => type_error(
                     sink,
                     "allowed-tools-type",
@@ -202,17 +215,35 @@ pub(super) fn check_frontmatter(map: &Mapping, yaml: &str, sink: &mut Sink) -> O
                     "Write metadata as indented `key: \"value\"` lines under `metadata:`.",
                 ),
             },
-            other => {
-                let shown = show(other);
-                sink.error(
+            other => match agent_key(other) {
+                Some(known) => sink.add(
+                    RuleSet::Agent,
+                    Severity::Note,
                     key_at(other),
-                    "unknown-key",
+                    "agent-key",
                     format!(
-                        "unknown frontmatter key `{shown}`; allowed keys are name, description, license, compatibility, metadata, allowed-tools"
+                        "`{other}` is {}'s key ({}); other agents ignore it",
+                        known.agent, known.meaning
                     ),
-                    format!("Remove `{shown}`, or move it under `metadata:` with a string value."),
-                );
-            }
+                    format!(
+                        "Nothing to fix for {}; for every agent, say it in the body or under `metadata:`.",
+                        known.agent
+                    ),
+                ),
+                None => {
+                    let shown = show(other);
+                    sink.warning(
+                        key_at(other),
+                        "unknown-key",
+                        format!(
+                            "frontmatter key `{shown}` is defined neither by the specification nor by a known agent; agents ignore it"
+                        ),
+                        format!(
+                            "Remove `{shown}`, or move it under `metadata:` with a string value."
+                        ),
+                    );
+                }
+            },
         }
     }
 
@@ -280,7 +311,7 @@ pub(super) fn check_body_length(split: &Split<'_>, sink: &mut Sink) {
 #[cfg(test)]
 mod tests {
     use super::super::test_support::{fm, one, parse};
-    use super::super::{MAX_BODY_LINES, Severity};
+    use super::super::{MAX_BODY_LINES, RuleSet, Severity};
 
     #[test]
     fn name_required() {
@@ -378,7 +409,7 @@ mod tests {
             )
         );
         assert_eq!(
-            one(&fm("allowed-tools:\n  - Bash\n")),
+            one(&fm("allowed-tools:\n  - 2\n")),
             (
                 "allowed-tools-type",
                 4,
@@ -428,15 +459,46 @@ mod tests {
     }
 
     #[test]
-    fn unknown_key() {
+    fn unknown_key_is_a_warning() {
+        let (p, f) = parse(&fm("requires: [composio]\n"));
+        assert!(p.is_some());
+        assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(
-            one(&fm("version: 1\n")),
-            (
-                "unknown-key",
-                4,
-                1,
-                "unknown frontmatter key `version`; allowed keys are name, description, license, compatibility, metadata, allowed-tools".into()
-            )
+            (f[0].set, f[0].severity, f[0].rule, f[0].line, f[0].column),
+            (RuleSet::Spec, Severity::Warning, "unknown-key", 4, 1)
+        );
+        assert_eq!(
+            f[0].message,
+            "frontmatter key `requires` is defined neither by the specification nor by a known agent; agents ignore it"
+        );
+    }
+
+    #[test]
+    fn agent_keys_are_notes_naming_the_agent() {
+        let (p, f) = parse(&fm(
+            "argument-hint: \"[file]\"\ndisable-model-invocation: true\nallowed-tools:\n  - Read\n  - Bash(git:*)\nversion: 1.0.0\n",
+        ));
+        let p = p.unwrap();
+        assert_eq!(
+            p.frontmatter.allowed_tools.as_deref(),
+            Some("Read Bash(git:*)")
+        );
+        let got: Vec<_> = f
+            .iter()
+            .map(|f| (f.set, f.severity, f.rule, f.line))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (RuleSet::Agent, Severity::Note, "agent-key", 4),
+                (RuleSet::Agent, Severity::Note, "agent-key", 5),
+                (RuleSet::Agent, Severity::Note, "allowed-tools-list", 6),
+                (RuleSet::Agent, Severity::Note, "agent-key", 9),
+            ]
+        );
+        assert_eq!(
+            f[0].message,
+            "`argument-hint` is Claude Code's key (the hint shown for the skill's arguments in the `/` menu); other agents ignore it"
         );
     }
 

@@ -7,7 +7,7 @@
 
 use yaml_serde::Value;
 
-use super::{Finding, Severity};
+use super::{Finding, RuleSet, Severity};
 
 pub(super) struct Sink {
     file: String,
@@ -22,8 +22,10 @@ impl Sink {
         }
     }
 
-    fn push(
+    /// A finding of any rule set and severity.
+    pub(super) fn add(
         &mut self,
+        set: RuleSet,
         severity: Severity,
         (line, column): (u32, u32),
         rule: &'static str,
@@ -31,6 +33,7 @@ impl Sink {
         fix: String,
     ) {
         self.findings.push(Finding {
+            set,
             severity,
             file: self.file.clone(),
             line: line.max(1),
@@ -41,6 +44,7 @@ impl Sink {
         });
     }
 
+    /// An error of the specification's rules.
     pub(super) fn error(
         &mut self,
         at: (u32, u32),
@@ -48,9 +52,17 @@ impl Sink {
         message: String,
         fix: impl Into<String>,
     ) {
-        self.push(Severity::Error, at, rule, message, fix.into());
+        self.add(
+            RuleSet::Spec,
+            Severity::Error,
+            at,
+            rule,
+            message,
+            fix.into(),
+        );
     }
 
+    /// A warning of the specification's rules.
     pub(super) fn warning(
         &mut self,
         at: (u32, u32),
@@ -58,7 +70,14 @@ impl Sink {
         message: String,
         fix: impl Into<String>,
     ) {
-        self.push(Severity::Warning, at, rule, message, fix.into());
+        self.add(
+            RuleSet::Spec,
+            Severity::Warning,
+            at,
+            rule,
+            message,
+            fix.into(),
+        );
     }
 }
 
