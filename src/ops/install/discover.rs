@@ -243,7 +243,8 @@ fn clean_rel(path: &str) -> Option<String> {
 
 /// Copies the skill folder `from` to `to` (a new folder): regular files and folders; a
 /// symbolic link whose target stays inside the skill is copied as what it points at; one that
-/// leaves it, a special file, or sizes beyond the limits are refused with the reason.
+/// leaves it, a special file, or sizes beyond the limits are refused with the reason. `.git`
+/// is left out.
 pub(crate) fn copy_skill(from: &Path, to: &Path) -> Result<(), String> {
     let root = fs_err::canonicalize(from).map_err(|e| e.to_string())?;
     let mut budget = (0usize, 0u64);
@@ -276,6 +277,10 @@ fn copy_into(
             return Err(format!("more than {MAX_SKILL_ENTRIES} files and folders"));
         }
         let name = entry.file_name();
+        if name == ".git" {
+            // A repository's own data (a skill at its root), never part of the skill.
+            continue;
+        }
         let rel = join(rel, &name.to_string_lossy());
         let mut path = entry.path();
         let mut meta = fs_err::symlink_metadata(&path).map_err(|e| e.to_string())?;

@@ -406,7 +406,11 @@ mod tests {
             "a\u{7}b/c",
         ] {
             let err = parse_with(input, &[]).expect_err(input);
-            assert_eq!(crate::error::Diagnose::error_kind(&err), crate::error::Kind::Usage, "{input}");
+            assert_eq!(
+                crate::error::Diagnose::error_kind(&err),
+                crate::error::Kind::Usage,
+                "{input}"
+            );
             assert!(!crate::error::Diagnose::hints(&err).is_empty(), "{input}");
         }
     }
