@@ -240,4 +240,50 @@ mod tests {
         let long = "e".repeat(10_000);
         assert!(fetch_failed("u", &long).to_string().len() < 2100);
     }
+
+    fn run_git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(["-c", "init.defaultBranch=main"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn a_folder_of_the_source_is_fetched_sparse_at_a_tag() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = tmp.path().join("repo");
+        for rel in ["skills/a/SKILL.md", "skills/b/SKILL.md", "other/big.txt"] {
+            let path = repo.join(rel);
+            fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+            fs_err::write(path, rel).unwrap();
+        }
+        run_git(&repo, &["init", "-q"]);
+        run_git(&repo, &["add", "-A"]);
+        run_git(&repo, &["commit", "-qm", "one"]);
+        run_git(&repo, &["tag", "v1"]);
+        let source = Source {
+            location: Location::Git(format!("file://{}", repo.display())),
+            reference: Some("v1".into()),
+            subpath: Some("skills/a".into()),
+        };
+        let fetched = fetch(&source, None).unwrap();
+        assert!(fetched.root.join("skills/a/SKILL.md").is_file());
+        assert!(!fetched.root.join("skills/b").exists());
+        assert!(!fetched.root.join("other").exists());
+        assert_eq!(fetched.commit.as_ref().map(String::len), Some(40));
+        let missing = Source {
+            reference: Some("v2".into()),
+            ..source
+        };
+        let e = fetch(&missing, None).err().unwrap().to_string();
+        assert!(e.contains("cannot fetch") && e.contains("@v2"), "{e}");
+    }
 }
