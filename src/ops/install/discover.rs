@@ -3,7 +3,8 @@
 //! curated folders (`skills/.curated/<name>`), and Claude Code plugin marketplaces
 //! (`.claude-plugin/marketplace.json`, whose plugins point at folders holding skills). One
 //! bounded walk finds them all: a folder holding a SKILL.md is a skill (the walk does not go
-//! into it); `.git` and `node_modules` are skipped; symbolic links are not followed.
+//! into it); `.git`, `node_modules` and `.skillet` (a registry's cache) are skipped; symbolic
+//! links are not followed.
 //!
 //! Sources are untrusted: the walk stops at [`MAX_DEPTH`] and [`MAX_ENTRIES`], and copying a
 //! skill ([`copy_skill`]) refuses links that leave it, special files and sizes beyond the limits.
@@ -127,7 +128,8 @@ fn walk(
             .into());
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name == ".git" || name == "node_modules" {
+        // git's data, installed packages, and a skillet registry's cache (runs, staging).
+        if name == ".git" || name == "node_modules" || name == ".skillet" {
             continue;
         }
         if entry.file_type().is_ok_and(|t| t.is_dir()) {
@@ -357,6 +359,7 @@ mod tests {
         skill(r, "g", "g");
         skill(r, "node_modules/x/skills/h", "h");
         skill(r, ".git/skills/i", "i");
+        skill(r, ".skillet/staging/w-1/new/j", "j");
         // A skill's own subfolders are not looked into.
         skill(r, "skills/a/examples/inner", "inner");
         assert_eq!(
