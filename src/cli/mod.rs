@@ -9,6 +9,7 @@ mod call;
 mod demo;
 mod generate;
 mod init;
+mod install;
 mod output;
 mod run;
 mod runs;
@@ -79,8 +80,13 @@ pub(crate) enum Command {
     Diff(skills::DiffArgs),
     /// Replay skills' recordings and check their tools for interface drift.
     Test(skills::TestArgs),
-    /// Copy skills from another registry (a folder or a git URL).
-    Install(skills::InstallArgs),
+    /// Install skills from where they live (a folder, owner/repo, a git URL), with their
+    /// provenance locked.
+    Install(install::InstallArgs),
+    /// What changed upstream for installed skills (changes nothing).
+    Outdated(install::OutdatedArgs),
+    /// Install what changed upstream for installed skills, showing the diff.
+    Update(install::UpdateArgs),
     /// Find skills by what they do.
     Search(skills::SearchArgs),
     /// Print the exact bytes a review signature covers for a skill.
@@ -174,7 +180,9 @@ async fn run(cli: Cli) -> CliResult {
         Command::Log(args) => skills::log(&ctx, args),
         Command::Diff(args) => skills::diff(&ctx, args),
         Command::Test(args) => skills::test(&ctx, args).await,
-        Command::Install(args) => skills::install(&ctx, args),
+        Command::Install(args) => install::install(&ctx, args),
+        Command::Outdated(args) => install::outdated(&ctx, args),
+        Command::Update(args) => install::update(&ctx, args),
         Command::Search(args) => skills::search(&ctx, args),
         Command::Manifest(args) => signing::manifest(&ctx, args),
         Command::Keygen(args) => signing::keygen(&ctx, args),

@@ -1,9 +1,9 @@
-//! Skill commands: save, validate, show, log, diff, test, install, search.
+//! Skill commands: save, validate, show, log, diff, test, search.
 
 use std::path::PathBuf;
 
 use super::{CliResult, Context, Failure, output};
-use crate::ops::{self, InstallOptions, SaveOptions, SearchOptions, TestOptions};
+use crate::ops::{self, SaveOptions, SearchOptions, TestOptions};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct SaveArgs {
@@ -231,44 +231,6 @@ pub(super) async fn test(ctx: &Context, args: TestArgs) -> CliResult {
     } else {
         Ok(())
     }
-}
-
-#[derive(Debug, clap::Args)]
-pub(crate) struct InstallArgs {
-    /// Another registry: a local folder, or a git URL (file://...).
-    source: String,
-    /// Only these skills (repeatable; default: all of them).
-    #[arg(long = "skill", value_name = "NAME")]
-    skills: Vec<String>,
-    #[arg(long)]
-    json: bool,
-}
-
-pub(super) fn install(ctx: &Context, args: InstallArgs) -> CliResult {
-    let registry = ctx.registry()?;
-    let source = if args.source.contains("://") {
-        args.source.clone()
-    } else {
-        ctx.start_dir()?
-            .join(&args.source)
-            .to_string_lossy()
-            .into_owned()
-    };
-    let report = ops::install(
-        &registry,
-        &InstallOptions {
-            source,
-            skills: args.skills,
-        },
-    )?;
-    if args.json {
-        return Ok(output::json(&report)?);
-    }
-    Ok(output::print(&format!(
-        "installed {} from {}\n",
-        report.installed.join(", "),
-        report.source
-    ))?)
 }
 
 #[derive(Debug, clap::Args)]

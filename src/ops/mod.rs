@@ -22,7 +22,11 @@ pub use generate::{
     ErrorReport, GenOptions, GenReport, Listed, ServerOutcome, generate, generate_from_json,
     list_servers, refresh_server,
 };
-pub use install::{InstallOptions, InstallReport, install};
+pub use install::{
+    Candidate, FrozenReport, InstallOptions, InstallReport, ListReport, Outdated, Provenance,
+    Refusal, UpdateReport, Updated, UpstreamStatus, install, install_frozen, list_source, outdated,
+    update,
+};
 pub use run::{LimitOverrides, RunOptions, RunOutcome, ScriptSource, run};
 pub use save::{SaveOptions, SaveReport, save};
 pub use search::{

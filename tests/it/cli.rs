@@ -74,6 +74,15 @@ fn main_error_messages() {
         "a revision that does not exist",
         &["show", "weekly-report@v9"],
     );
+    case(
+        "an install source skillet cannot read",
+        &["install", "not a source"],
+    );
+    case("an install source without skills", &["install", "."]);
+    case(
+        "updating a skill that was not installed",
+        &["update", "weekly-report"],
+    );
     env.write("skillet.toml", "[run]\ntimeout_ms = \"soon\"\n");
     case("invalid settings", &["runs"]);
     env.write("skillet.toml", "");

@@ -19,6 +19,7 @@ mod demo;
 mod gen_lock;
 mod hardening;
 mod init;
+mod install;
 mod modes;
 mod privacy;
 mod real_servers;

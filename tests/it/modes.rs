@@ -232,7 +232,8 @@ fn install_keeps_the_bit_and_a_reinstall_of_the_same_commit_is_a_no_op() {
         .run(&["install", from, "--skill", "count-documents", "--json"])
         .success()
         .json();
-    assert_eq!(again["installed"], json!(["count-documents"]), "{again}");
+    assert_eq!(again["installed"], json!([]), "{again}");
+    assert_eq!(again["unchanged"], json!(["count-documents"]), "{again}");
     assert_eq!(git(&target, &["rev-parse", "HEAD"]), head);
     assert_eq!(git(&target, &["status", "--porcelain", "skills"]), "");
 

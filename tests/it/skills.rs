@@ -263,7 +263,16 @@ fn install_from_another_registry_by_path_and_file_url() {
     target.run(&["test", "attach-transcript"]).success();
 
     let url = format!("file://{}", from.display());
-    let installed = target.run(&["install", &url, "--json"]).success().json();
+    let several = target.run(&["install", &url]).failure();
+    assert!(
+        several.stderr.contains("has 2 skills") && several.stderr.contains("--all"),
+        "{}",
+        several.stderr
+    );
+    let installed = target
+        .run(&["install", &url, "--all", "--json"])
+        .success()
+        .json();
     assert_eq!(installed["installed"].as_array().unwrap().len(), 2);
     let missing = target.run(&["install", &url, "--skill", "nope"]).failure();
     assert!(

@@ -18,14 +18,15 @@ use super::sink::{Sink, show};
 use super::{Finding, MAX_FILE_BYTES, ParsedSkill, RuleSet, Severity};
 use crate::skill::{ENTRY, META_TOOL_DESCRIPTIONS, META_TOOLS, META_VERSION, RECORDING};
 
-/// Whether skillet's own rules apply to the folder: its metadata has `skillet.` keys, or it has
-/// a `scripts/index.ts`.
+/// Whether skillet's own rules apply to the folder: its metadata has `skillet.` keys that only
+/// `skillet save` writes, or it has a `scripts/index.ts`. Provenance (`skillet.origin*`, which
+/// `install` records on any skill it installs) does not make a skill a code skill.
 pub fn is_code_skill(dir: &Path, parsed: Option<&ParsedSkill>) -> bool {
     parsed.is_some_and(|p| {
         p.frontmatter
             .metadata
             .keys()
-            .any(|k| k.starts_with("skillet."))
+            .any(|k| k.starts_with("skillet.") && !k.starts_with(crate::skill::META_ORIGIN))
     }) || fs_err::symlink_metadata(dir.join(ENTRY)).is_ok()
 }
 
@@ -251,6 +252,20 @@ mod tests {
         let (_tmp, dir) = good_dir();
         std::fs::remove_file(dir.join("scripts/index.ts")).unwrap();
         std::fs::write(dir.join("scripts/run.py"), "print(1)\n").unwrap();
+        let (parsed, _) = validate_dir(&dir);
+        assert!(!is_code_skill(&dir, parsed.as_ref()));
+        assert!(rules(&dir).is_empty());
+    }
+
+    #[test]
+    fn provenance_alone_does_not_make_a_code_skill() {
+        let (_tmp, dir) = good_dir();
+        std::fs::remove_file(dir.join("scripts/index.ts")).unwrap();
+        std::fs::write(
+            dir.join("SKILL.md"),
+            "---\nname: my-skill\ndescription: d\nmetadata:\n  skillet.origin: owner/repo\n  skillet.origin-commit: abc\n---\n",
+        )
+        .unwrap();
         let (parsed, _) = validate_dir(&dir);
         assert!(!is_code_skill(&dir, parsed.as_ref()));
         assert!(rules(&dir).is_empty());
