@@ -3,13 +3,15 @@
 //! curated folders (`skills/.curated/<name>`), and Claude Code plugin marketplaces
 //! (`.claude-plugin/marketplace.json`, whose plugins point at folders holding skills). One
 //! bounded walk finds them all: a folder holding a SKILL.md is a skill (the walk does not go
-//! into it); `.git`, `node_modules` and `.skillet` (a registry's cache) are skipped; symbolic
-//! links are not followed.
+//! into it); `.git`, `node_modules` and `.skillet` (a registry's cache) are skipped. A link to a
+//! folder is followed only when its target stays inside the source (what `npx skills add` makes:
+//! `.claude/skills/<name>` linked to `.agents/skills/<name>`); each folder is walked once, so a
+//! skill reached by its link and by its folder is found once.
 //!
 //! Sources are untrusted: the walk stops at [`MAX_DEPTH`] and [`MAX_ENTRIES`], and copying a
 //! skill ([`copy_skill`]) refuses links that leave it, special files and sizes beyond the limits.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Component, Path, PathBuf};
 
 use crate::error::Error;
@@ -63,8 +65,13 @@ pub(crate) fn discover(root: &Path, subpath: Option<&str>) -> anyhow::Result<Vec
     }
     let mut found = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut entries = 0usize;
-    walk(&start, start_rel, 0, &mut entries, &mut found)?;
+    let mut walk = Walk {
+        root: fs_err::canonicalize(root)?,
+        entries: 0,
+        visited: HashSet::new(),
+        found: &mut found,
+    };
+    walk.folder(&start, start_rel, 0)?;
     for f in &found {
         seen.insert(f.path.clone());
     }
@@ -100,53 +107,66 @@ fn stays_inside(root: &Path, dir: &Path) -> bool {
         .is_some_and(|(d, r)| d.starts_with(r))
 }
 
-fn walk(
-    dir: &Path,
-    rel: &str,
-    depth: usize,
-    entries: &mut usize,
-    found: &mut Vec<Found>,
-) -> anyhow::Result<()> {
-    if is_regular(&dir.join("SKILL.md")) {
-        found.push(read_found(dir, rel.to_owned()));
-        return Ok(());
-    }
-    if depth >= MAX_DEPTH {
-        return Ok(());
-    }
-    let Ok(read) = fs_err::read_dir(dir) else {
-        return Ok(());
-    };
-    let mut children = Vec::new();
-    for entry in read.flatten() {
-        *entries += 1;
-        if *entries > MAX_ENTRIES {
-            return Err(Error::user(format!(
-                "the source has more than {MAX_ENTRIES} files and folders; skillet stops looking for skills there"
-            ))
-            .hint("name the folder that holds the skills: owner/repo/path/to/skills")
-            .into());
+/// One walk over a source: what it found, and what it has seen.
+struct Walk<'a> {
+    /// The source's root, canonical: a followed link must land inside it.
+    root: PathBuf,
+    /// Files and folders looked at so far.
+    entries: usize,
+    /// Canonical folders walked already (a link and its target are walked once).
+    visited: HashSet<PathBuf>,
+    found: &'a mut Vec<Found>,
+}
+
+impl Walk<'_> {
+    fn folder(&mut self, dir: &Path, rel: &str, depth: usize) -> anyhow::Result<()> {
+        let Ok(canonical) = fs_err::canonicalize(dir) else {
+            return Ok(());
+        };
+        if !canonical.starts_with(&self.root) || !self.visited.insert(canonical) {
+            return Ok(());
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        // git's data, installed packages, and a skillet registry's cache (runs, staging).
-        if name == ".git" || name == "node_modules" || name == ".skillet" {
-            continue;
+        if is_regular(&dir.join("SKILL.md")) {
+            self.found.push(read_found(dir, rel.to_owned()));
+            return Ok(());
         }
-        if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            children.push(name);
+        if depth >= MAX_DEPTH {
+            return Ok(());
         }
+        let Ok(read) = fs_err::read_dir(dir) else {
+            return Ok(());
+        };
+        let mut children = Vec::new();
+        for entry in read.flatten() {
+            self.entries += 1;
+            if self.entries > MAX_ENTRIES {
+                return Err(Error::user(format!(
+                    "the source has more than {MAX_ENTRIES} files and folders; skillet stops looking for skills there"
+                ))
+                .hint("name the folder that holds the skills: owner/repo/path/to/skills")
+                .into());
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // git's data, installed packages, and a skillet registry's cache (runs, staging).
+            if name == ".git" || name == "node_modules" || name == ".skillet" {
+                continue;
+            }
+            let is_dir = match entry.file_type() {
+                Ok(t) if t.is_dir() => true,
+                // A link to a folder; where it leads is checked when it is walked.
+                Ok(t) if t.is_symlink() => entry.path().is_dir(),
+                _ => false,
+            };
+            if is_dir {
+                children.push(name);
+            }
+        }
+        children.sort();
+        for name in children {
+            self.folder(&dir.join(&name), &join(rel, &name), depth + 1)?;
+        }
+        Ok(())
     }
-    children.sort();
-    for name in children {
-        walk(
-            &dir.join(&name),
-            &join(rel, &name),
-            depth + 1,
-            entries,
-            found,
-        )?;
-    }
-    Ok(())
 }
 
 /// Name and description from SKILL.md's frontmatter, read leniently (validation comes later).
@@ -403,6 +423,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(paths(r, None), [format!("deep={deep}")]);
+    }
+
+    #[test]
+    fn linked_skill_folders_are_followed_inside_the_source_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let r = tmp.path().join("repo");
+        // What `npx skills add` makes: the skill under .agents/skills, a link for Claude Code.
+        skill(&r, ".agents/skills/shared", "shared");
+        fs_err::create_dir_all(r.join(".claude/skills")).unwrap();
+        std::os::unix::fs::symlink(
+            "../../.agents/skills/shared",
+            r.join(".claude/skills/shared"),
+        )
+        .unwrap();
+        // Only linked in: found through its link.
+        skill(&r, "vault/linked-only", "linked-only");
+        fs_err::create_dir_all(r.join("skills")).unwrap();
+        std::os::unix::fs::symlink("../vault/linked-only", r.join("skills/linked-only")).unwrap();
+        // A link out of the source leads nowhere.
+        skill(tmp.path(), "outside/escapee", "escapee");
+        std::os::unix::fs::symlink("../outside/escapee", r.join("skills/escapee")).unwrap();
+        // A link cycle ends.
+        std::os::unix::fs::symlink("..", r.join("skills/loop")).unwrap();
+        assert_eq!(
+            paths(&r, None),
+            [
+                "shared=.agents/skills/shared",
+                "linked-only=skills/linked-only",
+            ]
+        );
     }
 
     #[test]
