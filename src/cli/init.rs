@@ -38,6 +38,12 @@ pub(super) fn run(ctx: &Context, args: Args) -> CliResult {
         for added in &report.added {
             text.push_str(&format!("  + {added}\n"));
         }
+        if let Some(commit) = &report.commit {
+            text.push_str(&format!(
+                "Committed them ({}), so a clone of the repository is the registry\n",
+                &commit[..commit.len().min(12)]
+            ));
+        }
         text.push_str("Next: add servers to .mcp.json, then run `skillet gen`\n");
     }
     Ok(output::print(&text)?)

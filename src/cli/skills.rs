@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::{CliResult, Context, Failure, output};
-use crate::ops::{self, SaveOptions, SearchOptions, TestOptions};
+use crate::ops::{self, SaveOptions, SearchOptions, TestOptions, TestStatus};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct SaveArgs {
@@ -202,27 +202,33 @@ pub(crate) struct TestArgs {
 pub(super) async fn test(ctx: &Context, args: TestArgs) -> CliResult {
     let registry = ctx.registry()?;
     let results = ops::test(&registry, &TestOptions { names: args.names }).await?;
-    let failed = results.iter().filter(|r| !r.ok).count();
+    let count = |status| results.iter().filter(|r| r.status == status).count();
+    let failed = count(TestStatus::Failed);
     if args.json {
         output::json(&results)?;
     } else {
         let mut text = String::new();
         for r in &results {
-            text.push_str(&format!(
-                "{} {} ({} calls replayed, {:.0} ms)\n",
-                if r.ok { "ok    " } else { "FAILED" },
-                r.name,
-                r.tool_calls,
-                r.duration_ms
-            ));
+            match (r.status, &r.skipped) {
+                (TestStatus::Skipped, Some(why)) => {
+                    text.push_str(&format!("skipped {}: {why}\n", r.name));
+                }
+                _ => text.push_str(&format!(
+                    "{} {} ({} calls replayed, {:.0} ms)\n",
+                    if r.ok { "ok    " } else { "FAILED" },
+                    r.name,
+                    r.tool_calls,
+                    r.duration_ms
+                )),
+            }
             for f in &r.failures {
                 text.push_str(&format!("  {}\n", f.replace('\n', "\n  ")));
             }
         }
         text.push_str(&format!(
-            "{} passed, {} failed\n",
-            results.len() - failed,
-            failed
+            "{} passed, {failed} failed, {} skipped\n",
+            count(TestStatus::Passed),
+            count(TestStatus::Skipped)
         ));
         output::print(&text)?;
     }

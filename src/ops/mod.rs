@@ -35,7 +35,7 @@ pub use search::{
 };
 pub use sign::{SignError, SignOptions, sign};
 pub use skills::{ValidateOptions, ValidateReport, diff, log, show, skill_dirs, validate};
-pub use test::{SkillTest, TestOptions, test};
+pub use test::{SkillTest, TestOptions, TestStatus, test};
 pub use tree::{Entry as TreeEntry, Tree, TreeError};
 
 use crate::error::{Diagnose, Kind};

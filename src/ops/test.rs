@@ -11,11 +11,26 @@ use crate::runs::ReplayHost;
 use crate::sandbox::{self, Limits, SandboxEnv, Script};
 use crate::skill::{RECORDING, Recording, Skill};
 
+/// How testing one skill ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestStatus {
+    Passed,
+    Failed,
+    /// Nothing to replay ([`SkillTest::skipped`] says why); not a failure.
+    Skipped,
+}
+
 /// The outcome of testing one skill.
 #[derive(Debug, Clone, Serialize)]
 pub struct SkillTest {
     pub name: String,
+    pub status: TestStatus,
+    /// Passed or skipped: nothing failed.
     pub ok: bool,
+    /// Why the skill was skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
     /// What went wrong, one line each.
     pub failures: Vec<String>,
     pub tool_calls: usize,
@@ -45,8 +60,10 @@ pub async fn test(registry: &Registry, options: &TestOptions) -> anyhow::Result<
             Ok(loaded) => test_skill(registry, &loaded).await?,
             Err(e) => SkillTest {
                 name: name.clone(),
+                status: TestStatus::Failed,
                 ok: false,
-                failures: vec![e.to_string()],
+                skipped: None,
+                failures: vec![crate::error::describe(&e)],
                 tool_calls: 0,
                 duration_ms: 0.0,
             },
@@ -58,6 +75,27 @@ pub async fn test(registry: &Registry, options: &TestOptions) -> anyhow::Result<
 
 /// Replays `skill`'s recording and checks its tools against the lock.
 async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillTest> {
+    if fs_err::symlink_metadata(skill.dir.join(RECORDING)).is_err() {
+        let code = skill
+            .frontmatter
+            .metadata
+            .keys()
+            .any(|k| k.starts_with("skillet.") && !k.starts_with(crate::skill::META_ORIGIN))
+            || skill.dir.join(crate::skill::ENTRY).exists();
+        return Ok(SkillTest {
+            name: skill.name.clone(),
+            status: TestStatus::Skipped,
+            ok: true,
+            skipped: Some(if code {
+                format!("no {RECORDING} to replay: save it again from a recorded run")
+            } else {
+                "no recording: not a skillet code skill".to_owned()
+            }),
+            failures: Vec::new(),
+            tool_calls: 0,
+            duration_ms: 0.0,
+        });
+    }
     let mut failures = Vec::new();
     let lock = Lockfile::load(&registry.lock_path())?;
     for pin in skill.tools() {
@@ -149,7 +187,13 @@ async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillT
     }
     Ok(SkillTest {
         name: skill.name.clone(),
+        status: if failures.is_empty() {
+            TestStatus::Passed
+        } else {
+            TestStatus::Failed
+        },
         ok: failures.is_empty(),
+        skipped: None,
         failures,
         tool_calls: outcome.tool_calls.len(),
         duration_ms: outcome.duration.as_secs_f64() * 1e3,

@@ -37,6 +37,8 @@ pub enum RegistryError {
         context: String,
         source: git2::Error,
     },
+    #[error("the registry's files were written, but not committed: {0}")]
+    Commit(Box<git::GitError>),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -52,6 +54,7 @@ impl crate::error::Diagnose for RegistryError {
             ],
             Self::Settings(e) => e.hints(),
             Self::McpConfig(e) => e.hints(),
+            Self::Commit(e) => e.hints(),
             Self::NotADirectory { .. } | Self::Git { .. } | Self::Io(_) => Vec::new(),
         }
     }
@@ -165,6 +168,10 @@ pub struct InitReport {
     pub added: Vec<String>,
     /// Files that were already there and left untouched.
     pub kept: Vec<String>,
+    /// The commit of the files written (none when nothing was), so a clone of the repository
+    /// is a registry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
 }
 
 const ALLOWED_SIGNERS: &str = "\
@@ -211,7 +218,10 @@ pub fn init(dir: &Path, force: bool) -> Result<InitReport, RegistryError> {
         created_repository,
         added: Vec::new(),
         kept: Vec::new(),
+        commit: None,
     };
+    // The files to commit: the registry's own, as written here (never the user's others).
+    let mut written: Vec<String> = Vec::new();
     let mut write_new = |rel: &str, contents: &str| -> Result<(), RegistryError> {
         let path = dir.join(rel);
         if path.exists() {
@@ -222,6 +232,7 @@ pub fn init(dir: &Path, force: bool) -> Result<InitReport, RegistryError> {
             }
             fs_err::write(&path, contents)?;
             report.added.push(rel.to_owned());
+            written.push(rel.to_owned());
         }
         Ok(())
     };
@@ -247,10 +258,19 @@ pub fn init(dir: &Path, force: bool) -> Result<InitReport, RegistryError> {
             };
             fs_err::write(&gitignore, format!("{text}{sep}{IGNORE_LINE}\n"))?;
             report.added.push(".gitignore (.skillet/)".into());
+            written.push(".gitignore".into());
         }
     } else {
         fs_err::write(&gitignore, format!("{IGNORE_LINE}\n"))?;
         report.added.push(".gitignore".into());
+        written.push(".gitignore".into());
+    }
+    if !written.is_empty() {
+        let repo = git::Repo::open(&dir).map_err(|e| RegistryError::Commit(Box::new(e)))?;
+        report.commit = Some(
+            repo.commit_files(&written, "skillet: make a registry")
+                .map_err(|e| RegistryError::Commit(Box::new(e)))?,
+        );
     }
     Ok(report)
 }

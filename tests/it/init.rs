@@ -172,3 +172,62 @@ fn schema_command_prints_the_committed_schema() {
         fs_err::read_to_string(manifest_dir().join("schemas/skillet.toml.schema.json")).unwrap();
     assert_eq!(run.stdout, committed);
 }
+
+#[test]
+fn init_commits_the_registry_files_only_so_a_clone_is_a_registry() {
+    let env = TestEnv::new();
+    // The user's own file beside the registry stays theirs: never committed by skillet.
+    let status = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(env.work())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    env.write("notes.txt", "mine");
+    let report = env.run(&["init", "--json"]).success().json();
+    let commit = report["commit"].as_str().expect("a commit").to_owned();
+    let git = |args: &[&str], dir: &std::path::Path| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let files = git(&["ls-tree", "-r", "--name-only", &commit], &env.work());
+    assert_eq!(
+        files.lines().collect::<Vec<_>>(),
+        [
+            ".gitignore",
+            ".mcp.json",
+            "signing/allowed_signers",
+            "skillet.toml",
+            "skills/.gitkeep"
+        ]
+    );
+    // Only the user's file is left to them; the registry's are committed and in the index.
+    assert_eq!(
+        git(&["status", "--porcelain"], &env.work()),
+        "?? notes.txt\n"
+    );
+    // A clone is a registry: commands work there with nothing else done.
+    let clone = env.tmp.path().join("clone");
+    git(
+        &[
+            "clone",
+            "-q",
+            &env.work().to_string_lossy(),
+            &clone.to_string_lossy(),
+        ],
+        env.tmp.path(),
+    );
+    let listed = env
+        .run(&["-C", &clone.to_string_lossy(), "test", "--json"])
+        .success()
+        .json();
+    assert_eq!(listed, serde_json::json!([]));
+    // A second init commits nothing.
+    let again = env.run(&["init", "--json"]).success().json();
+    assert!(again.get("commit").is_none(), "{again}");
+}

@@ -416,3 +416,49 @@ fn the_same_engine_searches_the_generated_tool_api() {
         .json();
     assert_eq!(typo[0]["name"], "docs.search_documents", "{typo}");
 }
+
+/// A skill with nothing to replay is skipped with the reason, and skipping is not failing:
+/// the ecosystem's Markdown skills (installed ones) and a code skill whose recording is gone.
+#[test]
+fn test_skips_skills_with_nothing_to_replay_and_says_why() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let real = fixture("real-skills/obra+superpowers/skills/brainstorming/SKILL.md");
+    env.write(
+        "skills/brainstorming/SKILL.md",
+        &fs_err::read_to_string(real).unwrap(),
+    );
+    env.write(
+        "skills/half-saved/SKILL.md",
+        "---\nname: half-saved\ndescription: A code skill whose recording was lost.\nmetadata:\n  skillet.version: \"1\"\n---\nbody\n",
+    );
+    env.write("skills/half-saved/scripts/index.ts", "export default 1;\n");
+    let report = env.run(&["test", "--json"]).success().json();
+    let by_name = |name: &str| {
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .unwrap_or_else(|| panic!("{name} not in {report}"))
+            .clone()
+    };
+    let md = by_name("brainstorming");
+    assert_eq!(md["status"], "skipped", "{md}");
+    assert_eq!(md["skipped"], "no recording: not a skillet code skill");
+    let code = by_name("half-saved");
+    assert_eq!(code["status"], "skipped", "{code}");
+    assert!(
+        code["skipped"]
+            .as_str()
+            .unwrap()
+            .contains("tests/recording.json"),
+        "{code}"
+    );
+    let text = env.run(&["test"]).success().stdout;
+    assert!(
+        text.contains("skipped brainstorming: no recording: not a skillet code skill"),
+        "{text}"
+    );
+    assert!(text.ends_with("0 passed, 0 failed, 2 skipped\n"), "{text}");
+}

@@ -148,12 +148,11 @@ impl StatusOk for Run {
     }
 }
 
-/// A committed registry in the test's working folder.
+/// A committed registry in the test's working folder (`init` commits its files).
 pub fn target() -> TestEnv {
     let env = TestEnv::new();
     env.run(&["init"]).success();
-    git(&env, &["add", "-A"]);
-    git(&env, &["commit", "-qm", "registry"]);
+    assert_eq!(git(&env, &["status", "--porcelain"]), "");
     env
 }
 
@@ -298,7 +297,10 @@ fn real_layouts_are_found_and_installed_over_file_urls() {
         "{text}"
     );
     // --list installs nothing.
-    assert_eq!(git(&env, &["log", "--format=%s"]), "registry");
+    assert_eq!(
+        git(&env, &["log", "--format=%s"]),
+        "skillet: make a registry"
+    );
 
     // Several skills: one of --skill or --all is needed.
     let several = skillet(&env, &["install", &anthropic.url()]).failure();
