@@ -418,6 +418,7 @@ impl Repo {
     /// and adds them to the index. What `init` commits: the registry's own files, never the
     /// user's others.
     pub fn commit_files(&self, rels: &[String], message: &str) -> Result<String, GitError> {
+        debug_assert!(rels.iter().all(|r| !self.is_ignored(r)));
         let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
         let head = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
         let base = match &head {
@@ -483,6 +484,14 @@ impl Repo {
             .write()
             .map_err(lock_or(&self.repo, "write the index"))?;
         Ok(oid.to_string())
+    }
+
+    /// Whether git ignores `rel` (registry-relative): a registry inside an ignored folder of
+    /// another repository (a build folder) is not that repository's to commit.
+    pub fn is_ignored(&self, rel: &str) -> bool {
+        self.repo
+            .is_path_ignored(Path::new(&self.repo_path(rel)))
+            .unwrap_or(false)
     }
 
     /// Whether the work tree's executable bits count (git's `core.fileMode`, true unless the

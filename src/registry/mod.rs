@@ -265,8 +265,11 @@ pub fn init(dir: &Path, force: bool) -> Result<InitReport, RegistryError> {
         report.added.push(".gitignore".into());
         written.push(".gitignore".into());
     }
+    let repo = git::Repo::open(&dir).map_err(|e| RegistryError::Commit(Box::new(e)))?;
+    // A registry in a folder the enclosing repository ignores (a build folder) is not that
+    // repository's to commit; nor is anything else it ignores.
+    written.retain(|rel| !repo.is_ignored(rel));
     if !written.is_empty() {
-        let repo = git::Repo::open(&dir).map_err(|e| RegistryError::Commit(Box::new(e)))?;
         report.commit = Some(
             repo.commit_files(&written, "skillet: make a registry")
                 .map_err(|e| RegistryError::Commit(Box::new(e)))?,
@@ -325,6 +328,43 @@ mod tests {
         assert_eq!(
             fs_err::read_to_string(tmp.path().join("main.rs")).unwrap(),
             "fn main() {}"
+        );
+    }
+
+    #[test]
+    fn init_commits_its_files_but_nothing_the_repository_ignores() {
+        let tmp = tempfile::tempdir().unwrap();
+        let repo = git2::Repository::init(tmp.path()).unwrap();
+        fs_err::write(tmp.path().join(".gitignore"), "target/\n").unwrap();
+        // In an ignored build folder: nothing of the registry is the repository's to commit.
+        let built = init(&tmp.path().join("target/ci-registry"), false).unwrap();
+        assert_eq!(built.commit, None);
+        assert!(repo.head().is_err(), "no commit was made");
+        // Beside it: the registry's files are committed, the user's .gitignore edit with them.
+        let report = init(&tmp.path().join("tools"), false).unwrap();
+        let commit = repo
+            .find_commit(git2::Oid::from_str(report.commit.as_deref().unwrap()).unwrap())
+            .unwrap();
+        let mut paths = Vec::new();
+        commit
+            .tree()
+            .unwrap()
+            .walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+                if entry.kind() == Some(git2::ObjectType::Blob) {
+                    paths.push(format!("{dir}{}", entry.name().unwrap()));
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .unwrap();
+        assert_eq!(
+            paths,
+            [
+                "tools/.gitignore",
+                "tools/.mcp.json",
+                "tools/signing/allowed_signers",
+                "tools/skillet.toml",
+                "tools/skills/.gitkeep"
+            ]
         );
     }
 
