@@ -374,8 +374,65 @@ impl Repo {
                 update.remove(&path);
             }
         }
+        self.commit_update(update, head.as_ref(), base_tree.as_ref(), message)
+    }
+
+    /// Commits exactly these files (registry-relative paths of regular files) as they are on
+    /// disk, in one commit on HEAD, leaving every other path of HEAD and of the index untouched,
+    /// and adds them to the index. What `init` commits: the registry's own files, never the
+    /// user's others.
+    pub fn commit_files(&self, rels: &[String], message: &str) -> Result<String, GitError> {
+        debug_assert!(rels.iter().all(|r| !self.is_ignored(r)));
+        let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
+        let head = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
+        let base_tree = match &head {
+            Some(commit) => Some(commit.tree().map_err(git("read HEAD's tree"))?),
+            None => None,
+        };
+        let mut update = git2::build::TreeUpdateBuilder::new();
+        let mut paths = Vec::new();
+        for rel in rels {
+            let repo_rel = self.repo_path(rel);
+            let file = workdir.join(&repo_rel);
+            let meta = fs_err::metadata(&file).map_err(|e| GitError::Git {
+                context: format!("read {repo_rel}"),
+                source: git2::Error::from_str(&e.to_string()),
+            })?;
+            let oid = self
+                .repo
+                .blob_path(&file)
+                .map_err(git(format!("store {repo_rel}")))?;
+            update.upsert(
+                &repo_rel,
+                oid,
+                file_mode(self.trusts_filemode() && crate::fsutil::is_executable(&meta)),
+            );
+            paths.push(repo_rel);
+        }
+        let commit = self.commit_update(update, head.as_ref(), base_tree.as_ref(), message)?;
+        let mut index = self.repo.index().map_err(git("read the index"))?;
+        for path in &paths {
+            index
+                .add_path(Path::new(path))
+                .map_err(git(format!("add {path} to the index")))?;
+        }
+        index
+            .write()
+            .map_err(lock_or(&self.repo, "write the index"))?;
+        Ok(commit)
+    }
+
+    /// Applies `update` to HEAD's tree (an empty tree when there is no HEAD yet) and commits
+    /// the result on HEAD's branch.
+    fn commit_update(
+        &self,
+        mut update: git2::build::TreeUpdateBuilder,
+        head: Option<&git2::Commit<'_>>,
+        base_tree: Option<&git2::Tree<'_>>,
+        message: &str,
+    ) -> Result<String, GitError> {
         let empty;
-        let base = match &base_tree {
+        let base = match base_tree {
             Some(tree) => tree,
             None => {
                 let oid = self
@@ -398,7 +455,7 @@ impl Repo {
             .find_tree(tree_oid)
             .map_err(git("read the new tree"))?;
         let signature = self.signature()?;
-        let parents: Vec<&git2::Commit> = head.iter().collect();
+        let parents: Vec<&git2::Commit> = head.into_iter().collect();
         let oid = self
             .repo
             .commit(
@@ -410,79 +467,6 @@ impl Repo {
                 &parents,
             )
             .map_err(lock_or(&self.repo, "commit"))?;
-        Ok(oid.to_string())
-    }
-
-    /// Commits exactly these files (registry-relative paths of regular files) as they are on
-    /// disk, in one commit on HEAD, leaving every other path of HEAD and of the index untouched,
-    /// and adds them to the index. What `init` commits: the registry's own files, never the
-    /// user's others.
-    pub fn commit_files(&self, rels: &[String], message: &str) -> Result<String, GitError> {
-        debug_assert!(rels.iter().all(|r| !self.is_ignored(r)));
-        let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
-        let head = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
-        let base = match &head {
-            Some(commit) => commit.tree().map_err(git("read HEAD's tree"))?,
-            None => {
-                let oid = self
-                    .repo
-                    .treebuilder(None)
-                    .and_then(|b| b.write())
-                    .map_err(git("make an empty tree"))?;
-                self.repo
-                    .find_tree(oid)
-                    .map_err(git("read the empty tree"))?
-            }
-        };
-        let mut update = git2::build::TreeUpdateBuilder::new();
-        let mut paths = Vec::new();
-        for rel in rels {
-            let repo_rel = self.repo_path(rel);
-            let file = workdir.join(&repo_rel);
-            let meta = fs_err::metadata(&file).map_err(|e| GitError::Git {
-                context: format!("read {repo_rel}"),
-                source: git2::Error::from_str(&e.to_string()),
-            })?;
-            let oid = self
-                .repo
-                .blob_path(&file)
-                .map_err(git(format!("store {repo_rel}")))?;
-            update.upsert(
-                &repo_rel,
-                oid,
-                file_mode(self.trusts_filemode() && crate::fsutil::is_executable(&meta)),
-            );
-            paths.push(repo_rel);
-        }
-        let tree_oid = update
-            .create_updated(&self.repo, &base)
-            .map_err(git("build the new tree"))?;
-        let tree = self
-            .repo
-            .find_tree(tree_oid)
-            .map_err(git("read the new tree"))?;
-        let signature = self.signature()?;
-        let parents: Vec<&git2::Commit> = head.iter().collect();
-        let oid = self
-            .repo
-            .commit(
-                Some("HEAD"),
-                &signature,
-                &signature,
-                message,
-                &tree,
-                &parents,
-            )
-            .map_err(lock_or(&self.repo, "commit"))?;
-        let mut index = self.repo.index().map_err(git("read the index"))?;
-        for path in &paths {
-            index
-                .add_path(Path::new(path))
-                .map_err(git(format!("add {path} to the index")))?;
-        }
-        index
-            .write()
-            .map_err(lock_or(&self.repo, "write the index"))?;
         Ok(oid.to_string())
     }
 
