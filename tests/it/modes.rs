@@ -129,19 +129,7 @@ fn an_executable_script_survives_save_sign_and_clone() {
         .find(|l| l.ends_with(" assets/run.sh"))
         .unwrap();
     assert!(line.starts_with("100755 "), "{line}");
-    env.run(&[
-        "keygen",
-        "--file",
-        "keys/alice",
-        "--comment",
-        "alice@example.com",
-    ])
-    .success();
-    let alice = env.read("keys/alice.pub");
-    env.write(
-        "signing/allowed_signers",
-        &format!("alice@example.com {alice}"),
-    );
+    trust_alice(&env, "");
     git(&env, &["add", "signing"]);
     git(&env, &["commit", "-qm", "trust alice"]);
     let base = git(&env, &["rev-parse", "HEAD"]);

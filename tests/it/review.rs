@@ -360,24 +360,6 @@ fn require_signed_gates_imports_and_search_marks_status() {
     assert_eq!(hits[0]["status"], "reviewed (1/1 signatures)", "{hits}");
 }
 
-/// Makes Alice's key (`keys/alice`) and trusts it alone; returns her public key line.
-fn trust_alice(env: &TestEnv) -> String {
-    env.run(&[
-        "keygen",
-        "--file",
-        "keys/alice",
-        "--comment",
-        "alice@example.com",
-    ])
-    .success();
-    let alice = env.read("keys/alice.pub");
-    env.write(
-        "signing/allowed_signers",
-        &format!("alice@example.com {alice}"),
-    );
-    alice
-}
-
 /// Commits the registry's files (trust, lock, configuration) as a pull request's base.
 fn commit_base(env: &TestEnv) -> String {
     git(
@@ -398,7 +380,7 @@ fn commit_base(env: &TestEnv) -> String {
 #[test]
 fn the_pull_request_gate_takes_trust_from_the_base() {
     let env = registry_with_skill();
-    let alice = trust_alice(&env);
+    let alice = trust_alice(&env, "");
     let base = commit_base(&env);
 
     // The pull request changes the skill and gives it a new capability (the CRM).
@@ -654,7 +636,7 @@ fn the_gate_flags_a_signed_skill_whose_tool_was_redescribed() {
         "Say hi through the echo tool",
     ])
     .success();
-    trust_alice(&env);
+    trust_alice(&env, "");
     env.run(&["sign", "say-hi", "--key", "keys/alice"])
         .success();
     let base = commit_base(&env);

@@ -251,3 +251,28 @@ pub fn mcp_client(env: &TestEnv, plan: &serde_json::Value) -> (Vec<serde_json::V
 pub fn marker(test: &str) -> String {
     format!("skillet-test-{test}-{}", std::process::id())
 }
+
+/// Makes Alice's key (`keys/alice`, with `skillet keygen`) and trusts it alone in
+/// signing/allowed_signers, with `options` (e.g. `namespaces="..."`) before it; returns her
+/// public key line.
+pub fn trust_alice(env: &TestEnv, options: &str) -> String {
+    env.run(&[
+        "keygen",
+        "--file",
+        "keys/alice",
+        "--comment",
+        "alice@example.com",
+    ])
+    .success();
+    let alice = env.read("keys/alice.pub");
+    let options = if options.is_empty() {
+        String::new()
+    } else {
+        format!("{options} ")
+    };
+    env.write(
+        "signing/allowed_signers",
+        &format!("alice@example.com {options}{alice}"),
+    );
+    alice
+}

@@ -30,19 +30,7 @@ fn outdated_update_and_frozen_follow_the_lock() {
     skillet(&env, &["install", &up.url(), "--all"]).success();
 
     // A reviewer signs internal-comms.
-    env.run(&[
-        "keygen",
-        "--file",
-        "keys/alice",
-        "--comment",
-        "alice@example.com",
-    ])
-    .success();
-    let alice = env.read("keys/alice.pub");
-    env.write(
-        "signing/allowed_signers",
-        &format!("alice@example.com namespaces=\"{NS}\" {alice}"),
-    );
+    trust_alice(&env, &format!("namespaces=\"{NS}\""));
     env.run(&["sign", "internal-comms", "--key", "keys/alice"])
         .success();
     fs_err::remove_dir_all(env.path("keys")).unwrap();
