@@ -189,7 +189,8 @@ pub fn export(registry: &Registry, options: &ExportOptions) -> anyhow::Result<Ex
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Manifest::default(),
         Err(e) => return Err(e.into()),
     };
-    let root = registry.root().to_path_buf();
+    // Canonical, so `-C ../reg` and a run inside the registry name it alike.
+    let root = fs_err::canonicalize(registry.root())?;
     if !manifest.skills.is_empty() && manifest.registry != root {
         return Err(Error::user(format!(
             "{} holds skills exported from another registry ({})",
@@ -199,7 +200,7 @@ pub fn export(registry: &Registry, options: &ExportOptions) -> anyhow::Result<Ex
         .hint("export each registry into its own folder")
         .into());
     }
-    manifest.registry = root;
+    manifest.registry = root.clone();
 
     // Which skills should be there.
     let mut skipped = Vec::new();
@@ -256,7 +257,7 @@ pub fn export(registry: &Registry, options: &ExportOptions) -> anyhow::Result<Ex
     let mut left_alone = Vec::new();
     let mut writes: Vec<(String, Written)> = Vec::new();
     for name in &wanted {
-        let source = registry.skills_dir().join(name);
+        let source = root.join("skills").join(name);
         let digest = crate::fsutil::content_digest(&source)?.unwrap_or_default();
         let want = Written {
             digest,

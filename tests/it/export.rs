@@ -147,6 +147,16 @@ fn symlinks_into_a_project_folder() {
     );
     env.run(&["export", "--agents", "--symlink", "--check"])
         .success();
+    // The same registry named another way (`-C ../work`) is the same registry.
+    env.run(&[
+        "-C",
+        "../work",
+        "export",
+        "--agents",
+        "--symlink",
+        "--check",
+    ])
+    .success();
     // Switching to copies replaces the links skillet made.
     env.run(&["export", "--agents", "--check"]).failure();
     env.run(&["export", "--agents"]).success();
