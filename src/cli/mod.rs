@@ -7,6 +7,7 @@ mod approve;
 mod audit;
 mod call;
 mod demo;
+mod export;
 mod generate;
 mod init;
 mod install;
@@ -87,6 +88,9 @@ pub(crate) enum Command {
     Outdated(install::OutdatedArgs),
     /// Install what changed upstream for installed skills, showing the diff.
     Update(install::UpdateArgs),
+    /// Write the registry's skills into an agent's skills folder (.claude/skills, ~/.claude/skills,
+    /// .agents/skills, any folder), as copies or links.
+    Export(export::Args),
     /// Find skills by what they do.
     Search(skills::SearchArgs),
     /// Print the exact bytes a review signature covers for a skill.
@@ -183,6 +187,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Install(args) => install::install(&ctx, args),
         Command::Outdated(args) => install::outdated(&ctx, args),
         Command::Update(args) => install::update(&ctx, args),
+        Command::Export(args) => export::run(&ctx, args),
         Command::Search(args) => skills::search(&ctx, args),
         Command::Manifest(args) => signing::manifest(&ctx, args),
         Command::Keygen(args) => signing::keygen(&ctx, args),

@@ -7,6 +7,7 @@
 //! the approver, progress reporting and the time come in through their options.
 
 mod call;
+mod export;
 mod generate;
 mod install;
 mod run;
@@ -18,6 +19,10 @@ mod test;
 mod tree;
 
 pub use call::call;
+pub use export::{
+    ExportOptions, ExportReport, ExportTarget, Exported, MANIFEST as EXPORT_MANIFEST, Skipped,
+    export,
+};
 pub use generate::{
     ErrorReport, GenOptions, GenReport, Listed, ServerOutcome, generate, generate_from_json,
     list_servers, refresh_server,

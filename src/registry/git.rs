@@ -213,6 +213,11 @@ impl Repo {
         Ok(Self { repo, prefix })
     }
 
+    /// The repository's work tree (the folder holding `.git`), when it has one.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.repo.workdir()
+    }
+
     /// A path inside the registry as a path in the repository.
     pub fn repo_path(&self, rel: &str) -> String {
         if self.prefix.is_empty() {

@@ -16,6 +16,7 @@ mod cli;
 mod codegen;
 mod crash;
 mod demo;
+mod export;
 mod gen_lock;
 mod hardening;
 mod init;
