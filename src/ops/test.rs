@@ -76,11 +76,7 @@ pub async fn test(registry: &Registry, options: &TestOptions) -> anyhow::Result<
 /// Replays `skill`'s recording and checks its tools against the lock.
 async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillTest> {
     if fs_err::symlink_metadata(skill.dir.join(RECORDING)).is_err() {
-        let code = skill
-            .frontmatter
-            .metadata
-            .keys()
-            .any(|k| k.starts_with("skillet.") && !k.starts_with(crate::skill::META_ORIGIN))
+        let code = crate::skill::validate::has_code_metadata(&skill.frontmatter.metadata)
             || skill.dir.join(crate::skill::ENTRY).exists();
         return Ok(SkillTest {
             name: skill.name.clone(),

@@ -22,12 +22,16 @@ use crate::skill::{ENTRY, META_TOOL_DESCRIPTIONS, META_TOOLS, META_VERSION, RECO
 /// `skillet save` writes, or it has a `scripts/index.ts`. Provenance (`skillet.origin*`, which
 /// `install` records on any skill it installs) does not make a skill a code skill.
 pub fn is_code_skill(dir: &Path, parsed: Option<&ParsedSkill>) -> bool {
-    parsed.is_some_and(|p| {
-        p.frontmatter
-            .metadata
-            .keys()
-            .any(|k| k.starts_with("skillet.") && !k.starts_with(crate::skill::META_ORIGIN))
-    }) || fs_err::symlink_metadata(dir.join(ENTRY)).is_ok()
+    parsed.is_some_and(|p| has_code_metadata(&p.frontmatter.metadata))
+        || fs_err::symlink_metadata(dir.join(ENTRY)).is_ok()
+}
+
+/// Whether frontmatter metadata holds `skillet.` keys that only `skillet save` writes
+/// (provenance, `skillet.origin*`, does not count).
+pub fn has_code_metadata(metadata: &std::collections::BTreeMap<String, String>) -> bool {
+    metadata
+        .keys()
+        .any(|k| k.starts_with("skillet.") && !k.starts_with(crate::skill::META_ORIGIN))
 }
 
 /// skillet's rules for a code skill (nothing for any other skill). `folder` names the findings'

@@ -48,7 +48,7 @@ mod test_support;
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use code::{check_code_skill, is_code_skill};
+pub use code::{check_code_skill, has_code_metadata, is_code_skill};
 pub use folder::{validate_dir, validate_dir_within, validate_skill};
 pub use parse::parse_skill_md;
 pub use render::render_skill_md;
