@@ -52,12 +52,7 @@ fn init_refuses_a_non_empty_folder_outside_git() {
 #[test]
 fn init_inside_a_git_repository_adds_only_what_is_missing() {
     let env = TestEnv::new();
-    let status = std::process::Command::new("git")
-        .args(["init", "-q"])
-        .current_dir(env.work())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    git(&env, &["init", "-q"]);
     env.write(".gitignore", "target/\n");
     env.write("src/main.rs", "fn main() {}\n");
     env.write("skillet.toml", "[registry]\nname = \"team\"\n");
@@ -177,25 +172,11 @@ fn schema_command_prints_the_committed_schema() {
 fn init_commits_the_registry_files_only_so_a_clone_is_a_registry() {
     let env = TestEnv::new();
     // The user's own file beside the registry stays theirs: never committed by skillet.
-    let status = std::process::Command::new("git")
-        .args(["init", "-q"])
-        .current_dir(env.work())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    git(&env, &["init", "-q"]);
     env.write("notes.txt", "mine");
     let report = env.run(&["init", "--json"]).success().json();
     let commit = report["commit"].as_str().expect("a commit").to_owned();
-    let git = |args: &[&str], dir: &std::path::Path| {
-        let out = std::process::Command::new("git")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "git {args:?}: {out:?}");
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let files = git(&["ls-tree", "-r", "--name-only", &commit], &env.work());
+    let files = git(&env, &["ls-tree", "-r", "--name-only", &commit]);
     assert_eq!(
         files.lines().collect::<Vec<_>>(),
         [
@@ -207,25 +188,12 @@ fn init_commits_the_registry_files_only_so_a_clone_is_a_registry() {
         ]
     );
     // Only the user's file is left to them; the registry's are committed and in the index.
-    assert_eq!(
-        git(&["status", "--porcelain"], &env.work()),
-        "?? notes.txt\n"
-    );
+    assert_eq!(git(&env, &["status", "--porcelain"]), "?? notes.txt");
     // A clone is a registry: commands work there with nothing else done.
     let clone = env.tmp.path().join("clone");
-    git(
-        &[
-            "clone",
-            "-q",
-            &env.work().to_string_lossy(),
-            &clone.to_string_lossy(),
-        ],
-        env.tmp.path(),
-    );
-    let listed = env
-        .run(&["-C", &clone.to_string_lossy(), "test", "--json"])
-        .success()
-        .json();
+    let (work, to) = (env.work(), clone.to_string_lossy().into_owned());
+    git(&env, &["clone", "-q", &work.to_string_lossy(), &to]);
+    let listed = env.run(&["-C", &to, "test", "--json"]).success().json();
     assert_eq!(listed, serde_json::json!([]));
     // A second init commits nothing.
     let again = env.run(&["init", "--json"]).success().json();
