@@ -23,18 +23,13 @@ fn registry() -> TestEnv {
 
 /// Runs COUNT and saves it as `count-documents`.
 fn save_count(env: &TestEnv) {
-    env.write("count.ts", COUNT);
-    let run = env.run(&["run", "count.ts", "--json"]).success().json();
-    env.run(&[
-        "save",
-        "--run",
-        run["run_id"].as_str().unwrap(),
-        "--name",
+    run_and_save(
+        env,
+        "count.ts",
+        COUNT,
         "count-documents",
-        "--description",
         "Count the documents",
-    ])
-    .success();
+    );
 }
 
 fn chmod_x(path: &Path) {

@@ -15,18 +15,13 @@ fn registry_with_skill() -> TestEnv {
     let env = TestEnv::new();
     env.registry(json!({ "docs": sample("docs"), "crm": sample("crm") }));
     env.run(&["gen"]).success();
-    env.write("count.ts", "import { listDocuments } from './servers/docs/index.js';\nconsole.log((await listDocuments({})).total);\n");
-    let run = env.run(&["run", "count.ts", "--json"]).success().json();
-    env.run(&[
-        "save",
-        "--run",
-        run["run_id"].as_str().unwrap(),
-        "--name",
+    run_and_save(
+        &env,
+        "count.ts",
+        "import { listDocuments } from './servers/docs/index.js';\nconsole.log((await listDocuments({})).total);\n",
         "count-documents",
-        "--description",
         "Count the documents",
-    ])
-    .success();
+    );
     env
 }
 

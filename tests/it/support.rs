@@ -276,3 +276,27 @@ pub fn trust_alice(env: &TestEnv, options: &str) -> String {
     );
     alice
 }
+
+/// Runs `script` (written to `file`) and saves the run as the skill `name`; returns the run's
+/// `--json` report.
+pub fn run_and_save(
+    env: &TestEnv,
+    file: &str,
+    script: &str,
+    name: &str,
+    description: &str,
+) -> serde_json::Value {
+    env.write(file, script);
+    let run = env.run(&["run", file, "--json"]).success().json();
+    env.run(&[
+        "save",
+        "--run",
+        run["run_id"].as_str().unwrap(),
+        "--name",
+        name,
+        "--description",
+        description,
+    ])
+    .success();
+    run
+}
