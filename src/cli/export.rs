@@ -22,6 +22,10 @@ pub(crate) struct Args {
     /// Into DIR.
     #[arg(long, group = "target", value_name = "DIR")]
     to: Option<PathBuf>,
+    /// Make the registry a Claude Code plugin marketplace: write `.claude-plugin/marketplace.json`
+    /// listing the reviewed skills (save, install, update and sign keep it in sync from then on).
+    #[arg(long, group = "target", conflicts_with_all = ["names", "symlink", "all"])]
+    marketplace: bool,
     /// Link to the registry's skill folders instead of copying them.
     #[arg(long)]
     symlink: bool,
@@ -37,6 +41,9 @@ pub(crate) struct Args {
 
 pub(super) fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
+    if args.marketplace {
+        return marketplace(&registry, &args);
+    }
     let target = if args.claude {
         ExportTarget::Claude
     } else if args.user {
@@ -102,6 +109,46 @@ pub(super) fn run(ctx: &Context, args: Args) -> CliResult {
         );
     }
     if out_of_sync {
+        Err(Failure::Exit(1))
+    } else {
+        Ok(())
+    }
+}
+
+/// `export --marketplace`.
+fn marketplace(registry: &crate::registry::Registry, args: &Args) -> CliResult {
+    let report = ops::marketplace(
+        registry,
+        &ops::MarketplaceOptions {
+            check: args.check,
+            now: std::time::SystemTime::now(),
+        },
+    )?;
+    if args.json {
+        output::json(&report)?;
+    } else {
+        let mut text = String::new();
+        for name in &report.plugins {
+            text.push_str(&format!("{:<10} {name}\n", "listed"));
+        }
+        for s in &report.skipped {
+            text.push_str(&format!("{:<10} {}: {}\n", "skipped", s.name, s.reason));
+        }
+        text.push_str(&format!(
+            "{} {} (marketplace `{}`)\n",
+            report.path.display(),
+            if report.in_sync {
+                "in sync"
+            } else if args.check {
+                "NOT in sync"
+            } else {
+                "written"
+            },
+            report.name
+        ));
+        output::print(&text)?;
+    }
+    if args.check && !report.in_sync {
         Err(Failure::Exit(1))
     } else {
         Ok(())

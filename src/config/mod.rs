@@ -5,4 +5,6 @@ pub mod mcp;
 pub mod settings;
 
 pub use mcp::{McpConfigError, ServerConfig, Transport};
-pub use settings::{ReviewSettings, RunSettings, Settings, SettingsError, UpstreamSettings};
+pub use settings::{
+    MarketplaceSettings, ReviewSettings, RunSettings, Settings, SettingsError, UpstreamSettings,
+};

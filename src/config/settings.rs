@@ -22,6 +22,28 @@ pub struct Settings {
     pub review: ReviewSettings,
     /// Personal data in tool results, where data may flow, and which tools need approval.
     pub privacy: crate::policy::PrivacySettings,
+    /// The Claude Code plugin marketplace (`.claude-plugin/marketplace.json`) skillet keeps
+    /// of the reviewed skills, once `skillet export --marketplace` made it.
+    pub marketplace: MarketplaceSettings,
+}
+
+/// What the generated `.claude-plugin/marketplace.json` says of itself. Unset keys keep what
+/// the file says; a new file takes the registry's name and git's `user.name`/`user.email`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarketplaceSettings {
+    /// The marketplace's name (kebab-case), which users type in `plugin@name`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Who maintains it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The maintainer's email.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// A short description of the marketplace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// Signed review: how many trusted reviewers must sign a skill's exact content.
@@ -189,6 +211,14 @@ keep_runs = 1000                # recorded runs kept in .skillet/runs (0: all)
 [review]
 required_signatures = 1         # distinct trusted reviewers per skill version
 author_counts = false           # may the author of a change sign it?
+
+# The Claude Code plugin marketplace of the reviewed skills (.claude-plugin/marketplace.json):
+# `skillet export --marketplace` makes it; save, install, update and sign keep it in sync.
+[marketplace]
+# name = "my-team-skills"                         # default: the registry's name
+# owner = "Platform team"                         # default: git's user.name
+# email = "platform@example.com"
+# description = "The platform team's reviewed skills"
 
 # Personal data in tool results is replaced by tokens ([EMAIL_1], [PHONE_1], [NAME_1], ...)
 # before a script sees it, and restored in the arguments it sends to tools. On by default.

@@ -203,53 +203,15 @@ pub fn export(registry: &Registry, options: &ExportOptions) -> anyhow::Result<Ex
     manifest.registry = root.clone();
 
     // Which skills should be there.
-    let mut skipped = Vec::new();
-    let mut valid = Vec::new();
-    for (name, loaded) in crate::skill::list(registry) {
-        match loaded {
-            Ok(_) => valid.push(name),
-            Err(e) => skipped.push(Skipped {
-                name,
-                reason: format!("not a valid skill: {e}"),
-            }),
+    let Selection {
+        eligible,
+        wanted,
+        mut skipped,
+    } = select(registry, options.all, &options.names, options.now)?;
+    for s in &mut skipped {
+        if s.reason.starts_with(NOT_REVIEWED) {
+            s.reason.push_str("; `--all` exports it");
         }
-    }
-    for name in &options.names {
-        crate::skill::check_name(name)?;
-        if !valid.contains(name) && !skipped.iter().any(|s| &s.name == name) {
-            return Err(Error::user(format!("no skill `{name}` in the registry"))
-                .hint("`skillet search` finds skills; `skillet validate` checks them")
-                .into());
-        }
-    }
-    let eligible: BTreeSet<String> = if options.all || valid.is_empty() {
-        valid.iter().cloned().collect()
-    } else {
-        let reviews = crate::review::verify(registry, &valid, options.now)?;
-        let mut eligible = BTreeSet::new();
-        for review in reviews {
-            if review.meets_policy {
-                eligible.insert(review.skill);
-            } else {
-                skipped.push(Skipped {
-                    reason: format!(
-                        "does not meet the review policy ({}/{} signatures); `--all` exports it",
-                        review.valid_principals.len(),
-                        review.required
-                    ),
-                    name: review.skill,
-                });
-            }
-        }
-        eligible
-    };
-    let wanted: Vec<String> = eligible
-        .iter()
-        .filter(|n| options.names.is_empty() || options.names.contains(n))
-        .cloned()
-        .collect();
-    if !options.names.is_empty() {
-        skipped.retain(|s| options.names.contains(&s.name));
     }
 
     // What to change.
@@ -346,6 +308,83 @@ pub fn export(registry: &Registry, options: &ExportOptions) -> anyhow::Result<Ex
     text.push('\n');
     crate::fsutil::write_atomic(&manifest_path, text.as_bytes())?;
     Ok(report)
+}
+
+/// Why [`select`] leaves out a valid skill.
+const NOT_REVIEWED: &str = "does not meet the review policy";
+
+/// Which of the registry's skills an export (or the marketplace) holds.
+pub(crate) struct Selection {
+    /// Every skill that may be there: valid, and meeting the review policy unless `all`.
+    pub(crate) eligible: BTreeSet<String>,
+    /// Those of `eligible` asked for (all of them when no names were given).
+    pub(crate) wanted: Vec<String>,
+    /// Skills left out, with why (only those asked for when names were given).
+    pub(crate) skipped: Vec<Skipped>,
+}
+
+/// The skills of the registry to export: valid ones that meet the review policy at `now`
+/// (every valid one with `all`), narrowed to `names` when given. A name the registry does not
+/// have is an error.
+pub(crate) fn select(
+    registry: &Registry,
+    all: bool,
+    names: &[String],
+    now: std::time::SystemTime,
+) -> anyhow::Result<Selection> {
+    let mut skipped = Vec::new();
+    let mut valid = Vec::new();
+    for (name, loaded) in crate::skill::list(registry) {
+        match loaded {
+            Ok(_) => valid.push(name),
+            Err(e) => skipped.push(Skipped {
+                name,
+                reason: format!("not a valid skill: {e}"),
+            }),
+        }
+    }
+    for name in names {
+        crate::skill::check_name(name)?;
+        if !valid.contains(name) && !skipped.iter().any(|s| &s.name == name) {
+            return Err(Error::user(format!("no skill `{name}` in the registry"))
+                .hint("`skillet search` finds skills; `skillet validate` checks them")
+                .into());
+        }
+    }
+    let eligible: BTreeSet<String> = if all || valid.is_empty() {
+        valid.iter().cloned().collect()
+    } else {
+        let reviews = crate::review::verify(registry, &valid, now)?;
+        let mut eligible = BTreeSet::new();
+        for review in reviews {
+            if review.meets_policy {
+                eligible.insert(review.skill);
+            } else {
+                skipped.push(Skipped {
+                    reason: format!(
+                        "{NOT_REVIEWED} ({}/{} signatures)",
+                        review.valid_principals.len(),
+                        review.required
+                    ),
+                    name: review.skill,
+                });
+            }
+        }
+        eligible
+    };
+    let wanted: Vec<String> = eligible
+        .iter()
+        .filter(|n| names.is_empty() || names.contains(n))
+        .cloned()
+        .collect();
+    if !names.is_empty() {
+        skipped.retain(|s| names.contains(&s.name));
+    }
+    Ok(Selection {
+        eligible,
+        wanted,
+        skipped,
+    })
 }
 
 /// Puts a skill in place whole: built beside its place, then renamed into it (what was there

@@ -7,9 +7,11 @@
 //! the approver, progress reporting and the time come in through their options.
 
 mod call;
+mod companions;
 mod export;
 mod generate;
 mod install;
+mod marketplace;
 mod run;
 mod save;
 mod search;
@@ -32,6 +34,7 @@ pub use install::{
     Refusal, UpdateReport, Updated, UpstreamStatus, install, install_frozen, list_source, outdated,
     update,
 };
+pub use marketplace::{MARKETPLACE_FILE, MarketplaceOptions, MarketplaceReport, marketplace};
 pub use run::{LimitOverrides, RunOptions, RunOutcome, ScriptSource, run};
 pub use save::{SaveOptions, SaveReport, save};
 pub use search::{

@@ -11,7 +11,7 @@ use crate::error::Error;
 use crate::lock::Lockfile;
 use crate::registry::Registry;
 use crate::registry::git::Repo;
-use crate::registry::journal::{self, Staging, WriteLock};
+use crate::registry::journal::{Staging, WriteLock};
 use crate::runs::{RunStore, Status};
 use crate::skill::validate::{self, Frontmatter};
 use crate::skill::{
@@ -204,7 +204,7 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> anyhow::Result<SaveRe
         .into());
     }
     let changes = changes(previous.as_ref().map(|p| p.dir.as_path()), &staged)?;
-    let commit = journal::swap_and_commit(
+    let commit = super::companions::swap_and_commit(
         registry,
         &repo,
         &writer,

@@ -1,5 +1,6 @@
 //! `sign`: a reviewer's SSH signature over skills' manifests (and the trust files), as the
-//! principal `signing/allowed_signers` lists for their key.
+//! principal `signing/allowed_signers` lists for their key. The plugin marketplace, when the
+//! registry keeps one, is rewritten to list the skills that now meet the review policy.
 
 use crate::registry::Registry;
 use crate::review::{self, ReviewError, Signed};
@@ -40,6 +41,14 @@ pub fn sign(registry: &Registry, options: &SignOptions<'_>) -> Result<Vec<Signed
     let mut signed = review::sign(registry, &options.names, options.signer, &principal)?;
     if options.trust {
         signed.push(review::sign_trust(registry, options.signer, &principal)?);
+    }
+    // Which skills meet the review policy changed: the marketplace (when on) lists them. It is
+    // not committed here, as the signatures are not; `export --marketplace --check` sees it.
+    if let Err(e) = super::marketplace::sync(registry, options.now) {
+        tracing::warn!(
+            "{} was not brought up to date: {e:#} (`skillet export --marketplace` retries)",
+            super::marketplace::MARKETPLACE_FILE
+        );
     }
     Ok(signed)
 }

@@ -235,6 +235,15 @@ impl Repo {
             .map_err(git("cannot make a commit signature"))
     }
 
+    /// git's `user.name` and `user.email`, when set.
+    pub fn user(&self) -> Option<(String, String)> {
+        let s = self.repo.signature().ok()?;
+        Some((
+            s.name().ok()?.to_owned(),
+            s.email().unwrap_or_default().to_owned(),
+        ))
+    }
+
     /// Whether files under `rel` (a folder in the registry) differ from HEAD or are untracked.
     pub fn has_local_changes(&self, rel: &str) -> Result<bool, GitError> {
         let mut options = git2::StatusOptions::new();
@@ -315,7 +324,12 @@ impl Repo {
     /// The commit half of [`Repo::commit_folder`]: objects, then HEAD's branch (libgit2 writes
     /// the objects before it moves the ref, and fsyncs both).
     pub fn commit_tree(&self, rel: &str, message: &str) -> Result<String, GitError> {
-        let repo_rel = self.repo_path(rel);
+        self.commit_paths(&[rel.to_owned()], message)
+    }
+
+    /// [`Repo::commit_tree`] for several registry paths at once, in one commit: each a folder or
+    /// a file, as it is on disk (a path gone from disk is removed from the tree).
+    pub fn commit_paths(&self, rels: &[String], message: &str) -> Result<String, GitError> {
         let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
         let head = self.repo.head().ok().and_then(|h| h.peel_to_commit().ok());
         let base_tree = match &head {
@@ -323,14 +337,35 @@ impl Repo {
             None => None,
         };
         let mut update = git2::build::TreeUpdateBuilder::new();
-        let files = crate::fsutil::files(&workdir.join(&repo_rel)).map_err(|e| GitError::Git {
-            context: format!("read {repo_rel}"),
-            source: git2::Error::from_str(&e.to_string()),
-        })?;
+        for rel in rels {
+            self.stage_path(&mut update, &workdir, base_tree.as_ref(), rel)?;
+        }
+        self.commit_update(update, head.as_ref(), base_tree.as_ref(), message)
+    }
+
+    /// Adds to `update` the files under `rel` (a folder or a file) as they are on disk, and the
+    /// removal of those HEAD has there and the disk no longer does.
+    fn stage_path(
+        &self,
+        update: &mut git2::build::TreeUpdateBuilder,
+        workdir: &Path,
+        base_tree: Option<&git2::Tree<'_>>,
+        rel: &str,
+    ) -> Result<(), GitError> {
+        let repo_rel = self.repo_path(rel);
+        let path = workdir.join(&repo_rel);
+        let files = if path.is_file() {
+            vec![path]
+        } else {
+            crate::fsutil::files(&path).map_err(|e| GitError::Git {
+                context: format!("read {repo_rel}"),
+                source: git2::Error::from_str(&e.to_string()),
+            })?
+        };
         let trust_filemode = self.trusts_filemode();
         for file in &files {
             let rel_in_repo = file
-                .strip_prefix(&workdir)
+                .strip_prefix(workdir)
                 .map(|p| p.to_string_lossy().replace('\\', "/"))
                 .unwrap_or_default();
             let oid = self
@@ -346,7 +381,6 @@ impl Repo {
             } else {
                 // As git does with `core.fileMode = false`: the mode HEAD has, else 100644.
                 base_tree
-                    .as_ref()
                     .and_then(|t| t.get_path(Path::new(&rel_in_repo)).ok())
                     .map_or(git2::FileMode::Blob, |e| {
                         file_mode(e.filemode() == i32::from(git2::FileMode::BlobExecutable))
@@ -354,32 +388,39 @@ impl Repo {
             };
             update.upsert(&rel_in_repo, oid, mode);
         }
-        // Files of the folder in HEAD that are gone from disk.
-        if let Some(tree) = &base_tree
-            && let Ok(entry) = tree.get_path(Path::new(&repo_rel))
-            && let Ok(sub) = self.repo.find_tree(entry.id())
-        {
-            let present: std::collections::HashSet<String> = files
-                .iter()
-                .filter_map(|f| f.strip_prefix(&workdir).ok())
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .collect();
-            let mut gone = Vec::new();
-            sub.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
-                if entry.kind() == Some(git2::ObjectType::Blob) {
-                    let path = format!("{repo_rel}/{dir}{}", entry.name().unwrap_or_default());
-                    if !present.contains(&path) {
-                        gone.push(path);
-                    }
-                }
-                git2::TreeWalkResult::Ok
-            })
-            .map_err(git("walk HEAD's tree"))?;
-            for path in gone {
-                update.remove(&path);
+        // Files HEAD has there that are gone from disk.
+        let Some(entry) = base_tree.and_then(|t| t.get_path(Path::new(&repo_rel)).ok()) else {
+            return Ok(());
+        };
+        if entry.kind() == Some(git2::ObjectType::Blob) {
+            if files.is_empty() {
+                update.remove(&repo_rel);
             }
+            return Ok(());
         }
-        self.commit_update(update, head.as_ref(), base_tree.as_ref(), message)
+        let Ok(sub) = self.repo.find_tree(entry.id()) else {
+            return Ok(());
+        };
+        let present: std::collections::HashSet<String> = files
+            .iter()
+            .filter_map(|f| f.strip_prefix(workdir).ok())
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect();
+        let mut gone = Vec::new();
+        sub.walk(git2::TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() == Some(git2::ObjectType::Blob) {
+                let path = format!("{repo_rel}/{dir}{}", entry.name().unwrap_or_default());
+                if !present.contains(&path) {
+                    gone.push(path);
+                }
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .map_err(git("walk HEAD's tree"))?;
+        for path in gone {
+            update.remove(&path);
+        }
+        Ok(())
     }
 
     /// Commits exactly these files (registry-relative paths of regular files) as they are on
@@ -495,21 +536,37 @@ impl Repo {
     /// Brings git's index in step with the files under `rel` as they are on disk, for those
     /// paths only, so `git status` stays clean after a commit of the folder.
     pub fn sync_index(&self, rel: &str) -> Result<(), GitError> {
-        let repo_rel = self.repo_path(rel);
+        self.sync_index_paths(&[rel.to_owned()])
+    }
+
+    /// [`Repo::sync_index`] for several registry paths (folders or files), one index write.
+    pub fn sync_index_paths(&self, rels: &[String]) -> Result<(), GitError> {
         let workdir = self.repo.workdir().map(Path::to_owned).unwrap_or_default();
-        let files = crate::fsutil::files(&workdir.join(&repo_rel)).map_err(|e| GitError::Git {
-            context: format!("read {repo_rel}"),
-            source: git2::Error::from_str(&e.to_string()),
-        })?;
         let mut index = self.repo.index().map_err(git("read the index"))?;
-        index
-            .remove_dir(Path::new(&repo_rel), 0)
-            .map_err(git(format!("update the index for {repo_rel}")))?;
-        for file in &files {
-            if let Ok(rel) = file.strip_prefix(&workdir) {
+        for rel in rels {
+            let repo_rel = self.repo_path(rel);
+            let path = workdir.join(&repo_rel);
+            if path.is_file() {
                 index
-                    .add_path(rel)
-                    .map_err(git(format!("add {} to the index", rel.display())))?;
+                    .add_path(Path::new(&repo_rel))
+                    .map_err(git(format!("add {repo_rel} to the index")))?;
+                continue;
+            }
+            // Gone from disk: the file entry goes (there may be none).
+            let _ = index.remove_path(Path::new(&repo_rel));
+            let files = crate::fsutil::files(&path).map_err(|e| GitError::Git {
+                context: format!("read {repo_rel}"),
+                source: git2::Error::from_str(&e.to_string()),
+            })?;
+            index
+                .remove_dir(Path::new(&repo_rel), 0)
+                .map_err(git(format!("update the index for {repo_rel}")))?;
+            for file in &files {
+                if let Ok(rel) = file.strip_prefix(&workdir) {
+                    index
+                        .add_path(rel)
+                        .map_err(git(format!("add {} to the index", rel.display())))?;
+                }
             }
         }
         index

@@ -10,13 +10,19 @@
 //!    digest of the new folder's files and the commit message;
 //! 3. `backup`: the current `skills/<name>` is moved to `.skillet/staging/<id>/old/<name>`;
 //! 4. `swap`: the new folder is moved to `skills/<name>`;
-//! 5. `commit`: git objects, then HEAD's branch (libgit2 fsyncs both);
-//! 6. `index`: git's index is brought in step for `skills/<name>`;
-//! 7. `journal-removed`: the journal is deleted, then the staging folder.
+//! 5. `derive` (only for a write with derived files, see [`Companions`]): the files derived
+//!    from the registry (the plugin marketplace) are regenerated, then the journal is written
+//!    again, saying so;
+//! 6. `commit`: git objects, then HEAD's branch (libgit2 fsyncs both), for `skills/<name>`
+//!    and the companion files (`skillet.lock`, the derived files);
+//! 7. `index`: git's index is brought in step for those paths;
+//! 8. `journal-removed`: the journal is deleted, then the staging folder.
 //!
 //! Recovery, with a journal: if HEAD already holds the new files, bring the index in step; if
-//! the swap happened (the new folder is in place, its files match the digest), commit it; if
-//! not, put the old folder back. Then the journal and every staging folder go. It also removes
+//! the swap happened (the new folder is in place, its files match the digest) and the derived
+//! files were regenerated, commit it all; if not, put the old folder back (and the derived
+//! files as HEAD has them): a commit never holds a skill with derived files that describe
+//! another version of it. Then the journal and every staging folder go. It also removes
 //! the staging folders older versions of skillet left inside `skills/`. A git lock file
 //! (`index.lock`, `HEAD.lock`, the branch's) made after the journal while no git process runs
 //! in the work tree is the killed writer's (libgit2 was inside its own update): recovery removes
@@ -63,6 +69,8 @@ pub enum JournalError {
     },
     #[error(transparent)]
     IndexBehind(GitError),
+    #[error("{reason}")]
+    Derived { reason: String },
 }
 
 /// Kills the process (SIGKILL, as `kill -9` would) when `SKILLET_FAILPOINT`
@@ -96,7 +104,7 @@ impl crate::error::Diagnose for JournalError {
                 );
                 hints
             }
-            Self::Io(_) | Self::BadName { .. } => Vec::new(),
+            Self::Io(_) | Self::BadName { .. } | Self::Derived { .. } => Vec::new(),
         }
     }
 }
@@ -117,6 +125,38 @@ struct Entry {
     message: String,
     /// HEAD when the write began (for people reading the journal).
     head_before: Option<String>,
+    /// Registry files committed along, as they are on disk ([`Companions::along`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    along: Vec<String>,
+    /// Registry files regenerated after the swap ([`Companions::derived`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    derived: Vec<String>,
+    /// Whether `derived` were regenerated for the new folder (the journal is written again).
+    #[serde(default)]
+    derived_done: bool,
+}
+
+impl Entry {
+    /// Every path the write commits: the skill's folder, then its companions.
+    fn paths(&self) -> Vec<String> {
+        let mut paths = vec![format!("skills/{}", self.name)];
+        paths.extend(self.along.iter().cloned());
+        paths.extend(self.derived.iter().cloned());
+        paths
+    }
+}
+
+/// Registry files a write to `skills/<name>` commits with it, in the same commit.
+#[derive(Default)]
+pub(crate) struct Companions<'a> {
+    /// Registry-relative files committed as they are on disk when they differ from HEAD
+    /// (`skillet.lock`, which a saved skill's tool pins refer to).
+    pub(crate) along: Vec<String>,
+    /// Registry-relative files derived from the registry (the plugin marketplace): `regenerate`
+    /// rewrites them once the new folder is in place, and they are committed with it.
+    pub(crate) derived: Vec<String>,
+    /// Rewrites `derived`; an error (its message) undoes the write.
+    pub(crate) regenerate: Option<&'a dyn Fn() -> Result<(), String>>,
 }
 
 fn journal_path(registry: &Registry) -> PathBuf {
@@ -204,7 +244,9 @@ impl Staging {
 /// journaled so that a kill at any point is finished or undone by the next command. Returns the
 /// commit. On an error before the commit, the old folder is put back. When HEAD and the folder
 /// already hold exactly the staged files (their modes included) and git sees no change there,
-/// nothing is written and HEAD is returned: no empty commit.
+/// nothing is written and HEAD is returned: no empty commit. `companions` are committed in
+/// the same commit (see [`Companions`]).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn swap_and_commit(
     registry: &Registry,
     repo: &Repo,
@@ -213,6 +255,7 @@ pub(crate) fn swap_and_commit(
     op: &str,
     name: &str,
     message: &str,
+    companions: &Companions<'_>,
 ) -> Result<String, JournalError> {
     let rel = format!("skills/{name}");
     let dest = registry.skills_dir().join(name);
@@ -234,17 +277,19 @@ pub(crate) fn swap_and_commit(
         return Ok(head);
     }
 
-    let entry = Entry {
+    let mut entry = Entry {
         op: op.to_owned(),
         name: name.to_owned(),
         staging: staging.id(),
         digest,
         message: message.to_owned(),
         head_before: repo.head(),
+        along: companions.along.clone(),
+        derived: companions.derived.clone(),
+        derived_done: companions.derived.is_empty(),
     };
     let journal = journal_path(registry);
-    let text = serde_json::to_string_pretty(&entry).map_err(std::io::Error::other)?;
-    fsutil::write_durable(&journal, text.as_bytes())?;
+    write_journal(registry, &entry)?;
     failpoint(op, "after-journal");
 
     let moved = (|| -> std::io::Result<()> {
@@ -256,9 +301,25 @@ pub(crate) fn swap_and_commit(
         failpoint(op, "after-swap");
         Ok(())
     })();
+    let paths = entry.paths();
     let committed = moved
         .map_err(JournalError::from)
-        .and_then(|()| repo.commit_tree(&rel, message).map_err(JournalError::from));
+        .and_then(|()| {
+            if entry.derived_done {
+                return Ok(());
+            }
+            if let Some(regenerate) = companions.regenerate {
+                regenerate().map_err(|reason| JournalError::Derived { reason })?;
+            }
+            entry.derived_done = true;
+            write_journal(registry, &entry)?;
+            failpoint(op, "after-derive");
+            Ok(())
+        })
+        .and_then(|()| {
+            repo.commit_paths(&paths, message)
+                .map_err(JournalError::from)
+        });
     let commit = match committed {
         Ok(commit) => commit,
         Err(e) => {
@@ -275,7 +336,7 @@ pub(crate) fn swap_and_commit(
     };
     failpoint(op, "after-commit");
     // The commit is in: from here on, the journal stays until the index is in step.
-    repo.sync_index(&rel)
+    repo.sync_index_paths(&paths)
         .map_err(|source| GitError::IndexNotUpdated {
             commit: commit.clone(),
             message: message.to_owned(),
@@ -290,8 +351,39 @@ pub(crate) fn swap_and_commit(
     Ok(commit)
 }
 
-/// Puts the previous folder back after a write that did not commit. A folder in place that is
-/// not the one this write made (someone changed it since) is left alone.
+fn write_journal(registry: &Registry, entry: &Entry) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(entry).map_err(std::io::Error::other)?;
+    fsutil::write_durable(&journal_path(registry), text.as_bytes())
+}
+
+/// Puts the derived files back as HEAD has them (removed when HEAD has none).
+fn restore_derived(registry: &Registry, entry: &Entry) -> std::io::Result<()> {
+    if entry.derived.is_empty() {
+        return Ok(());
+    }
+    let repo = Repo::open(registry.root()).map_err(std::io::Error::other)?;
+    let head = repo.head_commit();
+    for rel in &entry.derived {
+        let path = registry.root().join(rel);
+        match head.as_ref().and_then(|h| repo.file_at(h, rel)) {
+            Some(bytes) => {
+                if fs_err::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+                    if let Some(dir) = path.parent() {
+                        fs_err::create_dir_all(dir)?;
+                    }
+                    fsutil::write_durable(&path, &bytes)?;
+                }
+            }
+            None if path.is_file() => fsutil::remove_durable(&path)?,
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// Puts the previous folder back after a write that did not commit (and the derived files as
+/// HEAD has them). A folder in place that is not the one this write made (someone changed it
+/// since) is left alone.
 fn roll_back(registry: &Registry, entry: &Entry) -> std::io::Result<()> {
     let dest = registry.skills_dir().join(&entry.name);
     let dir = staging_root(registry).join(&entry.staging);
@@ -317,6 +409,7 @@ fn roll_back(registry: &Registry, entry: &Entry) -> std::io::Result<()> {
             fsutil::rename_durable(&old, &dest)?;
         }
     }
+    restore_derived(registry, entry)?;
     fsutil::remove_durable(&journal_path(registry))?;
     remove_tree(&dir)
 }
@@ -429,6 +522,22 @@ fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), JournalError>
     }
     let in_head = head_digest(&repo, &rel)?;
     let on_disk = fsutil::content_digest(&dest)?;
+    let paths = entry.paths();
+    if !entry.derived_done
+        && on_disk.as_deref() == Some(entry.digest.as_str())
+        && in_head.as_deref() != Some(entry.digest.as_str())
+    {
+        // Swapped in, but the derived files do not describe it yet: undone, so that no commit
+        // holds the one without the other.
+        roll_back(registry, entry)?;
+        tracing::warn!(
+            "undid an interrupted {} of `{}` (killed before {} was regenerated): {rel}/ is as it was",
+            entry.op,
+            entry.name,
+            entry.derived.join(", ")
+        );
+        return Ok(());
+    }
     if on_disk.as_deref() != Some(entry.digest.as_str()) {
         tracing::warn!(
             "{}/ changed after an interrupted {} of `{}`; it is left as it is (see `git status {rel}`)",
@@ -438,7 +547,7 @@ fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), JournalError>
         );
     } else if in_head.as_deref() == Some(entry.digest.as_str()) {
         // Committed; the index may lag behind.
-        repo.sync_index(&rel)?;
+        repo.sync_index_paths(&paths)?;
         tracing::warn!(
             "finished an interrupted {} of `{}`: it was committed ({})",
             entry.op,
@@ -446,7 +555,14 @@ fn recover_entry(registry: &Registry, entry: &Entry) -> Result<(), JournalError>
             entry.message
         );
     } else {
-        let commit = repo.commit_folder(&rel, &entry.message)?;
+        let commit = repo.commit_paths(&paths, &entry.message)?;
+        repo.sync_index_paths(&paths)
+            .map_err(|source| GitError::IndexNotUpdated {
+                commit: commit.clone(),
+                message: entry.message.clone(),
+                rel: rel.clone(),
+                source: Box::new(source),
+            })?;
         tracing::warn!(
             "finished an interrupted {} of `{}`: committed {commit} ({})",
             entry.op,
@@ -544,7 +660,17 @@ mod tests {
         fs_err::write(new.join("SKILL.md"), body).unwrap();
         fs_err::write(new.join("scripts/run.sh"), "#!/bin/sh\n").unwrap();
         fsutil::set_executable(&new.join("scripts/run.sh"), true).unwrap();
-        swap_and_commit(registry, repo, &lock, staging, "install", name, "msg").unwrap()
+        swap_and_commit(
+            registry,
+            repo,
+            &lock,
+            staging,
+            "install",
+            name,
+            "msg",
+            &Companions::default(),
+        )
+        .unwrap()
     }
 
     #[test]

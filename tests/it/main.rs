@@ -21,6 +21,7 @@ mod gen_lock;
 mod hardening;
 mod init;
 mod install;
+mod marketplace;
 mod modes;
 mod privacy;
 mod real_servers;

@@ -25,7 +25,7 @@ use self::source::{Location, Source};
 use crate::error::Error;
 use crate::registry::Registry;
 use crate::registry::git::Repo;
-use crate::registry::journal::{self, Staging, WriteLock};
+use crate::registry::journal::{Staging, WriteLock};
 use crate::skill::SkillError;
 use crate::skill::validate::{self, Frontmatter, Severity};
 
@@ -473,7 +473,7 @@ fn write_one(
     if crate::fsutil::content_digest(&staged)? == crate::fsutil::content_digest(&dest)? {
         return Ok(None);
     }
-    Ok(Some(journal::swap_and_commit(
+    Ok(Some(crate::ops::companions::swap_and_commit(
         registry, repo, lock, staging, op, target, message,
     )?))
 }
