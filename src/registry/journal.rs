@@ -365,17 +365,13 @@ fn restore_derived(registry: &Registry, entry: &Entry) -> std::io::Result<()> {
     let head = repo.head_commit();
     for rel in &entry.derived {
         let path = registry.root().join(rel);
+        let now = fs_err::read(&path).ok();
         match head.as_ref().and_then(|h| repo.file_at(h, rel)) {
-            Some(bytes) => {
-                if fs_err::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
-                    if let Some(dir) = path.parent() {
-                        fs_err::create_dir_all(dir)?;
-                    }
-                    fsutil::write_durable(&path, &bytes)?;
-                }
+            Some(bytes) if now.as_deref() != Some(bytes.as_slice()) => {
+                fsutil::write_durable(&path, &bytes)?;
             }
-            None if path.is_file() => fsutil::remove_durable(&path)?,
-            None => {}
+            None if now.is_some() => fsutil::remove_durable(&path)?,
+            _ => {}
         }
     }
     Ok(())

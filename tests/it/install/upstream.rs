@@ -207,3 +207,61 @@ fn an_install_killed_by_sigkill_leaves_the_registry_as_before_or_done() {
         }
     }
 }
+
+/// The plugins `.claude-plugin/marketplace.json` lists.
+fn listed(env: &TestEnv) -> Vec<String> {
+    let market: Value = serde_json::from_str(&env.read(".claude-plugin/marketplace.json")).unwrap();
+    market["plugins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn install_and_update_keep_the_marketplace_in_their_commits() {
+    let env = target();
+    let toml = env.read("skillet.toml");
+    env.write(
+        "skillet.toml",
+        &toml.replace("required_signatures = 1", "required_signatures = 0"),
+    );
+    env.run(&["export", "--marketplace"]).success();
+    git(&env, &["add", "-A"]);
+    git(&env, &["commit", "-qm", "marketplace, no review needed"]);
+    let up = Upstream::new(&env, "anthropics", &ANTHROPIC);
+
+    // Each install's commit lists its skill (no review needed here).
+    skillet(&env, &["install", &up.url(), "--all"]).success();
+    assert_eq!(
+        listed(&env),
+        ["brand-guidelines", "frontend-design", "internal-comms"]
+    );
+    let files = git(&env, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(files.contains(".claude-plugin/marketplace.json"), "{files}");
+    assert_eq!(git(&env, &["status", "--porcelain"]), "");
+
+    // With review required, only the signed skill is listed.
+    env.write("skillet.toml", &toml);
+    trust_alice(&env, &format!("namespaces=\"{NS}\""));
+    env.run(&["sign", "internal-comms", "--key", "keys/alice"])
+        .success();
+    fs_err::remove_dir_all(env.path("keys")).unwrap();
+    assert_eq!(listed(&env), ["internal-comms"]);
+    git(&env, &["add", "-A"]);
+    git(&env, &["commit", "-qm", "reviewed"]);
+
+    // An update is a new, unreviewed version: its own commit takes it off the list.
+    let md = up.work.join("skills/internal-comms/SKILL.md");
+    let text = fs_err::read_to_string(&md).unwrap();
+    fs_err::write(&md, format!("{text}\nA line from upstream.\n")).unwrap();
+    up.commit(&env, "change");
+    skillet(&env, &["update", "internal-comms"]).success();
+    let files = git(&env, &["show", "--name-only", "--format=", "HEAD"]);
+    assert!(files.contains("skills/internal-comms/SKILL.md"), "{files}");
+    assert!(files.contains(".claude-plugin/marketplace.json"), "{files}");
+    assert_eq!(listed(&env), Vec::<String>::new());
+    assert_eq!(git(&env, &["status", "--porcelain"]), "");
+    env.run(&["export", "--marketplace", "--check"]).success();
+}
