@@ -22,6 +22,7 @@ mod hardening;
 mod init;
 mod install;
 mod modes;
+mod portable;
 mod privacy;
 mod real_servers;
 mod review;
