@@ -39,6 +39,11 @@ pub(super) fn warn(text: &str) {
     message(WARN, "warning", text, &[]);
 }
 
+/// Prints a note: something done on the user's behalf that is worth knowing.
+pub(super) fn note(text: &str) {
+    message(HINT, "note", text, &[]);
+}
+
 /// Prints a warning with its hints.
 pub(super) fn warn_with(text: &str, hints: &[String]) {
     message(WARN, "warning", text, hints);

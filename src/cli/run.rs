@@ -84,6 +84,21 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
         // clap requires a file unless --replay or --resume names a run.
         None => ScriptSource::Recorded,
     };
+    let mcp_config = ctx.mcp_config()?;
+    // A fresh clone has no generated API yet: a run that may call servers makes it first, as
+    // `skillet gen` would (a replay contacts no server).
+    if mode != Mode::Replay
+        && let Some(report) = ops::ensure_api(&registry, mcp_config.as_deref()).await?
+    {
+        output::note(&format!(
+            "there was no generated API yet: generated it from {} server{}, as `skillet gen` does",
+            report.servers.len(),
+            if report.servers.len() == 1 { "" } else { "s" }
+        ));
+        for failed in report.servers.iter().filter_map(|s| s.error.as_ref()) {
+            output::warn_with(&failed.message, &failed.hints);
+        }
+    }
     let outcome = ops::run(
         &registry,
         RunOptions {
@@ -98,7 +113,7 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
             },
             mode,
             source_run,
-            mcp_config: ctx.mcp_config()?,
+            mcp_config,
             approver: super::approve::TerminalApprover::if_interactive(),
             ..RunOptions::new(script)
         },

@@ -148,6 +148,24 @@ pub fn load_optional(path: &Path) -> Result<Vec<ServerConfig>, McpConfigError> {
     }
 }
 
+/// The file's server entries as written, `${VAR}` not expanded and unknown keys kept: what a
+/// skill's SKILL.md shows of the servers it calls (secrets stay references).
+pub fn load_raw(path: &Path) -> Result<serde_json::Map<String, serde_json::Value>, McpConfigError> {
+    let text = fs_err::read_to_string(path).map_err(|source| McpConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let raw: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| McpConfigError::Syntax {
+            path: path.to_owned(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        })?;
+    servers_object(raw, path)
+}
+
 /// Parses configuration text. `lookup` resolves environment variables (tests pass a fixed map).
 pub fn parse(
     text: &str,
@@ -538,6 +556,24 @@ mod tests {
         )
         .unwrap();
         assert_eq!(servers.len(), 1);
+    }
+
+    #[test]
+    fn raw_entries_keep_what_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".mcp.json");
+        fs_err::write(
+            &path,
+            "\u{feff}{\"mcpServers\": {\"gh\": {\"command\": \"gh-mcp\", \"env\": {\"T\": \"${UNSET_VAR}\"}, \"autoApprove\": []}}}",
+        )
+        .unwrap();
+        let raw = load_raw(&path).unwrap();
+        assert_eq!(
+            raw["gh"],
+            serde_json::json!({"command": "gh-mcp", "env": {"T": "${UNSET_VAR}"}, "autoApprove": []})
+        );
+        fs_err::write(&path, r#"{"mcpServrs": {}}"#).unwrap();
+        assert!(matches!(load_raw(&path), Err(McpConfigError::Shape { .. })));
     }
 
     #[test]

@@ -135,6 +135,27 @@ async fn list_servers_logging_to(
     out
 }
 
+/// Generates the API when the registry has none yet and servers are configured, as `skillet
+/// gen` would (a fresh clone's first `skillet run`, `serve`'s first call). `Some(report)` when
+/// it generated (servers that failed are in the report), `None` when there was nothing to do.
+pub async fn ensure_api(
+    registry: &Registry,
+    mcp_config: Option<&Path>,
+) -> anyhow::Result<Option<GenReport>> {
+    if !crate::api::catalog(registry).is_empty() {
+        return Ok(None);
+    }
+    if registry.servers(mcp_config)?.is_empty() {
+        return Ok(None);
+    }
+    let options = GenOptions {
+        check: false,
+        mcp_config: mcp_config.map(Path::to_owned),
+        prune: false,
+    };
+    generate(registry, &options, &|_, _| {}).await.map(Some)
+}
+
 /// `skillet gen`: regenerate the tree and the lock from the live servers.
 pub async fn generate(
     registry: &Registry,

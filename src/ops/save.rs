@@ -143,15 +143,25 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> anyhow::Result<SaveRe
         allowed_tools: None,
     };
     let function = function_name(&request.name);
-    let body = body(
-        &request.name,
-        &function,
+    // The `.mcp.json` entries of the servers it calls, as written (a file that cannot be read
+    // shows them as not configured: the run that is saved reached them all the same).
+    let configured = crate::config::mcp::load_raw(&registry.mcp_config_path()).unwrap_or_default();
+    let servers: Vec<(String, serde_json::Value)> = configured
+        .into_iter()
+        .filter(|(name, _)| pins.iter().any(|p| &p.server == name))
+        .collect();
+    let body = crate::skill::recipe::render(&crate::skill::recipe::Recipe {
+        name: &request.name,
+        function: &function,
         description,
-        &pins,
-        &record,
-        &output,
-        &lock,
-    );
+        pins: &pins,
+        record: &record,
+        output: &output,
+        lock: &lock,
+        input_schema: None,
+        example_input: None,
+        servers: &servers,
+    });
     let recording = Recording {
         version: 1,
         run_id: record.id.clone(),
@@ -321,64 +331,6 @@ fn reroot_imports(script: &str) -> String {
             .replace(&format!("{quote}./skills/"), &format!("{quote}../../"));
     }
     out
-}
-
-fn body(
-    name: &str,
-    function: &str,
-    description: &str,
-    pins: &[ToolPin],
-    record: &crate::runs::RunRecord,
-    output: &str,
-    lock: &Lockfile,
-) -> String {
-    let title: String = name
-        .split('-')
-        .enumerate()
-        .map(|(i, w)| {
-            let mut c = w.chars();
-            match (i, c.next()) {
-                (0, Some(f)) => f.to_uppercase().collect::<String>() + c.as_str(),
-                _ => w.to_owned(),
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut t = format!(
-        "# {title}\n\n{description}\n\n## How to use it\n\nFrom a script run with `skillet run` (or `run_code`):\n\n```ts\nimport {{ {function} }} from \"./skills/{name}\";\n\nawait {function}();\n```\n\nIt takes no inputs: it repeats the workflow it was saved from. To parameterize it, edit\n`scripts/index.ts` (keep the exported function) and save it again.\n\n`skillet test {name}` replays `tests/recording.json` to check it still behaves the same.\n\n## Tools it calls\n\n"
-    );
-    if pins.is_empty() {
-        t.push_str("None.\n");
-    }
-    for pin in pins {
-        let calls = record
-            .tool_calls
-            .iter()
-            .filter(|c| c.server == pin.server && c.tool == pin.tool)
-            .count();
-        let function = lock
-            .servers
-            .get(&pin.server)
-            .and_then(|s| s.tools.get(&pin.tool))
-            .map(|t| format!(" (`servers/{}/{}.ts`)", pin.server, t.function))
-            .unwrap_or_default();
-        t.push_str(&format!(
-            "- `{}.{}`{function}: {calls} call{} in the recorded run\n",
-            pin.server,
-            pin.tool,
-            if calls == 1 { "" } else { "s" }
-        ));
-    }
-    let shown: Vec<&str> = output.lines().take(20).collect();
-    t.push_str(&format!(
-        "\n## The recorded run\n\nRun `{}` made {} tool call{} in {:.0} ms and printed:\n\n```text\n{}\n```\n",
-        record.id,
-        record.tool_calls.len(),
-        if record.tool_calls.len() == 1 { "" } else { "s" },
-        record.duration_ms,
-        if shown.is_empty() { "(nothing)".to_owned() } else { shown.join("\n").replace("```", "'''") }
-    ));
-    t
 }
 
 /// Files added, changed and removed between two folders.

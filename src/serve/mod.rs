@@ -151,26 +151,13 @@ impl Shared {
         if *ready {
             return Ok(());
         }
-        if crate::api::catalog(&self.registry).is_empty() {
-            let servers = self
-                .registry
-                .servers(self.mcp_config.as_deref())
-                .map_err(|e| crate::error::describe(&e))?;
-            if !servers.is_empty() {
-                tracing::info!("no generated API yet: generating it");
-                let options = crate::ops::GenOptions {
-                    check: false,
-                    mcp_config: self.mcp_config.clone(),
-                    prune: false,
-                };
-                let report = crate::ops::generate(&self.registry, &options, &|_, _| {})
-                    .await
-                    .map_err(|e| {
-                        format!("generating the API failed: {}", crate::ops::describe(&e))
-                    })?;
-                for failed in report.servers.iter().filter_map(|s| s.error.as_ref()) {
-                    tracing::warn!("{}", failed.message);
-                }
+        let report = crate::ops::ensure_api(&self.registry, self.mcp_config.as_deref())
+            .await
+            .map_err(|e| format!("generating the API failed: {}", crate::ops::describe(&e)))?;
+        if let Some(report) = report {
+            tracing::info!("there was no generated API yet: generated it");
+            for failed in report.servers.iter().filter_map(|s| s.error.as_ref()) {
+                tracing::warn!("{}", failed.message);
             }
         }
         *ready = true;

@@ -3,6 +3,7 @@
 //! facts live in the frontmatter's `metadata` under `skillet.` keys, so every other Agent Skills
 //! client can read the folder as is.
 
+pub(crate) mod recipe;
 pub mod validate;
 
 use std::collections::BTreeMap;

@@ -23,6 +23,7 @@ mod init;
 mod install;
 mod marketplace;
 mod modes;
+mod portable;
 mod privacy;
 mod real_servers;
 mod review;

@@ -68,26 +68,6 @@ fn git_in(env: &TestEnv, dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
 }
 
-fn skillet_in(env: &TestEnv, dir: &Path, args: &[&str]) -> Run {
-    env.command(args).current_dir(dir).output().unwrap().into()
-}
-
-/// A real `git clone` of the test's registry, beside it.
-fn clone(env: &TestEnv) -> std::path::PathBuf {
-    let to = env.tmp.path().join("clone");
-    git_in(
-        env,
-        env.tmp.path(),
-        &[
-            "clone",
-            "-q",
-            env.work().to_str().unwrap(),
-            to.to_str().unwrap(),
-        ],
-    );
-    to
-}
-
 #[test]
 fn an_executable_script_survives_save_sign_and_clone() {
     let env = registry();
@@ -138,7 +118,7 @@ fn an_executable_script_survives_save_sign_and_clone() {
     git(&env, &["commit", "-qm", "review"]);
 
     // A clone has the bit, the same manifest, and the signature verifies there.
-    let cloned = clone(&env);
+    let cloned = clone_registry(&env);
     assert!(is_executable(&cloned.join(script)));
     assert!(!is_executable(
         &cloned.join("skills/count-documents/SKILL.md")
@@ -221,7 +201,7 @@ fn install_keeps_the_bit_and_a_reinstall_of_the_same_commit_is_a_no_op() {
     assert_eq!(git(&target, &["status", "--porcelain", "skills"]), "");
 
     // A clone of the target has the bit and the same manifest.
-    let cloned = clone(&target);
+    let cloned = clone_registry(&target);
     assert!(is_executable(&cloned.join(script)));
     let there = skillet_in(&target, &cloned, &["manifest", "count-documents"]).success();
     assert_eq!(there.stdout, manifest);

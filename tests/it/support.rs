@@ -179,6 +179,30 @@ pub fn git(env: &TestEnv, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim_end().to_owned()
 }
 
+/// `skillet ARGS` in `dir` (another registry than the test's own, like a clone).
+pub fn skillet_in(env: &TestEnv, dir: &Path, args: &[&str]) -> Run {
+    env.command(args).current_dir(dir).output().unwrap().into()
+}
+
+/// A real `git clone` of the test's registry, beside it (`<tmp>/clone`).
+pub fn clone_registry(env: &TestEnv) -> PathBuf {
+    let to = env.tmp.path().join("clone");
+    let out = env
+        .program("git")
+        .current_dir(env.tmp.path())
+        .args(["clone", "-q"])
+        .arg(env.work())
+        .arg(&to)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git clone: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    to
+}
+
 /// The sample servers shipped in the binary, as `mcpServers` entries.
 pub fn sample(name: &str) -> serde_json::Value {
     serde_json::json!({ "command": BIN, "args": ["sample-server", name] })

@@ -200,7 +200,7 @@ fn a_linked_skill_folder_is_read_inside_the_registry_and_refused_outside() {
 
 /// A verdict: valid, invalid, or (skills-ref only) crashed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
+pub(crate) enum Verdict {
     Valid,
     Invalid,
     Crash,
@@ -359,7 +359,7 @@ fn crafted() -> Vec<(&'static str, Vec<u8>)> {
 
 /// skills-ref's verdict on each folder, run in one Python process; `None` when target/pyenv
 /// has no skills-ref.
-fn skills_ref_verdicts(dirs: &[PathBuf]) -> Option<Vec<Verdict>> {
+pub(crate) fn skills_ref_verdicts(dirs: &[PathBuf]) -> Option<Vec<Verdict>> {
     let python = manifest_dir().join("target/pyenv/bin/python");
     const SCRIPT: &str = r#"
 import json, sys
