@@ -133,7 +133,7 @@ impl crate::error::Diagnose for InputError {
     fn hints(&self) -> Vec<String> {
         match self {
             Self::Mismatch { .. } => {
-                vec!["the script's `export default` function declares the input type".into()]
+                vec!["the input type is the type of the first parameter of the script's `export default` function".into()]
             }
             Self::NotJson { bare: true, .. } => vec![
                 "a string is JSON in quotes: --input '\"text\"'; an object: --input '{\"id\": 1}'"

@@ -2,7 +2,7 @@
 //! input is JSON checked against T before anything runs.
 //!
 //! A pure engine (no registry, no sandbox), in four parts:
-//! - [`schema_of`] (`schema.rs`): the JSON Schema (draft 2020-12) of the input a script's default
+//! - [`schema_of`] (`schema/`): the JSON Schema (draft 2020-12) of the input a script's default
 //!   export takes, derived from the TypeScript type of its first parameter with oxc. Types that
 //!   JSON cannot carry are errors naming the part, with its line and column.
 //! - [`check`] (`check.rs`): a value against such a schema, every problem with its path

@@ -138,6 +138,10 @@ fn tuples_are_prefix_items() {
     );
     assert_eq!(of_type("", "[string, boolean?]")["minItems"], json!(1));
     assert_eq!(
+        of_type("", "[first: string, ...rest: number[]]"),
+        of_type("", "[string, ...number[]]")
+    );
+    assert_eq!(
         of_type("", "[string, ...number[]]"),
         json!({
             "type": "array",

@@ -5,18 +5,20 @@
 //! cycle check, a depth limit and a limit on the expanded size; everything JSON cannot carry,
 //! and everything not supported, is an error naming the part and where it is.
 
-use std::collections::HashMap;
+mod declarations;
+mod json;
 
 use oxc::ast::ast::{
-    BindingPattern, Declaration, ExportDefaultDeclarationKind, Expression, FormalParameters,
-    ModuleDeclaration, ModuleExportName, Program, PropertyKey, Statement, TSInterfaceDeclaration,
-    TSLiteral, TSSignature, TSTupleElement, TSTupleType, TSType, TSTypeAliasDeclaration,
+    Expression, Program, PropertyKey, TSLiteral, TSSignature, TSTupleElement, TSTupleType, TSType,
     TSTypeName, TSTypeOperatorOperator, TSTypeReference, UnaryOperator,
 };
 use oxc::span::{GetSpan, Span};
 use serde_json::{Map, Value, json};
 
 use super::{InputError, SCHEMA_DIALECT, excerpt, jsdoc_before, locate, with_program};
+use declarations::{Declarations, default_export_params};
+pub(super) use json::json_number;
+use json::{describe, enumeration, is_object_schema, or_null};
 
 /// Nesting of the input type (counting expanded named types) past which it is refused.
 const MAX_DEPTH: usize = 64;
@@ -80,154 +82,6 @@ pub fn schema_of(source: &str, file: &str) -> Result<Option<Value>, InputError> 
         }
         Ok(Some(Value::Object(rooted)))
     })
-}
-
-/// The top-level declarations a type or the default export may name.
-#[derive(Default)]
-struct Declarations<'b, 'a> {
-    functions: HashMap<&'b str, &'b FormalParameters<'a>>,
-    aliases: HashMap<&'b str, &'b TSTypeAliasDeclaration<'a>>,
-    /// Interfaces by name, each declaration (TypeScript merges them) with where its statement
-    /// starts (for its JSDoc).
-    interfaces: HashMap<&'b str, Vec<&'b TSInterfaceDeclaration<'a>>>,
-    /// Other declared names that are not JSON types, with what they are.
-    others: HashMap<&'b str, &'static str>,
-    /// Imported names with the module they come from.
-    imports: HashMap<&'b str, &'b str>,
-}
-
-impl<'b, 'a: 'b> Declarations<'b, 'a> {
-    fn collect(program: &'b Program<'a>) -> Self {
-        let mut found = Self::default();
-        for statement in &program.body {
-            if let Some(declaration) = statement.as_declaration() {
-                found.add(declaration);
-                continue;
-            }
-            match statement.as_module_declaration() {
-                Some(ModuleDeclaration::ExportDeclaration(export)) => {
-                    found.add(&export.declaration);
-                }
-                Some(ModuleDeclaration::ExportDefaultDeclaration(export)) => {
-                    match &export.declaration {
-                        ExportDefaultDeclarationKind::TSInterfaceDeclaration(i) => {
-                            found
-                                .interfaces
-                                .entry(i.id.name.as_str())
-                                .or_default()
-                                .push(i);
-                        }
-                        ExportDefaultDeclarationKind::FunctionDeclaration(f) => {
-                            if let Some(id) = &f.id {
-                                found.functions.insert(id.name.as_str(), &f.params);
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Some(ModuleDeclaration::ImportDeclaration(import)) => {
-                    for specifier in import.specifiers.iter().flatten() {
-                        found.imports.insert(
-                            specifier.local().name.as_str(),
-                            import.source.value.as_str(),
-                        );
-                    }
-                }
-                _ => {}
-            }
-        }
-        found
-    }
-
-    fn add(&mut self, declaration: &'b Declaration<'a>) {
-        match declaration {
-            Declaration::FunctionDeclaration(f) => {
-                if let Some(id) = &f.id {
-                    self.functions.insert(id.name.as_str(), &f.params);
-                }
-            }
-            Declaration::VariableDeclaration(v) => {
-                for declarator in &v.declarations {
-                    if let (BindingPattern::BindingIdentifier(id), Some(init)) =
-                        (&declarator.id, &declarator.init)
-                        && let Some(params) = function_params(init)
-                    {
-                        self.functions.insert(id.name.as_str(), params);
-                    }
-                }
-            }
-            Declaration::TSTypeAliasDeclaration(a) => {
-                self.aliases.insert(a.id.name.as_str(), a);
-            }
-            Declaration::TSInterfaceDeclaration(i) => {
-                self.interfaces
-                    .entry(i.id.name.as_str())
-                    .or_default()
-                    .push(i);
-            }
-            Declaration::TSEnumDeclaration(e) => {
-                self.others.insert(e.id.name.as_str(), "an enum");
-            }
-            Declaration::ClassDeclaration(c) => {
-                if let Some(id) = &c.id {
-                    self.others.insert(id.name.as_str(), "a class");
-                }
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The parameters of a function expression (through parentheses and `as`/`satisfies`).
-fn function_params<'b, 'a>(expression: &'b Expression<'a>) -> Option<&'b FormalParameters<'a>> {
-    match expression {
-        Expression::ArrowFunctionExpression(f) => Some(&f.params),
-        Expression::FunctionExpression(f) => Some(&f.params),
-        Expression::ParenthesizedExpression(p) => function_params(&p.expression),
-        Expression::TSAsExpression(e) => function_params(&e.expression),
-        Expression::TSSatisfiesExpression(e) => function_params(&e.expression),
-        _ => None,
-    }
-}
-
-/// The parameters of the default export, when it is a function this file declares.
-fn default_export_params<'b, 'a: 'b>(
-    program: &'b Program<'a>,
-    declarations: &Declarations<'b, 'a>,
-) -> Option<&'b FormalParameters<'a>> {
-    for statement in &program.body {
-        match statement {
-            Statement::ExportDefaultDeclaration(export) => {
-                return match &export.declaration {
-                    ExportDefaultDeclarationKind::FunctionDeclaration(f) => Some(&f.params),
-                    ExportDefaultDeclarationKind::ClassDeclaration(_)
-                    | ExportDefaultDeclarationKind::TSInterfaceDeclaration(_) => None,
-                    other => match other.as_expression()? {
-                        Expression::Identifier(id) => {
-                            declarations.functions.get(id.name.as_str()).copied()
-                        }
-                        expression => function_params(expression),
-                    },
-                };
-            }
-            Statement::ExportNamedDeclaration(export) => {
-                for specifier in &export.specifiers {
-                    let exported = match &specifier.exported {
-                        ModuleExportName::IdentifierName(n) => n.name.as_str(),
-                        ModuleExportName::IdentifierReference(n) => n.name.as_str(),
-                        ModuleExportName::StringLiteral(s) => s.value.as_str(),
-                    };
-                    if exported == "default"
-                        && let ModuleExportName::IdentifierReference(local) = &specifier.local
-                    {
-                        return declarations.functions.get(local.name.as_str()).copied();
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Turns TypeScript types into JSON Schema, expanding the named types of `declarations`.
@@ -569,7 +423,15 @@ impl<'a> Converter<'_, '_, 'a> {
                     prefix.push(schema);
                 }
                 TSTupleElement::TSRestType(spread) => {
-                    let schema = self.at(&segment, |c| c.convert(&spread.type_annotation))?;
+                    // `...rest: T[]` is a rest of a named member.
+                    let spread_type = match &spread.type_annotation {
+                        TSType::TSNamedTupleMember(member) => member.element_type.as_ts_type(),
+                        other => Some(other),
+                    };
+                    let schema = match spread_type {
+                        Some(ty) => self.at(&segment, |c| c.convert(ty))?,
+                        None => json!({}),
+                    };
                     match schema.get("items") {
                         Some(items) if schema.get("type") == Some(&json!("array")) => {
                             rest = Some(items.clone());
@@ -1038,82 +900,4 @@ fn flatten_union<'b, 'a>(members: &'b [TSType<'a>], out: &mut Vec<&'b TSType<'a>
             other => out.push(other),
         }
     }
-}
-
-/// An object schema this module made (`type: object`, nothing that combines schemas).
-fn is_object_schema(schema: &Value) -> bool {
-    schema.get("type") == Some(&json!("object"))
-        && schema.get("anyOf").is_none()
-        && schema.get("enum").is_none()
-        && schema.get("const").is_none()
-}
-
-/// One value as `const`, several as `enum`.
-fn enumeration(mut values: Vec<Value>) -> Value {
-    if values.len() == 1 {
-        json!({"const": values.remove(0)})
-    } else {
-        json!({"enum": values})
-    }
-}
-
-/// `schema` or `null`.
-fn or_null(mut schema: Value) -> Value {
-    let fields = match schema.as_object_mut() {
-        Some(fields) => fields,
-        None => return json!({"anyOf": [schema, {"type": "null"}]}),
-    };
-    if let Some(Value::Array(values)) = fields.get_mut("enum") {
-        values.push(Value::Null);
-        return schema;
-    }
-    if let Some(value) = fields.remove("const") {
-        fields.insert("enum".into(), json!([value, null]));
-        return schema;
-    }
-    if let Some(Value::String(ty)) = fields.get("type") {
-        let ty = ty.clone();
-        fields.insert("type".into(), json!([ty, "null"]));
-        return schema;
-    }
-    if fields.is_empty() {
-        return schema; // `unknown | null` is still anything
-    }
-    json!({"anyOf": [schema, {"type": "null"}]})
-}
-
-/// Sets `description`, keeping it second after `type` (or first) for readable schemas.
-fn describe(schema: &mut Value, description: String) {
-    let Some(fields) = schema.as_object_mut() else {
-        return;
-    };
-    let mut described = Map::new();
-    let mut placed = false;
-    if let Some(ty) = fields.remove("type") {
-        described.insert("type".into(), ty);
-    }
-    for (key, value) in std::mem::take(fields) {
-        if key == "description" {
-            continue;
-        }
-        if !placed {
-            described.insert("description".into(), Value::String(description.clone()));
-            placed = true;
-        }
-        described.insert(key, value);
-    }
-    if !placed {
-        described.insert("description".into(), Value::String(description));
-    }
-    *fields = described;
-}
-
-/// A JSON number for an f64: an integer when it is one (and exactly representable).
-pub(super) fn json_number(value: f64) -> Option<Value> {
-    const SAFE: f64 = 9_007_199_254_740_991.0;
-    if value.fract() == 0.0 && value.abs() <= SAFE {
-        #[expect(clippy::cast_possible_truncation, reason = "integral and within ±2^53")]
-        return Some(Value::from(value as i64));
-    }
-    serde_json::Number::from_f64(value).map(Value::Number)
 }
