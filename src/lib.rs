@@ -16,6 +16,7 @@ pub mod config;
 pub(crate) mod demo;
 pub mod error;
 pub(crate) mod fsutil;
+pub mod inputs;
 pub(crate) mod lock;
 pub mod ops;
 pub mod policy;

@@ -91,6 +91,7 @@ fn as_diagnose<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a d
         crate::error::Error,
         crate::config::McpConfigError,
         crate::config::SettingsError,
+        crate::inputs::InputError,
         crate::lock::LockError,
         crate::registry::RegistryError,
         crate::registry::git::GitError,
