@@ -50,6 +50,21 @@ pub(crate) struct SavedSkill {
     /// `skillet review --base <commit before the save>`: does the change pass the gate?
     pub review_passes: bool,
     pub review_base: String,
+    /// The literals lifted into the skill's typed input, by field name.
+    pub inputs: Vec<String>,
+    /// The skill run again by name with a new input.
+    pub reused: Reused,
+    /// The reviewed skills exported where Claude Code reads them (`.claude/skills/`).
+    pub exported_to: String,
+    pub exported: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Reused {
+    pub input: serde_json::Value,
+    pub run_id: String,
+    pub output: String,
+    pub tool_calls: usize,
 }
 
 const SKILL_NAME: &str = "attach-transcript-to-contact";
@@ -234,6 +249,18 @@ pub(crate) async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport
             name: SKILL_NAME.into(),
             description: "Attach a long meeting transcript from the document store to the CRM contact it is about, without passing it through the model.".into(),
             tags: vec!["crm".into(), "meetings".into()],
+            params: vec![
+                crate::inputs::Param {
+                    name: "documentId".into(),
+                    literal: "meet-2025-q3-planning-call".into(),
+                    description: Some("The id of the meeting transcript in the document store".into()),
+                },
+                crate::inputs::Param {
+                    name: "contactEmail".into(),
+                    literal: "jordan.ellis@example.com".into(),
+                    description: Some("The email address of the CRM contact to attach it to".into()),
+                },
+            ],
         },
     )?;
     let found = crate::ops::search_skills(
@@ -257,6 +284,42 @@ pub(crate) async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport
     )?;
     repo.commit_folder("signing", &format!("review: sign {}", saved.name))?;
     let review = crate::review::review(&registry, &base, "HEAD", std::time::SystemTime::now())?;
+    // Reused by name with a new input, as `skillet run --skill` and a served `run_code` do.
+    let input = serde_json::json!({
+        "documentId": "meet-eng-sync-2025-07-01",
+        "contactEmail": "maya.chen@example.com",
+    });
+    let rerun = ops::run(
+        &registry,
+        ops::RunOptions {
+            input: Some(input.clone()),
+            reviewed_only: true,
+            ..ops::RunOptions::new(ops::ScriptSource::Skill(saved.name.clone()))
+        },
+    )
+    .await?;
+    if let Some(error) = &rerun.record.error {
+        anyhow::bail!("the saved skill failed when reused: {error}");
+    }
+    let reused = Reused {
+        input,
+        run_id: rerun.record.id.clone(),
+        output: rerun.output.clone(),
+        tool_calls: rerun.record.tool_calls.len(),
+    };
+    // Published where Claude Code looks for skills.
+    let export = ops::export(
+        &registry,
+        &ops::ExportOptions {
+            target: ops::ExportTarget::Claude,
+            home: None,
+            symlink: false,
+            all: false,
+            names: Vec::new(),
+            check: false,
+            now: std::time::SystemTime::now(),
+        },
+    )?;
     let skill = SavedSkill {
         name: saved.name,
         version: saved.version,
@@ -270,6 +333,10 @@ pub(crate) async fn run(exe: &Path, workdir: &Path) -> anyhow::Result<DemoReport
         meets_policy: verified.first().is_some_and(|r| r.meets_policy),
         review_passes: review.passes,
         review_base: base,
+        inputs: vec!["documentId".into(), "contactEmail".into()],
+        reused,
+        exported_to: crate::fsutil::relative(registry.root(), &export.target),
+        exported: export.exported.into_iter().map(|e| e.name).collect(),
     };
     Ok(DemoReport {
         servers: servers.iter().map(|s| s.name.clone()).collect(),

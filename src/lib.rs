@@ -19,6 +19,7 @@ pub(crate) mod fsutil;
 pub mod inputs;
 pub(crate) mod lock;
 pub mod ops;
+pub(crate) mod oxc_stack;
 pub mod policy;
 pub mod privacy;
 pub mod registry;

@@ -79,6 +79,9 @@ pub struct RunRecord {
     /// The run whose record answered calls (replay and resume).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_run: Option<String>,
+    /// The value the script's default export was called with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result: Option<serde_json::Value>,

@@ -117,6 +117,20 @@ fn render(r: &DemoReport) -> String {
             "does NOT pass"
         }
     ));
+    t.push_str(&format!(
+        "\nThe skill takes a typed input ({}) lifted from the run's literals. Reused by name with a new one:\n  skillet run --skill {} --input '{}'\n  {} ({} tool calls, run {})\n",
+        r.skill.inputs.join(", "),
+        r.skill.name,
+        r.skill.reused.input,
+        r.skill.reused.output.trim_end(),
+        r.skill.reused.tool_calls,
+        r.skill.reused.run_id,
+    ));
+    t.push_str(&format!(
+        "Exported the reviewed skills to {}/ (where Claude Code reads them): {}\n",
+        r.skill.exported_to,
+        r.skill.exported.join(", ")
+    ));
     t.push_str(SERVE_HELP);
     t
 }

@@ -12,8 +12,16 @@ use crate::sandbox::{self, RunError};
 pub(crate) struct Args {
     /// The TypeScript module to run (`-` reads it from stdin). With --replay or --resume,
     /// defaults to the recorded run's script.
-    #[arg(required_unless_present_any = ["replay", "resume"])]
+    #[arg(required_unless_present_any = ["replay", "resume", "skill"])]
     file: Option<PathBuf>,
+    /// Run the registry's skill NAME instead of a file (its default export, called with --input).
+    #[arg(long, value_name = "NAME", conflicts_with = "file")]
+    skill: Option<String>,
+    /// The value the default export is called with: JSON, or @FILE to read it from a file.
+    /// Checked against the type of its parameter before anything runs. With --replay or
+    /// --resume, defaults to the recorded run's input.
+    #[arg(long, value_name = "JSON|@FILE")]
+    input: Option<String>,
     /// Answer every tool call from the record of run ID; no server is contacted.
     #[arg(long, value_name = "ID", conflicts_with = "resume")]
     replay: Option<String>,
@@ -71,8 +79,13 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
         (_, Some(id)) => (Mode::Resume, Some(id.clone())),
         _ => (Mode::Live, None),
     };
-    let script = match &args.file {
-        Some(path) if path.as_os_str() == "-" => {
+    let input = match &args.input {
+        Some(text) => Some(crate::inputs::parse_arg(text, &ctx.start_dir()?)?),
+        None => None,
+    };
+    let script = match (&args.skill, &args.file) {
+        (Some(name), _) => ScriptSource::Skill(name.clone()),
+        (None, Some(path)) if path.as_os_str() == "-" => {
             let mut source = String::new();
             std::io::stdin().read_to_string(&mut source)?;
             ScriptSource::Text {
@@ -80,9 +93,9 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
                 source,
             }
         }
-        Some(path) => ScriptSource::File(ctx.start_dir()?.join(path)),
-        // clap requires a file unless --replay or --resume names a run.
-        None => ScriptSource::Recorded,
+        (None, Some(path)) => ScriptSource::File(ctx.start_dir()?.join(path)),
+        // clap requires a file unless --skill, --replay or --resume names what to run.
+        (None, None) => ScriptSource::Recorded,
     };
     let mcp_config = ctx.mcp_config()?;
     // A fresh clone has no generated API yet: a run that may call servers makes it first, as
@@ -115,6 +128,7 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
             source_run,
             mcp_config,
             approver: super::approve::TerminalApprover::if_interactive(),
+            input,
             ..RunOptions::new(script)
         },
     )

@@ -19,11 +19,57 @@ pub(crate) struct SaveArgs {
     /// A tag for search (repeatable).
     #[arg(long = "tag", value_name = "TAG")]
     tags: Vec<String>,
+    /// Lift a literal of the run's script into a typed input field: every occurrence of LITERAL
+    /// (a whole string, number or boolean; quote it, `"42"`, to mean the string) becomes
+    /// `input.NAME` (repeatable).
+    #[arg(long = "param", value_name = "NAME=LITERAL")]
+    params: Vec<String>,
+    /// Describe a lifted field (repeatable); shown in SKILL.md and the input's schema.
+    #[arg(long = "param-description", value_name = "NAME=TEXT")]
+    param_descriptions: Vec<String>,
     #[arg(long)]
     json: bool,
 }
 
+/// `--param NAME=LITERAL` and `--param-description NAME=TEXT` as the parameters to lift.
+fn params(
+    params: &[String],
+    descriptions: &[String],
+) -> Result<Vec<crate::inputs::Param>, crate::error::Error> {
+    let split = |flag: &str, text: &str, what: &str| match text.split_once('=') {
+        Some((name, rest)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), rest.to_owned()))
+        }
+        _ => Err(
+            crate::error::Error::usage(format!("{flag} `{text}` has no NAME=")).hint(format!(
+                "write it as {flag} NAME={what}, e.g. {flag} contactEmail=ada@example.com"
+            )),
+        ),
+    };
+    let mut out: Vec<crate::inputs::Param> = Vec::new();
+    for text in params {
+        let (name, literal) = split("--param", text, "LITERAL")?;
+        out.push(crate::inputs::Param {
+            name,
+            literal,
+            description: None,
+        });
+    }
+    for text in descriptions {
+        let (name, description) = split("--param-description", text, "TEXT")?;
+        let Some(param) = out.iter_mut().find(|p| p.name == name) else {
+            return Err(crate::error::Error::usage(format!(
+                "--param-description names `{name}`, which no --param lifts"
+            ))
+            .hint(format!("add --param {name}=LITERAL, or fix the name")));
+        };
+        param.description = Some(description);
+    }
+    Ok(out)
+}
+
 pub(super) fn save(ctx: &Context, args: SaveArgs) -> CliResult {
+    let params = params(&args.params, &args.param_descriptions)?;
     let registry = ctx.registry()?;
     let report = ops::save(
         &registry,
@@ -32,6 +78,7 @@ pub(super) fn save(ctx: &Context, args: SaveArgs) -> CliResult {
             name: args.name,
             description: args.description,
             tags: args.tags,
+            params,
         },
     )?;
     if args.json {

@@ -31,7 +31,7 @@ pub use error::InputError;
 pub use lift::{Field, FieldType, Lifted, Param, lift};
 pub use schema::schema_of;
 
-use std::any::Any;
+use crate::oxc_stack::{panic_message, stack_budget};
 
 use oxc::allocator::Allocator;
 use oxc::ast::ast::Program;
@@ -123,51 +123,6 @@ fn on_sized_stack<T: Send>(
             )))
         })
     })
-}
-
-/// Bytes of stack for parsing and walking `source`: the sandbox transpiler's budget (see
-/// `stack_budget` in the transpiler for the measurements behind the constants).
-fn stack_budget(source: &str) -> usize {
-    const BASE: usize = 16 << 20;
-    let (per_opener, per_token): (usize, usize) = if cfg!(debug_assertions) {
-        (8 << 10, 2 << 10)
-    } else {
-        (4 << 10, 1 << 10)
-    };
-    let mut openers = 0usize;
-    let mut tokens = 0usize;
-    let mut in_word = false;
-    for &byte in source.as_bytes() {
-        match byte {
-            b'(' | b'[' | b'{' | b'<' | b'`' | b'@' => {
-                openers += 1;
-                in_word = false;
-            }
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => in_word = false,
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$' => {
-                if !in_word {
-                    tokens += 2;
-                    in_word = true;
-                }
-            }
-            _ => {
-                tokens += 1;
-                in_word = false;
-            }
-        }
-    }
-    openers
-        .saturating_mul(per_opener)
-        .saturating_add(tokens.saturating_mul(per_token))
-        .saturating_add(BASE)
-}
-
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("panic")
 }
 
 /// 1-based line and column of a byte offset, counted as JavaScript and editors do: `\n`,

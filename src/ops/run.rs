@@ -20,6 +20,8 @@ pub enum ScriptSource {
     File(PathBuf),
     /// The script of the run that [`RunOptions::source_run`] names.
     Recorded,
+    /// The registry's skill of this name: its default export, called with the input.
+    Skill(String),
 }
 
 /// Limits that override skillet.toml's `[run]` settings for one run (`None`: the setting).
@@ -76,6 +78,13 @@ pub struct RunOptions {
     /// Who approves calls the tool policy says need approval; `None`: nobody can, and such
     /// calls are refused.
     pub approver: Option<Arc<dyn crate::policy::Approver>>,
+    /// The value the script's default export is called with, checked first against the schema
+    /// of its parameter's type. `None`: the recorded input for replay and resume, `{}` for a
+    /// script that takes an object, else nothing.
+    pub input: Option<serde_json::Value>,
+    /// A skill run by name ([`ScriptSource::Skill`]) must meet the review policy (`serve`'s
+    /// direct skill runs), whatever `run.require_signed` says.
+    pub reviewed_only: bool,
 }
 
 impl RunOptions {
@@ -91,6 +100,8 @@ impl RunOptions {
             cancel: None,
             vault: None,
             approver: None,
+            input: None,
+            reviewed_only: false,
         }
     }
 }
@@ -119,30 +130,39 @@ impl RunOutcome {
 /// the run; a script that fails is an outcome whose record holds the error.
 pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<RunOutcome> {
     let store = RunStore::new(registry);
-    let script = match &options.script {
-        ScriptSource::Text { name, source } => Script {
-            name: name.clone(),
-            source: source.clone(),
-        },
-        ScriptSource::File(path) => Script {
-            name: path
-                .file_name()
-                .map_or_else(|| "main.ts".into(), |n| n.to_string_lossy().into_owned()),
-            source: fs_err::read_to_string(path)?,
-        },
-        ScriptSource::Recorded => {
-            let Some(id) = &options.source_run else {
+    let source_record = match &options.source_run {
+        Some(id) => Some(store.load(id)?),
+        None => None,
+    };
+    // The script, and the text whose default export's parameter type says what input it takes.
+    let (mut script, typed) = match &options.script {
+        ScriptSource::Text { name, source } => (Script::new(name.clone(), source.clone()), None),
+        ScriptSource::File(path) => (
+            Script::new(
+                path.file_name()
+                    .map_or_else(|| "main.ts".into(), |n| n.to_string_lossy().into_owned()),
+                fs_err::read_to_string(path)?,
+            ),
+            None,
+        ),
+        ScriptSource::Recorded => match &source_record {
+            Some((record, source, _)) => (Script::new(record.script.clone(), source.clone()), None),
+            None => {
                 return Err(crate::error::Error::usage("no script given")
                     .hint("`skillet run script.ts`, or `skillet run -` to read it from stdin")
                     .into());
-            };
-            let (record, source, _) = store.load(id)?;
-            Script {
-                name: record.script,
-                source,
             }
+        },
+        ScriptSource::Skill(name) => {
+            let (script, entry) = skill_script(registry, name, options.reviewed_only)?;
+            (script, Some(entry))
         }
     };
+    let typed = typed.unwrap_or_else(|| (script.name.clone(), script.source.clone()));
+    let recorded_input = source_record
+        .as_ref()
+        .and_then(|(record, _, _)| record.input.clone());
+    script.input = checked_input(&typed.0, &typed.1, options.input.clone().or(recorded_input))?;
     let limits = options.limits.apply(Limits::from(&registry.settings().run));
     let (pool, owned) = match &options.pool {
         Some(pool) => (Arc::clone(pool), false),
@@ -265,6 +285,7 @@ async fn run_on(
         script: script.name.clone(),
         mode: options.mode,
         source_run: source.map(|s| s.id),
+        input: script.input.clone(),
         status: if outcome.ok() {
             Status::Ok
         } else {
@@ -303,6 +324,94 @@ async fn run_on(
     store.save(&record, &script.source, &outcome.output)?;
     store.prune_after_save(registry.settings().run.keep_runs);
     Ok((record, outcome.output))
+}
+
+/// The script that runs the skill `name` (its default export, called with the input), and the
+/// skill's entry (file name and text) that says what input it takes.
+fn skill_script(
+    registry: &Registry,
+    name: &str,
+    reviewed_only: bool,
+) -> anyhow::Result<(Script, (String, String))> {
+    let skill = crate::skill::load(registry, name)?;
+    let entry_path = skill.dir.join(crate::skill::ENTRY);
+    if !entry_path.is_file() {
+        return Err(crate::error::Error::user(format!(
+            "skill `{name}` has no {}: it is an instructions-only skill, not one skillet runs",
+            crate::skill::ENTRY
+        ))
+        .hint(format!("read skills/{name}/SKILL.md and follow it"))
+        .into());
+    }
+    if reviewed_only {
+        let reviews =
+            crate::review::verify(registry, &[name.to_owned()], std::time::SystemTime::now())?;
+        if !reviews.first().is_some_and(|r| r.meets_policy) {
+            return Err(crate::error::Error::user(format!(
+                "skill `{name}` does not meet the review policy ({} of {} required signatures), so it cannot be run by name",
+                reviews.first().map_or(0, |r| r.valid_principals.len()),
+                registry.settings().review.required_signatures
+            ))
+            .hint(format!(
+                "ask a reviewer to `skillet sign {name}`, or import it in a script: `import run from \"./skills/{name}\"`"
+            ))
+            .into());
+        }
+    }
+    let entry = fs_err::read_to_string(&entry_path)?;
+    let script = Script::new(
+        format!("skills/{name}"),
+        format!("import run from \"./skills/{name}\";\nexport default run;\n"),
+    );
+    Ok((
+        script,
+        (format!("skills/{name}/{}", crate::skill::ENTRY), entry),
+    ))
+}
+
+/// The input a script is called with: `input` checked against the schema of the type its
+/// default export takes (`{}` when it takes an object and none is given). Without a declared
+/// type the input goes through unchecked.
+pub(crate) fn checked_input(
+    file: &str,
+    source: &str,
+    input: Option<serde_json::Value>,
+) -> anyhow::Result<Option<serde_json::Value>> {
+    if let Some(value) = &input {
+        let size = serde_json::to_vec(value).map_or(usize::MAX, |v| v.len());
+        if size > crate::inputs::MAX_INPUT_BYTES {
+            return Err(crate::error::Error::user(format!(
+                "the input is {size} bytes of JSON; the most a run takes is {}",
+                crate::inputs::MAX_INPUT_BYTES
+            ))
+            .hint("pass a path or an id as input, and let the script read the data itself (from a tool or ./workspace/)")
+            .into());
+        }
+    }
+    let schema = match crate::inputs::schema_of(source, file) {
+        Ok(schema) => schema,
+        // A script that does not parse fails in the sandbox with its syntax error.
+        Err(_) if input.is_none() => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let Some(schema) = schema else {
+        return Ok(input);
+    };
+    let value = match input {
+        Some(value) => value,
+        None if schema.get("type").and_then(|t| t.as_str()) == Some("object") => {
+            serde_json::json!({})
+        }
+        None => {
+            return Err(crate::error::Error::usage(format!(
+                "{file} takes an input and none was given"
+            ))
+            .hint("pass it with `--input JSON` (or `--input @file.json`)")
+            .into());
+        }
+    };
+    crate::inputs::check(&schema, &value)?;
+    Ok(Some(value))
 }
 
 /// `run.require_signed`: a skill a script imports must meet the review policy.

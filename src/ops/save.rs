@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use heck::ToLowerCamelCase;
+use heck::{ToLowerCamelCase, ToUpperCamelCase};
 use serde::Serialize;
 
 use crate::error::Error;
@@ -15,8 +15,8 @@ use crate::registry::journal::{Staging, WriteLock};
 use crate::runs::{RunStore, Status};
 use crate::skill::validate::{self, Frontmatter};
 use crate::skill::{
-    ENTRY, META_SOURCE_RUN, META_TAGS, META_TOOLS, META_VERSION, RECORDING, Recording, SkillError,
-    ToolPin,
+    ENTRY, INPUT_SCHEMA, META_SOURCE_RUN, META_TAGS, META_TOOLS, META_VERSION, RECORDING,
+    Recording, SkillError, ToolPin,
 };
 
 /// What to save: a run, as a named skill.
@@ -25,6 +25,8 @@ pub struct SaveOptions {
     pub name: String,
     pub description: String,
     pub tags: Vec<String>,
+    /// Literals of the run's script to lift into typed input fields.
+    pub params: Vec<crate::inputs::Param>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +145,45 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> anyhow::Result<SaveRe
         allowed_tools: None,
     };
     let function = function_name(&request.name);
+    let entry_file = format!("{rel}/{ENTRY}");
+    let (entry, input) = if request.params.is_empty() {
+        (
+            entry_script(&script, &function, description, None),
+            record.input.clone(),
+        )
+    } else {
+        if record.input.is_some() {
+            return Err(Error::usage(format!(
+                "run {} was called with an input: its script declares its input type already",
+                record.id
+            ))
+            .hint("save it without --param")
+            .into());
+        }
+        if has_exports(&script) {
+            return Err(Error::usage(format!(
+                "run {}'s script has exports of its own; lifting parameters needs a plain script",
+                record.id
+            ))
+            .hint("declare the input instead: `export default async function (input: T) { ... }`, run it with --input, and save that run")
+            .into());
+        }
+        let lifted = crate::inputs::lift(&script, &record.script, &request.params)?;
+        let type_name = format!("{}Input", request.name.to_upper_camel_case());
+        let entry = entry_script(
+            &lifted.source,
+            &function,
+            description,
+            Some((&type_name, &lifted.interface(&type_name))),
+        );
+        (entry, Some(lifted.input))
+    };
+    // The input's JSON Schema, from the entry's TypeScript: a type JSON cannot carry is refused
+    // here, naming the part.
+    let schema = crate::inputs::schema_of(&entry, &entry_file)?;
+    if let (Some(schema), Some(input)) = (&schema, &input) {
+        crate::inputs::check(schema, input)?;
+    }
     // The `.mcp.json` entries of the servers it calls, as written (a file that cannot be read
     // shows them as not configured: the run that is saved reached them all the same).
     let configured = crate::config::mcp::load_raw(&registry.mcp_config_path()).unwrap_or_default();
@@ -158,14 +199,15 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> anyhow::Result<SaveRe
         record: &record,
         output: &output,
         lock: &lock,
-        input_schema: None,
-        example_input: None,
+        input_schema: schema.as_ref(),
+        example_input: input.as_ref(),
         servers: &servers,
     });
     let recording = Recording {
         version: 1,
         run_id: record.id.clone(),
         script: record.script.clone(),
+        input,
         tool_calls: record.tool_calls.iter().map(compact_call).collect(),
         output: output.clone(),
         result: record.result.clone(),
@@ -176,12 +218,19 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> anyhow::Result<SaveRe
             "SKILL.md".into(),
             validate::render_skill_md(&frontmatter, &body),
         ),
-        (ENTRY.into(), entry_script(&script, &function, description)),
+        (ENTRY.into(), entry),
         (
             RECORDING.into(),
             serde_json::to_string_pretty(&recording)? + "\n",
         ),
     ];
+    let mut files = files;
+    if let Some(schema) = &schema {
+        files.push((
+            INPUT_SCHEMA.into(),
+            serde_json::to_string_pretty(schema)? + "\n",
+        ));
+    }
 
     // Build the folder aside, validate it, then swap it in whole.
     let staging = Staging::new(registry, &writer, &request.name)?;
@@ -265,14 +314,24 @@ pub(crate) fn function_name(skill: &str) -> String {
     }
 }
 
-/// The skill's entry point: the run's script with imports re-rooted for `skills/<name>/scripts/`,
-/// wrapped in an exported function (and default) when it exports nothing itself.
-pub(crate) fn entry_script(script: &str, function: &str, description: &str) -> String {
-    let rerooted = reroot_imports(script);
-    if rerooted
+/// Whether a script has exports of its own.
+fn has_exports(script: &str) -> bool {
+    script
         .lines()
         .any(|l| l.trim_start().starts_with("export "))
-    {
+}
+
+/// The skill's entry point: the run's script with imports re-rooted for `skills/<name>/scripts/`,
+/// wrapped in an exported function (and default) when it exports nothing itself. `input` is the
+/// name and declaration of the type of the function's one parameter, `input`.
+pub(crate) fn entry_script(
+    script: &str,
+    function: &str,
+    description: &str,
+    input: Option<(&str, &str)>,
+) -> String {
+    let rerooted = reroot_imports(script);
+    if has_exports(&rerooted) {
         return rerooted;
     }
     let mut imports = String::new();
@@ -309,8 +368,12 @@ pub(crate) fn entry_script(script: &str, function: &str, description: &str) -> S
         }
     }
     let doc = description.replace("*/", "*\\/");
+    let (declaration, parameter) = match input {
+        Some((name, declaration)) => (format!("\n{declaration}"), format!("input: {name}")),
+        None => (String::new(), String::new()),
+    };
     format!(
-        "{imports}\n/** {doc} */\nexport async function {function}(): Promise<void> {{\n{}}}\n\nexport default {function};\n",
+        "{imports}{declaration}\n/** {doc} */\nexport async function {function}({parameter}): Promise<void> {{\n{}}}\n\nexport default {function};\n",
         body.trim_end_matches('\n').to_owned() + "\n"
     )
 }
@@ -369,7 +432,7 @@ mod tests {
     #[test]
     fn scripts_are_wrapped_and_re_rooted() {
         let script = "import { getDocument } from \"./servers/docs/index.js\";\nimport {\n  findRecords,\n} from './servers/crm/index.js';\n\nconst doc = await getDocument({ id: \"x\" });\nconsole.log(doc);\n";
-        let out = entry_script(script, "attachTranscript", "Attach it");
+        let out = entry_script(script, "attachTranscript", "Attach it", None);
         assert_eq!(
             out,
             "import { getDocument } from \"../../../servers/docs/index.js\";\nimport {\n  findRecords,\n} from '../../../servers/crm/index.js';\n\n/** Attach it */\nexport async function attachTranscript(): Promise<void> {\n  const doc = await getDocument({ id: \"x\" });\n  console.log(doc);\n}\n\nexport default attachTranscript;\n"
@@ -377,7 +440,7 @@ mod tests {
         let exported =
             "import { a } from \"./servers/x/index.js\";\nexport default async () => a();\n";
         assert_eq!(
-            entry_script(exported, "f", "d"),
+            entry_script(exported, "f", "d", None),
             "import { a } from \"../../../servers/x/index.js\";\nexport default async () => a();\n"
         );
     }

@@ -125,6 +125,7 @@ async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillT
         script: recording.script.clone(),
         mode: crate::runs::Mode::Live,
         source_run: None,
+        input: recording.input.clone(),
         status: crate::runs::Status::Ok,
         result: recording.result.clone(),
         error: None,
@@ -155,13 +156,26 @@ async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillT
         .ok()
         .map(Arc::new),
     };
-    let script = Script {
-        name: format!("test-{}.ts", skill.name),
-        source: format!(
+    let mut script = Script::new(
+        format!("test-{}.ts", skill.name),
+        format!(
             "import run from \"./skills/{}\";\nexport default run;\n",
             skill.name
         ),
-    };
+    );
+    // Called with the recorded input, which must still fit the skill's input type.
+    let entry = fs_err::read_to_string(skill.dir.join(crate::skill::ENTRY)).unwrap_or_default();
+    let entry_name = format!("skills/{}/{}", skill.name, crate::skill::ENTRY);
+    match super::run::checked_input(&entry_name, &entry, recording.input.clone()) {
+        Ok(input) => script.input = input,
+        Err(e) => {
+            failures.push(format!(
+                "the recorded input does not fit the skill's input type: {}",
+                super::describe(&e)
+            ));
+            script.input = recording.input.clone();
+        }
+    }
     let outcome = sandbox::execute(&script, &env, &Limits::from(&registry.settings().run)).await;
     let _ = fs_err::remove_dir_all(&env.workspace_dir);
     if let Some(error) = &outcome.error {

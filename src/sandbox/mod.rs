@@ -199,6 +199,19 @@ pub struct Script {
     /// Shown in messages (e.g. `main.ts`).
     pub name: String,
     pub source: String,
+    /// The value the module's default export is called with (`None`: called with nothing).
+    pub input: Option<serde_json::Value>,
+}
+
+impl Script {
+    /// A script called with no input.
+    pub fn new(name: impl Into<String>, source: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            source: source.into(),
+            input: None,
+        }
+    }
 }
 
 /// The most of one text a run record keeps (an error's message or stack, the default export's

@@ -131,7 +131,16 @@ pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunO
     if let Ok(mut modules) = state.modules.lock() {
         modules.insert(MAIN.to_owned(), Arc::clone(&main));
     }
-    let outcome = run_in_runtime(&state, &main, &script.name).await;
+    let input = match script.input.as_ref().map(serde_json::to_string).transpose() {
+        Ok(input) => input,
+        Err(e) => {
+            return failed(RunError::new(
+                ErrorKind::Internal,
+                format!("the input cannot be encoded: {e}"),
+            ));
+        }
+    };
+    let outcome = run_in_runtime(&state, &main, &script.name, input).await;
     let (result, mut error) = match outcome {
         Ok(result) => (result, None),
         Err(e) => (None, Some(e)),
@@ -161,6 +170,7 @@ async fn run_in_runtime(
     state: &Arc<RunState>,
     main: &Arc<Transpiled>,
     name: &str,
+    input: Option<String>,
 ) -> Result<Option<serde_json::Value>, RunError> {
     let internal =
         |what: &str, e: rquickjs::Error| RunError::new(ErrorKind::Internal, format!("{what}: {e}"));
@@ -199,10 +209,27 @@ async fn run_in_runtime(
         let mut value: Value = namespace
             .get("default")
             .map_err(|e| classify(&ctx, e, &st, &file))?;
-        if let Some(function) = value.as_function() {
-            value = function
-                .call(())
-                .map_err(|e| classify(&ctx, e, &st, &file))?;
+        match (value.as_function(), input) {
+            (Some(function), None) => {
+                value = function
+                    .call(())
+                    .map_err(|e| classify(&ctx, e, &st, &file))?;
+            }
+            (Some(function), Some(input)) => {
+                let input = ctx
+                    .json_parse(input)
+                    .map_err(|e| classify(&ctx, e, &st, &file))?;
+                value = function
+                    .call((input,))
+                    .map_err(|e| classify(&ctx, e, &st, &file))?;
+            }
+            (None, Some(_)) => {
+                return Err(RunError::new(
+                    ErrorKind::Runtime,
+                    "the script was given an input, but its default export is not a function: write `export default async function (input: T) { ... }`",
+                ));
+            }
+            (None, None) => {}
         }
         if let Some(promise) = value.as_promise() {
             value = promise

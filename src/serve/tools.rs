@@ -116,14 +116,15 @@ pub(crate) fn definitions() -> Vec<Tool> {
         .with_annotations(read_only()),
         Tool::new(
             "run_code",
-            "Run a TypeScript module in a sandbox. Import tool functions from \"./servers/<server>/index.js\" (or skills from \"./skills/<name>\"), loop, filter and join there, and console.log only what you need: only that output (and the default export) comes back. fs reads and writes ./workspace/. Returns the output, the run id (for save_skill) and a token report. Example: {\"code\": \"import { echo } from './servers/everything/index.js';\\nconsole.log(await echo({ message: 'hi' }));\"}",
+            "Run a TypeScript module in a sandbox. Import tool functions from \"./servers/<server>/index.js\" (or skills from \"./skills/<name>\"), loop, filter and join there, and console.log only what you need: only that output (and the default export) comes back. fs reads and writes ./workspace/. Returns the output, the run id (for save_skill) and a token report. `export default async function (input: T)` takes `input`. Or run a reviewed skill by name: {\"skill\": \"weekly-report\", \"input\": {...}}. Example: {\"code\": \"import { echo } from './servers/everything/index.js';\\nconsole.log(await echo({ message: 'hi' }));\"}",
             schema(json!({
                 "type": "object",
                 "properties": {
                     "code": {"type": "string", "description": "A TypeScript module."},
+                    "skill": {"type": "string", "description": "Instead of code: a reviewed skill to run."},
+                    "input": {"description": "The default export's argument, checked against its type."},
                     "timeout_ms": {"type": "integer", "minimum": 1, "maximum": MAX_TIMEOUT_MS, "description": "Deadline for the run (default from skillet.toml, 30000)."}
                 },
-                "required": ["code"],
                 "additionalProperties": false
             })),
         )
@@ -143,7 +144,17 @@ pub(crate) fn definitions() -> Vec<Tool> {
                     "run_id": {"type": "string"},
                     "name": {"type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$", "maxLength": 64},
                     "description": {"type": "string", "maxLength": 1024, "description": "What it does and when to use it."},
-                    "tags": {"type": "array", "items": {"type": "string"}}
+                    "tags": {"type": "array", "items": {"type": "string"}},
+                    "params": {"type": "array", "description": "Literals of the run's script to turn into typed input fields.", "items": {
+                        "type": "object",
+                        "properties": {
+                            "name": {"type": "string", "description": "The input field, e.g. contactEmail."},
+                            "literal": {"type": "string", "description": "The value in the script it replaces (every occurrence)."},
+                            "description": {"type": "string"}
+                        },
+                        "required": ["name", "literal"],
+                        "additionalProperties": false
+                    }}
                 },
                 "required": ["run_id", "name", "description"],
                 "additionalProperties": false
@@ -307,7 +318,9 @@ async fn read_file(shared: &Arc<Shared>, path: &str) -> Result<String, String> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RunCodeArgs {
-    code: String,
+    code: Option<String>,
+    skill: Option<String>,
+    input: Option<Value>,
     timeout_ms: Option<u64>,
 }
 
@@ -317,6 +330,18 @@ async fn run_code(
     args: RunCodeArgs,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Answer {
+    let script = match (args.code, args.skill) {
+        (Some(source), None) => ScriptSource::Text {
+            name: "run_code.ts".into(),
+            source,
+        },
+        (None, Some(name)) => ScriptSource::Skill(name),
+        _ => {
+            return Answer::error(
+                "give either `code` (a TypeScript module) or `skill` (a skill's name), not both",
+            );
+        }
+    };
     // The API first: generating it may take a while, and holds no run slot meanwhile.
     if let Err(e) = shared.ensure_api().await {
         return Answer::error(e);
@@ -334,10 +359,9 @@ async fn run_code(
         cancel: Some(cancel),
         vault: Some(session.vault.clone()),
         approver: session.approver.clone(),
-        ..ops::RunOptions::new(ScriptSource::Text {
-            name: "run_code.ts".into(),
-            source: args.code,
-        })
+        input: args.input,
+        reviewed_only: true,
+        ..ops::RunOptions::new(script)
     };
     let outcome = match ops::run(&shared.registry, options).await {
         Ok(outcome) => outcome,
@@ -414,6 +438,16 @@ struct SaveSkillArgs {
     description: String,
     #[serde(default)]
     tags: Vec<String>,
+    #[serde(default)]
+    params: Vec<ParamArg>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ParamArg {
+    name: String,
+    literal: String,
+    description: Option<String>,
 }
 
 async fn save_skill(shared: &Arc<Shared>, args: SaveSkillArgs) -> Result<String, String> {
@@ -426,6 +460,15 @@ async fn save_skill(shared: &Arc<Shared>, args: SaveSkillArgs) -> Result<String,
                 name: args.name,
                 description: args.description,
                 tags: args.tags,
+                params: args
+                    .params
+                    .into_iter()
+                    .map(|p| crate::inputs::Param {
+                        name: p.name,
+                        literal: p.literal,
+                        description: p.description,
+                    })
+                    .collect(),
             },
         )
         .map_err(|e| ops::describe(&e))?;

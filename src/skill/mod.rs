@@ -20,6 +20,8 @@ use crate::sandbox::ToolCallRecord;
 pub const ENTRY: &str = "scripts/index.ts";
 /// The recording of the run that proved the skill, inside its folder.
 pub const RECORDING: &str = "tests/recording.json";
+/// The JSON Schema of a code skill's input (derived from its entry's TypeScript at save).
+pub const INPUT_SCHEMA: &str = "scripts/input.schema.json";
 
 pub const META_VERSION: &str = "skillet.version";
 pub const META_SOURCE_RUN: &str = "skillet.source-run";
@@ -165,6 +167,9 @@ pub struct Recording {
     pub version: u32,
     pub run_id: String,
     pub script: String,
+    /// The input the recorded run was called with; replays call the skill with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<serde_json::Value>,
     pub tool_calls: Vec<ToolCallRecord>,
     pub output: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

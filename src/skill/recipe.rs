@@ -238,7 +238,7 @@ fn run_it(t: &mut String, recipe: &Recipe<'_>, example: Option<&Value>) {
          skillet run --skill {name}{input_flag}\n```\n\nAdd `--json` for the outcome as JSON \
          (`status`, `output`, `result`, `error`). The exit status is 0 when the run succeeded.\n\n\
          From a script run with `skillet run` (or the `run_code` tool of `skillet serve`):\n\n\
-         ```ts\nimport {{ {function} }} from \"./skills/{name}\";\n\nawait {function}({argument});\n```\n\n"
+         ```ts\nimport {function} from \"./skills/{name}\";\n\nawait {function}({argument});\n```\n\n"
     );
 }
 

@@ -85,6 +85,7 @@ fn echo_loop(warm: usize, n: usize) -> Script {
         source: format!(
             "import {{ echo }} from './servers/everything/index.js';\nfor (let i = 0; i < {warm}; i++) await echo({{ message: `warm ${{i}}` }});\nconst start = Date.now();\nfor (let i = 0; i < {n}; i++) await echo({{ message: `hi ${{i}}` }});\nexport default Date.now() - start;\n"
         ),
+        input: None,
     }
 }
 
@@ -180,6 +181,7 @@ fn main() {
         let script = Script {
             name: "trivial.ts".into(),
             source: "const answer: number = 6 * 7;\nexport default answer;\n".into(),
+            input: None,
         };
         for _ in 0..100 {
             rt.block_on(sandbox::execute(&script, &env, &limits));
@@ -223,6 +225,7 @@ fn main() {
         let script = Script {
             name: "import.ts".into(),
             source: "import first from './skills/first';\nexport default first();\n".into(),
+            input: None,
         };
         for _ in 0..100 {
             rt.block_on(sandbox::execute(&script, &env, &limits));
@@ -253,6 +256,7 @@ fn main() {
         let bomb = Script {
             name: "bomb.ts".into(),
             source: "const a: number[][] = []; while (true) a.push(new Array(1e5).fill(7));".into(),
+            input: None,
         };
         let mut samples: Vec<Duration> = (0..20)
             .map(|_| {
@@ -455,6 +459,7 @@ fn main() {
     let script = Script {
         name: "fanout.ts".into(),
         source: "import { slow } from './servers/slow/index.js';\nawait slow({ seconds: 0 });\nconst start = Date.now();\nawait Promise.all(Array.from({ length: 100 }, () => slow({ seconds: 0.1 })));\nexport default Date.now() - start;\n".into(),
+        input: None,
     };
     for concurrency in [16, 100] {
         let l = Limits {

@@ -92,6 +92,25 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
     );
     assert_eq!(report["skill"]["meets_policy"], true);
     assert_eq!(report["skill"]["review_passes"], true);
+    // Saved with a typed input lifted from the run's literals, and reused with a new one.
+    assert_eq!(
+        report["skill"]["inputs"],
+        serde_json::json!(["documentId", "contactEmail"])
+    );
+    let reused = &report["skill"]["reused"];
+    assert_eq!(reused["input"]["contactEmail"], "maya.chen@example.com");
+    assert_eq!(reused["tool_calls"], 3, "{reused}");
+    assert!(
+        reused["output"]
+            .as_str()
+            .unwrap()
+            .starts_with("Attached the transcript"),
+        "{reused}"
+    );
+    assert_ne!(reused["run_id"], doc_to_crm["run_id"]);
+    // Exported where Claude Code reads skills.
+    assert_eq!(report["skill"]["exported_to"], ".claude/skills");
+    assert_eq!(report["skill"]["exported"], serde_json::json!([name]));
 
     let text = env.run(&["demo"]).success();
     assert!(
@@ -100,6 +119,12 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
         text.stdout
     );
     assert!(text.stdout.contains("Code mode"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("skillet run --skill attach-transcript-to-contact --input"),
+        "{}",
+        text.stdout
+    );
     assert!(
         text.stdout
             .contains("claude mcp add skillet -- skillet -C /path/to/registry serve"),

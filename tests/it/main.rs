@@ -20,6 +20,7 @@ mod export;
 mod gen_lock;
 mod hardening;
 mod init;
+mod inputs;
 mod install;
 mod marketplace;
 mod modes;

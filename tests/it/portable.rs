@@ -53,12 +53,8 @@ fn a_clone_of_a_saved_registry_passes_gen_and_test() {
         "Count the documents of the docs server. Use it to know how many there are.",
     ])
     .success();
-    // skillet.lock is written by the first run's generation; `save` does not commit it yet (the
-    // change that makes it do so is on its way): committed here by hand until then.
-    if !git(&env, &["status", "--porcelain", "skillet.lock"]).is_empty() {
-        git(&env, &["add", "skillet.lock"]);
-        git(&env, &["commit", "-qm", "skillet.lock"]);
-    }
+    // skillet.lock, written by the first run's generation, is committed by `save`: nothing of
+    // the registry is left for the user to commit.
     assert_eq!(
         git(
             &env,
@@ -77,7 +73,7 @@ fn a_clone_of_a_saved_registry_passes_gen_and_test() {
     for needle in [
         "## Inputs\n\nNone",
         "cd ../..   # from skills/count-documents/\nskillet run --skill count-documents\n",
-        "import { countDocuments } from \"./skills/count-documents\";",
+        "import countDocuments from \"./skills/count-documents\";",
         "`skillet gen`",
         "### `docs`\n\n```json\n",
         "\"DOCS_TOKEN\": \"${DOCS_TOKEN}\"",

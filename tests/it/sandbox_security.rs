@@ -59,6 +59,7 @@ impl Harness {
         let script = Script {
             name: "attack.ts".into(),
             source: source.into(),
+            input: None,
         };
         self.runtime
             .block_on(sandbox::execute(&script, &self.env, limits))

@@ -39,7 +39,7 @@ mod tests;
 pub use error::SyntaxError;
 pub use position::Transpiled;
 
-use std::any::Any;
+use crate::oxc_stack::{panic_message, stack_budget};
 use std::path::{Path, PathBuf};
 
 use oxc::allocator::Allocator;
@@ -141,60 +141,6 @@ fn is_javascript(file: &str) -> bool {
         .is_some_and(|extension| {
             extension.eq_ignore_ascii_case("js") || extension.eq_ignore_ascii_case("mjs")
         })
-}
-
-/// Bytes of stack the transpiler thread gets for `source`: an upper bound on what oxc can use.
-///
-/// Each level of nesting costs oxc some stack and needs at least one token of source. The
-/// budget charges `per_opener` for every byte that can open a level on its own (`(` `[` `{` `<`
-/// `` ` `` `@`) and `per_token` for every other token: a run of identifier or number characters
-/// counts as two, any other non-blank byte as one (strings and comments are counted too, which
-/// only overestimates). Measured worst cases, over parse, checks, transform and codegen:
-/// 1.8 KiB for a level opened by one bracket (`[[[[…` as a type, `((((…`) with oxc optimised
-/// (opt-level 1 or 3), 3.7 KiB unoptimised (4.7 KiB for `(a=(a=…`, which has two more
-/// tokens); about 1 KiB for a level without a bracket (`x=>x=>…`, `a=a=…`), which has at least
-/// two tokens. The constants are at least twice those.
-fn stack_budget(source: &str) -> usize {
-    const BASE: usize = 16 << 20;
-    let (per_opener, per_token): (usize, usize) = if cfg!(debug_assertions) {
-        (8 << 10, 2 << 10)
-    } else {
-        (4 << 10, 1 << 10)
-    };
-    let mut openers = 0usize;
-    let mut tokens = 0usize;
-    let mut in_word = false;
-    for &byte in source.as_bytes() {
-        match byte {
-            b'(' | b'[' | b'{' | b'<' | b'`' | b'@' => {
-                openers += 1;
-                in_word = false;
-            }
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => in_word = false,
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' | b'$' => {
-                if !in_word {
-                    tokens += 2;
-                    in_word = true;
-                }
-            }
-            _ => {
-                tokens += 1;
-                in_word = false;
-            }
-        }
-    }
-    openers
-        .saturating_mul(per_opener)
-        .saturating_add(tokens.saturating_mul(per_token))
-        .saturating_add(BASE)
-}
-
-fn panic_message(panic: &(dyn Any + Send)) -> &str {
-    panic
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("panic")
 }
 
 /// The whole pipeline; runs on the big-stack thread.

@@ -7,16 +7,20 @@
 //!   when not: `skillet test` has nothing to replay) and is a recording;
 //! - `tool-pin`: every `skillet.tools` / `skillet.tool-descriptions` entry is
 //!   `server.tool@sha256:<hex>` (`unlocked`, a tool saved without a lock entry, is a warning);
-//! - `skillet-version`: `skillet.version` is a whole number.
+//! - `skillet-version`: `skillet.version` is a whole number;
+//! - `input-schema`: `scripts/input.schema.json`, when there is one, is the JSON Schema of the
+//!   input type `scripts/index.ts` declares (what `skillet save` wrote, not stale after an edit).
 //!
-//! Reads at most the two files above, never follows a symlink, never writes.
+//! Reads at most the three files above, never follows a symlink, never writes.
 
 use std::path::Path;
 
 use super::folder::report_not_utf8;
 use super::sink::{Sink, show};
 use super::{Finding, MAX_FILE_BYTES, ParsedSkill, RuleSet, Severity};
-use crate::skill::{ENTRY, META_TOOL_DESCRIPTIONS, META_TOOLS, META_VERSION, RECORDING};
+use crate::skill::{
+    ENTRY, INPUT_SCHEMA, META_TOOL_DESCRIPTIONS, META_TOOLS, META_VERSION, RECORDING,
+};
 
 /// Whether skillet's own rules apply to the folder: its metadata has `skillet.` keys that only
 /// `skillet save` writes, or it has a `scripts/index.ts`. Provenance (`skillet.origin*`, which
@@ -47,8 +51,11 @@ pub fn check_code_skill(dir: &Path, folder: &str, parsed: Option<&ParsedSkill>) 
     };
     let mut findings = Vec::new();
     let mut entry = Sink::new(&format!("{prefix}{ENTRY}"));
-    check_entry_point(dir, &mut entry);
+    let source = check_entry_point(dir, &mut entry);
     findings.append(&mut entry.findings);
+    let mut schema = Sink::new(&format!("{prefix}{INPUT_SCHEMA}"));
+    check_input_schema(dir, source.as_deref(), &mut schema);
+    findings.append(&mut schema.findings);
     let mut recording = Sink::new(&format!("{prefix}{RECORDING}"));
     check_recording(dir, &mut recording);
     findings.append(&mut recording.findings);
@@ -122,7 +129,8 @@ fn read_small(path: &Path, sink: &mut Sink, rule: &'static str) -> Option<Vec<u8
     }
 }
 
-fn check_entry_point(dir: &Path, sink: &mut Sink) {
+/// Checks the entry point; returns its text when it is readable UTF-8.
+fn check_entry_point(dir: &Path, sink: &mut Sink) -> Option<String> {
     if fs_err::symlink_metadata(dir.join(ENTRY)).is_err() {
         error(
             sink,
@@ -130,11 +138,9 @@ fn check_entry_point(dir: &Path, sink: &mut Sink) {
             format!("the skill carries skillet metadata but has no {ENTRY}"),
             "Save the skill with `skillet save`, or add its TypeScript entry point.",
         );
-        return;
+        return None;
     }
-    let Some(bytes) = read_small(&dir.join(ENTRY), sink, "entry-point") else {
-        return;
-    };
+    let bytes = read_small(&dir.join(ENTRY), sink, "entry-point")?;
     if let Err(e) = std::str::from_utf8(&bytes) {
         let mut utf8 = Sink::new("");
         report_not_utf8(&bytes, e.valid_up_to(), ENTRY, &mut utf8);
@@ -148,6 +154,58 @@ fn check_entry_point(dir: &Path, sink: &mut Sink) {
                 f.fix,
             );
         }
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// A committed input schema must be what the entry's input type says now. Parses the entry
+/// only when there is a schema file (most skills have none, and validation stays cheap).
+fn check_input_schema(dir: &Path, entry: Option<&str>, sink: &mut Sink) {
+    let path = dir.join(INPUT_SCHEMA);
+    if fs_err::symlink_metadata(&path).is_err() {
+        return;
+    }
+    let Some(bytes) = read_small(&path, sink, "input-schema") else {
+        return;
+    };
+    let committed: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(e) => {
+            error(
+                sink,
+                "input-schema",
+                format!("{INPUT_SCHEMA} is not JSON: {e}"),
+                "Save the skill again with `skillet save`, which writes it from scripts/index.ts.",
+            );
+            return;
+        }
+    };
+    let Some(entry) = entry else {
+        return;
+    };
+    match crate::inputs::schema_of(entry, ENTRY) {
+        Ok(Some(derived)) if derived == committed => {}
+        Ok(Some(_)) => error(
+            sink,
+            "input-schema",
+            format!(
+                "{INPUT_SCHEMA} does not match the input type {ENTRY} declares (edited since the skill was saved?)"
+            ),
+            "Run the skill with an input and save that run again, or write the file from the type.",
+        ),
+        Ok(None) => error(
+            sink,
+            "input-schema",
+            format!("{INPUT_SCHEMA} is there, but the default export of {ENTRY} takes no input"),
+            "Remove the file, or give the default export its typed parameter back.",
+        ),
+        Err(e) => error(
+            sink,
+            "input-schema",
+            format!("the input type of {ENTRY} has no JSON Schema: {e}"),
+            "Use JSON types for the input (strings, numbers, booleans, arrays, objects, literal unions).",
+        ),
     }
 }
 
@@ -273,6 +331,55 @@ mod tests {
         let (parsed, _) = validate_dir(&dir);
         assert!(!is_code_skill(&dir, parsed.as_ref()));
         assert!(rules(&dir).is_empty());
+    }
+
+    #[test]
+    fn a_committed_input_schema_must_match_the_entry() {
+        let (_tmp, dir) = good_dir();
+        std::fs::write(dir.join("tests/recording.json"), RECORDING).unwrap();
+        let entry = "export default async function (input: { id: string }) {}\n";
+        std::fs::write(dir.join("scripts/index.ts"), entry).unwrap();
+        let schema = crate::inputs::schema_of(entry, "index.ts")
+            .unwrap()
+            .unwrap();
+        let write_schema = |value: &serde_json::Value| {
+            std::fs::write(
+                dir.join("scripts/input.schema.json"),
+                serde_json::to_string_pretty(value).unwrap(),
+            )
+            .unwrap();
+        };
+        write_schema(&schema);
+        assert!(rules(&dir).is_empty(), "{:?}", rules(&dir));
+        let schema_file = "my-skill/scripts/input.schema.json".to_owned();
+
+        // Stale: the type changed after the schema was written.
+        std::fs::write(
+            dir.join("scripts/index.ts"),
+            "export default async function (input: { id: number }) {}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            rules(&dir),
+            [("input-schema", Severity::Error, schema_file.clone())]
+        );
+        // No input at all any more, a type JSON cannot carry, a file that is not JSON.
+        for entry in [
+            "export default async function () {}\n",
+            "export default async function (input: { when: Date }) {}\n",
+        ] {
+            std::fs::write(dir.join("scripts/index.ts"), entry).unwrap();
+            assert_eq!(
+                rules(&dir),
+                [("input-schema", Severity::Error, schema_file.clone())],
+                "{entry}"
+            );
+        }
+        std::fs::write(dir.join("scripts/input.schema.json"), "{").unwrap();
+        assert_eq!(
+            rules(&dir),
+            [("input-schema", Severity::Error, schema_file)]
+        );
     }
 
     #[test]
