@@ -322,16 +322,37 @@ fn a_declared_input_type_is_checked_saved_and_replayed() {
     let tested = env.run(&["test", "--json"]).success().json();
     assert_eq!(tested[0]["status"], "passed", "{tested}");
 
-    // A type JSON cannot carry is refused at save, naming the part.
+    // A type JSON cannot carry is refused when an input is given, naming the part...
     env.write(
         "dated.ts",
-        "export default async function (input: { when: Date }) { return 1; }\n",
+        "export default async function (input?: { when: Date }) { return 1; }\n",
     );
     let dated = env
         .run(&["run", "dated.ts", "--input", r#"{"when": "2026-01-01"}"#])
         .failure();
     assert!(dated.stderr.contains("when"), "{}", dated.stderr);
     assert!(dated.stderr.contains("Date"), "{}", dated.stderr);
+    // ...and at save, for a run that had none.
+    let ran = env.run(&["run", "dated.ts", "--json"]).success().json();
+    let saved = env
+        .run(&[
+            "save",
+            "--run",
+            ran["run_id"].as_str().unwrap(),
+            "--name",
+            "dated",
+            "--description",
+            "d",
+        ])
+        .failure();
+    assert!(saved.stderr.contains("`when`"), "{}", saved.stderr);
+    assert!(saved.stderr.contains("Date"), "{}", saved.stderr);
+    assert!(
+        saved.stderr.contains("skills/dated/scripts/index.ts:1:"),
+        "{}",
+        saved.stderr
+    );
+    assert!(!env.path("skills/dated").exists());
 }
 
 #[test]
