@@ -369,6 +369,8 @@ fn skill_script(
     ))
 }
 
+const INPUT_HINT: &str = "pass it: `--input JSON` or `--input @file.json` from the CLI, `input` in run_code; a skill's SKILL.md shows an example";
+
 /// The input a script is called with: `input` checked against the schema of the type its
 /// default export takes (`{}` when it takes an object and none is given). Without a declared
 /// type the input goes through unchecked.
@@ -400,13 +402,21 @@ pub(crate) fn checked_input(
     let value = match input {
         Some(value) => value,
         None if schema.get("type").and_then(|t| t.as_str()) == Some("object") => {
-            serde_json::json!({})
+            let empty = serde_json::json!({});
+            if let Err(e) = crate::inputs::check(&schema, &empty) {
+                return Err(crate::error::Error::usage(format!(
+                    "{file} takes an input and none was given: {e}"
+                ))
+                .hint(INPUT_HINT)
+                .into());
+            }
+            empty
         }
         None => {
             return Err(crate::error::Error::usage(format!(
                 "{file} takes an input and none was given"
             ))
-            .hint("pass it with `--input JSON` (or `--input @file.json`)")
+            .hint(INPUT_HINT)
             .into());
         }
     };
