@@ -386,7 +386,9 @@ async fn workflow(
         _ => None,
     };
     pool.shutdown().await;
-    let crate::ops::RunOutcome { record, output, .. } = ran?;
+    let ran = ran?;
+    let answer = ran.answer("");
+    let crate::ops::RunOutcome { record, output, .. } = ran;
     if let Some(error) = &record.error {
         anyhow::bail!("the demo workflow `{name}` failed: {error}");
     }
@@ -409,18 +411,14 @@ async fn workflow(
         });
     }
     // Code mode as an agent does it through `skillet serve`: it searches for what it needs
-    // (each answer gives the import and a one-line signature), then writes one script.
+    // (each answer gives the import and a one-line signature), writes one script and reads the
+    // run_code answer.
     let mut code_mode = Vec::new();
     for query in queries {
-        let answer = crate::ops::tools_answer(
-            registry,
-            query,
-            crate::ops::DEFAULT_TOOL_LIMIT,
-            crate::ops::Detail::Description,
-        )
-        .map_err(anyhow::Error::msg)?;
+        let answer = crate::ops::search_answer(registry, query, crate::ops::DEFAULT_TOOL_LIMIT)
+            .map_err(anyhow::Error::msg)?;
         code_mode.push(Part {
-            what: format!("search_tools: {query}"),
+            what: format!("search: {query}"),
             tokens: tokens::count(&answer),
         });
     }
@@ -429,8 +427,8 @@ async fn workflow(
         tokens: tokens::count(script),
     });
     code_mode.push(Part {
-        what: "the output (returned to the model)".into(),
-        tokens: tokens::count(&output),
+        what: "the run_code answer (returned to the model)".into(),
+        tokens: tokens::count(&answer),
     });
     let direct_total: usize = direct.iter().map(|p| p.tokens).sum();
     let code_mode_total: usize = code_mode.iter().map(|p| p.tokens).sum();

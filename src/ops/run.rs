@@ -124,6 +124,47 @@ impl RunOutcome {
     pub fn ok(&self) -> bool {
         self.record.error.is_none()
     }
+
+    /// What a model reads of the run (the served `run_code` answer): the output shown, the
+    /// default export, the error with its kind and place, `note` (a line or nothing), and last
+    /// `[run <id>]` (`[run <id> failed]`): the id `save_skill` takes. Nothing else: the token
+    /// report and timings are in the record (and the served answer's structured content).
+    pub fn answer(&self, note: &str) -> String {
+        use std::fmt::Write as _;
+        let record = &self.record;
+        let mut lines: Vec<String> = Vec::new();
+        let shown = self.shown.trim();
+        if !shown.is_empty() {
+            lines.push(shown.to_owned());
+        }
+        if let Some(result) = &record.result {
+            match result {
+                // A default export cut for the model is its JSON text with the marker: shown as is.
+                serde_json::Value::String(cut) if sandbox::was_cut_for_model(cut, &record.id) => {
+                    lines.push(format!("result: {cut}"));
+                }
+                _ => lines.push(format!("result: {result}")),
+            }
+        }
+        if let Some(error) = &record.error {
+            let mut line = format!("error ({})", error.kind.as_str());
+            if let (Some(file), Some(l), Some(c)) = (&error.file, error.line, error.column) {
+                let _ = write!(line, " at {file}:{l}:{c}");
+            }
+            let _ = write!(line, ": {}", error.message);
+            lines.push(line);
+        }
+        if !note.is_empty() {
+            lines.push(note.to_owned());
+        }
+        let failed = if record.error.is_some() {
+            " failed"
+        } else {
+            ""
+        };
+        lines.push(format!("[run {}{failed}]", record.id));
+        lines.join("\n")
+    }
 }
 
 /// Runs a script in the sandbox and records the run. Errors are failures to start or record

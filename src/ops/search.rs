@@ -11,7 +11,7 @@ use crate::registry::Registry;
 use crate::search::Hit;
 use crate::skill::SkillError;
 
-/// Tools a tool search returns when the caller does not say (what `search_tools` answers).
+/// Tools a tool search returns when the caller does not say (what the served `search` answers).
 pub const DEFAULT_TOOL_LIMIT: usize = 3;
 /// Longest description shown per tool at [`Detail::Description`].
 const DESCRIPTION_CHARS: usize = 160;
@@ -140,16 +140,31 @@ pub fn tools_answer(
 ) -> Result<String, String> {
     let matches = find_tools(registry, query, limit)
         .map_err(|e| format!("tool search failed: {}", super::describe(&e)))?;
-    let notice = cut_notice(query);
+    let mut out = cut_notice(query);
     if matches.is_empty() {
-        return Ok(format!(
-            "{notice}no tool matches `{}`; try other words, or list_files {{\"path\": \"servers/\"}}",
-            echo(query)
-        ));
+        let _ = write!(out, "{}", no_match(query, "tool"));
+        return Ok(out);
     }
+    write_tools(registry, &mut out, &matches, detail)?;
+    Ok(out.trim_end().to_owned())
+}
+
+fn no_match(query: &str, what: &str) -> String {
+    format!(
+        "no {what} matches `{}`; try other words, or read {{\"path\": \"servers/\"}}",
+        echo(query)
+    )
+}
+
+/// One entry per match, at `detail`.
+fn write_tools(
+    registry: &Registry,
+    out: &mut String,
+    matches: &[ToolMatch],
+    detail: Detail,
+) -> Result<(), String> {
     let tree = Tree::new(registry);
-    let mut out = notice;
-    for m in &matches {
+    for m in matches {
         match detail {
             Detail::Name => {
                 let _ = writeln!(out, "{}.{}: {}", m.server, m.tool, m.path);
@@ -166,6 +181,43 @@ pub fn tools_answer(
                 let _ = writeln!(out, "// {}\n{text}", m.path);
             }
         }
+    }
+    Ok(())
+}
+
+/// What the served `search` answers: the tools at [`Detail::Description`] (summary, import,
+/// signature), then the saved skills that match, each with its review status. Skills are left
+/// out when none match, so a registry without skills costs nothing.
+pub fn search_answer(registry: &Registry, query: &str, limit: usize) -> Result<String, String> {
+    let tools = find_tools(registry, query, limit)
+        .map_err(|e| format!("tool search failed: {}", super::describe(&e)))?;
+    let options = SearchOptions {
+        query: query.to_owned(),
+        limit,
+        now: std::time::SystemTime::now(),
+    };
+    let (skills, skill_error) = match search_skills(registry, &options) {
+        Ok(hits) => (hits, None),
+        // Tools found are still worth giving.
+        Err(e) => (Vec::new(), Some(crate::error::describe(&e))),
+    };
+    let mut out = cut_notice(query);
+    if tools.is_empty() && skills.is_empty() {
+        let _ = writeln!(out, "{}", no_match(query, "tool or skill"));
+    }
+    write_tools(registry, &mut out, &tools, Detail::Description)?;
+    for hit in skills {
+        let _ = writeln!(
+            out,
+            "skill {}{}: {}{}",
+            hit.name,
+            hit.version.map(|v| format!(" {v}")).unwrap_or_default(),
+            summary(&hit.description),
+            hit.status.map(|s| format!(" [{s}]")).unwrap_or_default()
+        );
+    }
+    if let Some(error) = skill_error {
+        let _ = writeln!(out, "skill search failed: {error}");
     }
     Ok(out.trim_end().to_owned())
 }

@@ -6,7 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::registry::Registry;
 
-/// Largest file `read_file` returns whole.
+/// Largest file a read returns whole.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
@@ -15,11 +15,11 @@ pub enum TreeError {
     Outside(String),
     #[error("`{0}` does not exist")]
     NotFound(String),
-    #[error("`{0}` is a folder; list it with list_files")]
+    #[error("`{0}` is a folder")]
     IsDir(String),
-    #[error("`{0}` is a file; read it with read_file")]
+    #[error("`{0}` is a file")]
     NotDir(String),
-    #[error("`{path}` is {size} bytes, more than the {MAX_FILE_BYTES} bytes read_file returns")]
+    #[error("`{path}` is {size} bytes, more than the {MAX_FILE_BYTES} bytes a read returns")]
     TooLarge { path: String, size: u64 },
     #[error("`{0}` is not UTF-8 text")]
     Binary(String),
@@ -37,9 +37,7 @@ impl crate::error::Diagnose for TreeError {
             Self::Outside(_) => {
                 "paths are relative, like `servers/`, `servers/<server>/<tool>.ts` or `skills/<name>/SKILL.md`"
             }
-            Self::NotFound(_) => {
-                "list_files shows what is there, starting from `servers/` and `skills/`"
-            }
+            Self::NotFound(_) => "read `servers/` or `skills/` to see what is there",
             _ => return Vec::new(),
         };
         vec![hint.to_owned()]

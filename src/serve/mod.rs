@@ -331,7 +331,7 @@ async fn refresh_on_change(
     }
 }
 
-const INSTRUCTIONS: &str = "skillet gives you the user's MCP servers as a TypeScript API, and a registry of saved skills. Find functions with search_tools (or list_files/read_file under servers/), then write one TypeScript module for run_code that calls them, processes the data there and prints only what you need. When a run did something worth repeating, save_skill it; look for existing skills first with search_skills.";
+const INSTRUCTIONS: &str = "skillet serves the user's MCP servers as a TypeScript API and a registry of saved skills. search finds functions and skills (read shows the tree), run_code runs one module that calls them and prints only what you need, save_skill keeps a run worth repeating.";
 
 impl ServerHandler for SkilletServer {
     fn get_info(&self) -> ServerConfig {
@@ -410,12 +410,13 @@ impl ServerHandler for SkilletServer {
             self.shared.resources_changed().await;
         }
         let content = vec![ContentBlock::text(answer.text)];
-        Ok(if answer.is_error {
+        let mut result = if answer.is_error {
             CallToolResult::error(content)
         } else {
             CallToolResult::success(content)
-        }
-        .into())
+        };
+        result.structured_content = answer.structured;
+        Ok(result.into())
     }
 
     async fn list_resources(

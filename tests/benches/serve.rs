@@ -1,9 +1,10 @@
 //! `skillet serve` benchmarks; prints numbers, asserts nothing. `cargo bench --bench serve`.
 //! 1. run_code round trip for a trivial script through the MCP server over stdio (p50, p99);
 //! 2. throughput of concurrent run_code calls (each calling server-everything's echo);
-//! 3. discovery cost: the tokens an agent reads to find and call server-everything's echo;
-//! 4. a burst of 50 run_code calls at once against the default 8 slots, with the run queue
+//! 3. a burst of 50 run_code calls at once against the default 8 slots, with the run queue
 //!    and without it (`--run-queue 0`): how many went through, how many were told "busy".
+//!
+//! The tokens an agent reads to find and call server-everything's echo: `--bench tokens`.
 
 // A bench prints what it measured.
 #![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
@@ -15,7 +16,6 @@ use std::time::{Duration, Instant};
 use rmcp::ServiceExt as _;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::TokioChildProcess;
-use skillet::tokens;
 
 fn percentile(samples: &mut [Duration], p: f64) -> f64 {
     samples.sort();
@@ -114,32 +114,6 @@ fn main() {
             percentile(&mut samples, 0.99)
         );
 
-        // 3. Discovery cost, counted on what the agent reads.
-        let tools = client.list_all_tools().await.expect("tools/list");
-        let listed = tokens::count(&serde_json::to_string(&tools).unwrap_or_default());
-        let search = client
-            .call_tool(CallToolRequestParams::new("search_tools").with_arguments(args(
-                serde_json::json!({ "query": "echo", "limit": 3 }),
-            )))
-            .await
-            .expect("search_tools");
-        let call = client
-            .call_tool(CallToolRequestParams::new("run_code").with_arguments(args(
-                serde_json::json!({ "code": "import { echo } from './servers/everything/index.js';\nconsole.log(await echo({ message: 'hi' }));" }),
-            )))
-            .await
-            .expect("run_code");
-        let (search, call) = (text(&search), text(&call));
-        let after = tokens::count(&search) + tokens::count(&call);
-        println!(
-            "serve: discovery of everything.echo: skillet's tool list {} tokens ({} tools); then search_tools {} + run_code answer {} = {} tokens after the list (target <= 250)",
-            listed,
-            tools.len(),
-            tokens::count(&search),
-            tokens::count(&call),
-            after
-        );
-        println!("serve:   search_tools answered: {}", search.replace('\n', "\n                    "));
         client.cancel().await.ok();
 
         // 2. Throughput: one session, 400 run_code calls (each calling echo once), with N in
@@ -189,7 +163,7 @@ fn main() {
             client.cancel().await.ok();
         }
 
-        // 4. A burst: 50 calls sent at once, each run taking about 200 ms.
+        // 3. A burst: 50 calls sent at once, each run taking about 200 ms.
         let slow = "import { echo } from './servers/everything/index.js';\nawait new Promise((r) => setTimeout(r, 200));\nconsole.log(await echo({ message: 'x' }));";
         for (label, flags) in [
             ("default (8 slots, 64 places in the queue)", &[][..]),

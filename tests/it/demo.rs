@@ -45,7 +45,7 @@ fn demo_runs_offline_and_code_mode_is_smaller() {
         .unwrap()
         .iter()
         .map(|p| p["what"].as_str().unwrap())
-        .filter(|w| w.starts_with("search_tools: "))
+        .filter(|w| w.starts_with("search: "))
         .collect();
     assert_eq!(discovery.len(), 2, "{doc_to_crm}");
     // The script saw tokens in place of personal data; the CRM got the real values.

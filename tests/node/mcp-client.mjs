@@ -61,7 +61,7 @@ async function step(client, s) {
     }
     case "call": {
       const result = await client.callTool({ name: s.name, arguments: s.args ?? {} });
-      return { text: text(result), isError: !!result.isError };
+      return { text: text(result), isError: !!result.isError, structured: result.structuredContent ?? null };
     }
     case "callUntil": {
       // Repeats a call until its text contains `contains` (a change the server makes on its own

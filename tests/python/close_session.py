@@ -1,7 +1,7 @@
 """A session of the official MCP Python SDK against `skillet serve --http`, for tests/it/serve.rs.
 
 Usage: python close_session.py URL TOKEN
-Opens a session, lists the tools, calls search_tools, and closes the session (the SDK sends
+Opens a session, lists the tools, calls search, and closes the session (the SDK sends
 DELETE). Prints one JSON object: the tool count, the call's text, and every warning the SDK
 logged (it warns when closing the session fails).
 """
@@ -35,7 +35,7 @@ async def main(url, token):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 tools = (await session.list_tools()).tools
-                result = await session.call_tool("search_tools", {"query": "echo", "limit": 1})
+                result = await session.call_tool("search", {"query": "echo", "limit": 1})
                 text = "\n".join(c.text for c in result.content if c.type == "text")
     print(json.dumps({"tools": len(tools), "text": text, "warnings": warnings.messages}))
 

@@ -14,12 +14,12 @@ fn a_real_client_over_http_with_a_token_and_host_checks() {
             "connect": { "transport": "http", "url": server.url, "token": "s3cret" },
             "steps": [
                 { "op": "listTools" },
-                call("search_tools", json!({ "query": "echo", "limit": 1 })),
+                call("search", json!({ "query": "echo", "limit": 1 })),
                 call("run_code", json!({ "code": WORKFLOW })),
             ],
         }),
     );
-    assert_eq!(steps[0]["tools"].as_array().unwrap().len(), 7);
+    assert_eq!(steps[0]["tools"].as_array().unwrap().len(), 4);
     assert!(ok_text(&steps[1]).starts_with("everything.echo: "));
     assert!(
         ok_text(&steps[2]).starts_with("3 echoes; memory holds 1 entity"),

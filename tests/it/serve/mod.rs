@@ -49,11 +49,11 @@ fn ok_text(step: &Value) -> &str {
     step["text"].as_str().unwrap()
 }
 
-/// The run id from a run_code answer's last line: `[run <id> ok in ...]`.
+/// The run id from a run_code answer's last line: `[run <id>]` (`[run <id> failed]`).
 fn run_id(text: &str) -> String {
     text.rsplit("[run ")
         .next()
-        .and_then(|rest| rest.split(' ').next())
+        .and_then(|rest| rest.split([' ', ']']).next())
         .unwrap()
         .to_owned()
 }

@@ -33,15 +33,71 @@ fn the_python_sdk_closes_its_session_without_a_warning() {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report["tools"], 7, "{report}");
+    assert_eq!(report["tools"], 4, "{report}");
     assert!(
         report["text"]
             .as_str()
             .unwrap()
-            .starts_with("no tool matches `echo`"),
+            .starts_with("no tool or skill matches `echo`"),
         "{report}"
     );
     // The SDK warns "Session termination failed: 202" unless the DELETE gets 200 or 204.
     assert_eq!(report["warnings"], json!([]), "{report}");
+    assert!(server.stop().success());
+}
+
+#[test]
+fn the_python_sdk_discovers_reads_runs_saves_and_finds_a_skill() {
+    let env = TestEnv::new();
+    env.registry(json!({ "docs": sample("docs") }));
+    env.run(&["gen"]).success();
+    let server = HttpServer::start(&env, &["--token", "s3cret"]);
+    let out = env
+        .program(python_sdk())
+        .arg(manifest_dir().join("tests/python/agent_loop.py"))
+        .arg(&server.url)
+        .arg("s3cret")
+        .arg("list the documents")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        report["tools"],
+        json!(["search", "read", "run_code", "save_skill"]),
+        "{report}"
+    );
+    let steps = &report["steps"];
+    for step in ["search", "read", "run", "save", "find", "skill"] {
+        assert_eq!(steps[step]["isError"], false, "{step}: {report}");
+    }
+    let text = |step: &str| steps[step]["text"].as_str().unwrap().to_owned();
+    assert!(
+        text("search").starts_with("docs.list_documents: "),
+        "{report}"
+    );
+    assert!(
+        text("read").contains("export function listDocuments("),
+        "{report}"
+    );
+    assert!(text("run").starts_with("got "), "{report}");
+    assert_eq!(steps["run"]["structured"]["ok"], true, "{report}");
+    assert!(
+        text("save").starts_with("saved skill `list-the-documents` v1"),
+        "{report}"
+    );
+    assert!(
+        text("find").contains("skill list-the-documents v1: "),
+        "{report}"
+    );
+    assert!(
+        text("skill").contains("skills/list-the-documents/SKILL.md"),
+        "{report}"
+    );
     assert!(server.stop().success());
 }

@@ -14,12 +14,12 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
             "connect": stdio(&env, &[]),
             "steps": [
                 { "op": "listTools" },
-                call("search_tools", json!({ "query": "echo back a message", "limit": 3 })),
-                call("list_files", json!({ "path": "servers/" })),
-                call("read_file", json!({ "path": "servers/everything/echo.ts" })),
-                call("search_tools", json!({ "query": "knowledge graph entities", "detail": "name" })),
+                call("search", json!({ "query": "echo back a message", "limit": 3 })),
+                call("read", json!({ "path": "servers/" })),
+                call("read", json!({ "path": "servers/everything/echo.ts" })),
+                call("search", json!({ "query": "knowledge graph entities" })),
                 call("run_code", json!({ "code": WORKFLOW })),
-                call("read_file", json!({ "path": "../skillet.toml" })),
+                call("read", json!({ "path": "../skillet.toml" })),
                 call("run_code", json!({ "code": "const x: number = ;" })),
             ],
         }),
@@ -41,17 +41,23 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
     assert!(listing.contains("servers/everything/\n"), "{listing}");
     assert!(listing.contains("servers/memory/"), "{listing}");
     assert!(ok_text(&steps[3]).contains("export function echo("));
+    let graph = ok_text(&steps[4]);
     assert!(
-        ok_text(&steps[4]).contains("memory.create_entities: servers/memory/createEntities.ts")
+        graph.contains("import { createEntities } from \"./servers/memory/index.js\";"),
+        "{graph}"
     );
 
+    // The answer is the output and the run id; the token report is for the client.
     let run = ok_text(&steps[5]);
     assert!(
         run.starts_with("3 echoes; memory holds 1 entity: [NAME_1]\n[run "),
         "{run}"
     );
-    assert!(run.contains(" ok in "), "{run}");
-    assert!(run.contains("tokens here vs"), "{run}");
+    assert!(run.ends_with(']') && !run.contains("tokens"), "{run}");
+    let report = &steps[5]["structured"];
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["tool_calls"], 5, "{report}");
+    assert!(report["tokens"]["direct"].as_u64().unwrap() > 0, "{report}");
     // Errors are tool results with isError and an actionable message, not protocol errors.
     assert_eq!(steps[6]["isError"], true);
     assert!(
@@ -65,9 +71,10 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
     assert_eq!(steps[7]["isError"], true);
     let syntax = steps[7]["text"].as_str().unwrap();
     assert!(
-        syntax.contains("error (syntax) at run_code.ts:1:"),
+        syntax.contains("error (syntax) at run_code.ts:1:") && syntax.ends_with(" failed]"),
         "{syntax}"
     );
+    assert_eq!(steps[7]["structured"]["error"], "syntax", "{}", steps[7]);
 
     // The run is recorded with its token report, and `runs show` prints it.
     let id = run_id(run);
@@ -92,8 +99,8 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
                     "description": "Echo three letters and store the project in the memory graph. Use to check the servers answer.",
                     "tags": ["demo"],
                 })),
-                call("search_skills", json!({ "query": "store project in memory graph" })),
-                call("read_skill", json!({ "name": "remember-the-project" })),
+                call("search", json!({ "query": "store project in memory graph" })),
+                call("read", json!({ "path": "skills/remember-the-project" })),
                 { "op": "listResources" },
                 { "op": "readResource", "uri": "skill://remember-the-project/SKILL.md" },
                 { "op": "listTemplates" },
@@ -111,7 +118,7 @@ fn a_real_client_over_stdio_searches_reads_runs_saves_and_finds() {
     let tested = env.run(&["test", "remember-the-project"]).success();
     assert!(tested.stdout.contains("1 passed"), "{}", tested.stdout);
     assert!(
-        ok_text(&steps[1]).starts_with("remember-the-project v1: "),
+        ok_text(&steps[1]).contains("\nskill remember-the-project v1: "),
         "{}",
         steps[1]
     );
@@ -164,8 +171,8 @@ fn tools_list_changed_regenerates_the_api_and_reports_drift() {
             "connect": stdio(&env, &[]),
             "steps": [
                 call("run_code", json!({ "code": "import { echo } from './servers/quirky/index.js';\nconsole.log(await echo({ message: 'grow' }));" })),
-                { "op": "callUntil", "name": "list_files", "args": { "path": "servers/quirky/" }, "contains": "addedLater.ts" },
-                call("search_tools", json!({ "query": "appears after the first echo", "limit": 1 })),
+                { "op": "callUntil", "name": "read", "args": { "path": "servers/quirky/" }, "contains": "addedLater.ts" },
+                call("search", json!({ "query": "appears after the first echo", "limit": 1 })),
             ],
         }),
     );
