@@ -7,6 +7,8 @@
 //! 3. through `skillet serve` over stdio: `run_code` of a trivial script, p50/p99;
 //! 4. a tool call inside a served run against a direct call from the SDK to the same (warmed)
 //!    server, in paired rounds: per call inside a run is (run with N calls - trivial run) / N.
+//!    Each call of a round has other arguments (a run answers a repeated read-only call from
+//!    its cache), and both sides make the same calls.
 
 // A bench prints what it measured.
 #![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
@@ -78,9 +80,10 @@ fn args(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> 
     value.as_object().cloned().unwrap_or_default()
 }
 
-fn list_one() -> CallToolRequestParams {
+/// `list_documents` of `limit` documents.
+fn list(limit: usize) -> CallToolRequestParams {
     CallToolRequestParams::new("list_documents")
-        .with_arguments(args(serde_json::json!({ "limit": 1 })))
+        .with_arguments(args(serde_json::json!({ "limit": limit })))
 }
 
 async fn client(
@@ -149,7 +152,7 @@ fn main() {
         for i in 0..WARM_UP + RUNS {
             let start = Instant::now();
             let server = client(bin, dir, &["sample-server", "docs"]).await;
-            server.call_tool(list_one()).await.expect("list_documents");
+            server.call_tool(list(1)).await.expect("list_documents");
             server.cancel().await.ok();
             if i >= WARM_UP {
                 samples.push(start.elapsed());
@@ -202,21 +205,21 @@ fn main() {
         // 4. Per call: inside a served run against direct SDK calls, paired rounds.
         const CALLS: usize = 50;
         let many = format!(
-            "import {{ listDocuments }} from \"./servers/docs/index.js\";\nfor (let i = 0; i < {CALLS}; i++) await listDocuments({{ limit: 1 }});\n"
+            "import {{ listDocuments }} from \"./servers/docs/index.js\";\nfor (let i = 1; i <= {CALLS}; i++) await listDocuments({{ limit: i }});\n"
         );
         let direct = client(bin, dir, &["sample-server", "docs"]).await;
         for _ in 0..3 {
             served.call_tool(run_code(&many)).await.expect("warm-up");
-            for _ in 0..CALLS {
-                direct.call_tool(list_one()).await.expect("warm-up");
+            for i in 1..=CALLS {
+                direct.call_tool(list(i)).await.expect("warm-up");
             }
         }
         let mut ratios = Vec::new();
         let (mut inside, mut sdk) = (Vec::new(), Vec::new());
         for _ in 0..20 {
             let start = Instant::now();
-            for _ in 0..CALLS {
-                direct.call_tool(list_one()).await.expect("list_documents");
+            for i in 1..=CALLS {
+                direct.call_tool(list(i)).await.expect("list_documents");
             }
             let per_direct = start.elapsed() / CALLS as u32;
             let start = Instant::now();
