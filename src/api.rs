@@ -99,10 +99,17 @@ pub fn load_catalog(registry: &Registry) -> Catalog {
 /// Reads `.skillet/tools.json`; a missing file is an empty catalog, an unreadable one an error
 /// with the fix (it is a cache that `skillet gen` writes).
 fn read_catalog(registry: &Registry) -> Result<Catalog, crate::error::Error> {
+    read_catalog_text(registry).map(|(catalog, _)| catalog)
+}
+
+/// [`read_catalog`], and a digest of the file's text (see [`catalog_digest`]).
+fn read_catalog_text(registry: &Registry) -> Result<(Catalog, String), crate::error::Error> {
     let path = catalog_path(registry);
     let text = match fs_err::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Catalog::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((Catalog::default(), digest_of("")));
+        }
         Err(e) => {
             return Err(
                 crate::error::Error::user(format!("cannot read the tool catalog: {e}"))
@@ -110,7 +117,7 @@ fn read_catalog(registry: &Registry) -> Result<Catalog, crate::error::Error> {
             );
         }
     };
-    serde_json::from_str(&text).map_err(|e| {
+    let catalog = serde_json::from_str(&text).map_err(|e| {
         crate::error::Error::user(format!(
             "the tool catalog {} is corrupt (line {}, column {}: {e})",
             path.display(),
@@ -118,7 +125,19 @@ fn read_catalog(registry: &Registry) -> Result<Catalog, crate::error::Error> {
             e.column()
         ))
         .hint("`skillet gen` writes it again from the servers")
-    })
+    })?;
+    Ok((catalog, digest_of(&text)))
+}
+
+/// A digest that tells two catalog texts apart (not a security check: it only decides whether
+/// a run's token report can be counted against today's catalog).
+fn digest_of(text: &str) -> String {
+    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+    format!(
+        "{:016x}-{}",
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(text),
+        text.len()
+    )
 }
 
 /// The catalog as last read, and the tokens of all its definitions (counted on first need),
@@ -129,6 +148,7 @@ struct CachedCatalog {
     catalog: std::sync::Arc<Catalog>,
     /// Why the file could not be read (then `catalog` is empty).
     problem: Option<crate::error::Error>,
+    digest: String,
     definition_tokens: std::sync::OnceLock<usize>,
 }
 
@@ -146,15 +166,16 @@ fn cached_catalog(registry: &Registry) -> std::sync::Arc<CachedCatalog> {
     {
         return Arc::clone(cached);
     }
-    let (catalog, problem) = match read_catalog(registry) {
-        Ok(catalog) => (catalog, None),
-        Err(e) => (Catalog::default(), Some(e)),
+    let (catalog, digest, problem) = match read_catalog_text(registry) {
+        Ok((catalog, digest)) => (catalog, digest, None),
+        Err(e) => (Catalog::default(), String::new(), Some(e)),
     };
     let fresh = Arc::new(CachedCatalog {
         path,
         stamp,
         catalog: Arc::new(catalog),
         problem,
+        digest,
         definition_tokens: std::sync::OnceLock::new(),
     });
     if let Ok(mut cache) = CACHE.lock() {
@@ -177,6 +198,12 @@ pub fn checked_catalog(registry: &Registry) -> anyhow::Result<std::sync::Arc<Cat
         Some(problem) => Err(problem.clone().into()),
         None => Ok(std::sync::Arc::clone(&cached.catalog)),
     }
+}
+
+/// Tells catalogs apart: a run records it, so that its token report, counted later, is known
+/// to be counted against the catalog the run saw. Empty when the catalog cannot be read.
+pub fn catalog_digest(registry: &Registry) -> String {
+    cached_catalog(registry).digest.clone()
 }
 
 /// Tokens of every upstream tool's definition (what a client loads up front), counted once

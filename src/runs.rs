@@ -97,6 +97,10 @@ pub struct RunRecord {
     /// What the run cost the model, against direct tool calling.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokens: Option<crate::tokens::TokenReport>,
+    /// For a run whose report was not counted as it ran (`skillet run`: counting is the
+    /// slowest part of a small run): what counting it later needs. `skillet runs show` counts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokens_basis: Option<crate::tokens::TokenBasis>,
     /// Whether personal data in tool results was tokenized (records older than tokenization
     /// say no, and are replayed without it).
     #[serde(default)]

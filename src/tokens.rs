@@ -81,6 +81,22 @@ pub fn definitions(tools: &[&ToolSpec]) -> usize {
         .sum()
 }
 
+/// What a run's record keeps so that its [`TokenReport`] can be counted when someone reads it
+/// (`skillet runs show`) rather than on the run's path: everything else the report needs is in
+/// the record (its calls, result, limits) and its output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenBasis {
+    /// The digest of the tool catalog the run saw (`api::catalog_digest`). A report counted
+    /// against a different catalog is marked `estimated`.
+    pub catalog: String,
+}
+
+/// Loads the encoding, so that the first [`count`] after it is quick (`serve` does this at
+/// start, off the path of its first run).
+pub fn warm_up() {
+    let _ = tiktoken_rs::o200k_base_singleton();
+}
+
 /// What a run cost the model in code mode, against doing the same work by direct tool calls.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenReport {
@@ -95,8 +111,9 @@ pub struct TokenReport {
     pub all_definitions: usize,
     pub tools_used: usize,
     pub tools_total: usize,
-    /// Whether `passed_through` is partly estimated (see [`BoundedCounter`]): runs that moved
-    /// more than a few megabytes.
+    /// Whether the report is partly estimated: `passed_through` of runs that moved more than a
+    /// few megabytes (see [`BoundedCounter`]), or definitions counted later against a catalog
+    /// that changed since the run (see [`TokenBasis`]).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub estimated: bool,
 }

@@ -89,7 +89,11 @@ pub(super) fn run(ctx: &Context, args: Args) -> CliResult {
             Ok(output::print(&text)?)
         }
         Some(Command::Show { id }) => {
-            let (record, script, out) = store.load(&id)?;
+            let crate::ops::ShownRun {
+                record,
+                script,
+                output: out,
+            } = crate::ops::show_run(&registry, &id)?;
             if args.json {
                 return Ok(output::json(
                     &serde_json::json!({ "record": record, "script": script, "output": out }),

@@ -35,7 +35,9 @@ pub use install::{
     update,
 };
 pub use marketplace::{MARKETPLACE_FILE, MarketplaceOptions, MarketplaceReport, marketplace};
-pub use run::{LimitOverrides, RunOptions, RunOutcome, ScriptSource, run};
+pub use run::{
+    LimitOverrides, RunOptions, RunOutcome, ScriptSource, ShownRun, run, show as show_run,
+};
 pub use save::{SaveOptions, SaveReport, save};
 pub use search::{
     DEFAULT_TOOL_LIMIT, Detail, SearchOptions, ToolMatch, cut_notice, find_tools, search_answer,

@@ -85,6 +85,10 @@ pub struct RunOptions {
     /// A skill run by name ([`ScriptSource::Skill`]) must meet the review policy (`serve`'s
     /// direct skill runs), whatever `run.require_signed` says.
     pub reviewed_only: bool,
+    /// Count the run's token report as it ends (`serve`, whose answer shows it). Otherwise the
+    /// record keeps what counting needs, and `skillet runs show` counts ([`show`]): loading the
+    /// tokenizer costs far more than a small run.
+    pub count_tokens: bool,
 }
 
 impl RunOptions {
@@ -102,6 +106,7 @@ impl RunOptions {
             approver: None,
             input: None,
             reviewed_only: false,
+            count_tokens: false,
         }
     }
 }
@@ -340,13 +345,41 @@ async fn run_on(
         tool_calls: outcome.tool_calls,
         notes,
         tokens: None,
+        tokens_basis: None,
         tokenized,
     };
-    // Counting large results takes a while: off the async threads.
+    let record = if options.count_tokens {
+        // Counting large results takes a while: off the async threads.
+        let (registry, counted, output) =
+            (registry.clone(), record.clone(), outcome.output.clone());
+        let tokens =
+            tokio::task::spawn_blocking(move || token_report(&registry, &counted, &output))
+                .await
+                .ok();
+        RunRecord { tokens, ..record }
+    } else {
+        RunRecord {
+            tokens_basis: Some(crate::tokens::TokenBasis {
+                catalog: crate::api::catalog_digest(registry),
+            }),
+            ..record
+        }
+    };
+    store.save(&record, &script.source, &outcome.output)?;
+    store.prune_after_save(registry.settings().run.keep_runs);
+    Ok((record, outcome.output))
+}
+
+/// The token report of a run from its record and whole output, against today's catalog.
+fn token_report(
+    registry: &Registry,
+    record: &RunRecord,
+    output: &str,
+) -> crate::tokens::TokenReport {
     let catalog = crate::api::catalog(registry);
-    let registry_for_count = registry.clone();
     let max = usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX);
-    let (returned, _) = sandbox::truncate_output(&outcome.output, max, &record.id);
+    // What the model got back: the output as cut for it, and the default export's JSON.
+    let (returned, _) = sandbox::truncate_output(output, max, &record.id);
     let returned = match &record.result {
         Some(result) => match crate::runs::capped_result(result, max, &record.id) {
             Some(shown) => format!("{returned}\n{shown}"),
@@ -354,17 +387,37 @@ async fn run_on(
         },
         None => returned,
     };
-    let calls = record.tool_calls.clone();
-    let tokens = tokio::task::spawn_blocking(move || {
-        let all_definitions = crate::api::definition_tokens(&registry_for_count);
-        crate::tokens::TokenReport::measure(&returned, &calls, &catalog, all_definitions)
+    let all_definitions = crate::api::definition_tokens(registry);
+    crate::tokens::TokenReport::measure(&returned, &record.tool_calls, &catalog, all_definitions)
+}
+
+/// A recorded run, as `skillet runs show` gives it.
+#[derive(Debug, Clone)]
+pub struct ShownRun {
+    /// The record, with its token report counted now if the run left that for later.
+    pub record: RunRecord,
+    pub script: String,
+    pub output: String,
+}
+
+/// The record of run `id` (an id, a prefix, `last`), its script and its whole output. A run
+/// that left its token report for later (see [`RunOptions::count_tokens`]) is counted here:
+/// against the catalog it saw, or, when the catalog changed since, against today's, with the
+/// report marked estimated.
+pub fn show(registry: &Registry, id: &str) -> anyhow::Result<ShownRun> {
+    let (mut record, script, output) = RunStore::new(registry).load(id)?;
+    if record.tokens.is_none()
+        && let Some(basis) = record.tokens_basis.take()
+    {
+        let mut tokens = token_report(registry, &record, &output);
+        tokens.estimated |= basis.catalog != crate::api::catalog_digest(registry);
+        record.tokens = Some(tokens);
+    }
+    Ok(ShownRun {
+        record,
+        script,
+        output,
     })
-    .await
-    .ok();
-    let record = RunRecord { tokens, ..record };
-    store.save(&record, &script.source, &outcome.output)?;
-    store.prune_after_save(registry.settings().run.keep_runs);
-    Ok((record, outcome.output))
 }
 
 /// The script that runs the skill `name` (its default export, called with the input), and the

@@ -135,6 +135,7 @@ async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillT
         tool_calls: recording.tool_calls.clone(),
         notes: Vec::new(),
         tokens: None,
+        tokens_basis: None,
         tokenized: recording.tokenized,
     };
     let env = SandboxEnv {

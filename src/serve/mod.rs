@@ -245,6 +245,13 @@ impl SkilletServer {
             calls: tokio::sync::watch::Sender::new(0),
         });
         tokio::spawn(refresh_on_change(Arc::downgrade(&shared), changed_rx));
+        // Runs' answers show token counts: the tokenizer and the catalog's count are made
+        // now, off the path of the first run.
+        let registry = shared.registry.clone();
+        tokio::task::spawn_blocking(move || {
+            crate::tokens::warm_up();
+            crate::api::definition_tokens(&registry);
+        });
         Ok(Self {
             shared,
             vault: Default::default(),

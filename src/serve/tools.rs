@@ -298,6 +298,8 @@ async fn run_code(
         approver: session.approver.clone(),
         input: args.input,
         reviewed_only: true,
+        // The answer shows the report; the tokenizer is loaded once, as the server starts.
+        count_tokens: true,
         ..ops::RunOptions::new(script)
     };
     let outcome = match ops::run(&shared.registry, options).await {

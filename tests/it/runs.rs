@@ -674,3 +674,40 @@ fn a_corrupt_run_record_gets_an_error_naming_the_file_with_a_hint() {
     fs_err::remove_dir_all(&dir).unwrap();
     env.run(&["runs"]).success();
 }
+
+#[test]
+fn the_token_report_is_counted_when_someone_reads_it() {
+    let env = registry_with_samples();
+    env.write("chain.ts", CHAIN);
+    let id = env.run(&["run", "chain.ts", "--json"]).success().json()["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The run itself counts nothing: its record keeps what counting needs.
+    let saved: serde_json::Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{id}/run.json"))).unwrap();
+    assert!(saved.get("tokens").is_none(), "{saved}");
+    assert!(saved["tokens_basis"]["catalog"].is_string(), "{saved}");
+
+    let shown = env.run(&["runs", "show", &id]).success();
+    assert!(shown.stdout.contains("tokens: "), "{}", shown.stdout);
+    let tokens =
+        env.run(&["runs", "show", &id, "--json"]).success().json()["record"]["tokens"].clone();
+    assert_eq!(tokens["tools_used"], 3, "{tokens}");
+    assert!(tokens["passed_through"].as_u64().unwrap() > 0, "{tokens}");
+    assert!(tokens["used_definitions"].as_u64().unwrap() > 0, "{tokens}");
+    assert!(tokens.get("estimated").is_none(), "{tokens}");
+
+    // Counted against a catalog other than the one the run saw: marked as an estimate.
+    let catalog = env.read(".skillet/tools.json");
+    env.write(".skillet/tools.json", &format!("{catalog}\n"));
+    let tokens =
+        env.run(&["runs", "show", &id, "--json"]).success().json()["record"]["tokens"].clone();
+    assert_eq!(tokens["estimated"], true, "{tokens}");
+    let shown = env.run(&["runs", "show", &id]).success();
+    assert!(
+        shown.stdout.contains("would take about "),
+        "{}",
+        shown.stdout
+    );
+}

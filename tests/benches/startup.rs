@@ -1,0 +1,249 @@
+//! Process start and per-call overhead; prints numbers, asserts nothing. `cargo bench --bench
+//! startup`. Hyperfine-style (min/median/max over runs, after warm-up runs):
+//! 1. `skillet --version` (the floor), a trivial `skillet run`, `skillet search x`, and
+//!    `skillet test` on a registry with one skill;
+//! 2. `skillet run --json` with one call to the docs sample server, beside the sample server's
+//!    own start (spawn, initialize, the same call, exit) from an MCP SDK client;
+//! 3. through `skillet serve` over stdio: `run_code` of a trivial script, p50/p99;
+//! 4. a tool call inside a served run against a direct call from the SDK to the same (warmed)
+//!    server, in paired rounds: per call inside a run is (run with N calls - trivial run) / N.
+//!    Each call of a round has other arguments (a run answers a repeated read-only call from
+//!    its cache), and both sides make the same calls.
+
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rmcp::ServiceExt as _;
+use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
+
+const RUNS: usize = 30;
+const WARM_UP: usize = 3;
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> f64 {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    ms(samples[i])
+}
+
+/// `min / median / max` of `samples`, in milliseconds.
+fn spread(samples: &mut [Duration]) -> String {
+    samples.sort();
+    format!(
+        "min {:.1} ms, median {:.1} ms, max {:.1} ms ({} runs)",
+        ms(samples[0]),
+        percentile(samples, 0.5),
+        ms(samples[samples.len() - 1]),
+        samples.len()
+    )
+}
+
+/// Runs `skillet args` in `dir`, checking it succeeds; returns its stdout.
+fn skillet(bin: &Path, dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("skillet");
+    assert!(
+        out.status.success(),
+        "skillet {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Wall time of whole `skillet args` processes.
+fn processes(bin: &Path, dir: &Path, args: &[&str]) -> Vec<Duration> {
+    for _ in 0..WARM_UP {
+        skillet(bin, dir, args);
+    }
+    (0..RUNS)
+        .map(|_| {
+            let start = Instant::now();
+            skillet(bin, dir, args);
+            start.elapsed()
+        })
+        .collect()
+}
+
+fn args(value: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+/// `list_documents` of `limit` documents.
+fn list(limit: usize) -> CallToolRequestParams {
+    CallToolRequestParams::new("list_documents")
+        .with_arguments(args(serde_json::json!({ "limit": limit })))
+}
+
+async fn client(
+    bin: &Path,
+    dir: &Path,
+    args: &[&str],
+) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    let mut command = tokio::process::Command::new(bin);
+    command.args(args).current_dir(dir).stderr(Stdio::null());
+    ().serve(TokioChildProcess::new(command).expect("spawn"))
+        .await
+        .expect("initialize")
+}
+
+fn main() {
+    let bin = Path::new(env!("CARGO_BIN_EXE_skillet"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path();
+    skillet(bin, dir, &["init"]);
+    std::fs::write(
+        dir.join(".mcp.json"),
+        serde_json::json!({ "mcpServers": { "docs": { "command": bin, "args": ["sample-server", "docs"] } } })
+            .to_string(),
+    )
+    .expect("write .mcp.json");
+    skillet(bin, dir, &["gen"]);
+    std::fs::write(dir.join("trivial.ts"), "export default 6 * 7;\n").expect("write");
+    std::fs::write(
+        dir.join("call.ts"),
+        "import { listDocuments } from \"./servers/docs/index.js\";\nexport default (await listDocuments({ limit: 1 })).total;\n",
+    )
+    .expect("write");
+    let run: serde_json::Value =
+        serde_json::from_str(&skillet(bin, dir, &["run", "trivial.ts", "--json"])).expect("json");
+    let id = run["run_id"].as_str().expect("run_id");
+    skillet(
+        bin,
+        dir,
+        &[
+            "save",
+            "--run",
+            id,
+            "--name",
+            "forty-two",
+            "--description",
+            "Answers 42. Use to check that skills run.",
+        ],
+    );
+
+    // 1. Process start.
+    for (label, command) in [
+        ("skillet --version", &["--version"][..]),
+        ("skillet run trivial.ts", &["run", "trivial.ts"][..]),
+        ("skillet search x", &["search", "x"][..]),
+        ("skillet test (one skill)", &["test"][..]),
+    ] {
+        let mut samples = processes(bin, dir, command);
+        println!("startup: {label:<38} {}", spread(&mut samples));
+    }
+
+    // 2. One tool call from a process, beside the server's own start.
+    let mut with_call = processes(bin, dir, &["run", "call.ts", "--json"]);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let mut server_alone = rt.block_on(async {
+        let mut samples = Vec::new();
+        for i in 0..WARM_UP + RUNS {
+            let start = Instant::now();
+            let server = client(bin, dir, &["sample-server", "docs"]).await;
+            server.call_tool(list(1)).await.expect("list_documents");
+            server.cancel().await.ok();
+            if i >= WARM_UP {
+                samples.push(start.elapsed());
+            }
+        }
+        samples
+    });
+    let (run_median, server_median) = (
+        percentile(&mut with_call, 0.5),
+        percentile(&mut server_alone, 0.5),
+    );
+    println!(
+        "startup: {:<38} {}",
+        "skillet run --json call.ts (1 call)",
+        spread(&mut with_call)
+    );
+    println!(
+        "startup: {:<38} {}",
+        "docs server alone (start, 1 call)",
+        spread(&mut server_alone)
+    );
+    println!(
+        "startup: run with one call takes the server's start + {:.1} ms (medians; target <= 10 ms)",
+        run_median - server_median
+    );
+
+    rt.block_on(async {
+        // 3. Served trivial runs.
+        let served = client(bin, dir, &["serve"]).await;
+        let run_code = |code: &str| {
+            CallToolRequestParams::new("run_code").with_arguments(args(serde_json::json!({ "code": code })))
+        };
+        let trivial = "export default 6 * 7;";
+        for _ in 0..50 {
+            served.call_tool(run_code(trivial)).await.expect("warm-up");
+        }
+        let mut samples = Vec::new();
+        for _ in 0..500 {
+            let start = Instant::now();
+            let result = served.call_tool(run_code(trivial)).await.expect("run_code");
+            samples.push(start.elapsed());
+            assert_ne!(result.is_error, Some(true), "{result:?}");
+        }
+        println!(
+            "serve: run_code round trip, trivial script, 500 calls: p50 {:.2} ms, p99 {:.2} ms (targets 0.4 / 1.5)",
+            percentile(&mut samples, 0.5),
+            percentile(&mut samples, 0.99)
+        );
+
+        // 4. Per call: inside a served run against direct SDK calls, paired rounds.
+        const CALLS: usize = 50;
+        let many = format!(
+            "import {{ listDocuments }} from \"./servers/docs/index.js\";\nfor (let i = 1; i <= {CALLS}; i++) await listDocuments({{ limit: i }});\n"
+        );
+        let direct = client(bin, dir, &["sample-server", "docs"]).await;
+        for _ in 0..3 {
+            served.call_tool(run_code(&many)).await.expect("warm-up");
+            for i in 1..=CALLS {
+                direct.call_tool(list(i)).await.expect("warm-up");
+            }
+        }
+        let mut ratios = Vec::new();
+        let (mut inside, mut sdk) = (Vec::new(), Vec::new());
+        for _ in 0..20 {
+            let start = Instant::now();
+            for i in 1..=CALLS {
+                direct.call_tool(list(i)).await.expect("list_documents");
+            }
+            let per_direct = start.elapsed() / CALLS as u32;
+            let start = Instant::now();
+            served.call_tool(run_code(trivial)).await.expect("run_code");
+            let base = start.elapsed();
+            let start = Instant::now();
+            let result = served.call_tool(run_code(&many)).await.expect("run_code");
+            let with_calls = start.elapsed();
+            assert_ne!(result.is_error, Some(true), "{result:?}");
+            let per_inside = with_calls.saturating_sub(base) / CALLS as u32;
+            ratios.push(per_inside.as_secs_f64() / per_direct.as_secs_f64());
+            inside.push(per_inside);
+            sdk.push(per_direct);
+        }
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "serve: per tool call, 20 paired rounds of {CALLS} calls: inside run_code p50 {:.3} ms, direct SDK p50 {:.3} ms; ratio median {:.2}x (min {:.2}x, max {:.2}x; target <= 1.1x)",
+            percentile(&mut inside, 0.5),
+            percentile(&mut sdk, 0.5),
+            ratios[ratios.len() / 2],
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
+        direct.cancel().await.ok();
+        served.cancel().await.ok();
+    });
+}
