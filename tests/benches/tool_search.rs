@@ -14,7 +14,9 @@ use skillet::{api, codegen, search, tool};
 
 // The labelled queries (test data, not in the library) name the library as `crate::api`,
 // `crate::codegen`, `crate::search` and `crate::tool`: the imports above.
+// The unit tests and this benchmark each use a part of it.
 #[path = "../data/tool_queries/mod.rs"]
+#[allow(dead_code)]
 mod tool_queries;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
