@@ -2,7 +2,7 @@
 //! (`.skillet/tools.json`), the function and folder each tool got, tool documents for search.
 //! `ops::gen` writes it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::codegen::ServerApi;
 use crate::lock::Lockfile;
@@ -16,8 +16,49 @@ pub type Catalog = std::collections::BTreeMap<String, Vec<ToolSpec>>;
 /// (`.skillet/functions.json`; the lock's names until a refresh adds tools it lacks).
 pub type Functions = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
 
+/// The catalog files under an API root (`.skillet/` in a registry, the folder of `gen
+/// --from-json --out DIR` outside one): every tool, each tool's function, each server's folder.
+pub const CATALOG_FILE: &str = "tools.json";
+/// See [`CATALOG_FILE`].
+pub const FUNCTIONS_FILE: &str = "functions.json";
+/// See [`CATALOG_FILE`].
+pub const FOLDERS_FILE: &str = "folders.json";
+
 fn functions_path(registry: &Registry) -> PathBuf {
-    registry.cache_dir().join("functions.json")
+    registry.cache_dir().join(FUNCTIONS_FILE)
+}
+
+/// The catalog files under the API root `dir`, each empty when missing or unreadable (they are
+/// a cache `gen` writes whole).
+pub(crate) fn read_catalog_files(dir: &Path) -> (Catalog, Functions, Folders) {
+    fn read<T: serde::de::DeserializeOwned + Default>(path: PathBuf) -> T {
+        fs_err::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+    (
+        read(dir.join(CATALOG_FILE)),
+        read(dir.join(FUNCTIONS_FILE)),
+        read(dir.join(FOLDERS_FILE)),
+    )
+}
+
+/// Writes the catalog files under the API root `dir` (each atomically; the catalog last, as
+/// readers take its change as the sign of a new generation).
+pub(crate) fn write_catalog_files(
+    dir: &Path,
+    catalog: &Catalog,
+    functions: &Functions,
+    folders: &Folders,
+) -> std::io::Result<()> {
+    let write = |name: &str, json: serde_json::Result<String>| {
+        let json = json.map_err(std::io::Error::other)?;
+        crate::fsutil::write_atomic(&dir.join(name), json.as_bytes())
+    };
+    write(FOLDERS_FILE, serde_json::to_string(folders))?;
+    write(FUNCTIONS_FILE, serde_json::to_string(functions))?;
+    write(CATALOG_FILE, serde_json::to_string(catalog))
 }
 
 /// The function names of the generated tree.
@@ -45,7 +86,7 @@ pub(crate) fn save_functions(registry: &Registry, functions: &Functions) -> std:
 pub type Folders = std::collections::BTreeMap<String, String>;
 
 fn folders_path(registry: &Registry) -> PathBuf {
-    registry.cache_dir().join("folders.json")
+    registry.cache_dir().join(FOLDERS_FILE)
 }
 
 /// The folders of the generated tree. A registry generated before skillet recorded them has
@@ -84,7 +125,7 @@ pub(crate) fn save_folders(registry: &Registry, folders: &Folders) -> std::io::R
 }
 
 pub(crate) fn catalog_path(registry: &Registry) -> PathBuf {
-    registry.cache_dir().join("tools.json")
+    registry.cache_dir().join(CATALOG_FILE)
 }
 
 /// The catalog `gen` wrote; empty when there is none yet. A fresh copy to change; readers on
@@ -219,46 +260,134 @@ pub fn definition_tokens(registry: &Registry) -> usize {
 /// Search documents for the generated tool API: one per tool, named `server.tool`, with the
 /// TypeScript function and the input's property names and descriptions.
 pub fn tool_docs(registry: &Registry) -> anyhow::Result<Vec<crate::search::SearchDoc>> {
-    let all_functions = load_functions(registry);
-    let folders = load_folders(registry);
+    Ok(tool_docs_of(
+        &*checked_catalog(registry)?,
+        &load_functions(registry),
+        &load_folders(registry),
+    ))
+}
+
+/// The search documents of `catalog` (see [`tool_docs`]), with each tool's generated function
+/// from `functions` and its file from `folders`.
+pub fn tool_docs_of(
+    catalog: &Catalog,
+    functions: &Functions,
+    folders: &Folders,
+) -> Vec<crate::search::SearchDoc> {
+    let no_functions = std::collections::BTreeMap::new();
     let mut docs = Vec::new();
-    for (server, tools) in checked_catalog(registry)?.iter() {
-        let functions = all_functions.get(server).cloned().unwrap_or_default();
+    for (server, tools) in catalog {
+        let server_functions = functions.get(server).unwrap_or(&no_functions);
         for tool in tools {
-            let mut body = String::new();
-            if let Some(props) = tool
-                .input_schema
-                .get("properties")
-                .and_then(|p| p.as_object())
-            {
-                for (key, schema) in props {
-                    body.push_str(key);
-                    if let Some(d) = schema.get("description").and_then(|d| d.as_str()) {
-                        body.push_str(": ");
-                        body.push_str(d);
-                    }
-                    body.push('\n');
-                }
-            }
-            let function = functions.get(&tool.name).cloned();
-            docs.push(crate::search::SearchDoc {
-                kind: crate::search::DocKind::Tool,
-                name: format!("{server}.{}", tool.name),
-                description: tool
-                    .description
-                    .clone()
-                    .or(tool.title.clone())
-                    .unwrap_or_default(),
-                body,
-                tags: vec![server.clone()],
-                tools: vec![format!("{server}.{}", tool.name)],
-                identifiers: function.iter().cloned().collect(),
-                version: None,
-                status: function.map(|f| format!("servers/{}/{f}.ts", folder_of(&folders, server))),
-            });
+            docs.push(tool_doc(
+                server,
+                tool,
+                server_functions.get(&tool.name).cloned(),
+                folders,
+            ));
         }
     }
-    Ok(docs)
+    docs
+}
+
+/// Words people use for the actions and things that tool names say: a tool whose name holds
+/// the first word also answers to the others (`read_query` to "select", "show", ...). Verbs
+/// and objects many servers' tool names share; nothing of one server.
+const TOOL_NAME_SYNONYMS: &[(&str, &str)] = &[
+    ("get", "show view read fetch retrieve look"),
+    ("read", "show view get fetch look query select"),
+    ("query", "select read lookup sql"),
+    ("list", "show which enumerate browse"),
+    ("search", "find look lookup"),
+    ("find", "search look lookup locate"),
+    ("create", "new add make open write"),
+    ("add", "new create put insert attach"),
+    ("post", "send publish new create"),
+    ("write", "save store put"),
+    ("update", "edit change modify"),
+    ("edit", "change modify update"),
+    ("set", "change configure"),
+    ("delete", "remove drop erase"),
+    ("remove", "delete drop"),
+    ("kill", "stop terminate end"),
+    ("terminate", "stop kill end"),
+    ("move", "rename relocate"),
+    ("convert", "turn transform"),
+    ("run", "execute start launch"),
+    ("execute", "run"),
+    ("navigate", "open go visit"),
+    ("fill", "type enter"),
+    ("current", "now today latest"),
+    ("issue", "ticket bug"),
+];
+
+/// The words a tool's name says about what it does, and their [`TOOL_NAME_SYNONYMS`].
+fn action_words(tool: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for word in crate::search::split_identifier(tool) {
+        if let Some((_, synonyms)) = TOOL_NAME_SYNONYMS.iter().find(|(w, _)| *w == word) {
+            for s in synonyms.split(' ') {
+                if !out.iter().any(|o| o == s) {
+                    out.push(s.to_owned());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// One tool's search document, named `server.tool`: the name says what the tool does (its
+/// words split) and the tags the server and the words a user says for the tool's action
+/// ([`action_words`]); the body holds the input's property names and descriptions.
+fn tool_doc(
+    server: &str,
+    tool: &ToolSpec,
+    function: Option<String>,
+    folders: &Folders,
+) -> crate::search::SearchDoc {
+    let mut body = String::new();
+    if let Some(props) = tool
+        .input_schema
+        .get("properties")
+        .and_then(|p| p.as_object())
+    {
+        for (key, schema) in props {
+            body.push_str(key);
+            if let Some(d) = schema.get("description").and_then(|d| d.as_str()) {
+                body.push_str(": ");
+                body.push_str(d);
+            }
+            body.push('\n');
+        }
+    }
+    let qualified = format!("{server}.{}", tool.name);
+    crate::search::SearchDoc {
+        kind: crate::search::DocKind::Tool,
+        name: qualified.clone(),
+        description: tool
+            .description
+            .clone()
+            .or(tool.title.clone())
+            .unwrap_or_default(),
+        body,
+        tags: std::iter::once(server.to_owned())
+            .chain(action_words(&tool.name))
+            .collect(),
+        tools: vec![qualified],
+        identifiers: function.iter().cloned().collect(),
+        version: None,
+        status: function.map(|f| format!("servers/{}/{f}.ts", folder_of(folders, server))),
+    }
+}
+
+/// Ranks the tools of `index` (documents from [`tool_docs`]) for `query`: what
+/// [`search_tools`] answers.
+pub fn rank_tools(
+    index: &crate::search::SearchIndex,
+    query: &str,
+    limit: usize,
+) -> Result<Vec<crate::search::Hit>, crate::search::SearchError> {
+    index.search(query, limit)
 }
 
 /// `skillet search --tools`: BM25 over every upstream tool (synced into `.skillet/index/tools`).
@@ -270,5 +399,47 @@ pub fn search_tools(
     let mut index =
         crate::search::SearchIndex::open(&registry.cache_dir().join("index").join("tools"))?;
     index.sync(&tool_docs(registry)?)?;
-    Ok(index.search(query, limit)?)
+    Ok(rank_tools(&index, query, limit)?)
+}
+
+// The labelled tool queries are test data, kept out of the library (see their module
+// documentation).
+#[cfg(test)]
+#[path = "../tests/data/tool_queries/mod.rs"]
+// The unit tests and the benchmark each use a part of it.
+#[allow(unreachable_pub, dead_code)]
+mod tool_queries;
+
+#[cfg(test)]
+mod tests {
+    use super::tool_queries;
+
+    /// The labelled tool queries over every shared catalog: the right tool in the top 3.
+    #[test]
+    fn tool_search_finds_the_right_tool() {
+        let relevance = tool_queries::evaluate();
+        let misses: Vec<String> = relevance.misses.iter().map(|m| m.to_string()).collect();
+        assert!(relevance.tools >= 500, "{} tools", relevance.tools);
+        assert!(
+            relevance.mrr_at_3 >= MRR_FLOOR,
+            "MRR@3 {:.3} < {MRR_FLOOR}; misses:\n{}",
+            relevance.mrr_at_3,
+            misses.join("\n")
+        );
+    }
+
+    /// MRR@3 on the labelled phrasings: 0.717 with bare documents, 0.783 with the action
+    /// words; a change that loses more than a query's worth fails.
+    const MRR_FLOOR: f64 = 0.75;
+
+    #[test]
+    fn a_sqlite_query_finds_read_query() {
+        let index = tool_queries::index();
+        let hits = super::rank_tools(&index, "query a sqlite table", 3).unwrap();
+        let names: Vec<&str> = hits.iter().map(|h| h.name.as_str()).collect();
+        assert!(
+            names.iter().any(|n| n.ends_with(".read_query")),
+            "{names:?}"
+        );
+    }
 }

@@ -1,20 +1,23 @@
 use std::path::PathBuf;
 
 use super::{CliResult, Context, Failure, output};
-use crate::ops::{self, GenOptions, GenReport};
+use crate::ops::{self, FromJsonTarget, GenOptions, GenReport};
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Change nothing: compare the servers' tools with skillet.lock and exit 1 on any drift.
     #[arg(long, conflicts_with = "from_json")]
     check: bool,
-    /// Generate offline from a saved `tools/list` response instead of live servers.
-    #[arg(long, value_name = "FILE", requires_all = ["server", "out"])]
+    /// Generate offline from a saved `tools/list` response instead of live servers: into the
+    /// registry's API and tool catalog (so `search --tools` finds its tools; skillet.lock is
+    /// left alone), or with --out into a folder of its own.
+    #[arg(long, value_name = "FILE", requires = "server")]
     from_json: Option<PathBuf>,
     /// With --from-json: the server name to generate under.
     #[arg(long, value_name = "NAME", requires = "from_json")]
     server: Option<String>,
-    /// With --from-json: the folder to write the tree into.
+    /// With --from-json: the folder to write the tree and its tool catalog into, instead of the
+    /// registry.
     #[arg(long, value_name = "DIR", requires = "from_json")]
     out: Option<PathBuf>,
     /// Remove the servers that are in skillet.lock but no longer in the configuration (their
@@ -27,27 +30,39 @@ pub(crate) struct Args {
 }
 
 pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
-    let report =
-        if let (Some(json), Some(server), Some(out)) = (&args.from_json, &args.server, &args.out) {
-            let start = ctx.start_dir()?;
-            ops::generate_from_json(&start.join(json), server, &start.join(out))?
+    let report = if let (Some(json), Some(server)) = (&args.from_json, &args.server) {
+        let start = ctx.start_dir()?;
+        if let Some(out) = &args.out {
+            ops::generate_from_json(
+                &start.join(json),
+                server,
+                FromJsonTarget::Dir(&start.join(out)),
+            )?
         } else {
             let registry = ctx.registry()?;
-            let options = GenOptions {
-                check: args.check,
-                mcp_config: ctx.mcp_config()?,
-                prune: args.prune,
-            };
-            let servers = registry.servers(options.mcp_config.as_deref())?;
-            let bar = output::progress(servers.len(), "connecting");
-            let report = ops::generate(&registry, &options, &|name, _| {
-                bar.inc(1);
-                bar.set_message(format!("listed {name}"));
-            })
-            .await?;
-            bar.finish_and_clear();
-            report
+            ops::generate_from_json(
+                &start.join(json),
+                server,
+                FromJsonTarget::Registry(&registry),
+            )?
+        }
+    } else {
+        let registry = ctx.registry()?;
+        let options = GenOptions {
+            check: args.check,
+            mcp_config: ctx.mcp_config()?,
+            prune: args.prune,
         };
+        let servers = registry.servers(options.mcp_config.as_deref())?;
+        let bar = output::progress(servers.len(), "connecting");
+        let report = ops::generate(&registry, &options, &|name, _| {
+            bar.inc(1);
+            bar.set_message(format!("listed {name}"));
+        })
+        .await?;
+        bar.finish_and_clear();
+        report
+    };
     if args.json {
         output::json(&report)?;
     } else {

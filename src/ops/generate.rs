@@ -308,23 +308,27 @@ pub fn refresh_server(
     tools: &[ToolSpec],
 ) -> anyhow::Result<Vec<Drift>> {
     let lock = Lockfile::load(&registry.lock_path())?;
-    let api = codegen::generate_server(server, tools, &lock.functions(server))?;
-    let drift = lock.diff(server, &locked_server(&api));
+    let (api, _) = write_server_into_registry(registry, server, tools, &lock.functions(server))?;
+    Ok(lock.diff(server, &locked_server(&api)))
+}
+
+/// Generates `server` from `tools` into the registry's API beside its other servers (function
+/// names kept from `previous`), and puts it in the catalog files. Never touches the lock.
+/// Returns the server's API and the number of files written.
+fn write_server_into_registry(
+    registry: &Registry,
+    server: &str,
+    tools: &[ToolSpec],
+    previous: &std::collections::BTreeMap<String, String>,
+) -> anyhow::Result<(ServerApi, usize)> {
+    let api = codegen::generate_server(server, tools, previous)?;
     let out_dir = registry.api_dir();
     let mut apis = with_other_servers(&out_dir, api, &load_folders(registry));
     let root_files = codegen::generate_root(&mut apis);
-    write_server(&out_dir, &apis[0])?;
-    write_files(&out_dir, &root_files)?;
+    let written = write_server(&out_dir, &apis[0])? + write_files(&out_dir, &root_files)?;
     save_folders(registry, &folders_of(&apis))?;
     let mut functions = load_functions(registry);
-    functions.insert(
-        server.to_owned(),
-        apis[0]
-            .tools
-            .iter()
-            .map(|t| (t.tool.clone(), t.function.clone()))
-            .collect(),
-    );
+    functions.insert(server.to_owned(), function_names(&apis[0]));
     save_functions(registry, &functions)?;
     let mut catalog = load_catalog(registry);
     catalog.insert(server.to_owned(), tools.to_vec());
@@ -332,7 +336,15 @@ pub fn refresh_server(
         &catalog_path(registry),
         serde_json::to_string(&catalog)?.as_bytes(),
     )?;
-    Ok(drift)
+    Ok((apis.swap_remove(0), written))
+}
+
+/// Tool name -> generated function, for the catalog's `functions.json`.
+fn function_names(api: &ServerApi) -> std::collections::BTreeMap<String, String> {
+    api.tools
+        .iter()
+        .map(|t| (t.tool.clone(), t.function.clone()))
+        .collect()
 }
 
 /// A server not generated this time (it failed, or left the configuration without `prune`)
@@ -447,23 +459,56 @@ pub(super) fn write_files(out_dir: &Path, files: &[GeneratedFile]) -> std::io::R
     Ok(files.len())
 }
 
-/// `skillet gen --from-json FILE --server NAME --out DIR`: the same tree, offline, from a saved
-/// `tools/list` response.
+/// Where `skillet gen --from-json` writes.
+#[derive(Debug, Clone, Copy)]
+pub enum FromJsonTarget<'a> {
+    /// The registry's API (`.skillet/`), beside the servers it has, and its catalog files, so
+    /// `search --tools` finds the tools. skillet.lock is left alone: it records what the
+    /// configured servers answered.
+    Registry(&'a Registry),
+    /// A folder of its own (`--out DIR`): the tree, and the catalog files (`tools.json`,
+    /// `functions.json`, `folders.json`) merged with those of the servers already there.
+    Dir(&'a Path),
+}
+
+/// `skillet gen --from-json FILE --server NAME [--out DIR]`: the same tree, offline, from a
+/// saved `tools/list` response, and the tool catalog beside it.
 pub fn generate_from_json(
     json_path: &Path,
     server: &str,
-    out_dir: &Path,
+    target: FromJsonTarget<'_>,
 ) -> anyhow::Result<GenReport> {
     let text = fs_err::read_to_string(json_path)?;
     let tools = tool::parse_tools_list(&text)
         .map_err(|e| anyhow::anyhow!("{}: {e}", json_path.display()))?;
-    let api = codegen::generate_server(server, &tools, &Default::default())?;
-    let mut apis = with_other_folders(out_dir, api);
-    let root_files = codegen::generate_root(&mut apis);
-    let api = &apis[0];
-    let files_written = write_server(out_dir, api)? + write_files(out_dir, &root_files)?;
+    let (out_dir, api, files_written) = match target {
+        FromJsonTarget::Registry(registry) => {
+            let previous = load_functions(registry).remove(server).unwrap_or_default();
+            let (api, written) = write_server_into_registry(registry, server, &tools, &previous)?;
+            (registry.api_dir(), api, written)
+        }
+        FromJsonTarget::Dir(out_dir) => {
+            let (mut catalog, mut functions, mut folders) = crate::api::read_catalog_files(out_dir);
+            let previous = functions.remove(server).unwrap_or_default();
+            let api = codegen::generate_server(server, &tools, &previous)?;
+            let mut apis = with_other_folders(out_dir, api);
+            let root_files = codegen::generate_root(&mut apis);
+            let api = apis.swap_remove(0);
+            let written = write_server(out_dir, &api)? + write_files(out_dir, &root_files)?;
+            // Servers whose folder is gone from the tree leave the catalog too.
+            let servers_dir = out_dir.join("servers");
+            folders.retain(|s, folder| s != server && servers_dir.join(folder).is_dir());
+            catalog.retain(|s, _| folders.contains_key(s));
+            functions.retain(|s, _| folders.contains_key(s));
+            folders.insert(server.to_owned(), api.folder.clone());
+            functions.insert(server.to_owned(), function_names(&api));
+            catalog.insert(server.to_owned(), tools);
+            crate::api::write_catalog_files(out_dir, &catalog, &functions, &folders)?;
+            (out_dir.to_owned(), api, written + 3)
+        }
+    };
     Ok(GenReport {
-        out_dir: out_dir.to_owned(),
+        out_dir,
         servers: vec![ServerOutcome {
             server: server.to_owned(),
             folder: Some(api.folder.clone()),

@@ -26,8 +26,8 @@ pub use export::{
     export,
 };
 pub use generate::{
-    ErrorReport, GenOptions, GenReport, Listed, ServerOutcome, ensure_api, generate,
-    generate_from_json, list_servers, refresh_server,
+    ErrorReport, FromJsonTarget, GenOptions, GenReport, Listed, ServerOutcome, ensure_api,
+    generate, generate_from_json, list_servers, refresh_server,
 };
 pub use install::{
     Candidate, FrozenReport, InstallOptions, InstallReport, ListReport, Outdated, Provenance,
