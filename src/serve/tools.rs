@@ -493,17 +493,24 @@ struct SearchSkillsArgs {
 
 async fn search_skills(shared: &Arc<Shared>, args: SearchSkillsArgs) -> Result<String, String> {
     let registry = shared.registry.clone();
+    let searcher = Arc::clone(&shared.skill_search);
     let limit = args.limit.unwrap_or(5).clamp(1, 50);
     blocking(move || {
-        let hits = ops::search_skills(
-            &registry,
-            &ops::SearchOptions {
-                query: args.query.clone(),
-                limit,
-                now: std::time::SystemTime::now(),
-            },
-        )
-        .map_err(|e| crate::error::describe(&e))?;
+        // A poisoned lock only means an earlier search panicked; the searcher recovers itself.
+        let mut searcher = searcher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let hits = searcher
+            .search(
+                &registry,
+                &ops::SearchOptions {
+                    query: args.query.clone(),
+                    limit,
+                    now: std::time::SystemTime::now(),
+                },
+            )
+            .map_err(|e| crate::error::describe(&e))?;
+        drop(searcher);
         let notice = cut_notice(&args.query);
         if hits.is_empty() {
             return Ok(format!("{notice}no skill matches `{}`", echo(&args.query)));
