@@ -47,7 +47,9 @@ fn spawn<'scope, R: Send + 'scope>(
     let shared = std::sync::Arc::clone(&work);
     let spawned = std::thread::Builder::new()
         .stack_size(8 << 20)
-        .spawn_scoped(scope, move || take(&shared).map(|w| w()).unwrap_or_default());
+        .spawn_scoped(scope, move || {
+            take(&shared).map(|w| w()).unwrap_or_default()
+        });
     match spawned {
         Ok(handle) => Part::Thread(handle),
         // The thread never ran: the work is still here.
@@ -103,7 +105,10 @@ mod tests {
     #[test]
     fn keeps_the_order() {
         let items: Vec<usize> = (0..1000).collect();
-        assert_eq!(super::map(&items, |i| i * 2), items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(
+            super::map(&items, |i| i * 2),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
         assert!(super::map(&[] as &[u8], |b| *b).is_empty());
         let doubled: Vec<usize> = items.iter().map(|i| i * 2).collect();
         assert_eq!(super::map_owned(items, |i| i * 2), doubled);

@@ -38,8 +38,8 @@ pub use marketplace::{MARKETPLACE_FILE, MarketplaceOptions, MarketplaceReport, m
 pub use run::{LimitOverrides, RunOptions, RunOutcome, ScriptSource, run};
 pub use save::{SaveOptions, SaveReport, save};
 pub use search::{
-    DEFAULT_TOOL_LIMIT, Detail, SearchOptions, SkillSearch, ToolMatch, cut_notice, find_tools, search_skills,
-    summary, tools_answer,
+    DEFAULT_TOOL_LIMIT, Detail, SearchOptions, SkillSearch, ToolMatch, cut_notice, find_tools,
+    search_skills, summary, tools_answer,
 };
 pub use sign::{SignError, SignOptions, sign};
 pub use skills::{ValidateOptions, ValidateReport, diff, log, show, skill_dirs, validate};

@@ -351,7 +351,10 @@ impl SearchIndex {
         if self.hashes.is_none() {
             self.hashes = Some(self.load_hashes()?);
         }
-        let hashes = self.hashes.as_ref().ok_or(SearchError::Corrupt("no hashes".into()))?;
+        let hashes = self
+            .hashes
+            .as_ref()
+            .ok_or(SearchError::Corrupt("no hashes".into()))?;
         let mut wanted: HashMap<String, (&SearchDoc, String)> = HashMap::with_capacity(docs.len());
         for (doc, hash) in docs.iter().zip(content_hashes(docs)?) {
             wanted.insert(doc_id(doc), (doc, hash));

@@ -272,15 +272,16 @@ impl SkillIndex {
             .map(|(name, _)| name)
             .collect();
         let root = registry.root();
-        let loaded: Vec<Option<SearchDoc>> = crate::par::map(&changed, |name| {
-            match load_dir_within(&skills_dir.join(name), Some(root)) {
-                Ok(skill) => Some(search_doc(&skill)),
-                Err(e) => {
-                    tracing::warn!("skill `{name}` is left out of search: {e}");
-                    None
+        let loaded: Vec<Option<SearchDoc>> =
+            crate::par::map(&changed, |name| {
+                match load_dir_within(&skills_dir.join(name), Some(root)) {
+                    Ok(skill) => Some(search_doc(&skill)),
+                    Err(e) => {
+                        tracing::warn!("skill `{name}` is left out of search: {e}");
+                        None
+                    }
                 }
-            }
-        });
+            });
         match &known {
             None => {
                 let docs: Vec<SearchDoc> = loaded.into_iter().flatten().collect();
@@ -385,13 +386,19 @@ mod tests {
 
         // A new folder changes skills/: the next search reads it.
         add_example(tmp.path(), "busiest-accounts");
-        assert_eq!(names(&registry, "busiest accounts", later), ["busiest-accounts"]);
+        assert_eq!(
+            names(&registry, "busiest accounts", later),
+            ["busiest-accounts"]
+        );
 
         // An edit in place inside a folder (no rename, no git) is seen at the next sweep.
         let md = registry.skills_dir().join("busiest-accounts/SKILL.md");
         let text = fs_err::read_to_string(&md).unwrap();
         fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
-        assert!(names(&registry, "zanzibar", later).is_empty(), "stale, as documented");
+        assert!(
+            names(&registry, "zanzibar", later).is_empty(),
+            "stale, as documented"
+        );
         let swept = later + SWEEP_EVERY.as_secs() as i64;
         assert_eq!(names(&registry, "zanzibar", swept), ["busiest-accounts"]);
 
@@ -401,7 +408,10 @@ mod tests {
 
         // Garbled caches mean "check everything".
         add_example(tmp.path(), "busiest-accounts");
-        assert_eq!(names(&registry, "busiest accounts", swept), ["busiest-accounts"]);
+        assert_eq!(
+            names(&registry, "busiest accounts", swept),
+            ["busiest-accounts"]
+        );
         fs_err::remove_dir_all(registry.skills_dir().join("busiest-accounts")).unwrap();
         fs_err::write(index.join("skills.folders"), "garbage").unwrap();
         assert!(names(&registry, "busiest accounts", swept).is_empty());
@@ -425,8 +435,11 @@ mod tests {
         add_example(tmp.path(), "busiest-accounts");
         assert_eq!(found("busiest accounts", later), ["busiest-accounts"]);
         // An invalid skill leaves the index.
-        fs_err::write(registry.skills_dir().join("busiest-accounts/SKILL.md"), "no frontmatter")
-            .unwrap();
+        fs_err::write(
+            registry.skills_dir().join("busiest-accounts/SKILL.md"),
+            "no frontmatter",
+        )
+        .unwrap();
         assert!(found("busiest accounts", later + 10).is_empty());
     }
 }

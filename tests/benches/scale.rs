@@ -33,7 +33,12 @@ fn bin() -> &'static str {
 fn git(root: &Path, args: &[&str]) {
     let status = Command::new("git")
         .current_dir(root)
-        .args(["-c", "user.name=bench", "-c", "user.email=bench@example.com"])
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+        ])
         .args(args)
         .stdout(std::process::Stdio::null())
         .status()
@@ -237,9 +242,7 @@ fn run(n: usize) {
     );
     edit(&root, target, "quuxzanzibar");
     let start = Instant::now();
-    let hits = served
-        .search(&registry, &options("quuxzanzibar"))
-        .unwrap();
+    let hits = served.search(&registry, &options("quuxzanzibar")).unwrap();
     println!(
         "  served search right after one hand-edited skill: {:.1} ms (found: {})",
         ms(start.elapsed()),

@@ -158,7 +158,10 @@ fn folders_where_the_skills_index_state_goes_are_replaced() {
     }
     assert_eq!(names(&env, &["busiest accounts"])[0], "busiest-accounts");
     for file in ["skills.state", "skills.folders"] {
-        assert!(env.path(&format!(".skillet/index/{file}")).is_file(), "{file}");
+        assert!(
+            env.path(&format!(".skillet/index/{file}")).is_file(),
+            "{file}"
+        );
     }
     assert_eq!(names(&env, &["busiest accounts"])[0], "busiest-accounts");
 }
