@@ -214,6 +214,14 @@ impl SkillIndex {
         }));
         match attempt {
             Ok(Ok(hits)) => return Ok(hits),
+            // Another process is writing the index: answer from it as it is; the state was not
+            // written, so the next query checks again.
+            Ok(Err(SkillError::Search(crate::search::SearchError::Index(
+                tantivy::TantivyError::LockFailure(..),
+            )))) => {
+                tracing::debug!("skills index busy; searching it as it is");
+                return Ok(self.index.search(query, limit)?);
+            }
             Ok(Err(e)) => tracing::warn!("skills index unusable ({e}); rebuilding"),
             Err(_) => tracing::warn!("skills index panicked; rebuilding"),
         }
@@ -416,6 +424,32 @@ mod tests {
         fs_err::write(index.join("skills.folders"), "garbage").unwrap();
         assert!(names(&registry, "busiest accounts", swept).is_empty());
         assert_eq!(names(&registry, "sum echo", swept), ["sum-and-echo"]);
+    }
+
+    #[test]
+    fn folder_stamps_change_with_any_change_and_only_then() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a");
+        let later = unix_now() + 3600;
+        let stamp = |dir: &Path| folder_stamp(dir, later).unwrap();
+        assert_eq!(folder_stamp(&dir, later), None, "missing");
+        fs_err::create_dir_all(dir.join("scripts")).unwrap();
+        fs_err::write(dir.join("SKILL.md"), "one").unwrap();
+        let first = stamp(&dir);
+        assert_eq!(stamp(&dir), first, "nothing changed");
+        fs_err::write(dir.join("SKILL.md"), "two!").unwrap();
+        let second = stamp(&dir);
+        assert_ne!(second, first, "a write");
+        fs_err::write(dir.join("scripts/index.ts"), "").unwrap();
+        let third = stamp(&dir);
+        assert_ne!(third, second, "a new empty file");
+        std::os::unix::fs::symlink("/etc", dir.join("link")).unwrap();
+        let fourth = stamp(&dir);
+        assert_ne!(fourth, third, "a symlink");
+        fs_err::rename(dir.join("SKILL.md"), dir.join("README.md")).unwrap();
+        assert_ne!(stamp(&dir), fourth, "a rename");
+        // A folder changed within the quiet time has no stamp.
+        assert_eq!(folder_stamp(&dir, unix_now()), None);
     }
 
     #[test]
