@@ -6,7 +6,7 @@
 //! write), `skillet verify` and `skillet validate` of all skills; and MRR@10 on the labelled
 //! set through the on-disk skills. Prints numbers, asserts nothing.
 //!
-//! Run: `cargo bench --bench scale` (`SCALE_SIZES=200` to pick sizes).
+//! Run: `cargo bench --bench scale` (`cargo bench --bench scale -- 200` to pick sizes).
 
 // A bench prints what it measured.
 #![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
@@ -304,10 +304,14 @@ fn run(n: usize) {
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::var("SCALE_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![200, 10_000]);
+    // Sizes given as arguments (cargo bench passes `--bench` too: not a number, skipped).
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        sizes = vec![200, 10_000];
+    }
     for n in sizes {
         run(n);
     }
