@@ -415,8 +415,9 @@ async fn workflow(
     // run_code answer.
     let mut code_mode = Vec::new();
     for query in queries {
-        let answer = crate::ops::search_answer(registry, query, crate::ops::DEFAULT_TOOL_LIMIT)
-            .map_err(anyhow::Error::msg)?;
+        let answer =
+            crate::ops::search_answer(registry, query, crate::ops::DEFAULT_TOOL_LIMIT, None)
+                .map_err(anyhow::Error::msg)?;
         code_mode.push(Part {
             what: format!("search: {query}"),
             tokens: tokens::count(&answer),

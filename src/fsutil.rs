@@ -193,74 +193,6 @@ fn files_in(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     Ok(out)
 }
 
-/// A digest of the state of everything under `dir` as `stat` sees it (path, type, size, inode,
-/// modification and change times; symlinks not followed): equal digests mean nothing was
-/// written, added, removed or renamed in between, without reading a file.
-///
-/// `None` when `dir` is missing, or when anything in it changed at or after `quiet_since`:
-/// file times tick coarsely (a few milliseconds), so two writes of a tree that is still being
-/// written can look alike. Pass a moment a little in the past (as git does for its index).
-pub(crate) fn tree_stamp(
-    dir: &Path,
-    quiet_since: std::time::SystemTime,
-) -> std::io::Result<Option<String>> {
-    use sha2::{Digest as _, Sha256};
-    use std::os::unix::fs::MetadataExt as _;
-    let quiet_since = quiet_since
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(i64::MIN, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-    // Whether the walk met an entry changed at or after `quiet_since`.
-    fn walk(
-        root: &Path,
-        dir: &Path,
-        quiet_since: i64,
-        hasher: &mut Sha256,
-    ) -> std::io::Result<bool> {
-        let mut entries: Vec<_> = fs_err::read_dir(dir)?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let path = entry.path();
-            let meta = fs_err::symlink_metadata(&path)?;
-            let kind = meta.file_type();
-            hasher.update(relative(root, &path).as_bytes());
-            hasher.update(
-                format!(
-                    "\0{}\0{}\0{}\0{}.{}\0{}.{}\n",
-                    if kind.is_dir() {
-                        'd'
-                    } else if kind.is_symlink() {
-                        'l'
-                    } else {
-                        'f'
-                    },
-                    meta.len(),
-                    meta.ino(),
-                    meta.mtime(),
-                    meta.mtime_nsec(),
-                    meta.ctime(),
-                    meta.ctime_nsec()
-                )
-                .as_bytes(),
-            );
-            if meta.ctime() >= quiet_since || meta.mtime() >= quiet_since {
-                return Ok(true);
-            }
-            if kind.is_dir() && walk(root, &path, quiet_since, hasher)? {
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-    if !dir.is_dir() {
-        return Ok(None);
-    }
-    let mut hasher = Sha256::new();
-    if walk(dir, dir, quiet_since, &mut hasher)? {
-        return Ok(None);
-    }
-    Ok(Some(hex::encode(hasher.finalize())))
-}
-
 /// `path` relative to `root`, '/'-separated (empty when `path` is not under `root`).
 pub(crate) fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
@@ -287,33 +219,6 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tree_stamp_changes_with_any_change_and_only_then() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("skills");
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
-        let stamp = || tree_stamp(&dir, later).unwrap().unwrap();
-        assert_eq!(tree_stamp(&dir, later).unwrap(), None);
-        fs_err::create_dir_all(dir.join("a/scripts")).unwrap();
-        fs_err::write(dir.join("a/SKILL.md"), "one").unwrap();
-        let first = stamp();
-        assert_eq!(stamp(), first, "nothing changed");
-        fs_err::write(dir.join("a/SKILL.md"), "two!").unwrap();
-        let second = stamp();
-        assert_ne!(second, first, "a write");
-        fs_err::write(dir.join("a/scripts/index.ts"), "").unwrap();
-        let third = stamp();
-        assert_ne!(third, second, "a new empty file");
-        std::os::unix::fs::symlink("/etc", dir.join("a/link")).unwrap();
-        let fourth = stamp();
-        assert_ne!(fourth, third, "a symlink");
-        fs_err::rename(dir.join("a"), dir.join("b")).unwrap();
-        assert_ne!(stamp(), fourth, "a rename");
-        // A tree changed within the quiet time has no stamp.
-        let recently = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
-        assert_eq!(tree_stamp(&dir, recently).unwrap(), None);
-    }
 
     #[test]
     fn replace_dir_drops_stale_files() {

@@ -20,6 +20,7 @@ pub mod inputs;
 pub(crate) mod lock;
 pub mod ops;
 pub(crate) mod oxc_stack;
+pub(crate) mod par;
 pub mod policy;
 pub mod privacy;
 pub mod registry;

@@ -416,29 +416,37 @@ pub fn verify(
     now: std::time::SystemTime,
 ) -> Result<Vec<SkillReview>, ReviewError> {
     let trust = Trust::load(registry)?;
-    let names: Vec<String> = if names.is_empty() {
-        skill::list(registry).into_iter().map(|(n, _)| n).collect()
-    } else {
-        names.to_vec()
-    };
     let judge = Judge {
         trust: &trust,
         required: registry.settings().review.required_signatures,
         exclude: None,
         now: unix_seconds(now),
     };
-    names
-        .iter()
-        .map(|name| {
-            let loaded = skill::load(registry, name)?;
-            review_dir(
-                name,
-                loaded.version(),
-                &loaded.dir,
-                &registry.root().join(SIGNATURES).join(name),
-                &judge,
-            )
+    let review = |name: &str, loaded: Result<skill::Skill, SkillError>| {
+        let loaded = loaded?;
+        review_dir(
+            name,
+            loaded.version(),
+            &loaded.dir,
+            &registry.root().join(SIGNATURES).join(name),
+            &judge,
+        )
+    };
+    // Every skill is loaded once (`list` loads them all), and checked on all cores.
+    if names.is_empty() {
+        return crate::par::map_owned(skill::list(registry), |(name, loaded)| {
+            // What `skill::load` says of a folder it refuses, as before.
+            let loaded = match loaded {
+                Ok(skill) if skill::check_name(&name).is_ok() => Ok(skill),
+                _ => skill::load(registry, &name),
+            };
+            review(&name, loaded)
         })
+        .into_iter()
+        .collect();
+    }
+    crate::par::map(names, |name| review(name, skill::load(registry, name)))
+        .into_iter()
         .collect()
 }
 

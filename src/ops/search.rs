@@ -10,6 +10,7 @@ use super::tree::Tree;
 use crate::registry::Registry;
 use crate::search::Hit;
 use crate::skill::SkillError;
+use crate::skill::index::SkillIndex;
 
 /// Tools a tool search returns when the caller does not say (what the served `search` answers).
 pub const DEFAULT_TOOL_LIMIT: usize = 3;
@@ -28,16 +29,50 @@ pub struct SearchOptions {
     pub now: std::time::SystemTime,
 }
 
+/// A skill search that keeps its index open between queries (what `skillet serve` holds): a
+/// query then costs a few `stat`s on top of the search itself (see [`crate::skill::index`]).
+#[derive(Debug, Default)]
+pub struct SkillSearch {
+    index: Option<SkillIndex>,
+}
+
+impl SkillSearch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// [`search_skills`], reusing this searcher's open index.
+    pub fn search(
+        &mut self,
+        registry: &Registry,
+        options: &SearchOptions,
+    ) -> Result<Vec<Hit>, SkillError> {
+        let index = match &mut self.index {
+            Some(index) => index,
+            None => self.index.insert(SkillIndex::open(registry)?),
+        };
+        let hits = index.search(registry, &options.query, options.limit)?;
+        Ok(with_review_status(registry, hits, options.now))
+    }
+}
+
 /// The best skills for the query, each with its review status (`reviewed (2/2 signatures)`).
 pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec<Hit>, SkillError> {
-    let mut hits = crate::skill::search(registry, &options.query, options.limit)?;
+    SkillSearch::new().search(registry, options)
+}
+
+fn with_review_status(
+    registry: &Registry,
+    mut hits: Vec<Hit>,
+    now: std::time::SystemTime,
+) -> Vec<Hit> {
     // Review status, of the hits only (checking a skill's signatures reads all its files); it
     // is not kept in the index, since signing changes it and not the skill.
     let names: Vec<String> = hits.iter().map(|h| h.name.clone()).collect();
     if names.is_empty() {
-        return Ok(hits);
+        return hits;
     }
-    match crate::review::verify(registry, &names, options.now) {
+    match crate::review::verify(registry, &names, now) {
         Ok(reviews) => {
             for (hit, review) in hits.iter_mut().zip(reviews) {
                 let mark = if review.meets_policy {
@@ -55,7 +90,7 @@ pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec
         // A broken trust file only costs the marks.
         Err(e) => tracing::warn!("review status left out of search: {e}"),
     }
-    Ok(hits)
+    hits
 }
 
 /// How much a tool search says per tool.
@@ -187,8 +222,14 @@ fn write_tools(
 
 /// What the served `search` answers: the tools at [`Detail::Description`] (summary, import,
 /// signature), then the saved skills that match, each with its review status. Skills are left
-/// out when none match, so a registry without skills costs nothing.
-pub fn search_answer(registry: &Registry, query: &str, limit: usize) -> Result<String, String> {
+/// out when none match, so a registry without skills costs nothing. `skills` is a searcher that
+/// keeps its index open (a long-lived server's); `None` opens the index for this search.
+pub fn search_answer(
+    registry: &Registry,
+    query: &str,
+    limit: usize,
+    skills: Option<&mut SkillSearch>,
+) -> Result<String, String> {
     let tools = find_tools(registry, query, limit)
         .map_err(|e| format!("tool search failed: {}", super::describe(&e)))?;
     let options = SearchOptions {
@@ -196,7 +237,11 @@ pub fn search_answer(registry: &Registry, query: &str, limit: usize) -> Result<S
         limit,
         now: std::time::SystemTime::now(),
     };
-    let (skills, skill_error) = match search_skills(registry, &options) {
+    let found = match skills {
+        Some(searcher) => searcher.search(registry, &options),
+        None => search_skills(registry, &options),
+    };
+    let (skills, skill_error) = match found {
         Ok(hits) => (hits, None),
         // Tools found are still worth giving.
         Err(e) => (Vec::new(), Some(crate::error::describe(&e))),

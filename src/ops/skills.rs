@@ -110,14 +110,15 @@ pub struct ValidateReport {
 /// extensions (notes) and, for skillet code skills only, skillet's own rules (entry point,
 /// recording, pinned tools). `--strict` turns warnings into errors.
 pub fn validate(dirs: &[PathBuf], options: ValidateOptions<'_>) -> anyhow::Result<ValidateReport> {
-    let mut findings = Vec::new();
-    for dir in dirs {
-        if !dir.is_dir() {
-            anyhow::bail!("{} is not a folder", dir.display());
-        }
-        let (_, found) = validate::validate_skill(dir, options.root);
-        findings.extend(found);
+    if let Some(dir) = dirs.iter().find(|dir| !dir.is_dir()) {
+        anyhow::bail!("{} is not a folder", dir.display());
     }
+    // On all cores; the findings stay in the order of `dirs`.
+    let mut findings: Vec<Finding> =
+        crate::par::map(dirs, |dir| validate::validate_skill(dir, options.root).1)
+            .into_iter()
+            .flatten()
+            .collect();
     if options.strict {
         for f in &mut findings {
             if f.severity == Severity::Warning {

@@ -165,8 +165,9 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Option<IndexWriter>,
     fields: Fields,
-    /// id -> content hash of every live document.
-    hashes: HashMap<String, String>,
+    /// id -> content hash of every live document; `None` until needed when opened with
+    /// [`SearchIndex::open_lazy`].
+    hashes: Option<HashMap<String, String>>,
     dir: Option<PathBuf>,
     rebuilt: bool,
 }
@@ -175,7 +176,7 @@ impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SearchIndex")
             .field("dir", &self.dir)
-            .field("docs", &self.hashes.len())
+            .field("docs", &self.hashes.as_ref().map(HashMap::len))
             .field("rebuilt", &self.rebuilt)
             .finish_non_exhaustive()
     }
@@ -195,6 +196,39 @@ impl SearchIndex {
     /// The one refusal is a folder holding `skillet.toml` or `.git`: that is a
     /// mistyped path, not a cache.
     pub fn open(dir: &Path) -> Result<Self, SearchError> {
+        let mut index = Self::open_lazy(dir)?;
+        if index.hashes.is_none() {
+            match catch_unwind(AssertUnwindSafe(|| index.load_hashes())) {
+                Ok(Ok(hashes)) => index.hashes = Some(hashes),
+                Ok(Err(e)) => {
+                    tracing::warn!(dir = %dir.display(), error = %e, "search index unreadable; rebuilding");
+                    return Self::rebuild(dir);
+                }
+                Err(_) => {
+                    tracing::warn!(dir = %dir.display(), "search index panicked on open; rebuilding");
+                    return Self::rebuild(dir);
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    /// An empty index at `dir` in place of whatever was there (a registry or repository is
+    /// still refused).
+    pub fn rebuild(dir: &Path) -> Result<Self, SearchError> {
+        if dir.is_dir() {
+            wipe(dir)?;
+        }
+        let mut index = Self::create(dir)?;
+        index.rebuilt = true;
+        Ok(index)
+    }
+
+    /// Like [`SearchIndex::open`], without reading the stored documents: opening costs a few
+    /// file reads whatever the index's size, and damage to a segment's store shows as an error
+    /// (or a panic) of a later `search` or `sync` instead. For callers that fall back to
+    /// [`SearchIndex::open`] or [`SearchIndex::rebuild`] then.
+    pub fn open_lazy(dir: &Path) -> Result<Self, SearchError> {
         if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
             clear_non_folder(parent)?;
         }
@@ -239,12 +273,15 @@ impl SearchIndex {
 
     /// Number of documents in the index.
     pub fn len(&self) -> usize {
-        self.hashes.len()
+        match &self.hashes {
+            Some(hashes) => hashes.len(),
+            None => self.reader.searcher().num_docs() as usize,
+        }
     }
 
     /// True when the index holds no documents.
     pub fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
+        self.len() == 0
     }
 
     fn create(dir: &Path) -> Result<Self, SearchError> {
@@ -277,11 +314,13 @@ impl SearchIndex {
             reader,
             writer: None,
             fields,
-            hashes: HashMap::new(),
+            hashes: None,
             dir,
             rebuilt: false,
         };
-        this.hashes = this.load_hashes()?;
+        if this.dir.is_none() || this.reader.searcher().num_docs() == 0 {
+            this.hashes = Some(this.load_hashes()?);
+        }
         Ok(this)
     }
 
@@ -309,6 +348,13 @@ impl SearchIndex {
     /// those no longer present. When nothing changed nothing is written.
     /// Documents are keyed by kind and name; for duplicate keys the last wins.
     pub fn sync(&mut self, docs: &[SearchDoc]) -> Result<SyncReport, SearchError> {
+        if self.hashes.is_none() {
+            self.hashes = Some(self.load_hashes()?);
+        }
+        let hashes = self
+            .hashes
+            .as_ref()
+            .ok_or(SearchError::Corrupt("no hashes".into()))?;
         let mut wanted: HashMap<String, (&SearchDoc, String)> = HashMap::with_capacity(docs.len());
         for (doc, hash) in docs.iter().zip(content_hashes(docs)?) {
             wanted.insert(doc_id(doc), (doc, hash));
@@ -317,7 +363,7 @@ impl SearchIndex {
         let mut to_add: Vec<(&str, &SearchDoc, &str)> = Vec::new();
         let mut to_delete: Vec<&str> = Vec::new();
         for (id, (doc, hash)) in &wanted {
-            match self.hashes.get(id) {
+            match hashes.get(id) {
                 None => {
                     report.added += 1;
                     to_add.push((id, doc, hash));
@@ -330,8 +376,7 @@ impl SearchIndex {
                 Some(_) => report.unchanged += 1,
             }
         }
-        let removed: Vec<String> = self
-            .hashes
+        let removed: Vec<String> = hashes
             .keys()
             .filter(|id| !wanted.contains_key(*id))
             .cloned()
@@ -376,13 +421,77 @@ impl SearchIndex {
             return Err(e.into());
         }
         self.reader.reload()?;
-        for id in &removed {
-            self.hashes.remove(id);
-        }
-        for (id, _, hash) in to_add {
-            self.hashes.insert(id.to_string(), hash.to_string());
+        if let Some(hashes) = &mut self.hashes {
+            for id in &removed {
+                hashes.remove(id);
+            }
+            for (id, _, hash) in to_add {
+                hashes.insert(id.to_string(), hash.to_string());
+            }
         }
         Ok(report)
+    }
+
+    /// Writes `upsert` (added, or replacing the document of the same kind and name) and removes
+    /// the skills named in `remove`, without comparing anything else: for callers that know
+    /// what changed. The writer (and its lock) is let go afterwards, so other processes can
+    /// write the index in between.
+    pub fn apply(&mut self, upsert: &[SearchDoc], remove: &[String]) -> Result<(), SearchError> {
+        let hashes: Vec<String> = upsert.iter().map(content_hash).collect::<Result<_, _>>()?;
+        let ids: Vec<String> = upsert.iter().map(doc_id).collect();
+        let removed: Vec<String> = remove
+            .iter()
+            .map(|name| format!("{}:{name}", DocKind::Skill.as_str()))
+            .collect();
+        let mut writer = match self.writer.take() {
+            Some(writer) => writer,
+            None => self.index.writer(WRITER_MEMORY)?,
+        };
+        let f = self.fields;
+        for id in ids.iter().chain(&removed) {
+            writer.delete_term(Term::from_field_text(f.id, id));
+        }
+        for ((id, d), hash) in ids.iter().zip(upsert).zip(&hashes) {
+            self.add(&writer, id, d, hash)?;
+        }
+        if let Err(e) = writer.commit() {
+            let _ = writer.rollback();
+            return Err(e.into());
+        }
+        drop(writer);
+        self.reader.reload()?;
+        if let Some(map) = &mut self.hashes {
+            for id in &removed {
+                map.remove(id);
+            }
+            for (id, hash) in ids.into_iter().zip(hashes) {
+                map.insert(id, hash);
+            }
+        }
+        Ok(())
+    }
+
+    fn add(
+        &self,
+        writer: &IndexWriter,
+        id: &str,
+        d: &SearchDoc,
+        hash: &str,
+    ) -> Result<(), SearchError> {
+        let f = self.fields;
+        let source = serde_json::to_string(d)?;
+        writer.add_document(doc!(
+            f.id => id,
+            f.hash => hash,
+            f.source => source,
+            f.name => text::expand_for_index(&d.name),
+            f.tags => text::expand_for_index(&d.tags.join(" ")),
+            f.description => text::expand_for_index(&d.description),
+            f.tools => text::expand_for_index(&d.tools.join(" ")),
+            f.identifiers => text::expand_for_index(&d.identifiers.join(" ")),
+            f.body => text::expand_for_index(&d.body),
+        ))?;
+        Ok(())
     }
 
     /// Ranked search. Any input is accepted: query syntax and punctuation

@@ -92,6 +92,8 @@ pub(crate) struct Shared {
     peers: std::sync::Mutex<Vec<Peer<RoleServer>>>,
     /// Tool calls whose handler has not returned yet (shutdown waits for their answers).
     calls: tokio::sync::watch::Sender<usize>,
+    /// The skills index, held open: a search checks for changes with a few `stat`s.
+    pub skill_search: Arc<std::sync::Mutex<crate::ops::SkillSearch>>,
 }
 
 /// One tool call in progress; counted in [`Shared::calls`] until dropped.
@@ -243,6 +245,7 @@ impl SkilletServer {
             api: Mutex::new(false),
             peers: std::sync::Mutex::new(Vec::new()),
             calls: tokio::sync::watch::Sender::new(0),
+            skill_search: Arc::default(),
         });
         tokio::spawn(refresh_on_change(Arc::downgrade(&shared), changed_rx));
         // Runs' answers show token counts: the tokenizer and the catalog's count are made

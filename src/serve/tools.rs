@@ -209,7 +209,15 @@ async fn search(shared: &Arc<Shared>, args: SearchArgs) -> Result<String, String
     shared.ensure_api().await?;
     let registry = shared.registry.clone();
     let limit = args.limit.unwrap_or(ops::DEFAULT_TOOL_LIMIT).clamp(1, 50);
-    blocking(move || ops::search_answer(&registry, &args.query, limit)).await
+    let searcher = Arc::clone(&shared.skill_search);
+    blocking(move || {
+        // A poisoned lock only means an earlier search panicked; the searcher recovers itself.
+        let mut searcher = searcher
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        ops::search_answer(&registry, &args.query, limit, Some(&mut searcher))
+    })
+    .await
 }
 
 #[derive(Deserialize)]

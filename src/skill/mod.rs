@@ -3,6 +3,7 @@
 //! facts live in the frontmatter's `metadata` under `skillet.` keys, so every other Agent Skills
 //! client can read the folder as is.
 
+pub mod index;
 pub(crate) mod recipe;
 pub mod validate;
 
@@ -247,13 +248,11 @@ pub fn list(registry: &Registry) -> Vec<(String, Result<Skill, SkillError>)> {
         })
         .unwrap_or_default();
     names.sort();
-    names
-        .into_iter()
-        .map(|n| {
-            let loaded = load_dir_within(&registry.skills_dir().join(&n), Some(registry.root()));
-            (n, loaded)
-        })
-        .collect()
+    let skills_dir = registry.skills_dir();
+    crate::par::map_owned(names, |n| {
+        let loaded = load_dir_within(&skills_dir.join(&n), Some(registry.root()));
+        (n, loaded)
+    })
 }
 
 /// A skill's search document.
@@ -315,116 +314,13 @@ pub(crate) fn metadata(entries: &[(&str, String)]) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// Brings the skills index (`.skillet/index/skills`) in line with the working tree and queries
-/// it. The index is a cache: it follows the folders incrementally and is rebuilt when broken.
-/// Hits carry no review status (`ops::search_skills` adds it).
+/// Brings the skills index (`.skillet/index/skills`) in line with the working tree (cheaply:
+/// see [`index`]) and queries it. The index is a cache, rebuilt when broken. Hits carry no
+/// review status (`ops::search_skills` adds it).
 pub fn search(
     registry: &Registry,
     query: &str,
     limit: usize,
 ) -> Result<Vec<crate::search::Hit>, SkillError> {
-    let quiet_since = std::time::SystemTime::now() - std::time::Duration::from_secs(2);
-    search_at(registry, query, limit, quiet_since)
-}
-
-/// [`search`], trusting the index for skill folders unchanged since `quiet_since`.
-fn search_at(
-    registry: &Registry,
-    query: &str,
-    limit: usize,
-    quiet_since: std::time::SystemTime,
-) -> Result<Vec<crate::search::Hit>, SkillError> {
-    let dir = registry.cache_dir().join("index").join("skills");
-    let mut index = crate::search::SearchIndex::open(&dir).map_err(SkillError::from)?;
-    // Loading and validating every skill is most of a search: skipped while nothing under
-    // skills/ changed since the index was last brought in line (by `stat` alone). The stamp is
-    // taken before the folders are read, so a change made meanwhile shows at the next search.
-    let stamp_file = dir.with_extension("stamp");
-    let stamp = crate::fsutil::tree_stamp(&registry.skills_dir(), quiet_since)
-        .ok()
-        .flatten();
-    let in_line = !index.was_rebuilt()
-        && stamp.is_some()
-        && fs_err::read_to_string(&stamp_file).ok() == stamp;
-    if !in_line {
-        // Garbage there (even a folder) is replaced, never an error: the stamp is a cache too.
-        let _ = if stamp_file.is_dir() {
-            fs_err::remove_dir_all(&stamp_file)
-        } else {
-            fs_err::remove_file(&stamp_file)
-        };
-        let docs: Vec<crate::search::SearchDoc> = list(registry)
-            .into_iter()
-            .filter_map(|(name, loaded)| match loaded {
-                Ok(skill) => Some(search_doc(&skill)),
-                Err(e) => {
-                    tracing::warn!("skill `{name}` is left out of search: {e}");
-                    None
-                }
-            })
-            .collect();
-        index.sync(&docs).map_err(SkillError::from)?;
-        if let Some(stamp) = &stamp
-            && let Err(e) = crate::fsutil::write_atomic(&stamp_file, stamp.as_bytes())
-        {
-            tracing::debug!("the search index stamp was not written: {e}");
-        }
-    }
-    index.search(query, limit).map_err(SkillError::from)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A registry holding the example skill `name` from this repository's skills/.
-    fn registry_with(tmp: &Path, names: &[&str]) -> Registry {
-        crate::registry::init(tmp, false).unwrap();
-        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("skills");
-        for name in names {
-            crate::fsutil::copy_dir(&examples.join(name), &tmp.join("skills").join(name)).unwrap();
-        }
-        Registry::open(tmp).unwrap()
-    }
-
-    #[test]
-    fn search_rereads_skills_only_when_the_folder_changed() {
-        let tmp = tempfile::tempdir().unwrap();
-        let registry = registry_with(tmp.path(), &["sum-and-echo"]);
-        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
-        let names = |query: &str| -> Vec<String> {
-            search_at(&registry, query, 5, later)
-                .unwrap()
-                .into_iter()
-                .map(|h| h.name)
-                .collect()
-        };
-        assert_eq!(names("sum echo"), ["sum-and-echo"]);
-        let stamp_file = registry.cache_dir().join("index").join("skills.stamp");
-        assert!(stamp_file.exists());
-
-        // A new skill changes the folder: the next search reads it.
-        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("skills");
-        crate::fsutil::copy_dir(
-            &examples.join("busiest-accounts"),
-            &registry.skills_dir().join("busiest-accounts"),
-        )
-        .unwrap();
-        assert_eq!(names("busiest accounts"), ["busiest-accounts"]);
-
-        // A stamp that matches the folder is trusted: here, one claiming a removal was seen.
-        fs_err::remove_dir_all(registry.skills_dir().join("busiest-accounts")).unwrap();
-        let stamp = crate::fsutil::tree_stamp(&registry.skills_dir(), later)
-            .unwrap()
-            .unwrap();
-        fs_err::write(&stamp_file, &stamp).unwrap();
-        assert_eq!(
-            names("busiest accounts"),
-            ["busiest-accounts"],
-            "stale, as told"
-        );
-        // Without it (or after any change) the index follows the folder again.
-        fs_err::remove_file(&stamp_file).unwrap();
-        assert!(names("busiest accounts").is_empty());
-    }
+    index::SkillIndex::open(registry)?.search(registry, query, limit)
 }

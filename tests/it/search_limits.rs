@@ -151,12 +151,19 @@ fn garbage_inside_the_indexes_is_rebuilt() {
 }
 
 #[test]
-fn a_folder_where_the_skills_stamp_goes_is_replaced() {
+fn folders_where_the_skills_index_state_goes_are_replaced() {
     let env = registry();
-    let stamp = env.path(".skillet/index/skills.stamp");
-    fs_err::create_dir_all(&stamp).unwrap();
+    for file in ["skills.state", "skills.folders"] {
+        fs_err::create_dir_all(env.path(&format!(".skillet/index/{file}/inner"))).unwrap();
+    }
     assert_eq!(names(&env, &["busiest accounts"])[0], "busiest-accounts");
-    assert!(!stamp.is_dir());
+    for file in ["skills.state", "skills.folders"] {
+        assert!(
+            env.path(&format!(".skillet/index/{file}")).is_file(),
+            "{file}"
+        );
+    }
+    assert_eq!(names(&env, &["busiest accounts"])[0], "busiest-accounts");
 }
 
 #[test]

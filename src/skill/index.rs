@@ -1,0 +1,479 @@
+//! The skills search index (`.skillet/index/skills`) kept in line with `skills/` without
+//! walking the tree per query.
+//!
+//! Two files beside the index say what it holds:
+//! - `skills.state`: the *outline* of the registry when the index was last brought in line (a
+//!   few `stat`s: `skills/` itself and git's index `.git/index`) and when every folder was
+//!   last checked (a *sweep*);
+//! - `skills.folders`: one stamp per skill folder (the `stat` data of every entry in it).
+//!
+//! A query costs two `stat`s and reading `skills.state`. It sweeps (stats every skill folder,
+//! reloads only those whose stamp changed, drops the gone ones) when:
+//! - the outline changed. Every skillet write to `skills/` (save, install, update, journal
+//!   recovery) swaps a folder by renaming, which changes `skills/`; a hand-added, removed or
+//!   renamed folder changes it too; a `git pull`, `checkout`, `reset` or `merge` that touches
+//!   the work tree rewrites `.git/index`;
+//! - the last sweep is older than [`SWEEP_EVERY`]: this alone catches a hand edit inside an
+//!   existing folder made in place (no rename, no git): such an edit shows in search at most
+//!   [`SWEEP_EVERY`] after the previous sweep;
+//! - something it looked at changed within [`QUIET`] (a timestamp tick can hide a second write),
+//!   or the index was rebuilt, or a file is missing or unreadable.
+//!
+//! The index is written (committed) before the stamps, so the stamps never claim more than the
+//! index holds; they are caches written without fsync, and anything missing or garbled means
+//! "check everything".
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::os::unix::fs::MetadataExt as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::{SkillError, load_dir_within, search_doc};
+use crate::registry::Registry;
+use crate::search::{Hit, SearchDoc, SearchIndex};
+
+/// The longest a hand edit made in place inside an existing skill folder (no rename, no git)
+/// can go unseen by search.
+pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
+/// A stamp of something changed more recently than this is not trusted (two writes within one
+/// timestamp tick look the same): the next query checks again.
+const QUIET: Duration = Duration::from_secs(2);
+const STATE_VERSION: u32 = 1;
+
+/// The registry at a glance: what a few `stat`s say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Outline {
+    skills: Option<[i64; 6]>,
+    git_index: Option<[i64; 6]>,
+    /// Something above changed within [`QUIET`].
+    recent: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct State {
+    version: u32,
+    outline: Outline,
+    /// Unix seconds of the last sweep.
+    swept_at: i64,
+}
+
+fn meta_key(meta: &std::fs::Metadata) -> [i64; 6] {
+    [
+        meta.ino() as i64,
+        meta.len() as i64,
+        meta.mtime(),
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec(),
+    ]
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn is_recent(key: &[i64; 6], now: i64) -> bool {
+    let quiet = QUIET.as_secs() as i64;
+    key[2] >= now - quiet || key[4] >= now - quiet
+}
+
+fn outline(registry: &Registry, now: i64) -> Outline {
+    let skills = std::fs::metadata(registry.skills_dir())
+        .ok()
+        .map(|m| meta_key(&m));
+    let git_index = std::fs::metadata(registry.root().join(".git").join("index"))
+        .ok()
+        .map(|m| meta_key(&m));
+    let recent = [skills, git_index]
+        .iter()
+        .flatten()
+        .any(|k| is_recent(k, now));
+    Outline {
+        skills,
+        git_index,
+        recent,
+    }
+}
+
+/// A stamp of one skill folder: the `stat` data of the folder (through a link) and of every
+/// entry under it, or `None` when something there changed within [`QUIET`] or could not be
+/// read.
+fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
+    fn walk(dir: &Path, hasher: &mut std::hash::DefaultHasher, now: i64, depth: usize) -> bool {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return false;
+        };
+        let mut entries: Vec<_> = entries.flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+                return false;
+            };
+            let key = meta_key(&meta);
+            if is_recent(&key, now) {
+                return false;
+            }
+            entry.file_name().hash(hasher);
+            key.hash(hasher);
+            meta.file_type().is_symlink().hash(hasher);
+            if meta.is_dir() && (depth >= 32 || !walk(&entry.path(), hasher, now, depth + 1)) {
+                return false;
+            }
+        }
+        true
+    }
+    let mut hasher = std::hash::DefaultHasher::new();
+    for meta in [std::fs::symlink_metadata(dir), std::fs::metadata(dir)] {
+        let key = meta_key(&meta.ok()?);
+        if is_recent(&key, now) {
+            return None;
+        }
+        key.hash(&mut hasher);
+    }
+    walk(dir, &mut hasher, now, 0).then(|| hasher.finish())
+}
+
+/// The skill folder names under `skills/` (what [`super::list`] loads).
+fn folder_names(registry: &Registry) -> Vec<String> {
+    let mut names: Vec<String> = fs_err::read_dir(registry.skills_dir())
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.'))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// The skills index, open, with what it knows of the folders it holds.
+#[derive(Debug)]
+pub struct SkillIndex {
+    dir: PathBuf,
+    index: SearchIndex,
+    state: Option<State>,
+    /// Folder stamps of what the index holds; `None` until read (at the first sweep).
+    folders: Option<HashMap<String, Option<u64>>>,
+}
+
+impl SkillIndex {
+    /// Opens the registry's skills index (cheaply: the stored documents are not read).
+    pub fn open(registry: &Registry) -> Result<Self, SkillError> {
+        let dir = registry.cache_dir().join("index").join("skills");
+        let index = SearchIndex::open_lazy(&dir)?;
+        Ok(Self::with_index(dir, index))
+    }
+
+    fn with_index(dir: PathBuf, index: SearchIndex) -> Self {
+        let state = if index.was_rebuilt() {
+            None
+        } else {
+            fs_err::read(dir.with_extension("state"))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice::<State>(&bytes).ok())
+                .filter(|s| s.version == STATE_VERSION)
+        };
+        Self {
+            dir,
+            index,
+            state,
+            folders: None,
+        }
+    }
+
+    /// Brings the index in line with `skills/` when something may have changed (see the module
+    /// docs), then queries it. A broken index is rebuilt.
+    pub fn search(
+        &mut self,
+        registry: &Registry,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SkillError> {
+        self.search_at(registry, query, limit, unix_now())
+    }
+
+    /// [`SkillIndex::search`] at `now` (unix seconds).
+    fn search_at(
+        &mut self,
+        registry: &Registry,
+        query: &str,
+        limit: usize,
+        now: i64,
+    ) -> Result<Vec<Hit>, SkillError> {
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.refresh(registry, now)?;
+            self.index.search(query, limit).map_err(SkillError::from)
+        }));
+        match attempt {
+            Ok(Ok(hits)) => return Ok(hits),
+            // Another process is writing the index: answer from it as it is; the state was not
+            // written, so the next query checks again.
+            Ok(Err(SkillError::Search(crate::search::SearchError::Index(
+                tantivy::TantivyError::LockFailure(..),
+            )))) => {
+                tracing::debug!("skills index busy; searching it as it is");
+                return Ok(self.index.search(query, limit)?);
+            }
+            Ok(Err(e)) => tracing::warn!("skills index unusable ({e}); rebuilding"),
+            Err(_) => tracing::warn!("skills index panicked; rebuilding"),
+        }
+        // The thorough open reads every stored document and rebuilds what it cannot read.
+        self.index = SearchIndex::open(&self.dir)?;
+        if !self.index.was_rebuilt() {
+            self.index = SearchIndex::rebuild(&self.dir)?;
+        }
+        self.state = None;
+        self.folders = None;
+        self.refresh(registry, now)?;
+        Ok(self.index.search(query, limit)?)
+    }
+
+    fn refresh(&mut self, registry: &Registry, now: i64) -> Result<(), SkillError> {
+        let seen = outline(registry, now);
+        let due = match &self.state {
+            None => true,
+            Some(state) => {
+                state.outline != seen
+                    || state.outline.recent
+                    || now.saturating_sub(state.swept_at) >= SWEEP_EVERY.as_secs() as i64
+            }
+        };
+        if due {
+            self.sweep(registry, seen, now)?;
+        }
+        Ok(())
+    }
+
+    /// Stats every skill folder, reloads the changed ones and drops the gone ones.
+    fn sweep(&mut self, registry: &Registry, outline: Outline, now: i64) -> Result<(), SkillError> {
+        let swept_at = now;
+        let folders_file = self.dir.with_extension("folders");
+        let known: Option<HashMap<String, Option<u64>>> = match self.folders.take() {
+            Some(known) => Some(known),
+            None if self.state.is_some() => fs_err::read(&folders_file)
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok()),
+            None => None,
+        };
+        let names = folder_names(registry);
+        let skills_dir = registry.skills_dir();
+        let stamps: Vec<Option<u64>> =
+            crate::par::map(&names, |name| folder_stamp(&skills_dir.join(name), now));
+        // Without the stamps of what the index holds, every folder is read and the index made
+        // to match them all.
+        let changed: Vec<&String> = names
+            .iter()
+            .zip(&stamps)
+            .filter(|(name, stamp)| {
+                known
+                    .as_ref()
+                    .is_none_or(|known| stamp.is_none() || known.get(*name) != Some(stamp))
+            })
+            .map(|(name, _)| name)
+            .collect();
+        let root = registry.root();
+        let loaded: Vec<Option<SearchDoc>> =
+            crate::par::map(&changed, |name| {
+                match load_dir_within(&skills_dir.join(name), Some(root)) {
+                    Ok(skill) => Some(search_doc(&skill)),
+                    Err(e) => {
+                        tracing::warn!("skill `{name}` is left out of search: {e}");
+                        None
+                    }
+                }
+            });
+        match &known {
+            None => {
+                let docs: Vec<SearchDoc> = loaded.into_iter().flatten().collect();
+                self.index.sync(&docs)?;
+            }
+            Some(known) => {
+                let current: std::collections::HashSet<&String> = names.iter().collect();
+                // Invalid skills leave the index (and are read again when they change).
+                let mut remove: Vec<String> = known
+                    .keys()
+                    .filter(|name| !current.contains(name))
+                    .cloned()
+                    .collect();
+                let mut upsert = Vec::new();
+                for (name, doc) in changed.iter().zip(loaded) {
+                    match doc {
+                        Some(doc) => upsert.push(doc),
+                        None => remove.push((*name).clone()),
+                    }
+                }
+                if !upsert.is_empty() || !remove.is_empty() {
+                    self.index.apply(&upsert, &remove)?;
+                }
+            }
+        }
+        let mut recheck = outline.recent;
+        let mut folders: HashMap<String, Option<u64>> = HashMap::with_capacity(names.len());
+        for (name, stamp) in names.into_iter().zip(stamps) {
+            recheck |= stamp.is_none();
+            folders.insert(name, stamp);
+        }
+        let state = State {
+            version: STATE_VERSION,
+            outline: Outline {
+                recent: recheck,
+                ..outline
+            },
+            swept_at,
+        };
+        // Caches: written after the index, without waiting for the disk. Whatever is in their way
+        // (even a folder) is replaced.
+        for file in [&folders_file, &self.dir.with_extension("state")] {
+            if file.is_dir() {
+                let _ = fs_err::remove_dir_all(file);
+            }
+        }
+        let written = serde_json::to_vec(&folders)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| crate::fsutil::write_replacing(&folders_file, &bytes, false))
+            .and_then(|()| serde_json::to_vec(&state).map_err(std::io::Error::other))
+            .and_then(|bytes| {
+                crate::fsutil::write_replacing(&self.dir.with_extension("state"), &bytes, false)
+            });
+        if let Err(e) = written {
+            tracing::debug!("the skills index state was not written: {e}");
+        }
+        self.state = Some(state);
+        self.folders = Some(folders);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A registry holding the example skills `names` from this repository's skills/.
+    fn registry_with(tmp: &Path, names: &[&str]) -> Registry {
+        crate::registry::init(tmp, false).unwrap();
+        for name in names {
+            add_example(tmp, name);
+        }
+        Registry::open(tmp).unwrap()
+    }
+
+    fn add_example(root: &Path, name: &str) {
+        let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("skills");
+        crate::fsutil::copy_dir(&examples.join(name), &root.join("skills").join(name)).unwrap();
+    }
+
+    /// Names found for `query` by a fresh process's index (opened anew) at `now`.
+    fn names(registry: &Registry, query: &str, now: i64) -> Vec<String> {
+        SkillIndex::open(registry)
+            .unwrap()
+            .search_at(registry, query, 5, now)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    }
+
+    #[test]
+    fn folders_added_and_removed_show_at_once_edits_in_place_within_the_sweep_period() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo"]);
+        // An hour on: nothing looks recently changed, so stamps are trusted.
+        let later = unix_now() + 3600;
+        assert_eq!(names(&registry, "sum echo", later), ["sum-and-echo"]);
+        let index = registry.cache_dir().join("index");
+        assert!(index.join("skills.state").is_file());
+        assert!(index.join("skills.folders").is_file());
+
+        // A new folder changes skills/: the next search reads it.
+        add_example(tmp.path(), "busiest-accounts");
+        assert_eq!(
+            names(&registry, "busiest accounts", later),
+            ["busiest-accounts"]
+        );
+
+        // An edit in place inside a folder (no rename, no git) is seen at the next sweep.
+        let md = registry.skills_dir().join("busiest-accounts/SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+        assert!(
+            names(&registry, "zanzibar", later).is_empty(),
+            "stale, as documented"
+        );
+        let swept = later + SWEEP_EVERY.as_secs() as i64;
+        assert_eq!(names(&registry, "zanzibar", swept), ["busiest-accounts"]);
+
+        // A removed folder changes skills/ again.
+        fs_err::remove_dir_all(registry.skills_dir().join("busiest-accounts")).unwrap();
+        assert!(names(&registry, "busiest accounts", swept).is_empty());
+
+        // Garbled caches mean "check everything".
+        add_example(tmp.path(), "busiest-accounts");
+        assert_eq!(
+            names(&registry, "busiest accounts", swept),
+            ["busiest-accounts"]
+        );
+        fs_err::remove_dir_all(registry.skills_dir().join("busiest-accounts")).unwrap();
+        fs_err::write(index.join("skills.folders"), "garbage").unwrap();
+        assert!(names(&registry, "busiest accounts", swept).is_empty());
+        assert_eq!(names(&registry, "sum echo", swept), ["sum-and-echo"]);
+    }
+
+    #[test]
+    fn folder_stamps_change_with_any_change_and_only_then() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a");
+        let later = unix_now() + 3600;
+        let stamp = |dir: &Path| folder_stamp(dir, later).unwrap();
+        assert_eq!(folder_stamp(&dir, later), None, "missing");
+        fs_err::create_dir_all(dir.join("scripts")).unwrap();
+        fs_err::write(dir.join("SKILL.md"), "one").unwrap();
+        let first = stamp(&dir);
+        assert_eq!(stamp(&dir), first, "nothing changed");
+        fs_err::write(dir.join("SKILL.md"), "two!").unwrap();
+        let second = stamp(&dir);
+        assert_ne!(second, first, "a write");
+        fs_err::write(dir.join("scripts/index.ts"), "").unwrap();
+        let third = stamp(&dir);
+        assert_ne!(third, second, "a new empty file");
+        std::os::unix::fs::symlink("/etc", dir.join("link")).unwrap();
+        let fourth = stamp(&dir);
+        assert_ne!(fourth, third, "a symlink");
+        fs_err::rename(dir.join("SKILL.md"), dir.join("README.md")).unwrap();
+        assert_ne!(stamp(&dir), fourth, "a rename");
+        // A folder changed within the quiet time has no stamp.
+        assert_eq!(folder_stamp(&dir, unix_now()), None);
+    }
+
+    #[test]
+    fn a_held_index_follows_changes_without_reopening() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo"]);
+        let later = unix_now() + 3600;
+        let mut held = SkillIndex::open(&registry).unwrap();
+        let mut found = |query: &str, now: i64| -> Vec<String> {
+            held.search_at(&registry, query, 5, now)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect()
+        };
+        assert_eq!(found("sum echo", later), ["sum-and-echo"]);
+        add_example(tmp.path(), "busiest-accounts");
+        assert_eq!(found("busiest accounts", later), ["busiest-accounts"]);
+        // An invalid skill leaves the index.
+        fs_err::write(
+            registry.skills_dir().join("busiest-accounts/SKILL.md"),
+            "no frontmatter",
+        )
+        .unwrap();
+        assert!(found("busiest accounts", later + 10).is_empty());
+    }
+}

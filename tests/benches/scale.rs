@@ -1,0 +1,318 @@
+//! Skill search, verify and validate at registry scale: generated registries of 200 and 10,000
+//! signed skill folders (the search corpus written out as real skills), measured through the
+//! real binary (a new process per command) and in-process the way `skillet serve` holds its
+//! index. Prints, for each size: the full index build, query p50/p99 from the CLI and served,
+//! the latency of the first search after one skill was edited (by hand and by a skillet
+//! write), `skillet verify` and `skillet validate` of all skills; and MRR@10 on the labelled
+//! set through the on-disk skills. Prints numbers, asserts nothing.
+//!
+//! Run: `cargo bench --bench scale` (`cargo bench --bench scale -- 200` to pick sizes).
+
+// A bench prints what it measured.
+#![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use skillet::registry::Registry;
+use skillet::search::{self, SearchDoc};
+use skillet::signing::{self, Signer as _};
+
+// The test corpus names the library as `crate::search`: the import above. Only part of it is
+// used here.
+#[path = "../data/search_corpus/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod corpus;
+
+use corpus::{corpus, labelled_queries};
+
+const PRINCIPAL: &str = "bench@example.com";
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_skillet")
+}
+
+fn git(root: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .current_dir(root)
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+        ])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("git");
+    assert!(status.success(), "git {args:?}");
+}
+
+fn skill_md(doc: &SearchDoc) -> String {
+    let tags = doc.tags.join(", ");
+    let tools: Vec<String> = doc
+        .tools
+        .iter()
+        .map(|t| format!("{t}@sha256:{}", "0".repeat(64)))
+        .collect();
+    format!(
+        "---\nname: {}\ndescription: {}\nmetadata:\n  skillet.tags: \"{tags}\"\n  skillet.tools: \"{}\"\n  skillet.version: \"{}\"\n---\n\n{}\n",
+        doc.name,
+        serde_json::to_string(&doc.description).unwrap(),
+        tools.join(" "),
+        doc.version
+            .as_deref()
+            .unwrap_or("v1")
+            .trim_start_matches('v'),
+        doc.body
+    )
+}
+
+fn script(doc: &SearchDoc) -> String {
+    let mut s = String::from("import { client } from \"../client.js\";\n\n");
+    for id in &doc.identifiers {
+        s.push_str(&format!("async function {id}() {{ return 1; }}\n"));
+    }
+    s.push_str("export default async function main() { return 0; }\n");
+    s
+}
+
+/// A registry of `n` skills (the search corpus), every one signed by the one trusted key, all
+/// committed.
+fn make_registry(root: &Path, n: usize) -> Vec<SearchDoc> {
+    skillet::registry::init(root, false).expect("init");
+    let docs = corpus(n);
+    let signer = signing::SshKeySigner::from_seed([9; 32], PRINCIPAL);
+    let public = signer.public_key().to_openssh().expect("openssh");
+    fs_err::write(
+        root.join("signing/allowed_signers"),
+        format!("{PRINCIPAL} {public}\n"),
+    )
+    .unwrap();
+    for doc in &docs {
+        let dir = root.join("skills").join(&doc.name);
+        fs_err::create_dir_all(dir.join("scripts")).unwrap();
+        fs_err::write(dir.join("SKILL.md"), skill_md(doc)).unwrap();
+        fs_err::write(dir.join("scripts/index.ts"), script(doc)).unwrap();
+        let manifest = signing::manifest(&dir).unwrap();
+        let file = signing::SignatureFile {
+            skill: doc.name.clone(),
+            version: 1,
+            manifest_digest: manifest.digest(),
+            principal: PRINCIPAL.into(),
+            armored: signer.sign(&manifest.to_bytes()).unwrap(),
+        };
+        let sigs = root.join("signing/signatures").join(&doc.name);
+        fs_err::create_dir_all(&sigs).unwrap();
+        fs_err::write(sigs.join(file.file_name()), file.render()).unwrap();
+    }
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-qm", "skills"]);
+    docs
+}
+
+fn cli(root: &Path, args: &[&str]) -> (Duration, String) {
+    let start = Instant::now();
+    let out = Command::new(bin())
+        .arg("-C")
+        .arg(root)
+        .args(args)
+        .output()
+        .expect("skillet");
+    let time = start.elapsed();
+    assert!(
+        out.status.success() || args[0] == "verify" || args[0] == "validate",
+        "skillet {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (time, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn p50_p99(mut times: Vec<Duration>) -> String {
+    times.sort();
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms ({} queries)",
+        ms(percentile(&times, 0.5)),
+        ms(percentile(&times, 0.99)),
+        times.len()
+    )
+}
+
+/// Mean reciprocal rank of the first relevant hit within the top 10, through `search`.
+fn mrr(search: &mut dyn FnMut(&str) -> Vec<String>) -> f64 {
+    let queries = labelled_queries();
+    let total: f64 = queries
+        .iter()
+        .map(|(q, relevant)| {
+            search(q)
+                .iter()
+                .take(10)
+                .position(|name| relevant.contains(name))
+                .map_or(0.0, |rank| 1.0 / (rank as f64 + 1.0))
+        })
+        .sum();
+    total / queries.len() as f64
+}
+
+fn edit(root: &Path, name: &str, word: &str) {
+    edit_at(&root.join("skills").join(name).join("SKILL.md"), word);
+}
+
+fn edit_at(path: &Path, word: &str) {
+    let path = path.to_owned();
+    let text = fs_err::read_to_string(&path).unwrap();
+    // An in-place write, as an editor that keeps the file's inode does.
+    fs_err::write(
+        &path,
+        text.replacen("\n---\n", &format!("\n---\n\nAlso {word}.\n"), 1),
+    )
+    .unwrap();
+}
+
+fn run(n: usize) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("reg");
+    let start = Instant::now();
+    let docs = make_registry(&root, n);
+    println!(
+        "== {n} skills (made, signed and committed in {:.1} s)",
+        start.elapsed().as_secs_f64()
+    );
+    let queries = labelled_queries();
+    let registry = Registry::open(&root).unwrap();
+
+    // Full build from nothing, through the CLI (the first search builds the index).
+    let index_dir = root.join(".skillet/index");
+    let _ = fs_err::remove_dir_all(&index_dir);
+    let (build, _) = cli(&root, &["search", "warm", "--json"]);
+    println!(
+        "  index build (first `skillet search`, new process): {:.0} ms (target <= 3000 ms)",
+        ms(build)
+    );
+
+    // CLI queries: a new process each.
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        for (q, _) in &queries {
+            times.push(cli(&root, &["search", q, "--json"]).0);
+        }
+    }
+    println!(
+        "  CLI query (`skillet search --json`, new process): {} (target p50 <= 5 ms)",
+        p50_p99(times)
+    );
+
+    // Served: the index held open, as `skillet serve` holds it.
+    let mut served = skillet::ops::SkillSearch::new();
+    let options = |q: &str| skillet::ops::SearchOptions {
+        query: q.to_owned(),
+        limit: 10,
+        now: std::time::SystemTime::now(),
+    };
+    served.search(&registry, &options("warm")).unwrap();
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        for (q, _) in &queries {
+            let start = Instant::now();
+            let hits = served.search(&registry, &options(q)).unwrap();
+            times.push(start.elapsed());
+            std::hint::black_box(hits);
+        }
+    }
+    println!(
+        "  served query (index held open, with review status): {} (target p50 <= 1 ms)",
+        p50_p99(times)
+    );
+
+    // After one edit: by hand (in place, no git), then the next search.
+    let target = &docs[docs.len() / 2].name;
+    edit(&root, target, "zanzibarquux");
+    let (after_cli, out) = cli(&root, &["search", "zanzibarquux", "--json"]);
+    println!(
+        "  CLI search right after one hand-edited skill: {:.1} ms (found: {}) (target <= 100 ms)",
+        ms(after_cli),
+        out.contains(target.as_str())
+    );
+    edit(&root, target, "quuxzanzibar");
+    let start = Instant::now();
+    let hits = served.search(&registry, &options("quuxzanzibar")).unwrap();
+    println!(
+        "  served search right after one hand-edited skill: {:.1} ms (found: {})",
+        ms(start.elapsed()),
+        hits.iter().any(|h| &h.name == target)
+    );
+    // A skillet-style write: the folder swapped by renames (as save, install and update do).
+    let skill = root.join("skills").join(target);
+    let staged = root.join(".skillet/bench-new");
+    let _ = fs_err::remove_dir_all(&staged);
+    fs_err::create_dir_all(staged.join("scripts")).unwrap();
+    for rel in ["SKILL.md", "scripts/index.ts"] {
+        fs_err::copy(skill.join(rel), staged.join(rel)).unwrap();
+    }
+    edit_at(&staged.join("SKILL.md"), "swappedword");
+    fs_err::rename(&skill, root.join(".skillet/bench-old")).unwrap();
+    fs_err::rename(&staged, &skill).unwrap();
+    let (after_swap, out) = cli(&root, &["search", "swappedword", "--json"]);
+    println!(
+        "  CLI search right after one skill swapped in (skillet's writes): {:.1} ms (found: {}) (target <= 100 ms)",
+        ms(after_swap),
+        out.contains(target.as_str())
+    );
+    // A hand edit in place is seen at the first search after the sweep period.
+    std::thread::sleep(skillet::skill::index::SWEEP_EVERY);
+    let (swept, out) = cli(&root, &["search", "quuxzanzibar", "--json"]);
+    println!(
+        "  CLI search after the sweep period ({} s; stats every folder): {:.1} ms (hand edit found: {})",
+        skillet::skill::index::SWEEP_EVERY.as_secs(),
+        ms(swept),
+        out.contains(target.as_str())
+    );
+
+    // verify and validate of every skill, through the CLI.
+    let (verify, out) = cli(&root, &["verify", "--json"]);
+    let reviewed = out.matches("\"meets_policy\": true").count()
+        + out.matches("\"meets_policy\":true").count();
+    println!(
+        "  `skillet verify` of all {n} signed skills: {:.0} ms ({reviewed} meet the policy) (target <= 2000 ms)",
+        ms(verify)
+    );
+    let (validate, _) = cli(&root, &["validate", "--json"]);
+    println!(
+        "  `skillet validate` of all {n} skills: {:.0} ms (target <= 1000 ms)",
+        ms(validate)
+    );
+
+    let relevance = mrr(&mut |q| {
+        served
+            .search(&registry, &options(q))
+            .unwrap()
+            .into_iter()
+            .map(|h| h.name)
+            .collect()
+    });
+    println!("  MRR@10 on the labelled set, through the on-disk skills: {relevance:.3}");
+}
+
+fn main() {
+    // Sizes given as arguments (cargo bench passes `--bench` too: not a number, skipped).
+    let mut sizes: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    if sizes.is_empty() {
+        sizes = vec![200, 10_000];
+    }
+    for n in sizes {
+        run(n);
+    }
+}
