@@ -17,6 +17,7 @@ pub(crate) mod demo;
 pub mod error;
 pub(crate) mod fsutil;
 pub mod inputs;
+pub(crate) mod js_position;
 pub(crate) mod lock;
 pub mod ops;
 pub(crate) mod oxc_stack;

@@ -125,29 +125,10 @@ fn on_sized_stack<T: Send>(
     })
 }
 
-/// 1-based line and column of a byte offset, counted as JavaScript and editors do: `\n`,
-/// `\r\n`, a lone `\r`, U+2028 and U+2029 end a line; columns are UTF-16 code units.
+/// 1-based line and column of a byte offset, counted as JavaScript and editors do.
 fn locate(source: &str, offset: u32) -> (u32, u32) {
-    let mut offset = (offset as usize).min(source.len());
-    while !source.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let bytes = source.as_bytes();
-    let mut line = 1u32;
-    let mut line_start = 0;
-    for (i, c) in source[..offset].char_indices() {
-        let ends_line = match c {
-            '\n' | '\u{2028}' | '\u{2029}' => true,
-            '\r' => bytes.get(i + 1) != Some(&b'\n'),
-            _ => false,
-        };
-        if ends_line {
-            line = line.saturating_add(1);
-            line_start = i + c.len_utf8();
-        }
-    }
-    let column = source[line_start..offset].encode_utf16().count() + 1;
-    (line, u32::try_from(column).unwrap_or(u32::MAX))
+    let at = crate::js_position::locate(source, offset as usize);
+    (at.line, at.column)
 }
 
 /// `text` cut to `max` characters with `…`, for quoting source in messages.
