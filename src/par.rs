@@ -4,18 +4,30 @@
 /// `f` over `items` on up to 8 threads (one when the machine has one core or there are few
 /// items), results in the order of `items`. A panic in `f` is raised again here.
 pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let Some(chunk) = chunk_size(items.len()) else {
+        return items.iter().map(f).collect();
+    };
+    let f = &f;
+    run_parts(items.chunks(chunk).collect(), |part: &[T]| {
+        part.iter().map(f).collect()
+    })
+}
+
+/// How many items each thread takes, or `None` to work on this thread alone.
+fn chunk_size(len: usize) -> Option<usize> {
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    if threads <= 1 || items.len() < 64 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
+    (threads > 1 && len >= 64).then(|| len.div_ceil(threads))
+}
+
+/// `work` over each part on its own scoped thread; the results joined in the parts' order.
+fn run_parts<P: Send, R: Send>(parts: Vec<P>, work: impl Fn(P) -> Vec<R> + Sync) -> Vec<R> {
+    let work = &work;
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| spawn(scope, move || part.iter().map(f).collect::<Vec<R>>()))
+        let handles: Vec<_> = parts
+            .into_iter()
+            .map(|part| spawn(scope, move || work(part)))
             .collect();
         handles
             .into_iter()
@@ -65,14 +77,10 @@ fn take<W>(work: &std::sync::Mutex<Option<W>>) -> Option<W> {
 
 /// [`map`] over owned items.
 pub(crate) fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads <= 1 || items.len() < 64 {
+    let Some(chunk) = chunk_size(items.len()) else {
         return items.into_iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let mut parts: Vec<Vec<T>> = Vec::with_capacity(threads);
+    };
+    let mut parts: Vec<Vec<T>> = Vec::new();
     let mut items = items.into_iter();
     loop {
         let part: Vec<T> = items.by_ref().take(chunk).collect();
@@ -82,22 +90,7 @@ pub(crate) fn map_owned<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sy
         parts.push(part);
     }
     let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .into_iter()
-            .map(|part| spawn(scope, move || part.into_iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| match h {
-                Part::Thread(h) => match h.join() {
-                    Ok(part) => part,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Part::Done(part) => part,
-            })
-            .collect()
-    })
+    run_parts(parts, |part: Vec<T>| part.into_iter().map(f).collect())
 }
 
 #[cfg(test)]
