@@ -138,22 +138,6 @@ fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
     walk(dir, &mut hasher, now, 0).then(|| hasher.finish())
 }
 
-/// The skill folder names under `skills/` (what [`super::list`] loads).
-fn folder_names(registry: &Registry) -> Vec<String> {
-    let mut names: Vec<String> = fs_err::read_dir(registry.skills_dir())
-        .map(|entries| {
-            entries
-                .flatten()
-                .filter(|e| e.path().is_dir())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .filter(|n| !n.starts_with('.'))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-}
-
 /// The skills index, open, with what it knows of the folders it holds.
 #[derive(Debug)]
 pub struct SkillIndex {
@@ -263,7 +247,7 @@ impl SkillIndex {
                 .and_then(|bytes| serde_json::from_slice(&bytes).ok()),
             None => None,
         };
-        let names = folder_names(registry);
+        let names = super::folder_names(registry);
         let skills_dir = registry.skills_dir();
         let stamps: Vec<Option<u64>> =
             crate::par::map(&names, |name| folder_stamp(&skills_dir.join(name), now));

@@ -235,8 +235,8 @@ pub fn load_dir_within(dir: &Path, root: Option<&Path>) -> Result<Skill, SkillEr
     }
 }
 
-/// Every skill folder of the registry (names sorted), loaded; invalid ones as errors.
-pub fn list(registry: &Registry) -> Vec<(String, Result<Skill, SkillError>)> {
+/// The skill folder names under `skills/`, sorted (hidden folders, like a staging one, left out).
+pub(crate) fn folder_names(registry: &Registry) -> Vec<String> {
     let mut names: Vec<String> = fs_err::read_dir(registry.skills_dir())
         .map(|entries| {
             entries
@@ -248,6 +248,12 @@ pub fn list(registry: &Registry) -> Vec<(String, Result<Skill, SkillError>)> {
         })
         .unwrap_or_default();
     names.sort();
+    names
+}
+
+/// Every skill folder of the registry (names sorted), loaded; invalid ones as errors.
+pub fn list(registry: &Registry) -> Vec<(String, Result<Skill, SkillError>)> {
+    let names = folder_names(registry);
     let skills_dir = registry.skills_dir();
     crate::par::map_owned(names, |n| {
         let loaded = load_dir_within(&skills_dir.join(&n), Some(registry.root()));
