@@ -14,16 +14,13 @@ fn python_sdk() -> std::path::PathBuf {
     python
 }
 
-#[test]
-fn the_python_sdk_closes_its_session_without_a_warning() {
-    let env = TestEnv::new();
-    env.registry(json!({}));
-    let server = HttpServer::start(&env, &["--token", "s3cret"]);
+/// Runs `tests/python/<script>` with the SDK and returns the JSON report it prints.
+#[track_caller]
+fn run_script(env: &TestEnv, script: &str, args: &[&str]) -> Value {
     let out = env
         .program(python_sdk())
-        .arg(manifest_dir().join("tests/python/close_session.py"))
-        .arg(&server.url)
-        .arg("s3cret")
+        .arg(manifest_dir().join("tests/python").join(script))
+        .args(args)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -32,7 +29,15 @@ fn the_python_sdk_closes_its_session_without_a_warning() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: Value = serde_json::from_str(&stdout).unwrap();
+    serde_json::from_str(&stdout).unwrap()
+}
+
+#[test]
+fn the_python_sdk_closes_its_session_without_a_warning() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let server = HttpServer::start(&env, &["--token", "s3cret"]);
+    let report = run_script(&env, "close_session.py", &[&server.url, "s3cret"]);
     assert_eq!(report["tools"], 4, "{report}");
     assert!(
         report["text"]
@@ -52,21 +57,11 @@ fn the_python_sdk_discovers_reads_runs_saves_and_finds_a_skill() {
     env.registry(json!({ "docs": sample("docs") }));
     env.run(&["gen"]).success();
     let server = HttpServer::start(&env, &["--token", "s3cret"]);
-    let out = env
-        .program(python_sdk())
-        .arg(manifest_dir().join("tests/python/agent_loop.py"))
-        .arg(&server.url)
-        .arg("s3cret")
-        .arg("list the documents")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = run_script(
+        &env,
+        "agent_loop.py",
+        &[&server.url, "s3cret", "list the documents"],
     );
-    let report: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         report["tools"],
         json!(["search", "read", "run_code", "save_skill"]),
