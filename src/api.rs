@@ -319,6 +319,11 @@ const TOOL_NAME_SYNONYMS: &[(&str, &str)] = &[
     ("fill", "type enter"),
     ("current", "now today latest"),
     ("issue", "ticket bug"),
+    ("transition", "move status done close resolve reopen"),
+    ("directions", "route drive driving"),
+    ("distance", "far"),
+    ("observations", "fact facts note remember"),
+    ("entities", "person people"),
 ];
 
 /// The words a tool's name says about what it does, and their [`TOOL_NAME_SYNONYMS`].
@@ -381,13 +386,25 @@ fn tool_doc(
 }
 
 /// Ranks the tools of `index` (documents from [`tool_docs`]) for `query`: what
-/// [`search_tools`] answers.
+/// [`search_tools`] answers. A query word also finds the tool names that say it otherwise
+/// ([`TOOL_NAME_SYNONYMS`] read backwards: "ticket" finds `get_issue`), and the names the
+/// query says most of come first among close scores
+/// ([`crate::search::SearchIndex::search_related`]).
 pub fn rank_tools(
     index: &crate::search::SearchIndex,
     query: &str,
     limit: usize,
 ) -> Result<Vec<crate::search::Hit>, crate::search::SearchError> {
-    index.search(query, limit)
+    index.search_related(query, limit, &related_name_words)
+}
+
+/// The tool-name words whose [`TOOL_NAME_SYNONYMS`] hold `word`: "ticket" gives "issue".
+fn related_name_words(word: &str) -> Vec<&'static str> {
+    TOOL_NAME_SYNONYMS
+        .iter()
+        .filter(|(_, synonyms)| synonyms.split(' ').any(|s| s == word))
+        .map(|(name_word, _)| *name_word)
+        .collect()
 }
 
 /// `skillet search --tools`: BM25 over every upstream tool (synced into `.skillet/index/tools`).
@@ -421,16 +438,34 @@ mod tests {
         let misses: Vec<String> = relevance.misses.iter().map(|m| m.to_string()).collect();
         assert!(relevance.tools >= 500, "{} tools", relevance.tools);
         assert!(
-            relevance.mrr_at_3 >= MRR_FLOOR,
-            "MRR@3 {:.3} < {MRR_FLOOR}; misses:\n{}",
+            relevance.hit_at_3 == 1.0 && relevance.mrr_at_3 >= MRR_FLOOR,
+            "MRR@3 {:.3} (floor {MRR_FLOOR}), top-3 {:.3}; misses:\n{}",
             relevance.mrr_at_3,
+            relevance.hit_at_3,
             misses.join("\n")
         );
     }
 
     /// MRR@3 on the labelled phrasings: 0.717 with bare documents, 0.783 with the action
-    /// words; a change that loses more than a query's worth fails.
-    const MRR_FLOOR: f64 = 0.75;
+    /// words, 0.889 with related words and name coverage; a change that loses more than a
+    /// query's worth fails.
+    const MRR_FLOOR: f64 = 0.85;
+
+    /// The held-out phrasings (never tuned on): top 3 for 16 of 20 when written; a change
+    /// that loses one of them fails.
+    #[test]
+    fn held_out_phrasings_keep_their_ranks() {
+        let index = tool_queries::index();
+        let relevance =
+            tool_queries::evaluate_ranking(&index, tool_queries::HELD_OUT, super::rank_tools);
+        let misses: Vec<String> = relevance.misses.iter().map(|m| m.to_string()).collect();
+        assert!(
+            relevance.hit_at_3 >= 0.8,
+            "top-3 {:.3}; misses:\n{}",
+            relevance.hit_at_3,
+            misses.join("\n")
+        );
+    }
 
     #[test]
     fn a_sqlite_query_finds_read_query() {

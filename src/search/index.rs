@@ -46,6 +46,13 @@ const BOOSTS: [(FieldName, f32); 6] = [
 /// matches score a constant (no BM25), so this is scaled to be comparable to
 /// one good exact match.
 const FUZZY_BOOST: f32 = 0.8;
+/// Weight of a name matching a word related to the query's (see
+/// [`SearchIndex::search_related`]) relative to a name matching the word itself.
+const RELATED_WEIGHT: f32 = 1.0;
+/// Hits re-ranked by how much of their name the query says (see
+/// [`SearchIndex::search_related`]), and the most that adds to a score.
+const COVERAGE_POOL: usize = 50;
+const COVERAGE_WEIGHT: f32 = 0.25;
 /// Score share of the non-best fields for one query word.
 const TIE_BREAKER: f32 = 0.2;
 
@@ -504,20 +511,95 @@ impl SearchIndex {
         if let Some(cut) = &parsed.cut {
             tracing::debug!("{cut}");
         }
-        self.search_words(&parsed.words, limit)
+        self.search_words(&parsed.words, &[], limit, &|_| Vec::new())
     }
 
-    fn search_words(&self, words: &[QueryWord], limit: usize) -> Result<Vec<Hit>, SearchError> {
+    /// [`search`](Self::search) where a query word also matches, in document names at
+    /// [`RELATED_WEIGHT`] of the name's weight, the words `related` gives for it: the words a
+    /// catalog's names use for what people call otherwise (a query's "ticket" finds
+    /// `get_issue`). A word counts once, through its best match.
+    ///
+    /// Then, among the best [`COVERAGE_POOL`] hits, a name whose words the query says (itself
+    /// or through related words) gains up to [`COVERAGE_WEIGHT`] of its score: the name after
+    /// the last `.` (a tool's, without its server), so "get a jira issue" puts `jira_get_issue`
+    /// before `jira_get_issue_watchers`.
+    pub fn search_related(
+        &self,
+        query: &str,
+        limit: usize,
+        related: &dyn Fn(&str) -> Vec<&'static str>,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let parsed = text::parse_query(query);
+        if let Some(cut) = &parsed.cut {
+            tracing::debug!("{cut}");
+        }
+        let mut words = parsed.words;
+        let content = words.len();
+        // A stop word may still say something in a catalog's words ("which" asks for a list):
+        // it matches through its related words only.
+        words.extend(
+            parsed
+                .stop_words
+                .into_iter()
+                .filter(|w| !related(&w.text).is_empty()),
+        );
+        let pool = limit.max(COVERAGE_POOL);
+        let mut hits = self.search_words(&words[..content], &words[content..], pool, related)?;
+        let mut analyzer = analyzer();
+        let mut said: Vec<String> = Vec::new();
+        for (i, word) in words.iter().enumerate() {
+            if i < content {
+                said.extend(stem(&mut analyzer, &word.text));
+            }
+            for other in related(&word.text) {
+                said.extend(stem(&mut analyzer, other));
+            }
+        }
+        for hit in &mut hits {
+            let tail = hit.name.rsplit('.').next().unwrap_or(&hit.name);
+            let mut name_words: Vec<String> = Vec::new();
+            for part in text::split_identifier(tail) {
+                for s in stem(&mut analyzer, &part) {
+                    if !name_words.contains(&s) {
+                        name_words.push(s);
+                    }
+                }
+            }
+            if name_words.is_empty() {
+                continue;
+            }
+            let covered = name_words.iter().filter(|w| said.contains(w)).count();
+            hit.score *= 1.0 + COVERAGE_WEIGHT * covered as f32 / name_words.len() as f32;
+        }
+        hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        hits.truncate(limit);
+        Ok(hits)
+    }
+
+    /// Searches `words`, and `related_only` through the words `related` gives for them only.
+    fn search_words(
+        &self,
+        words: &[QueryWord],
+        related_only: &[QueryWord],
+        limit: usize,
+        related: &dyn Fn(&str) -> Vec<&'static str>,
+    ) -> Result<Vec<Hit>, SearchError> {
         if words.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        let related_only: Vec<&QueryWord> = related_only.iter().collect();
         let searcher = self.reader.searcher();
         let mut analyzer = analyzer();
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let mut snippet_terms: BTreeMap<String, f32> = BTreeMap::new();
         let mut fuzzy_words = 0;
-        for word in words {
-            let stemmed = stem(&mut analyzer, &word.text);
+        for (i, word) in words.iter().chain(related_only.iter().copied()).enumerate() {
+            let direct = i < words.len();
+            let stemmed = if direct {
+                stem(&mut analyzer, &word.text)
+            } else {
+                Vec::new()
+            };
             let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
             let mut doc_freq = 0;
             for (name, boost) in BOOSTS {
@@ -529,11 +611,21 @@ impl SearchIndex {
                     disjuncts.push(Box::new(BoostQuery::new(Box::new(q), boost)));
                 }
             }
+            for other in related(&word.text) {
+                for t in stem(&mut analyzer, other) {
+                    let term = Term::from_field_text(self.fields.name, &t);
+                    doc_freq += searcher.doc_freq(&term)?;
+                    let q = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                    let boost = BOOSTS[0].1 * RELATED_WEIGHT;
+                    disjuncts.push(Box::new(BoostQuery::new(Box::new(q), boost)));
+                }
+            }
             if doc_freq > 0 {
                 for t in &stemmed {
                     snippet_terms.insert(t.clone(), 1.0);
                 }
-            } else if fuzzy_words < text::MAX_FUZZY_WORDS
+            } else if direct
+                && fuzzy_words < text::MAX_FUZZY_WORDS
                 && let Some(fuzzy) = self.fuzzy_clauses(word, &stemmed)?
             {
                 fuzzy_words += 1;

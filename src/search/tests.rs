@@ -426,3 +426,39 @@ fn relevance_on_labelled_set() {
     assert!(r.mrr_at_10 >= 0.8, "MRR@10 {}", r.mrr_at_10);
     assert!(r.recall_at_5 >= 0.9, "recall@5 {}", r.recall_at_5);
 }
+
+fn names(hits: &[Hit]) -> Vec<&str> {
+    hits.iter().map(|h| h.name.as_str()).collect()
+}
+
+/// A word finds names through its related words, a stop word through them only, and a name
+/// the query says all of comes before longer ones.
+#[test]
+fn related_words_find_names_that_say_it_otherwise() {
+    let mut index = SearchIndex::in_memory().unwrap();
+    index
+        .sync(&[
+            doc("jira.get_issue", "Details of one item."),
+            doc("jira.get_issue_watchers", "Who follows one item."),
+            doc("jira.list_projects", "Every project."),
+            doc("notes.ticket_printer", "Prints a ticket."),
+        ])
+        .unwrap();
+    let related = |word: &str| match word {
+        "ticket" => vec!["issue"],
+        "look" => vec!["get"],
+        "which" => vec!["list"],
+        _ => Vec::new(),
+    };
+    let hits = index.search_related("look up a ticket", 3, &related).unwrap();
+    assert_eq!(names(&hits)[0], "jira.get_issue", "{hits:?}");
+    assert!(names(&hits).contains(&"notes.ticket_printer"), "{hits:?}");
+    // Without related words, only the literal match is found.
+    let plain = index.search("look up a ticket", 3).unwrap();
+    assert_eq!(names(&plain), ["notes.ticket_printer"]);
+    // "which" is a stop word: it finds `list_*` through its related word, nothing by itself.
+    let hits = index.search_related("which projects", 3, &related).unwrap();
+    assert_eq!(names(&hits)[0], "jira.list_projects");
+    let hits = index.search_related("which", 3, &|_| Vec::new()).unwrap();
+    assert!(hits.is_empty(), "{hits:?}");
+}

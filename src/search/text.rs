@@ -168,6 +168,8 @@ impl std::fmt::Display for QueryCut {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedQuery {
     pub words: Vec<QueryWord>,
+    /// The stop words left out of `words` (none when `words` are stop words).
+    pub stop_words: Vec<QueryWord>,
     pub cut: Option<QueryCut>,
 }
 
@@ -214,10 +216,10 @@ pub fn parse_query(query: &str) -> ParsedQuery {
         }
     }
     // Stop words only count when nothing else is left.
-    let (words_cut, list) = if words.content.is_empty() {
-        (words.stop_cut, words.stop)
+    let (words_cut, list, stop_words) = if words.content.is_empty() {
+        (words.stop_cut, words.stop, Vec::new())
     } else {
-        (words.content_cut, words.content)
+        (words.content_cut, words.content, words.stop)
     };
     let long_words = words.long;
     let cut = (bytes_cut || words_cut || long_words > 0).then_some(QueryCut {
@@ -226,7 +228,11 @@ pub fn parse_query(query: &str) -> ParsedQuery {
         words_cut,
         long_words,
     });
-    ParsedQuery { words: list, cut }
+    ParsedQuery {
+        words: list,
+        stop_words,
+        cut,
+    }
 }
 
 /// The distinct words of a query being read, content and stop words apart.

@@ -1,6 +1,7 @@
 //! Tool-search benchmark: relevance of `skillet search --tools` over the union of the shared
-//! catalogs (`tests/fixtures/catalogs`) on thirty labelled plain task phrasings: MRR@3, the
-//! top-3 hit rate and every query whose right tool is not first, with its rank. Also the time
+//! catalogs (`tests/fixtures/catalogs`) on thirty labelled plain task phrasings and twenty
+//! held-out ones: MRR@3, the top-3 hit rate and every query whose right tool is not first,
+//! with its rank, for bare documents, the tool documents and the tool ranking. Also the time
 //! to index the union and the query latency. Prints numbers, asserts nothing.
 //!
 //! Run: `cargo bench --bench tool_search`
@@ -34,28 +35,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let mut bare = search::SearchIndex::in_memory()?;
     bare.sync(&tool_queries::bare_docs())?;
-    let before =
-        tool_queries::evaluate_ranking(&bare, |index, query, limit| index.search(query, limit));
-    println!(
-        "before (bare documents, skill ranking): MRR@{top} {:.3}, top-{top} hit rate {:.3}",
-        before.mrr_at_3,
-        before.hit_at_3,
-        top = tool_queries::TOP,
-    );
-    for miss in &before.misses {
-        println!("  {miss}");
-    }
-    let relevance = tool_queries::evaluate_index(&index);
-    println!(
-        "relevance on {} labelled phrasings: MRR@{top} {:.3}, top-{top} hit rate {:.3}",
-        relevance.queries,
-        relevance.mrr_at_3,
-        relevance.hit_at_3,
-        top = tool_queries::TOP,
-    );
-    println!("queries whose right tool is not first (rank, query, wanted, top 3):");
-    for miss in &relevance.misses {
-        println!("  {miss}");
+    let plain: tool_queries::Ranking = |index, query, limit| index.search(query, limit);
+    let rankings: [(&str, &search::SearchIndex, tool_queries::Ranking); 3] = [
+        ("bare documents, skill ranking", &bare, plain),
+        ("tool documents, skill ranking", &index, plain),
+        (
+            "tool ranking (what `search --tools` does)",
+            &index,
+            api::rank_tools,
+        ),
+    ];
+    for (set, queries) in [
+        ("labelled phrasings (tuned on)", tool_queries::LABELLED),
+        (
+            "held-out phrasings (never tuned on)",
+            tool_queries::HELD_OUT,
+        ),
+    ] {
+        println!("{} {set}:", queries.len());
+        for (i, (what, index, rank)) in rankings.iter().enumerate() {
+            let relevance = tool_queries::evaluate_ranking(index, queries, *rank);
+            println!(
+                "  {what}: MRR@{top} {:.3}, top-{top} hit rate {:.3}",
+                relevance.mrr_at_3,
+                relevance.hit_at_3,
+                top = tool_queries::TOP,
+            );
+            if i + 1 == rankings.len() {
+                println!("  queries whose right tool is not first (rank, query, wanted, top 3):");
+                for miss in &relevance.misses {
+                    println!("    {miss}");
+                }
+            }
+        }
     }
     let mut times: Vec<Duration> = Vec::new();
     for _ in 0..20 {

@@ -1,12 +1,14 @@
 //! Tool-search relevance over the union of the shared catalogs (`tests/fixtures/catalogs`,
 //! every real `tools/list` there, one server each): thirty labelled plain task phrasings
-//! (`labelled.rs`) and the measure of a ranking on them (MRR@3, top-3 hit rate, the misses).
+//! (`labelled.rs`), twenty held-out ones never tuned on (`held_out.rs`), and the measure of a
+//! ranking on them (MRR@3, top-3 hit rate, the misses).
 //!
 //! Test data, not part of the library: the tool-search unit tests (`src/api.rs`) and the
 //! tool-search benchmark include it with `#[path]`. It names the library as `crate::api`,
 //! `crate::codegen`, `crate::search` and `crate::tool`, which is the library itself in its unit
 //! tests and `use skillet::{api, codegen, search, tool};` at the benchmark's root.
 
+mod held_out;
 mod labelled;
 
 use std::collections::BTreeMap;
@@ -116,22 +118,31 @@ pub struct Relevance {
     pub misses: Vec<Miss>,
 }
 
+/// The phrasings and the tools that answer them: the labelled ones the ranking was tuned on,
+/// or the held-out ones.
+pub type Queries = &'static [(&'static str, &'static [&'static str])];
+
+/// The thirty phrasings the ranking was tuned on.
+pub const LABELLED: Queries = labelled::QUERIES;
+/// The twenty phrasings written after tuning, never tuned on.
+pub const HELD_OUT: Queries = held_out::QUERIES;
+
 /// Every labelled query through [`crate::api::rank_tools`] over `index`. A query that errors
 /// counts as finding nothing.
 pub fn evaluate_index(index: &SearchIndex) -> Relevance {
-    evaluate_ranking(index, crate::api::rank_tools)
+    evaluate_ranking(index, LABELLED, crate::api::rank_tools)
 }
 
 /// A ranking of tools: what [`crate::api::rank_tools`] does, or another to compare with.
 pub type Ranking =
     fn(&SearchIndex, &str, usize) -> Result<Vec<crate::search::Hit>, crate::search::SearchError>;
 
-/// Every labelled query through `rank` over `index`.
-pub fn evaluate_ranking(index: &SearchIndex, rank: Ranking) -> Relevance {
+/// Every query of `queries` through `rank` over `index`.
+pub fn evaluate_ranking(index: &SearchIndex, queries: Queries, rank: Ranking) -> Relevance {
     let mut rr = 0.0;
     let mut hits_at_top = 0;
     let mut misses = Vec::new();
-    for (query, expected) in labelled::QUERIES {
+    for (query, expected) in queries {
         let hits = rank(index, query, 10).unwrap_or_default();
         let rank = hits
             .iter()
@@ -149,11 +160,11 @@ pub fn evaluate_ranking(index: &SearchIndex, rank: Ranking) -> Relevance {
             });
         }
     }
-    let n = labelled::QUERIES.len().max(1) as f64;
+    let n = queries.len().max(1) as f64;
     Relevance {
         mrr_at_3: rr / n,
         hit_at_3: f64::from(hits_at_top) / n,
-        queries: labelled::QUERIES.len(),
+        queries: queries.len(),
         tools: index.len(),
         misses,
     }
