@@ -450,7 +450,9 @@ fn related_words_find_names_that_say_it_otherwise() {
         "which" => vec!["list"],
         _ => Vec::new(),
     };
-    let hits = index.search_related("look up a ticket", 3, &related).unwrap();
+    let hits = index
+        .search_related("look up a ticket", 3, &related)
+        .unwrap();
     assert_eq!(names(&hits)[0], "jira.get_issue", "{hits:?}");
     assert!(names(&hits).contains(&"notes.ticket_printer"), "{hits:?}");
     // Without related words, only the literal match is found.

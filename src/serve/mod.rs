@@ -9,6 +9,7 @@
 //! shutdown gets its answer (finished, or cancelled at the end of the grace).
 
 mod http;
+mod logging;
 pub(crate) mod tools;
 
 use std::net::SocketAddr;
@@ -213,6 +214,7 @@ impl Shared {
 pub(crate) struct SkilletServer {
     shared: Arc<Shared>,
     vault: crate::sandbox::governance::SharedVault,
+    log: Arc<logging::SessionLog>,
 }
 
 impl SkilletServer {
@@ -258,6 +260,7 @@ impl SkilletServer {
         Ok(Self {
             shared,
             vault: Default::default(),
+            log: Arc::default(),
         })
     }
 
@@ -274,6 +277,7 @@ impl SkilletServer {
         Self {
             shared: Arc::clone(&self.shared),
             vault: Default::default(),
+            log: Arc::default(),
         }
     }
 
@@ -344,10 +348,13 @@ async fn refresh_on_change(
 const INSTRUCTIONS: &str = "skillet serves the user's MCP servers as a TypeScript API and a registry of saved skills. search finds functions and skills (read shows the tree), run_code runs one module that calls them and prints only what you need, save_skill keeps a run worth repeating.";
 
 impl ServerHandler for SkilletServer {
+    // Logging is deprecated by SEP-2577 but part of the 2025-11-25 revision served here.
+    #[allow(deprecated)]
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(
             ServerCapabilities::builder()
                 .enable_tools()
+                .enable_logging()
                 .enable_resources()
                 .enable_resources_list_changed()
                 .enable_skills()
@@ -389,6 +396,13 @@ impl ServerHandler for SkilletServer {
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
+        // An unknown tool is a protocol error (-32602), not a tool's error result.
+        if !tools::is_tool(&request.name) {
+            return Err(McpError::invalid_params(
+                tools::unknown_tool(&request.name),
+                None,
+            ));
+        }
         let _call = CallGuard::new(&self.shared);
         // The run stops when the client cancels the request or goes away, or when shutdown
         // runs out of patience.
@@ -416,6 +430,13 @@ impl ServerHandler for SkilletServer {
         )
         .await;
         watcher.abort();
+        if request.name == "run_code"
+            && let Some(report) = &answer.structured
+        {
+            self.log
+                .run_ended(&context.peer, !answer.is_error, report.clone())
+                .await;
+        }
         if saves && !answer.is_error {
             self.shared.resources_changed().await;
         }
@@ -427,6 +448,16 @@ impl ServerHandler for SkilletServer {
         };
         result.structured_content = answer.structured;
         Ok(result.into())
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), McpError> {
+        self.log.set(&request);
+        Ok(())
     }
 
     async fn list_resources(
@@ -484,19 +515,19 @@ impl ServerHandler for SkilletServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, McpError> {
         let uri = request.uri;
+        // A missing resource is -32602 with its URI (SEP-2164).
+        let not_found = |message: String| {
+            McpError::invalid_params(message, Some(serde_json::json!({ "uri": uri })))
+        };
         let Some(path) = uri.strip_prefix("skill://") else {
-            return Err(McpError::resource_not_found(
-                format!("no resource `{uri}`: skillet's resources are skill://<name>/<file>"),
-                None,
-            ));
+            return Err(not_found(format!(
+                "no resource `{uri}`: skillet's resources are skill://<name>/<file>"
+            )));
         };
         let tree = crate::ops::Tree::new(&self.shared.registry);
-        let text = tree.read(&format!("skills/{path}")).map_err(|e| {
-            McpError::resource_not_found(
-                format!("resource `{uri}`: {}", crate::error::describe(&e)),
-                None,
-            )
-        })?;
+        let text = tree
+            .read(&format!("skills/{path}"))
+            .map_err(|e| not_found(format!("resource `{uri}`: {}", crate::error::describe(&e))))?;
         Ok(ReadResourceResult::new(vec![
             ResourceContents::text(text, uri.clone()).with_mime_type(mime_type(&uri)),
         ])
@@ -621,11 +652,14 @@ fn skill_resources(registry: &Registry) -> Vec<Resource> {
         for file in files {
             let relative = crate::fsutil::relative(&skill.dir, &file);
             let uri = format!("skill://{name}/{relative}");
-            let mut resource =
-                Resource::new(&uri, format!("{name}/{relative}")).with_mime_type(mime_type(&uri));
-            if relative == "SKILL.md" {
-                resource = resource.with_description(skill.frontmatter.description.clone());
-            }
+            // A skill's SKILL.md is named as the skill; its other files by their path in it.
+            let resource = if relative == "SKILL.md" {
+                Resource::new(&uri, name.clone())
+                    .with_description(skill.frontmatter.description.clone())
+            } else {
+                Resource::new(&uri, format!("{name}/{relative}"))
+            };
+            let resource = resource.with_mime_type(mime_type(&uri));
             out.push(resource);
         }
     }

@@ -157,20 +157,30 @@ pub(crate) async fn call(
             Ok(a) => save_skill(shared, a).await,
             Err(e) => Err(e),
         },
-        other => Err(format!(
-            "no tool `{}`; the tools are: {}",
-            echo(other),
-            definitions()
-                .iter()
-                .map(|t| t.name.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        // `call_tool` answers an unknown name with a protocol error before this.
+        other => Err(unknown_tool(other)),
     };
     match result {
         Ok(text) => Answer::ok(text),
         Err(message) => Answer::error(bounded_error(message)),
     }
+}
+
+/// Whether `name` is one of the served tools.
+pub(crate) fn is_tool(name: &str) -> bool {
+    NAMES.contains(&name)
+}
+
+/// The served tools' names, in [`definitions`] order.
+const NAMES: [&str; 4] = ["search", "read", "run_code", "save_skill"];
+
+/// What to say about a call to a tool that is not served.
+pub(crate) fn unknown_tool(name: &str) -> String {
+    format!(
+        "no tool `{}`; the tools are: {}",
+        echo(name),
+        NAMES.join(", ")
+    )
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(args: Value) -> Result<T, String> {
@@ -471,6 +481,13 @@ pub(crate) fn policy_applies(registry: &crate::registry::Registry) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_the_definitions() {
+        let defined: Vec<String> = definitions().iter().map(|t| t.name.to_string()).collect();
+        assert_eq!(defined, NAMES);
+        assert!(is_tool("run_code") && !is_tool("run"));
+    }
 
     #[test]
     fn errors_are_bounded_at_a_character_boundary() {

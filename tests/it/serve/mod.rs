@@ -6,8 +6,11 @@
 //! stdio sessions); `stdio.rs` the whole journey over stdio, the skills extension and a changed
 //! tool list; `http.rs` the journey over HTTP with its token and host checks; `faults.rs`
 //! broken upstreams and huge arguments; `runs.rs` runs in flight (cancellation, many sessions,
-//! the run queue, SIGTERM); `python_sdk.rs` the official Python SDK.
+//! the run queue, SIGTERM); `python_sdk.rs` the official Python SDK; `conformance.rs` the
+//! protocol's edges (unknown names, missing resources, logging) and the official conformance
+//! suite's server scenarios over HTTP.
 
+mod conformance;
 mod faults;
 mod http;
 mod python_sdk;
@@ -211,6 +214,11 @@ impl Drop for HttpServer {
 /// Initializes a stdio session, sends `requests`, closes stdin and returns every answer by id
 /// (the initialize answer first).
 fn raw_session(env: &TestEnv, requests: &[Value]) -> Vec<Value> {
+    raw_session_with_notifications(env, requests).0
+}
+
+/// [`raw_session`], and the notifications the server sent on the way, in order.
+fn raw_session_with_notifications(env: &TestEnv, requests: &[Value]) -> (Vec<Value>, Vec<Value>) {
     let mut child = env
         .command(&["serve"])
         .stdin(Stdio::piped())
@@ -236,15 +244,27 @@ fn raw_session(env: &TestEnv, requests: &[Value]) -> Vec<Value> {
         json!({"jsonrpc": "2.0", "method": "notifications/initialized"})
     )
     .unwrap();
+    let mut notifications = Vec::new();
     for request in requests {
         writeln!(stdin, "{request}").unwrap();
-        line.clear();
-        stdout.read_line(&mut line).unwrap();
-        answers.push(serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}")));
+        loop {
+            line.clear();
+            assert!(
+                stdout.read_line(&mut line).unwrap() > 0,
+                "serve closed stdout"
+            );
+            let message: Value =
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+            if message.get("id").is_some() {
+                answers.push(message);
+                break;
+            }
+            notifications.push(message);
+        }
     }
     drop(stdin);
     assert!(child.wait().unwrap().success());
-    answers
+    (answers, notifications)
 }
 
 /// A raw stdio session: initialize, then one tools/call, without waiting for its answer.
