@@ -368,7 +368,12 @@ impl ServerHandler for SkilletServer {
     }
 
     fn supported_protocol_versions(&self) -> std::borrow::Cow<'static, [ProtocolVersion]> {
-        // 2026-07-28 forbids server-to-client requests and plain list_changed notifications.
+        // Not 2026-07-28: it has no server-to-client requests (skillet asks approvals, and
+        // forwards upstream servers' questions, by elicitation) and no plain list_changed
+        // notifications. rmcp answers a 2026-07-28 `server/discover` with -32022 naming these
+        // handshake revisions, which dual-era clients (the Python SDK's "auto" mode, rmcp's
+        // discover_startup) take as a legacy server and fall back to `initialize`:
+        // tests/it/serve/python_sdk.rs.
         std::borrow::Cow::Borrowed(ProtocolVersion::known_up_to(&ProtocolVersion::V_2025_11_25))
     }
 

@@ -96,3 +96,41 @@ fn the_python_sdk_discovers_reads_runs_saves_and_finds_a_skill() {
     );
     assert!(server.stop().success());
 }
+
+/// skillet serves the handshake revisions (up to 2025-11-25), not 2026-07-28: that revision
+/// has no server-to-client requests (the elicitation skillet asks approvals with) and no plain
+/// list-changed notifications. A `server/discover` probe gets -32022 naming only handshake
+/// revisions, which the official dual-era clients (this SDK's `mode="auto"`, rmcp's
+/// `discover_startup`) take as "legacy server": they fall back to `initialize`.
+#[test]
+fn a_dual_era_client_falls_back_to_the_handshake() {
+    let env = TestEnv::new();
+    env.registry(json!({}));
+    let server = HttpServer::start(&env, &["--token", "s3cret"]);
+    let discover = json!({"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {
+    "_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }}});
+    let (_, _, body) = server.request(
+        "POST",
+        &[
+            ("Authorization", "Bearer s3cret"),
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", "server/discover"),
+        ],
+        &discover.to_string(),
+    );
+    // The body comes chunked: the JSON is between the chunk sizes.
+    let json = &body[body.find('{').unwrap()..=body.rfind('}').unwrap()];
+    let answer: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(answer["error"]["code"], -32022, "{answer}");
+    let supported = answer["error"]["data"]["supported"].as_array().unwrap();
+    assert!(supported.contains(&json!("2025-11-25")), "{answer}");
+    assert!(!supported.contains(&json!("2026-07-28")), "{answer}");
+
+    let report = run_script(&env, "dual_era.py", &[&server.url, "s3cret"]);
+    assert_eq!(report["protocol_version"], "2025-11-25", "{report}");
+    assert_eq!(report["tools"].as_array().unwrap().len(), 4, "{report}");
+    assert!(server.stop().success());
+}
