@@ -10,7 +10,7 @@ use rmcp::ErrorData as McpError;
 use rmcp::handler::client::ClientHandler;
 use rmcp::model::{
     ClientCapabilities, ClientConfig, Implementation, ListRootsResult,
-    LoggingMessageNotificationParam,
+    LoggingMessageNotificationParam, ProtocolVersion,
 };
 use rmcp::service::{NotificationContext, RequestContext, RoleClient};
 
@@ -41,10 +41,14 @@ impl Handler {
 
 impl ClientHandler for Handler {
     fn get_info(&self) -> ClientConfig {
+        // The newest revision with an initialize handshake: rmcp's default is 2026-07-28,
+        // which has none, so an initialize naming it is answered by a lower revision at best
+        // and refused by strict servers (the conformance suite's `initialize` scenario).
         ClientConfig::new(
             ClientCapabilities::default(),
             Implementation::new("skillet", env!("CARGO_PKG_VERSION")),
         )
+        .with_protocol_version(ProtocolVersion::V_2025_11_25)
     }
 
     async fn list_roots(
