@@ -36,7 +36,7 @@ pub enum Transport {
 
 /// OAuth 2.1 for an HTTP server: its optional `oauth` object in the `mcpServers` entry,
 /// `{"clientId": "...", "clientSecret": "${SECRET}", "scopes": ["read"], "redirectUri":
-/// "http://127.0.0.1:33418/callback"}`, every key optional. Without a client id the client
+/// "http://127.0.0.1:33418/callback", "clientMetadataUrl": "https://..."}`, every key optional. Without a client id the client
 /// registers itself (dynamic client registration); without scopes they come from the server's
 /// challenge or its protected resource metadata; without a redirect URI a random loopback port
 /// is used. A redirect URI must be `http` on a loopback address (127.0.0.1, [::1], localhost).
@@ -46,6 +46,9 @@ pub struct OAuthConfig {
     pub client_secret: Option<String>,
     pub scopes: Vec<String>,
     pub redirect_uri: Option<String>,
+    /// The https URL of a client ID metadata document (SEP-991) the client publishes: used as
+    /// the client id when the authorization server supports it and no client id is configured.
+    pub client_metadata_url: Option<String>,
     /// This user's token folder (`$XDG_CONFIG_HOME/skillet/credentials`, else
     /// `$HOME/.config/skillet/credentials`), outside every registry; `None` (no home known):
     /// no stored tokens are used.
@@ -194,6 +197,8 @@ struct RawOAuth {
     scopes: Vec<String>,
     #[serde(default)]
     redirect_uri: Option<String>,
+    #[serde(default)]
+    client_metadata_url: Option<String>,
 }
 
 /// Reads and expands an `mcpServers` file. A missing file is an error; use [`load_optional`] for
@@ -351,6 +356,7 @@ fn oauth_config(
         client_secret: expand("oauth.clientSecret", raw.client_secret)?,
         scopes: raw.scopes,
         redirect_uri,
+        client_metadata_url: expand("oauth.clientMetadataUrl", raw.client_metadata_url)?,
         credentials_dir,
     })
 }

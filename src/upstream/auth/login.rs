@@ -38,7 +38,8 @@ pub struct LoginReport {
     pub server: String,
     pub url: String,
     pub issuer: Option<String>,
-    /// `configured` (the `oauth.clientId` of .mcp.json) or `registered` (dynamic registration).
+    /// `configured` (the `oauth.clientId` of .mcp.json), `metadata document` (the
+    /// `oauth.clientMetadataUrl`, SEP-991) or `registered` (dynamic registration).
     pub client: &'static str,
     pub scopes: Vec<String>,
     pub expires_in_secs: Option<u64>,
@@ -87,9 +88,17 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
         }
     }
 
-    let (client, client_id, client_secret) = match &req.oauth.client_id {
-        Some(id) => ("configured", id.clone(), req.oauth.client_secret.clone()),
-        None => {
+    let metadata_document = req.oauth.client_metadata_url.clone().filter(|_| {
+        metadata
+            .additional_fields
+            .get("client_id_metadata_document_supported")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    });
+    let (client, client_id, client_secret) = match (&req.oauth.client_id, metadata_document) {
+        (Some(id), _) => ("configured", id.clone(), req.oauth.client_secret.clone()),
+        (None, Some(url)) => ("metadata document", url, None),
+        (None, None) => {
             let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let registered = manager
                 .register_client("skillet", &loopback.redirect_uri, &refs)
