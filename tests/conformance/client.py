@@ -24,11 +24,15 @@ CIMD_URL = "https://conformance-test.local/client-metadata.json"
 
 
 def main():
+    with tempfile.TemporaryDirectory(prefix="skillet-conformance-") as work:
+        return scenario(work)
+
+
+def scenario(work):
     url = sys.argv[-1]
     scenario = os.environ.get("MCP_CONFORMANCE_SCENARIO", "")
     context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT") or "{}")
     skillet = os.environ["SKILLET_BIN"]
-    work = tempfile.mkdtemp(prefix="skillet-conformance-")
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.path.join(work, "home"),

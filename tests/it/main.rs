@@ -14,6 +14,7 @@ mod support;
 
 mod cli;
 mod codegen;
+mod conformance;
 mod crash;
 mod demo;
 mod export;
