@@ -25,6 +25,7 @@ mod inputs;
 mod install;
 mod marketplace;
 mod modes;
+mod oauth;
 mod portable;
 mod privacy;
 mod real_servers;

@@ -62,6 +62,9 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     let previous = file.read()?.unwrap_or_default();
 
     let challenge = probe(server, req.url, req.headers).await?;
+    if let Some(challenge) = &challenge {
+        check_resource_metadata(server, req.url, challenge).await?;
+    }
     let mut manager = AuthorizationManager::new(req.url).await.map_err(rmcp_err)?;
     manager.set_credential_store(FileCredentialStore {
         file: file.clone(),
@@ -203,6 +206,43 @@ async fn probe(
         .get(reqwest::header::WWW_AUTHENTICATE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned))
+}
+
+/// Refuses a protected resource metadata document the challenge names but that is not a JSON
+/// object (rmcp would fall back to guessing the endpoints instead).
+async fn check_resource_metadata(
+    server: &str,
+    url: &str,
+    challenge: &str,
+) -> Result<(), AuthFailure> {
+    let Ok(base) = reqwest::Url::parse(url) else {
+        return Ok(());
+    };
+    let params = rmcp::transport::auth::WWWAuthenticateParams::parse(challenge, &base);
+    let Some(metadata_url) = params.resource_metadata_url else {
+        return Ok(());
+    };
+    let malformed = |why: String| AuthFailure::Discovery {
+        server: server.to_owned(),
+        message: format!("the protected resource metadata at {metadata_url} is malformed: {why}"),
+    };
+    let response = reqwest::Client::new()
+        .get(metadata_url.clone())
+        .send()
+        .await
+        .map_err(|e| malformed(super::super::error_chain(&e)))?;
+    if !response.status().is_success() {
+        return Err(malformed(format!("HTTP {}", response.status())));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| malformed(super::super::error_chain(&e)))?;
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Object(_)) => Ok(()),
+        Ok(_) => Err(malformed("it is not a JSON object".into())),
+        Err(e) => Err(malformed(format!("it is not JSON ({e})"))),
+    }
 }
 
 /// The endpoint policy (see the module's documentation).
