@@ -40,7 +40,7 @@ pub enum Transport {
 /// registers itself (dynamic client registration); without scopes they come from the server's
 /// challenge or its protected resource metadata; without a redirect URI a random loopback port
 /// is used. A redirect URI must be `http` on a loopback address (127.0.0.1, [::1], localhost).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct OAuthConfig {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
@@ -53,6 +53,22 @@ pub struct OAuthConfig {
     /// `$HOME/.config/skillet/credentials`), outside every registry; `None` (no home known):
     /// no stored tokens are used.
     pub credentials_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthConfig")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("scopes", &self.scopes)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("client_metadata_url", &self.client_metadata_url)
+            .field("credentials_dir", &self.credentials_dir)
+            .finish()
+    }
 }
 
 /// The folder of a user's OAuth tokens, from `XDG_CONFIG_HOME` (when absolute) or `HOME`.
@@ -536,10 +552,59 @@ mod tests {
             Transport::Http {
                 url: "http://127.0.0.1:1/mcp".into(),
                 headers: [("Authorization".to_owned(), "Bearer s3cret".to_owned())].into(),
-                oauth: OAuthConfig::default(),
+                oauth: OAuthConfig {
+                    credentials_dir: Some("/home/me/.config/skillet/credentials".into()),
+                    ..OAuthConfig::default()
+                },
             }
         );
         assert!(matches!(servers[2].transport, Transport::Http { .. }));
+    }
+
+    #[test]
+    fn oauth_settings_and_the_credentials_folder() {
+        let servers = parse_with(
+            r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "oauth": {"clientId": "app", "clientSecret": "${S}", "scopes": ["a", "b"], "redirectUri": "http://127.0.0.1:33418/cb"}}}}"#,
+            &[("S", "s3"), ("XDG_CONFIG_HOME", "/xdg"), ("HOME", "/home/me")],
+        )
+        .unwrap();
+        let Transport::Http { oauth, .. } = &servers[0].transport else {
+            panic!("http")
+        };
+        assert_eq!(oauth.client_id.as_deref(), Some("app"));
+        assert_eq!(oauth.client_secret.as_deref(), Some("s3"));
+        assert_eq!(oauth.scopes, ["a", "b"]);
+        assert_eq!(
+            oauth.credentials_dir,
+            Some("/xdg/skillet/credentials".into())
+        );
+        assert!(!format!("{oauth:?}").contains("s3"));
+
+        let err = parse_with(
+            r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "oauth": {"redirectUri": "https://example.com/cb"}}}}"#,
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("is not a loopback address"),
+            "{err}"
+        );
+        let err = parse_with(
+            r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "oauth": {"clientID": "typo"}}}}"#,
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("clientID"), "{err}");
+        for (uri, ok) in [
+            ("http://127.0.0.1:8/cb", true),
+            ("http://[::1]:8/cb", true),
+            ("http://localhost/cb", true),
+            ("http://127.0.0.1.example.com/cb", false),
+            ("http://user@127.0.0.1/cb", false),
+            ("https://127.0.0.1/cb", false),
+        ] {
+            assert_eq!(is_loopback_redirect(uri), ok, "{uri}");
+        }
     }
 
     #[test]

@@ -515,11 +515,11 @@ mod tests {
     use super::*;
 
     fn metadata(auth: &str, token: &str) -> AuthorizationMetadata {
-        AuthorizationMetadata {
-            authorization_endpoint: auth.into(),
-            token_endpoint: token.into(),
-            ..AuthorizationMetadata::default()
-        }
+        serde_json::from_value(serde_json::json!({
+            "authorization_endpoint": auth,
+            "token_endpoint": token,
+        }))
+        .unwrap()
     }
 
     #[test]
