@@ -431,3 +431,37 @@ fn auth_needs_an_http_server() {
     let out = env.run(&["auth", "status", "--json"]).success();
     assert_eq!(out.json(), json!([]));
 }
+
+#[test]
+fn serve_asks_for_a_login_then_uses_and_refreshes_the_stored_tokens() {
+    // Straight to the tool: serve generates no API for a server it cannot log in to.
+    const CALL: &str = "console.log(await callMCPTool('remote', 'whoami', {}));";
+    let server = AuthServer::start(&["normal", "--code-ttl", "0"]);
+    let env = registry(&server, json!({}));
+    let plan = json!({
+        "connect": {
+            "transport": "stdio",
+            "command": BIN,
+            "args": ["serve"],
+            "cwd": env.work(),
+            "env": { "NO_COLOR": "1", "HOME": env.tmp.path().join("home") },
+        },
+        "steps": [{ "op": "call", "name": "run_code", "args": { "code": CALL } }],
+    });
+    let (steps, _) = mcp_client(&env, &plan);
+    let text = steps[0]["text"].as_str().unwrap_or_default();
+    assert_eq!(steps[0]["isError"], true, "{}", steps[0]);
+    assert!(text.contains("hint: skillet auth login remote"), "{text}");
+
+    skillet(&env, &["auth", "login", "remote"]).success();
+    let (steps, _) = mcp_client(&env, &plan);
+    assert_eq!(steps[0]["isError"], false, "{}", steps[0]);
+    let text = steps[0]["text"].as_str().unwrap();
+    assert!(text.contains("hello, authorized caller"), "{text}");
+    assert!(
+        server
+            .log()
+            .iter()
+            .any(|e| e["kind"] == "token" && e["grant_type"] == "refresh_token")
+    );
+}
