@@ -153,6 +153,12 @@ pub enum McpConfigError {
         server: String,
         message: String,
     },
+    #[error("{path}: server `{server}`: {message}")]
+    OAuth {
+        path: PathBuf,
+        server: String,
+        message: String,
+    },
     #[error(
         "{path}: server `{server}`: `{field}` uses ${{{var}}}, but the environment variable {var} is not set"
     )]
@@ -170,6 +176,9 @@ impl crate::error::Diagnose for McpConfigError {
             Self::Shape { hint, .. } => vec![hint.clone()],
             Self::Server { .. } => vec![
                 "a stdio server needs `command` (and optional `args`, `env`, `cwd`); an HTTP server needs `url` (with optional `\"type\": \"http\"` and `headers`)".into(),
+            ],
+            Self::OAuth { .. } => vec![
+                "`oauth` takes `clientId`, `clientSecret`, `scopes`, `redirectUri` and `clientMetadataUrl`, all optional; a redirect URI is http on 127.0.0.1, [::1] or localhost".into(),
             ],
             Self::MissingVariable { var, .. } => vec![format!(
                 "export {var}=..., or write ${{{var}:-default}} to give a default"
@@ -359,7 +368,7 @@ fn oauth_config(
     if let Some(uri) = &redirect_uri
         && !is_loopback_redirect(uri)
     {
-        return Err(McpConfigError::Server {
+        return Err(McpConfigError::OAuth {
             path: expander.path.to_owned(),
             server: expander.server.to_owned(),
             message: format!(

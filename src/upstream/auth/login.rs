@@ -172,6 +172,14 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     })
 }
 
+/// The client of skillet's own discovery requests: none waits more than 30 s.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap_or_default()
+}
+
 /// The `WWW-Authenticate` of an unauthenticated `initialize`, when the server answers 401.
 async fn probe(
     server: &str,
@@ -186,7 +194,7 @@ async fn probe(
             "clientInfo": {"name": "skillet", "version": env!("CARGO_PKG_VERSION")}
         }
     });
-    let mut request = reqwest::Client::new()
+    let mut request = http_client()
         .post(url)
         .header("accept", "application/json, text/event-stream")
         .header("content-type", "application/json")
@@ -226,7 +234,7 @@ async fn check_resource_metadata(
         server: server.to_owned(),
         message: format!("the protected resource metadata at {metadata_url} is malformed: {why}"),
     };
-    let response = reqwest::Client::new()
+    let response = http_client()
         .get(metadata_url.clone())
         .send()
         .await
