@@ -5,6 +5,7 @@
 
 mod approve;
 mod audit;
+mod auth;
 mod call;
 mod demo;
 mod export;
@@ -60,6 +61,8 @@ pub(crate) enum Command {
     Gen(generate::Args),
     /// Call one tool of a configured server and print its result.
     Call(call::Args),
+    /// OAuth logins for HTTP servers: login, status, logout.
+    Auth(auth::Args),
     /// Run a TypeScript module in the sandbox against the generated API.
     Run(run::Args),
     /// List recorded runs, show one, or prune old ones.
@@ -174,6 +177,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Servers(args) => servers::run(&ctx, args).await,
         Command::Gen(args) => generate::run(&ctx, args).await,
         Command::Call(args) => call::run(&ctx, args).await,
+        Command::Auth(args) => auth::run(&ctx, args).await,
         Command::Run(args) => run::run(&ctx, args).await,
         Command::Runs(args) => runs::run(&ctx, args),
         Command::Audit(args) => audit::run(&ctx, args),

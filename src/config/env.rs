@@ -40,3 +40,17 @@ pub fn log_filter() -> Option<String> {
 pub fn failpoint() -> Option<String> {
     var(FAILPOINT)
 }
+
+/// `BROWSER`: the command `skillet auth login` opens the authorization URL with (the URL is its
+/// last argument), before `xdg-open`/`open`.
+pub fn browser() -> Option<String> {
+    var("BROWSER").filter(|b| !b.trim().is_empty())
+}
+
+/// Whether a graphical session seems to be there (`DISPLAY` or `WAYLAND_DISPLAY`), so that
+/// `xdg-open` can show a browser.
+pub fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
+}

@@ -30,7 +30,78 @@ pub enum Transport {
     Http {
         url: String,
         headers: BTreeMap<String, String>,
+        oauth: OAuthConfig,
     },
+}
+
+/// OAuth 2.1 for an HTTP server: its optional `oauth` object in the `mcpServers` entry,
+/// `{"clientId": "...", "clientSecret": "${SECRET}", "scopes": ["read"], "redirectUri":
+/// "http://127.0.0.1:33418/callback", "clientMetadataUrl": "https://..."}`, every key optional. Without a client id the client
+/// registers itself (dynamic client registration); without scopes they come from the server's
+/// challenge or its protected resource metadata; without a redirect URI a random loopback port
+/// is used. A redirect URI must be `http` on a loopback address (127.0.0.1, [::1], localhost).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct OAuthConfig {
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub scopes: Vec<String>,
+    pub redirect_uri: Option<String>,
+    /// The https URL of a client ID metadata document (SEP-991) the client publishes: used as
+    /// the client id when the authorization server supports it and no client id is configured.
+    pub client_metadata_url: Option<String>,
+    /// This user's token folder (`$XDG_CONFIG_HOME/skillet/credentials`, else
+    /// `$HOME/.config/skillet/credentials`), outside every registry; `None` (no home known):
+    /// no stored tokens are used.
+    pub credentials_dir: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuthConfig")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("scopes", &self.scopes)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("client_metadata_url", &self.client_metadata_url)
+            .field("credentials_dir", &self.credentials_dir)
+            .finish()
+    }
+}
+
+/// The folder of a user's OAuth tokens, from `XDG_CONFIG_HOME` (when absolute) or `HOME`.
+pub fn credentials_dir(lookup: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let config = lookup("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            lookup("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| PathBuf::from(h).join(".config"))
+        })?;
+    Some(config.join("skillet").join("credentials"))
+}
+
+/// Whether `uri` is an `http` URL on a loopback address, the only redirect URI skillet accepts.
+pub fn is_loopback_redirect(uri: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("http://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return false;
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// One configured upstream server, with every `${VAR}` already expanded.
@@ -82,6 +153,12 @@ pub enum McpConfigError {
         server: String,
         message: String,
     },
+    #[error("{path}: server `{server}`: {message}")]
+    OAuth {
+        path: PathBuf,
+        server: String,
+        message: String,
+    },
     #[error(
         "{path}: server `{server}`: `{field}` uses ${{{var}}}, but the environment variable {var} is not set"
     )]
@@ -99,6 +176,9 @@ impl crate::error::Diagnose for McpConfigError {
             Self::Shape { hint, .. } => vec![hint.clone()],
             Self::Server { .. } => vec![
                 "a stdio server needs `command` (and optional `args`, `env`, `cwd`); an HTTP server needs `url` (with optional `\"type\": \"http\"` and `headers`)".into(),
+            ],
+            Self::OAuth { .. } => vec![
+                "`oauth` takes `clientId`, `clientSecret`, `scopes`, `redirectUri` and `clientMetadataUrl`, all optional; a redirect URI is http on 127.0.0.1, [::1] or localhost".into(),
             ],
             Self::MissingVariable { var, .. } => vec![format!(
                 "export {var}=..., or write ${{{var}:-default}} to give a default"
@@ -127,6 +207,23 @@ struct RawServer {
     headers: BTreeMap<String, String>,
     #[serde(default)]
     disabled: bool,
+    #[serde(default)]
+    oauth: Option<RawOAuth>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RawOAuth {
+    #[serde(default)]
+    client_id: Option<String>,
+    #[serde(default)]
+    client_secret: Option<String>,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    redirect_uri: Option<String>,
+    #[serde(default)]
+    client_metadata_url: Option<String>,
 }
 
 /// Reads and expands an `mcpServers` file. A missing file is an error; use [`load_optional`] for
@@ -218,6 +315,7 @@ pub fn parse(
             (Some("http" | "streamable-http") | None, None, Some(url)) => Transport::Http {
                 url: expander.expand("url", &url)?,
                 headers: expander.expand_map("headers", &raw.headers)?,
+                oauth: oauth_config(raw.oauth, &expander, lookup)?,
             },
             (Some("http" | "streamable-http"), _, None) => {
                 return Err(server_err("`type` is `http` but `url` is missing".into()));
@@ -250,6 +348,42 @@ pub fn parse(
         out.push(ServerConfig { name, transport });
     }
     Ok(out)
+}
+
+fn oauth_config(
+    raw: Option<RawOAuth>,
+    expander: &Expander<'_>,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<OAuthConfig, McpConfigError> {
+    let credentials_dir = credentials_dir(lookup);
+    let Some(raw) = raw else {
+        return Ok(OAuthConfig {
+            credentials_dir,
+            ..OAuthConfig::default()
+        });
+    };
+    let expand =
+        |field: &str, value: Option<String>| value.map(|v| expander.expand(field, &v)).transpose();
+    let redirect_uri = expand("oauth.redirectUri", raw.redirect_uri)?;
+    if let Some(uri) = &redirect_uri
+        && !is_loopback_redirect(uri)
+    {
+        return Err(McpConfigError::OAuth {
+            path: expander.path.to_owned(),
+            server: expander.server.to_owned(),
+            message: format!(
+                "`oauth.redirectUri` `{uri}` is not a loopback address: skillet receives the redirect itself, so it must be http://127.0.0.1:PORT/..., http://[::1]:PORT/... or http://localhost:PORT/..."
+            ),
+        });
+    }
+    Ok(OAuthConfig {
+        client_id: expand("oauth.clientId", raw.client_id)?,
+        client_secret: expand("oauth.clientSecret", raw.client_secret)?,
+        scopes: raw.scopes,
+        redirect_uri,
+        client_metadata_url: expand("oauth.clientMetadataUrl", raw.client_metadata_url)?,
+        credentials_dir,
+    })
 }
 
 /// The file's map of servers: `mcpServers` (or VS Code's `servers`), which must be an object. A
@@ -427,9 +561,59 @@ mod tests {
             Transport::Http {
                 url: "http://127.0.0.1:1/mcp".into(),
                 headers: [("Authorization".to_owned(), "Bearer s3cret".to_owned())].into(),
+                oauth: OAuthConfig {
+                    credentials_dir: Some("/home/me/.config/skillet/credentials".into()),
+                    ..OAuthConfig::default()
+                },
             }
         );
         assert!(matches!(servers[2].transport, Transport::Http { .. }));
+    }
+
+    #[test]
+    fn oauth_settings_and_the_credentials_folder() {
+        let servers = parse_with(
+            r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "oauth": {"clientId": "app", "clientSecret": "${S}", "scopes": ["a", "b"], "redirectUri": "http://127.0.0.1:33418/cb"}}}}"#,
+            &[("S", "s3"), ("XDG_CONFIG_HOME", "/xdg"), ("HOME", "/home/me")],
+        )
+        .unwrap();
+        let Transport::Http { oauth, .. } = &servers[0].transport else {
+            panic!("http")
+        };
+        assert_eq!(oauth.client_id.as_deref(), Some("app"));
+        assert_eq!(oauth.client_secret.as_deref(), Some("s3"));
+        assert_eq!(oauth.scopes, ["a", "b"]);
+        assert_eq!(
+            oauth.credentials_dir,
+            Some("/xdg/skillet/credentials".into())
+        );
+        assert!(!format!("{oauth:?}").contains("s3"));
+
+        let err = parse_with(
+            r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "oauth": {"redirectUri": "https://example.com/cb"}}}}"#,
+            &[],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("is not a loopback address"),
+            "{err}"
+        );
+        let err = parse_with(
+            r#"{"mcpServers": {"r": {"url": "https://x.example/mcp", "oauth": {"clientID": "typo"}}}}"#,
+            &[],
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("clientID"), "{err}");
+        for (uri, ok) in [
+            ("http://127.0.0.1:8/cb", true),
+            ("http://[::1]:8/cb", true),
+            ("http://localhost/cb", true),
+            ("http://127.0.0.1.example.com/cb", false),
+            ("http://user@127.0.0.1/cb", false),
+            ("https://127.0.0.1/cb", false),
+        ] {
+            assert_eq!(is_loopback_redirect(uri), ok, "{uri}");
+        }
     }
 
     #[test]

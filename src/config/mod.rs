@@ -4,7 +4,7 @@ pub mod env;
 pub mod mcp;
 pub mod settings;
 
-pub use mcp::{McpConfigError, ServerConfig, Transport};
+pub use mcp::{McpConfigError, OAuthConfig, ServerConfig, Transport};
 pub use settings::{
     MarketplaceSettings, ReviewSettings, RunSettings, Settings, SettingsError, UpstreamSettings,
 };

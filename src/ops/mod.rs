@@ -6,6 +6,7 @@
 //! Operations never print, never prompt, and never pick the clock or the approver themselves:
 //! the approver, progress reporting and the time come in through their options.
 
+pub mod auth;
 mod call;
 mod companions;
 mod export;
@@ -103,6 +104,7 @@ fn as_diagnose<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a d
         crate::search::SearchError,
         crate::skill::SkillError,
         crate::upstream::UpstreamError,
+        crate::upstream::auth::AuthFailure,
         SignError,
         TreeError,
     );

@@ -447,6 +447,20 @@ pub(crate) fn portable_server(server: &str, raw: &Value) -> Value {
             .collect();
         out.insert("headers".into(), Value::Object(headers));
     }
+    if let Some(oauth) = raw.get("oauth").and_then(Value::as_object) {
+        // The client id, scopes and redirect are public; a literal client secret is not.
+        let oauth: Map<String, Value> = oauth
+            .iter()
+            .map(|(key, value)| match value.as_str() {
+                Some(text) if key == "clientSecret" && !text.contains("${") => (
+                    key.clone(),
+                    Value::String(format!("${{{prefix}_OAUTH_CLIENT_SECRET}}")),
+                ),
+                _ => (key.clone(), value.clone()),
+            })
+            .collect();
+        out.insert("oauth".into(), Value::Object(oauth));
+    }
     Value::Object(out)
 }
 
@@ -663,6 +677,7 @@ mod tests {
             "url": "https://me:pw@example.com/mcp?api_key=abc&region=eu",
             "headers": {"Authorization": "Bearer abc", "X-Api-Key": "abc", "Accept": "application/json",
                         "Cookie": "${COOKIE}"},
+            "oauth": {"clientId": "skillet-app", "clientSecret": "s3cr3t", "scopes": ["read"]},
         });
         assert_eq!(
             portable_server("my-api", &http),
@@ -672,6 +687,8 @@ mod tests {
                 "headers": {"Authorization": "Bearer ${MY_API_AUTHORIZATION}",
                             "X-Api-Key": "${MY_API_X_API_KEY}", "Accept": "application/json",
                             "Cookie": "${COOKIE}"},
+                "oauth": {"clientId": "skillet-app", "clientSecret": "${MY_API_OAUTH_CLIENT_SECRET}",
+                          "scopes": ["read"]},
             })
         );
     }

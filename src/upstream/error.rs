@@ -85,6 +85,10 @@ pub enum UpstreamError {
         log: Option<PathBuf>,
     },
 
+    /// OAuth: a login is needed, a scope is missing, a token file is refused, ...
+    #[error(transparent)]
+    Auth(#[from] super::auth::AuthFailure),
+
     /// A server that failed is not retried before its back-off ends.
     #[error(
         "server `{server}` is down; the next restart attempt is in {}\nlast error: {last}",
@@ -100,6 +104,7 @@ pub enum UpstreamError {
 impl crate::error::Diagnose for UpstreamError {
     fn hints(&self) -> Vec<String> {
         let hint = match self {
+            Self::Auth(e) => return e.hints(),
             Self::NotConfigured { .. } => "add it under \"mcpServers\" in .mcp.json",
             Self::CommandNotFound { .. } => {
                 "install it, put it on PATH, or give its full path in the MCP configuration"
@@ -131,6 +136,7 @@ impl UpstreamError {
             Self::ToolError { .. } => "tool_error",
             Self::ConnectionClosed { .. } => "connection_closed",
             Self::Down { .. } => "down",
+            Self::Auth(e) => e.kind(),
         }
     }
 
@@ -148,6 +154,7 @@ impl UpstreamError {
             | Self::ToolError { server, .. }
             | Self::ConnectionClosed { server, .. }
             | Self::Down { server, .. } => server,
+            Self::Auth(e) => e.server(),
         }
     }
 }

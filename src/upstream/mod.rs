@@ -2,6 +2,7 @@
 //! HTTP). Only this module knows rmcp's client types: the rest of skillet sees [`Upstream`]
 //! and the neutral [`ToolSpec`] and [`ToolResult`] (of `crate::tool`).
 
+pub mod auth;
 mod error;
 mod handler;
 mod pool;
@@ -36,6 +37,8 @@ pub struct Upstream {
     timeouts: UpstreamSettings,
     started_in: Duration,
     log_path: Option<PathBuf>,
+    /// The token file of an OAuth server (to remember a scope a 403 asks for).
+    token_file: Option<(auth::TokenFile, String)>,
 }
 
 /// How the start of a stdio server ended (a short-lived value on the stack; size is no concern).
@@ -125,6 +128,7 @@ impl Upstream {
                             timeouts: timeouts.clone(),
                             started_in: started.elapsed(),
                             log_path: Some(log_path),
+                            token_file: None,
                         });
                     }
                     Start::Exited(status) => {
@@ -149,7 +153,11 @@ impl Upstream {
                 child.terminate(timeouts.shutdown_grace()).await;
                 Err(err)
             }
-            Transport::Http { url, headers } => {
+            Transport::Http {
+                url,
+                headers,
+                oauth,
+            } => {
                 let mut custom = HashMap::new();
                 for (key, value) in headers {
                     let bad = |what: &str| UpstreamError::Protocol {
@@ -163,13 +171,30 @@ impl Upstream {
                     let value = http::HeaderValue::from_str(value).map_err(|_| bad("value"))?;
                     custom.insert(key, value);
                 }
-                let transport = StreamableHttpClientTransport::from_config(
-                    StreamableHttpClientTransportConfig::with_uri(url.as_str())
-                        .custom_headers(custom),
-                );
+                let config = StreamableHttpClientTransportConfig::with_uri(url.as_str())
+                    .custom_headers(custom);
                 let handler = Handler::new(name, None, on_tools_changed);
-                match tokio::time::timeout(timeouts.start_timeout(), handler.serve(transport)).await
-                {
+                let (served, token_file) = match auth::runtime_client(name, url, oauth).await? {
+                    Some((client, file)) => {
+                        let transport = StreamableHttpClientTransport::with_client(client, config);
+                        let served = tokio::time::timeout(
+                            timeouts.start_timeout(),
+                            handler.serve(transport),
+                        )
+                        .await;
+                        (served, Some((file, url.clone())))
+                    }
+                    None => {
+                        let transport = StreamableHttpClientTransport::from_config(config);
+                        let served = tokio::time::timeout(
+                            timeouts.start_timeout(),
+                            handler.serve(transport),
+                        )
+                        .await;
+                        (served, None)
+                    }
+                };
+                match served {
                     Ok(Ok(service)) => Ok(Self {
                         name: name.to_owned(),
                         service,
@@ -177,8 +202,10 @@ impl Upstream {
                         timeouts: timeouts.clone(),
                         started_in: started.elapsed(),
                         log_path: None,
+                        token_file,
                     }),
-                    Ok(Err(e)) => Err(classify_init_error(name, Some(url), &e, None)),
+                    Ok(Err(e)) => Err(auth_error(name, init_error_source(&e), token_file.as_ref())
+                        .unwrap_or_else(|| classify_init_error(name, Some(url), &e, None))),
                     Err(_) => Err(UpstreamError::StartTimeout {
                         server: name.to_owned(),
                         after: timeouts.start_timeout(),
@@ -312,6 +339,9 @@ impl Upstream {
     }
 
     fn service_error(&self, e: &ServiceError, what: &str) -> UpstreamError {
+        if let Some(err) = auth_error(&self.name, e, self.token_file.as_ref()) {
+            return err;
+        }
         match e {
             ServiceError::McpError(data) => UpstreamError::Protocol {
                 server: self.name.clone(),
@@ -367,6 +397,64 @@ fn classify_init_error(
             message: format!("the `initialize` handshake failed: {}", error_chain(e)),
         },
     }
+}
+
+/// Where the transport's error sits in a failed `initialize` (rmcp does not make it the
+/// error's `source`).
+fn init_error_source(e: &ClientInitializeError) -> &(dyn std::error::Error + 'static) {
+    match e {
+        ClientInitializeError::TransportError { error, .. } => error,
+        other => other,
+    }
+}
+
+/// The OAuth failure in an error's chain: a 401 (a login is needed), a 403
+/// `insufficient_scope` (remembered in the token file for the next login), or rmcp's own.
+fn auth_error(
+    server: &str,
+    e: &(dyn std::error::Error + 'static),
+    token_file: Option<&(auth::TokenFile, String)>,
+) -> Option<UpstreamError> {
+    use rmcp::transport::streamable_http_client::{AuthRequiredError, InsufficientScopeError};
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.downcast_ref::<AuthRequiredError>().is_some() {
+            return Some(
+                auth::AuthFailure::LoginRequired {
+                    server: server.to_owned(),
+                }
+                .into(),
+            );
+        }
+        if let Some(scope) = err.downcast_ref::<InsufficientScopeError>() {
+            let challenge = rmcp::transport::auth::WWWAuthenticateParams::parse(
+                &scope.www_authenticate_header,
+                &url::Url::parse("http://localhost/").ok()?,
+            );
+            let wanted = scope
+                .required_scope
+                .clone()
+                .or(challenge.scope)
+                .unwrap_or_default();
+            if let Some((file, url)) = token_file
+                && !wanted.is_empty()
+            {
+                auth::remember_step_up(file, url, &wanted);
+            }
+            return Some(
+                auth::AuthFailure::InsufficientScope {
+                    server: server.to_owned(),
+                    scope: wanted,
+                }
+                .into(),
+            );
+        }
+        if let Some(auth) = err.downcast_ref::<rmcp::transport::auth::AuthError>() {
+            return Some(auth::AuthFailure::from_rmcp(server, auth).into());
+        }
+        source = err.source();
+    }
+    None
 }
 
 /// An error and its sources, joined: rmcp and reqwest keep the useful part in the sources.

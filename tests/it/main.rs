@@ -14,6 +14,7 @@ mod support;
 
 mod cli;
 mod codegen;
+mod conformance;
 mod crash;
 mod demo;
 mod export;
@@ -24,6 +25,7 @@ mod inputs;
 mod install;
 mod marketplace;
 mod modes;
+mod oauth;
 mod portable;
 mod privacy;
 mod real_servers;

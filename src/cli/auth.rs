@@ -1,0 +1,159 @@
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::{CliResult, Context, output};
+use crate::ops::auth as ops;
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: AuthCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum AuthCommand {
+    /// Log in to an HTTP server with OAuth: prints the authorization URL on stderr, opens it
+    /// with $BROWSER (or xdg-open/open when there is a display), and waits for the redirect to
+    /// a loopback address. Tokens are stored for you, outside the registry.
+    Login(LoginArgs),
+    /// Which HTTP servers you are logged in to: expiry and scopes (never a token).
+    Status(StatusArgs),
+    /// Forget the tokens of a server.
+    Logout(LogoutArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LoginArgs {
+    /// The configured HTTP server.
+    server: String,
+    /// A scope to request besides those the server asks for (repeatable).
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+    /// Seconds to wait for the authorization to complete.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    timeout: u64,
+    /// Print what the login got as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct StatusArgs {
+    /// Print the status as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct LogoutArgs {
+    /// The configured HTTP server.
+    server: String,
+}
+
+pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
+    let registry = ctx.registry()?;
+    let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
+    match args.command {
+        AuthCommand::Login(args) => {
+            let on_url = |url: &str| {
+                eprintln!(
+                    "Open this URL to authorize skillet for `{}`:\n\n  {url}\n",
+                    args.server
+                );
+            };
+            let report = ops::login(
+                &servers,
+                ops::LoginOptions {
+                    server: &args.server,
+                    scopes: args.scopes.clone(),
+                    timeout: Duration::from_secs(args.timeout),
+                    browser: browser(),
+                    on_url: &on_url,
+                },
+            )
+            .await?;
+            if args.json {
+                output::json(&report)?;
+            } else {
+                let scopes = if report.scopes.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (scopes: {})", report.scopes.join(" "))
+                };
+                output::print(&format!("logged in to `{}`{scopes}", report.server))?;
+            }
+        }
+        AuthCommand::Status(args) => {
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let rows = ops::status(&servers, now)?;
+            if args.json {
+                output::json(&rows)?;
+            } else if rows.is_empty() {
+                output::note("no HTTP servers are configured");
+            } else {
+                let mut text = String::new();
+                for row in rows {
+                    let state = match (row.logged_in, row.expired, row.refreshable) {
+                        (false, ..) => "not logged in".to_owned(),
+                        (true, true, true) => {
+                            "logged in (token expired; refreshed at next use)".into()
+                        }
+                        (true, true, false) => "login expired".into(),
+                        (true, false, _) => match row.expires_at {
+                            Some(at) => format!(
+                                "logged in, expires in {}",
+                                fmt_secs(at.saturating_sub(now))
+                            ),
+                            None => "logged in".into(),
+                        },
+                    };
+                    text.push_str(&format!("{}\t{state}", row.server));
+                    if !row.scopes.is_empty() {
+                        text.push_str(&format!("\tscopes: {}", row.scopes.join(" ")));
+                    }
+                    if !row.pending_scopes.is_empty() {
+                        text.push_str(&format!(
+                            "\tnext login adds: {}",
+                            row.pending_scopes.join(" ")
+                        ));
+                    }
+                    text.push('\n');
+                }
+                output::print(text.trim_end())?;
+            }
+        }
+        AuthCommand::Logout(args) => {
+            let report = ops::logout(&servers, &args.server)?;
+            if report.removed {
+                output::print(&format!("logged out of `{}`", report.server))?;
+            } else {
+                output::note(&format!("no tokens were stored for `{}`", report.server));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `$BROWSER`, else the desktop's opener when a display is there; else nothing (the URL is
+/// printed either way).
+fn browser() -> Option<String> {
+    crate::config::env::browser().or_else(|| {
+        crate::config::env::has_display().then(|| {
+            if cfg!(target_os = "macos") {
+                "open".to_owned()
+            } else {
+                "xdg-open".to_owned()
+            }
+        })
+    })
+}
+
+fn fmt_secs(secs: u64) -> String {
+    match secs {
+        s if s < 120 => format!("{s} s"),
+        s if s < 2 * 3600 => format!("{} min", s / 60),
+        s => format!("{} h", s / 3600),
+    }
+}

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""skillet as the client of the MCP conformance suite (`conformance client --command ...`).
+
+The suite runs this with its test server's URL as the last argument, the scenario's name in
+MCP_CONFORMANCE_SCENARIO and, for some scenarios, client credentials in MCP_CONFORMANCE_CONTEXT.
+Everything goes through the skillet binary (SKILLET_BIN), as a user would: a throwaway registry
+whose .mcp.json names the server, `skillet auth login` for `auth/*` scenarios (the suite's
+authorization server approves at once; tests/fixtures/headless_browser.py is the browser),
+`skillet gen` (initialize, tools/list), then `skillet call` of one tool. A call refused with
+`hint: skillet auth login ...` (a 403 asking for a new scope: step-up) logs in once more and
+calls again, once: never a loop.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BROWSER = f"{sys.executable} {os.path.join(HERE, '..', 'fixtures', 'headless_browser.py')}"
+# A client ID metadata document URL the suite's CIMD scenario expects (SEP-991).
+CIMD_URL = "https://conformance-test.local/client-metadata.json"
+
+
+def main():
+    with tempfile.TemporaryDirectory(prefix="skillet-conformance-") as work:
+        return scenario(work)
+
+
+def scenario(work):
+    url = sys.argv[-1]
+    scenario = os.environ.get("MCP_CONFORMANCE_SCENARIO", "")
+    context = json.loads(os.environ.get("MCP_CONFORMANCE_CONTEXT") or "{}")
+    skillet = os.environ["SKILLET_BIN"]
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.path.join(work, "home"),
+        "NO_COLOR": "1",
+        "BROWSER": BROWSER,
+        "TMPDIR": work,
+    }
+    os.makedirs(env["HOME"])
+    registry = os.path.join(work, "registry")
+    os.makedirs(registry)
+
+    def skillet_run(*args):
+        done = subprocess.run([skillet, *args], cwd=registry, env=env, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=60)
+        sys.stderr.write(f"$ skillet {' '.join(args)} -> {done.returncode}\n{done.stderr}")
+        sys.stdout.write(done.stdout)
+        return done
+
+    if skillet_run("init").returncode != 0:
+        return 1
+    server = {"type": "http", "url": url}
+    oauth = {}
+    if context.get("client_id"):
+        oauth["clientId"] = context["client_id"]
+        if context.get("client_secret"):
+            oauth["clientSecret"] = context["client_secret"]
+    if scenario == "auth/basic-cimd":
+        oauth["clientMetadataUrl"] = CIMD_URL
+    if oauth:
+        server["oauth"] = oauth
+    with open(os.path.join(registry, ".mcp.json"), "w") as f:
+        json.dump({"mcpServers": {"conf": server}}, f)
+
+    is_auth = scenario.startswith("auth/")
+    if is_auth and skillet_run("auth", "login", "conf", "--timeout", "20").returncode != 0:
+        return 1
+    if skillet_run("gen").returncode != 0:
+        return 1
+    with open(os.path.join(registry, ".skillet", "tools.json")) as f:
+        catalog = json.load(f)
+    tools = [t["name"] for t in catalog_tools(catalog)]
+    if not tools:
+        return 0
+    tool = "add_numbers" if "add_numbers" in tools else tools[0]
+    arguments = {"a": 5, "b": 3} if tool == "add_numbers" else {}
+    for attempt in range(2):
+        done = skillet_run("call", "conf", tool, json.dumps(arguments))
+        if done.returncode == 0:
+            return 0
+        if attempt == 0 and is_auth and "skillet auth login conf" in done.stderr:
+            if skillet_run("auth", "login", "conf", "--timeout", "20").returncode != 0:
+                return 1
+            continue
+        return 1
+    return 1
+
+
+def catalog_tools(catalog):
+    """The tools of .skillet/tools.json, whatever its exact shape (a list, or per server)."""
+    if isinstance(catalog, list):
+        return [t for t in catalog if isinstance(t, dict) and "name" in t]
+    if isinstance(catalog, dict):
+        found = []
+        for value in catalog.values():
+            found.extend(catalog_tools(value))
+        return found
+    return []
+
+
+if __name__ == "__main__":
+    sys.exit(main())

