@@ -238,7 +238,8 @@ fn init_logging(verbose: u8, quiet_stdout_server: bool) {
     let default = match verbose {
         0 => "warn,rmcp=off",
         1 => "info,skillet=info,rmcp=warn",
-        _ => "debug",
+        // rmcp logs the single-use authorization code at debug level.
+        _ => "debug,rmcp::transport::auth=info",
     };
     let filter = crate::config::env::log_filter()
         .and_then(|f| EnvFilter::try_new(f).ok())

