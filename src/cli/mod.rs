@@ -7,6 +7,7 @@ mod approve;
 mod audit;
 mod call;
 mod demo;
+mod elicit;
 mod export;
 mod generate;
 mod init;
