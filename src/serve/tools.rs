@@ -104,7 +104,7 @@ pub(crate) fn definitions() -> Vec<Tool> {
         .with_annotations(read_only()),
         Tool::new(
             "run_code",
-            "Run a TypeScript module: import functions from \"./servers/<server>/index.js\" or \"./skills/<name>\", filter data in code, console.log only what you need (that, the default export and the run id come back). fs: ./workspace/. {skill, input} runs a saved skill; input is the default export's argument. {resume: \"<run id>\"} reruns a failed run (or new code), its answered calls from the record.",
+            "Run a TypeScript module: import functions from \"./servers/<server>/index.js\" or \"./skills/<name>\", filter data in code, console.log only what you need (that, the default export and the run id come back). fs: ./workspace/. {skill, input} runs a saved skill; input is the default export's argument.",
             schema(json!({
                 "type": "object",
                 "properties": {
