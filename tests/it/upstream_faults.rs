@@ -264,3 +264,45 @@ fn elicitation_nobody_can_answer_is_declined_with_a_note_and_audited() {
     );
     assert_eq!(calls_of(&env, "ask"), 1);
 }
+
+#[test]
+fn elicitation_is_answered_at_the_terminal_under_run() {
+    let env = TestEnv::new();
+    let marker = marker("elicit-tty");
+    env.registry(json!({ "faulty": faulty(&env, 0, &marker) }));
+    env.write(
+        "main.ts",
+        "console.log(JSON.stringify(await callMCPTool('faulty', 'ask', {})));",
+    );
+    let answers = json!([
+        ["[a]ccept, [d]ecline, [c]ancel", "a"],
+        ["Name [string; required]", ""],
+        ["`name` is required", ""],
+        ["Name [string; required]", "Ada"],
+        ["count [integer; default 1]", ""],
+    ]);
+    let out = env
+        .program("python3")
+        .arg(fixture("on_a_terminal.py"))
+        .arg(format!("@{answers}"))
+        .arg(BIN)
+        .args(["run", "main.ts"])
+        .output()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\nterminal:\n{shown}");
+    assert!(
+        shown.contains("server `faulty` asks: Who is asking?"),
+        "{shown}"
+    );
+    // The server got the answer (its echo of the name is tokenized like any result).
+    assert!(
+        stdout.contains(r#"{"action":"accept","content":{"name":"[NAME_1]","count":1}}"#),
+        "{stdout}\nterminal:\n{shown}"
+    );
+    let lines = audited(&env, "ask", "elicitation");
+    assert_eq!(lines[0]["event"]["action"], "accept");
+    assert_eq!(lines[0]["event"]["answered"], true);
+    assert!(!env.read(".skillet/audit.jsonl").contains("Ada"));
+}
