@@ -47,6 +47,40 @@ pub struct Entry {
     /// Where the answer came from: the live server, the run's cache, or a record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Something that happened during the call (its line's `outcome` is the event's kind):
+    /// a retry, or the server asking a person for input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<Event>,
+}
+
+/// What happened during a call, beside its outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Event {
+    /// Attempt `attempt` (2 for the first retry) after a transient failure (`reason`:
+    /// `connection_closed`, `timeout`, `http_503`, ...) and a wait of `wait_ms`.
+    Retry {
+        attempt: u32,
+        reason: String,
+        wait_ms: u64,
+    },
+    /// The server asked for input (`elicitation/create`): its message and what the person did
+    /// (`accept`, `decline`, `cancel`); never what they answered. `answered: false` when
+    /// nobody could be asked.
+    Elicitation {
+        message: String,
+        action: String,
+        answered: bool,
+    },
+}
+
+impl Event {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Retry { .. } => "retry",
+            Self::Elicitation { .. } => "elicitation",
+        }
+    }
 }
 
 /// Size and SHA-256 (hex) of a JSON value as compact text.
@@ -222,6 +256,7 @@ mod tests {
             duration_ms: 1.0,
             outcome: "ok".into(),
             source: None,
+            event: None,
         }
     }
 

@@ -501,8 +501,11 @@ impl ResumeHost {
         }
     }
 
+    /// The divergence, if any, then the live part's notes.
     pub fn notes(&self) -> Vec<String> {
-        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+        let mut notes = self.notes.lock().map(|n| n.clone()).unwrap_or_default();
+        notes.extend(self.live.notes());
+        notes
     }
 }
 
@@ -556,6 +559,10 @@ impl ToolHost for ResumeHost {
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
         self.live.call(index, server, tool, arguments)
+    }
+
+    fn take_events(&self, index: usize) -> Vec<crate::upstream::CallEvent> {
+        self.live.take_events(index)
     }
 }
 

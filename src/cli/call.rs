@@ -23,7 +23,17 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
         })?;
     let registry = ctx.registry()?;
     let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
-    match ops::call(&registry, &servers, &args.server, &args.tool, arguments).await? {
+    let elicitor = super::elicit::TerminalElicitor::if_interactive();
+    match ops::call(
+        &registry,
+        &servers,
+        &args.server,
+        &args.tool,
+        arguments,
+        elicitor,
+    )
+    .await?
+    {
         Ok(result) => {
             if args.json {
                 output::json(&result)?;

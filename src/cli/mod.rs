@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod call;
 mod demo;
+mod elicit;
 mod export;
 mod generate;
 mod init;

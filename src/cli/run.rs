@@ -128,6 +128,8 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
             source_run,
             mcp_config,
             approver: super::approve::TerminalApprover::if_interactive(),
+            // A replay sends nothing, so no server asks: its record stands.
+            elicitor: super::elicit::TerminalElicitor::if_interactive(),
             input,
             ..RunOptions::new(script)
         },

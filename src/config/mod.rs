@@ -6,5 +6,6 @@ pub mod settings;
 
 pub use mcp::{McpConfigError, OAuthConfig, ServerConfig, Transport};
 pub use settings::{
-    MarketplaceSettings, ReviewSettings, RunSettings, Settings, SettingsError, UpstreamSettings,
+    MarketplaceSettings, RetryOverride, RetrySettings, ReviewSettings, RunSettings, Settings,
+    SettingsError, UpstreamSettings,
 };

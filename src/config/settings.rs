@@ -139,6 +139,64 @@ pub struct UpstreamSettings {
     pub call_timeout_ms: u64,
     /// After SIGTERM, how long a server may take to exit before it gets SIGKILL.
     pub shutdown_grace_ms: u64,
+    /// Retries of calls that failed for a transient reason (connection closed, HTTP 5xx or 429,
+    /// a timeout), for tools marked `readOnlyHint` or `idempotentHint` only.
+    pub retry: RetrySettings,
+}
+
+/// How calls that failed for a transient reason are retried: exponential back-off with jitter,
+/// capped, within the run's deadline. Only calls of tools whose annotations say `readOnlyHint`
+/// or `idempotentHint` are retried; any other failure says a retry is unsafe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetrySettings {
+    /// Attempts of one call, the first included (1: never retry).
+    #[schemars(range(min = 1))]
+    pub attempts: u32,
+    /// The wait before the first retry; each further retry doubles it (with jitter).
+    pub initial_backoff_ms: u64,
+    /// The longest wait between attempts; a server's `Retry-After` beyond it is not waited for.
+    pub max_backoff_ms: u64,
+    /// Per server (by its name in `.mcp.json`), keys that differ from the defaults above.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub servers: std::collections::BTreeMap<String, RetryOverride>,
+}
+
+impl Default for RetrySettings {
+    fn default() -> Self {
+        Self {
+            attempts: 3,
+            initial_backoff_ms: 200,
+            max_backoff_ms: 5_000,
+            servers: std::collections::BTreeMap::new(),
+        }
+    }
+}
+
+/// One server's retry settings; an unset key keeps `[upstream.retry]`'s.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RetryOverride {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
+    pub attempts: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_backoff_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_backoff_ms: Option<u64>,
+}
+
+impl RetrySettings {
+    /// The settings that apply to `server`'s calls.
+    pub fn for_server(&self, server: &str) -> RetrySettings {
+        let o = self.servers.get(server).cloned().unwrap_or_default();
+        RetrySettings {
+            attempts: o.attempts.unwrap_or(self.attempts).max(1),
+            initial_backoff_ms: o.initial_backoff_ms.unwrap_or(self.initial_backoff_ms),
+            max_backoff_ms: o.max_backoff_ms.unwrap_or(self.max_backoff_ms),
+            servers: std::collections::BTreeMap::new(),
+        }
+    }
 }
 
 impl Default for UpstreamSettings {
@@ -148,6 +206,7 @@ impl Default for UpstreamSettings {
             list_timeout_ms: 30_000,
             call_timeout_ms: 60_000,
             shutdown_grace_ms: 2_000,
+            retry: RetrySettings::default(),
         }
     }
 }
@@ -196,6 +255,16 @@ start_timeout_ms = 30000   # spawn (or connect) to the initialize reply
 list_timeout_ms = 30000    # tools/list, all pages
 call_timeout_ms = 60000    # one tools/call
 shutdown_grace_ms = 2000   # SIGTERM to SIGKILL
+
+# Calls that failed for a transient reason (connection closed, HTTP 5xx or 429, a timeout) are
+# retried with exponential back-off and jitter, within the run's deadline, but only for tools
+# marked readOnlyHint or idempotentHint; every attempt is audited.
+[upstream.retry]
+attempts = 3                # per call, the first included (1: never retry)
+initial_backoff_ms = 200    # doubled on each retry
+max_backoff_ms = 5000       # the cap (a longer Retry-After is not waited for)
+# [upstream.retry.servers.github]                 # per server: any of the keys above
+# attempts = 5
 
 [run]
 timeout_ms = 30000              # wall clock, including waiting on tools

@@ -3,16 +3,20 @@
 use crate::config::ServerConfig;
 use crate::registry::Registry;
 use crate::tool::ToolResult;
-use crate::upstream::{Upstream, UpstreamError};
+use std::sync::Arc;
+
+use crate::upstream::{CallContext, Elicitor, Upstream, UpstreamError};
 
 /// `skillet call`: connects to one configured server, calls one tool, and closes the connection.
-/// A result with `isError` is returned as a [`UpstreamError::ToolError`].
+/// A result with `isError` is returned as a [`UpstreamError::ToolError`]. What the server asks
+/// during the call (MCP elicitation) goes to `elicitor`, or is declined without one.
 pub async fn call(
     registry: &Registry,
     servers: &[ServerConfig],
     server: &str,
     tool: &str,
     arguments: serde_json::Map<String, serde_json::Value>,
+    elicitor: Option<Arc<dyn Elicitor>>,
 ) -> anyhow::Result<Result<ToolResult, UpstreamError>> {
     let Some(config) = servers.iter().find(|s| s.name == server) else {
         let known: Vec<&str> = servers.iter().map(|s| s.name.as_str()).collect();
@@ -41,7 +45,11 @@ pub async fn call(
         Ok(up) => up,
         Err(e) => return Ok(Err(e)),
     };
-    let result = up.call_tool_checked(tool, arguments).await;
+    let context = CallContext {
+        elicitor,
+        ..CallContext::default()
+    };
+    let result = up.call_tool_checked_in(tool, arguments, &context).await;
     up.shutdown().await;
     Ok(result)
 }

@@ -78,6 +78,9 @@ pub struct RunOptions {
     /// Who approves calls the tool policy says need approval; `None`: nobody can, and such
     /// calls are refused.
     pub approver: Option<Arc<dyn crate::policy::Approver>>,
+    /// Who answers what servers ask during the run's calls (MCP elicitation); `None`: nobody
+    /// can, and each request is declined with a note.
+    pub elicitor: Option<Arc<dyn crate::upstream::Elicitor>>,
     /// The value the script's default export is called with, checked first against the schema
     /// of its parameter's type. `None`: the recorded input for replay and resume, `{}` for a
     /// script that takes an object, else nothing.
@@ -104,6 +107,7 @@ impl RunOptions {
             cancel: None,
             vault: None,
             approver: None,
+            elicitor: None,
             input: None,
             reviewed_only: false,
             count_tokens: false,
@@ -292,17 +296,22 @@ async fn run_on(
         tokenized,
     )
     .map_err(anyhow::Error::msg)?;
-    let live = || LiveHost {
-        pool: Arc::clone(&pool),
+    // Retries never wait past the run's deadline (counted from here, a little early).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(limits.timeout_ms);
+    let live = || {
+        LiveHost::new(Arc::clone(&pool))
+            .with_elicitor(options.elicitor.clone())
+            .with_deadline(deadline)
     };
     let resume = match (&source, options.mode) {
         (Some(record), Mode::Resume) => Some(Arc::new(ResumeHost::new(record, live()))),
         _ => None,
     };
+    let mut live_host = None;
     let host: Arc<dyn ToolHost> = match (&source, options.mode, &resume) {
         (Some(record), Mode::Replay, _) => Arc::new(ReplayHost::new(record)),
         (_, Mode::Resume, Some(resume)) => Arc::clone(resume) as Arc<dyn ToolHost>,
-        _ => Arc::new(live()),
+        _ => Arc::clone(live_host.insert(Arc::new(live()))) as Arc<dyn ToolHost>,
     };
     let env = SandboxEnv {
         api_dir: registry.api_dir(),
@@ -323,7 +332,12 @@ async fn run_on(
     if let Some((log, _)) = &audit_log {
         log.flush();
     }
-    let notes = resume.as_ref().map(|r| r.notes()).unwrap_or_default();
+    let notes = match (&resume, &live_host) {
+        (Some(resume), _) => resume.notes(),
+        (None, Some(live)) => live.notes(),
+        _ => Vec::new(),
+    };
+    drop(live_host);
     drop(resume);
     let record = RunRecord {
         id,

@@ -30,6 +30,7 @@ use super::{ErrorKind, RunError};
 use crate::audit::{AuditLog, Decision, Entry};
 use crate::codegen::write_canonical_json;
 use crate::tool::ToolResult;
+use crate::upstream::CallEvent;
 
 /// A tool's compiled input schema.
 type CompiledSchema = Arc<jsonschema::Validator>;
@@ -528,6 +529,9 @@ impl RunState {
         key: Option<String>,
         governance: Option<&Governance>,
     ) -> Result<String, CallFailure> {
+        if answered_by == CallSource::Live {
+            self.audit_events(record.index, audit, decision);
+        }
         let failure = match outcome {
             Ok(Ok((result, source))) => {
                 let answered = Answered {
@@ -558,6 +562,37 @@ impl RunState {
             }
         };
         Err(self.record_failure(record, kind, message))
+    }
+
+    /// A line for each retry and elicitation of the call (the host's events), before its own.
+    fn audit_events(&self, index: usize, audit: Option<&AuditDraft>, decision: Decision) {
+        let events = self.env.host.take_events(index);
+        let Some(audit) = audit else {
+            return;
+        };
+        for event in events {
+            let event = match event {
+                CallEvent::Retry {
+                    attempt,
+                    reason,
+                    wait,
+                } => crate::audit::Event::Retry {
+                    attempt,
+                    reason,
+                    wait_ms: u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                },
+                CallEvent::Elicitation {
+                    message,
+                    action,
+                    note,
+                } => crate::audit::Event::Elicitation {
+                    message,
+                    action: action.as_str().to_owned(),
+                    answered: note.is_none(),
+                },
+            };
+            audit.audit_event(decision, event);
+        }
     }
 
     /// A result: audited as it came, then tokenized ([`Governance::tokenize_result`]), cached

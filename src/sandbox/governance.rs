@@ -354,7 +354,15 @@ impl AuditDraft {
             duration_ms,
             outcome: outcome.to_owned(),
             source: source.map(|s| s.as_str().to_owned()),
+            event: None,
         }
+    }
+
+    /// Writes a line for something that happened during the call (a retry, an elicitation).
+    pub(super) fn audit_event(&self, decision: Decision, event: crate::audit::Event) {
+        let mut entry = self.entry(decision, None, event.kind(), Some(CallSource::Live), 0.0);
+        entry.event = Some(event);
+        self.log.append(&entry);
     }
 
     /// Step: writes the call's line (`outcome` is `ok`, `tool_error`, `error` or `not_called`).

@@ -8,7 +8,7 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
 use crate::tool::{ToolResult, ToolSpec};
-use crate::upstream::{UpstreamError, UpstreamPool};
+use crate::upstream::{CallContext, CallEvent, Elicitor, Events, UpstreamError, UpstreamPool};
 
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,11 +74,52 @@ pub trait ToolHost: Send + Sync {
         tool: &'a str,
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>>;
+
+    /// What happened during call `index` (retries, elicitation), once it is answered: taken,
+    /// so each is audited once. A host that calls no server has none.
+    fn take_events(&self, _index: usize) -> Vec<CallEvent> {
+        Vec::new()
+    }
 }
 
-/// Live servers, through a pool that connects on first use.
+/// Live servers, through a pool that connects on first use. Elicitation a server sends during
+/// a call goes to `elicitor`; retries never wait past `deadline`; what happened during each
+/// call is kept for [`ToolHost::take_events`], and what nobody could answer in [`Self::notes`].
 pub struct LiveHost {
     pub pool: Arc<UpstreamPool>,
+    elicitor: Option<Arc<dyn Elicitor>>,
+    deadline: Option<std::time::Instant>,
+    events: std::sync::Mutex<Vec<(usize, Vec<CallEvent>)>>,
+    notes: std::sync::Mutex<Vec<String>>,
+}
+
+impl LiveHost {
+    pub fn new(pool: Arc<UpstreamPool>) -> Self {
+        Self {
+            pool,
+            elicitor: None,
+            deadline: None,
+            events: std::sync::Mutex::default(),
+            notes: std::sync::Mutex::default(),
+        }
+    }
+
+    /// Who answers the servers' elicitation (`None`: it is declined, with a note).
+    pub fn with_elicitor(mut self, elicitor: Option<Arc<dyn Elicitor>>) -> Self {
+        self.elicitor = elicitor;
+        self
+    }
+
+    /// The run's deadline: no retry waits past it.
+    pub fn with_deadline(mut self, deadline: std::time::Instant) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// What the run's notes say of its calls (elicitation nobody could answer), in order.
+    pub fn notes(&self) -> Vec<String> {
+        self.notes.lock().map(|n| n.clone()).unwrap_or_default()
+    }
 }
 
 impl ToolHost for LiveHost {
@@ -97,18 +138,49 @@ impl ToolHost for LiveHost {
 
     fn call<'a>(
         &'a self,
-        _index: usize,
+        index: usize,
         server: &'a str,
         tool: &'a str,
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> BoxFuture<'a, Result<(ToolResult, CallSource), HostError>> {
         Box::pin(async move {
-            self.pool
-                .call(server, tool, arguments)
-                .await
+            let context = CallContext {
+                elicitor: self.elicitor.clone(),
+                deadline: self.deadline,
+                events: Events::default(),
+            };
+            let result = self.pool.call_in(server, tool, arguments, &context).await;
+            let events = context
+                .events
+                .lock()
+                .map(|mut e| std::mem::take(&mut *e))
+                .unwrap_or_default();
+            if !events.is_empty() {
+                let notes = events.iter().filter_map(|e| match e {
+                    CallEvent::Elicitation { note, .. } => note.clone(),
+                    CallEvent::Retry { .. } => None,
+                });
+                if let Ok(mut kept) = self.notes.lock() {
+                    kept.extend(notes);
+                }
+                if let Ok(mut kept) = self.events.lock() {
+                    kept.push((index, events));
+                }
+            }
+            result
                 .map(|r| (r, CallSource::Live))
                 .map_err(HostError::Upstream)
         })
+    }
+
+    fn take_events(&self, index: usize) -> Vec<CallEvent> {
+        let Ok(mut kept) = self.events.lock() else {
+            return Vec::new();
+        };
+        match kept.iter().position(|(i, _)| *i == index) {
+            Some(at) => kept.swap_remove(at).1,
+            None => Vec::new(),
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! grace period ends. Runs are recorded whatever way they end, and every call in flight at
 //! shutdown gets its answer (finished, or cancelled at the end of the grace).
 
+mod elicit;
 mod http;
 mod logging;
 pub(crate) mod tools;
@@ -425,6 +426,7 @@ impl ServerHandler for SkilletServer {
         let session = tools::Session {
             vault: Arc::clone(&self.vault),
             approver: ElicitationApprover::for_client(&context),
+            elicitor: elicit::PeerElicitor::for_client(&context),
         };
         let answer = tools::call(
             &self.shared,

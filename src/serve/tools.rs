@@ -35,6 +35,9 @@ fn bounded_error(message: String) -> String {
 pub(crate) struct Session {
     pub vault: crate::sandbox::governance::SharedVault,
     pub approver: Option<Arc<dyn crate::policy::Approver>>,
+    /// Who answers what upstream servers ask during the session's runs: its client, when it
+    /// supports elicitation.
+    pub elicitor: Option<Arc<dyn crate::upstream::Elicitor>>,
 }
 
 /// What a tool call answers: text for the model, and whether it is an error.
@@ -108,7 +111,8 @@ pub(crate) fn definitions() -> Vec<Tool> {
                     "code": {"type": "string"},
                     "skill": {"type": "string"},
                     "input": {},
-                    "timeout_ms": {"type": "integer"}
+                    "timeout_ms": {"type": "integer"},
+                    "resume": {"type": "string"}
                 }
             })),
         ),
@@ -277,6 +281,9 @@ struct RunCodeArgs {
     skill: Option<String>,
     input: Option<Value>,
     timeout_ms: Option<u64>,
+    /// A run to resume (like `skillet run --resume`): calls the record answered are answered
+    /// from it, the rest go live; its script unless `code` is given.
+    resume: Option<String>,
 }
 
 async fn run_code(
@@ -285,17 +292,22 @@ async fn run_code(
     args: RunCodeArgs,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Answer {
-    let script = match (args.code, args.skill) {
-        (Some(source), None) => ScriptSource::Text {
+    let script = match (args.code, args.skill, &args.resume) {
+        (Some(source), None, _) => ScriptSource::Text {
             name: "run_code.ts".into(),
             source,
         },
-        (None, Some(name)) => ScriptSource::Skill(name),
+        (None, Some(name), _) => ScriptSource::Skill(name),
+        (None, None, Some(_)) => ScriptSource::Recorded,
         _ => {
             return Answer::error(
-                "give either `code` (a TypeScript module) or `skill` (a skill's name), not both",
+                "give either `code` (a TypeScript module) or `skill` (a skill's name), not both, or `resume` (a run's id) alone or with `code`",
             );
         }
+    };
+    let (mode, source_run) = match args.resume {
+        Some(id) => (crate::runs::Mode::Resume, Some(id)),
+        None => (crate::runs::Mode::Live, None),
     };
     // The API first: generating it may take a while, and holds no run slot meanwhile.
     if let Err(e) = shared.ensure_api().await {
@@ -314,6 +326,9 @@ async fn run_code(
         cancel: Some(cancel),
         vault: Some(session.vault.clone()),
         approver: session.approver.clone(),
+        elicitor: session.elicitor.clone(),
+        mode,
+        source_run,
         input: args.input,
         reviewed_only: true,
         // The answer shows the report; the tokenizer is loaded once, as the server starts.
@@ -339,6 +354,15 @@ async fn run_code(
         }
         _ => String::new(),
     };
+    // What the run's notes say (a resume that diverged, input a server asked nobody could
+    // give) reaches the model too.
+    let note = record
+        .notes
+        .iter()
+        .map(String::as_str)
+        .chain((!note.is_empty()).then_some(note.as_str()))
+        .collect::<Vec<_>>()
+        .join("\n");
     Answer {
         text: outcome.answer(&note),
         is_error: record.error.is_some(),

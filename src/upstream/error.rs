@@ -88,6 +88,24 @@ pub enum UpstreamError {
     /// OAuth: a login is needed, a scope is missing, a token file is refused, ...
     #[error(transparent)]
     Auth(#[from] super::auth::AuthFailure),
+    /// An HTTP server answered a request with 429 or 5xx.
+    #[error("server `{server}` answered HTTP {status}{}: {message}", retry_after.map(|d| format!(" (Retry-After: {})", fmt_duration(d))).unwrap_or_default())]
+    HttpStatus {
+        server: String,
+        status: u16,
+        retry_after: Option<Duration>,
+        message: String,
+    },
+
+    /// A transient failure of a call that is not retried automatically: the tool is not marked
+    /// read-only or idempotent, so sending it again could repeat its effect.
+    #[error(
+        "{cause}\nnot retried: `{tool}` is not marked read-only or idempotent, so a retry is unsafe (it could repeat the call's effect)"
+    )]
+    Unretried {
+        tool: String,
+        cause: Box<UpstreamError>,
+    },
 
     /// A server that failed is not retried before its back-off ends.
     #[error(
@@ -114,6 +132,14 @@ impl crate::error::Diagnose for UpstreamError {
             }
             Self::ListTimeout { .. } => "raise `upstream.list_timeout_ms` in skillet.toml",
             Self::CallTimeout { .. } => "raise `upstream.call_timeout_ms` in skillet.toml",
+            Self::Unretried { cause, .. } => {
+                let mut hints = crate::error::Diagnose::hints(&**cause);
+                hints.push(
+                    "check whether the call took effect (with a read-only tool) before calling it again"
+                        .into(),
+                );
+                return hints;
+            }
             _ => return Vec::new(),
         };
         vec![hint.to_owned()]
@@ -137,6 +163,8 @@ impl UpstreamError {
             Self::ConnectionClosed { .. } => "connection_closed",
             Self::Down { .. } => "down",
             Self::Auth(e) => e.kind(),
+            Self::HttpStatus { .. } => "http_status",
+            Self::Unretried { cause, .. } => cause.kind(),
         }
     }
 
@@ -153,8 +181,10 @@ impl UpstreamError {
             | Self::CallTimeout { server, .. }
             | Self::ToolError { server, .. }
             | Self::ConnectionClosed { server, .. }
+            | Self::HttpStatus { server, .. }
             | Self::Down { server, .. } => server,
             Self::Auth(e) => e.server(),
+            Self::Unretried { cause, .. } => cause.server(),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! and the neutral [`ToolSpec`] and [`ToolResult`] (of `crate::tool`).
 
 pub mod auth;
+mod elicit;
 mod error;
 mod handler;
 mod pool;
+mod retry;
 mod stdio;
 
 use std::collections::HashMap;
@@ -18,6 +20,9 @@ use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use serde::Serialize;
 
+pub use elicit::{
+    CallContext, CallEvent, ElicitAction, ElicitAnswer, ElicitRequest, Elicitor, Events,
+};
 pub use error::UpstreamError;
 pub use pool::UpstreamPool;
 
@@ -279,6 +284,19 @@ impl Upstream {
         tool: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ToolResult, UpstreamError> {
+        self.call_tool_in(tool, arguments, &CallContext::default())
+            .await
+    }
+
+    /// [`Self::call_tool`] for a caller: elicitation the server sends while this call is out
+    /// goes to the caller's elicitor (see [`elicit`]), and is reported in its events.
+    pub async fn call_tool_in(
+        &self,
+        tool: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+        context: &CallContext,
+    ) -> Result<ToolResult, UpstreamError> {
+        let _entered = self.service.service().callers().enter(context);
         let params = CallToolRequestParams::new(tool.to_owned()).with_arguments(arguments);
         let result = tokio::time::timeout(
             self.timeouts.call_timeout(),
@@ -308,7 +326,18 @@ impl Upstream {
         tool: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ToolResult, UpstreamError> {
-        let result = self.call_tool(tool, arguments).await?;
+        self.call_tool_checked_in(tool, arguments, &CallContext::default())
+            .await
+    }
+
+    /// [`Self::call_tool_checked`] for a caller (see [`Self::call_tool_in`]).
+    pub async fn call_tool_checked_in(
+        &self,
+        tool: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+        context: &CallContext,
+    ) -> Result<ToolResult, UpstreamError> {
+        let result = self.call_tool_in(tool, arguments, context).await?;
         if result.is_error {
             let text = result.text();
             return Err(UpstreamError::ToolError {
@@ -350,6 +379,17 @@ impl Upstream {
                     data.message, data.code.0
                 ),
             },
+            ServiceError::TransportSend(_) if let Some(status) = http_status(e) => {
+                UpstreamError::HttpStatus {
+                    server: self.name.clone(),
+                    status: status.status,
+                    retry_after: status
+                        .retry_after
+                        .as_deref()
+                        .and_then(retry::parse_retry_after),
+                    message: format!("`{what}` failed"),
+                }
+            }
             ServiceError::TransportClosed
             | ServiceError::TransportSend(_)
             | ServiceError::Cancelled { .. } => UpstreamError::ConnectionClosed {
@@ -367,6 +407,27 @@ impl Upstream {
             },
         }
     }
+}
+
+/// The HTTP status (429, 5xx) a request failed with, from rmcp's error chain.
+fn http_status(
+    e: &ServiceError,
+) -> Option<&rmcp::transport::streamable_http_client::HttpStatusError> {
+    use rmcp::transport::streamable_http_client::{HttpStatusError, StreamableHttpError};
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(current) = source {
+        if let Some(status) = current.downcast_ref::<HttpStatusError>() {
+            return Some(status);
+        }
+        // A transparent variant: its status is not among the sources.
+        if let Some(StreamableHttpError::HttpStatus(status)) =
+            current.downcast_ref::<StreamableHttpError<reqwest::Error>>()
+        {
+            return Some(status);
+        }
+        source = current.source();
+    }
+    None
 }
 
 fn classify_init_error(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Mutex;
 
-use super::{ChangeHook, Upstream, UpstreamError};
+use super::{CallContext, CallEvent, ChangeHook, Upstream, UpstreamError, retry};
 use crate::config::{ServerConfig, UpstreamSettings};
 use crate::tool::{ToolResult, ToolSpec};
 
@@ -100,6 +100,16 @@ impl UpstreamPool {
     }
 
     async fn connected(&self, server: &str) -> Result<Arc<Connected>, UpstreamError> {
+        self.connected_with(server, self.restart).await
+    }
+
+    /// The server's connection; `restart`: bring back a closed or failed one (a restarting
+    /// pool always does; a plain one when it retries a call).
+    async fn connected_with(
+        &self,
+        server: &str,
+        restart: bool,
+    ) -> Result<Arc<Connected>, UpstreamError> {
         let Some(slot) = self.slots.get(server) else {
             return Err(UpstreamError::NotConfigured {
                 server: server.to_owned(),
@@ -112,7 +122,7 @@ impl UpstreamPool {
             SlotState::Ready(connected) if !connected.upstream.is_closed() => {
                 return Ok(Arc::clone(connected));
             }
-            SlotState::Ready(_) if !self.restart => {
+            SlotState::Ready(_) if !restart => {
                 return Err(UpstreamError::ConnectionClosed {
                     server: server.to_owned(),
                     stderr_tail: Vec::new(),
@@ -123,7 +133,7 @@ impl UpstreamPool {
                 tracing::warn!(server, "the server's connection closed; restarting it");
                 0
             }
-            SlotState::Failed { error, .. } if !self.restart => return Err(error.clone()),
+            SlotState::Failed { error, .. } if !restart => return Err(error.clone()),
             SlotState::Failed {
                 error,
                 at,
@@ -218,19 +228,95 @@ impl UpstreamPool {
         Ok(fresh)
     }
 
-    /// Calls a tool (the result may have `is_error` set).
+    /// Calls a tool (the result may have `is_error` set), with [`Self::call_in`]'s retries.
     pub async fn call(
         &self,
         server: &str,
         tool: &str,
         arguments: serde_json::Map<String, serde_json::Value>,
     ) -> Result<ToolResult, UpstreamError> {
-        let connected = self.connected(server).await?;
-        let result = connected.upstream.call_tool(tool, arguments).await;
-        if let Err(error @ UpstreamError::ConnectionClosed { .. }) = &result {
-            self.forget(server, &connected, error).await;
+        self.call_in(server, tool, arguments, &CallContext::default())
+            .await
+    }
+
+    /// Calls a tool for a caller (see [`CallContext`]): elicitation the server sends meanwhile
+    /// goes to the caller's elicitor, and a transient failure of a tool marked read-only or
+    /// idempotent is retried by the server's `[upstream.retry]` policy (see [`super::retry`]),
+    /// a closed connection started again first, each retry reported in the caller's events. A
+    /// transient failure of any other tool is [`UpstreamError::Unretried`].
+    pub async fn call_in(
+        &self,
+        server: &str,
+        tool: &str,
+        arguments: serde_json::Map<String, serde_json::Value>,
+        context: &CallContext,
+    ) -> Result<ToolResult, UpstreamError> {
+        let policy = self.timeouts.retry.for_server(server);
+        let mut connected = self.connected(server).await?;
+        let retryable = |connected: &Connected| {
+            let tools = connected.tools.read();
+            let spec = tools
+                .as_ref()
+                .ok()
+                .and_then(|t| t.iter().find(|t| t.name == tool));
+            retry::idempotent(spec)
+        };
+        let idempotent = retryable(&connected);
+        // The arguments are copied for each attempt only when there may be another one.
+        let mut arguments = Some(arguments);
+        let mut attempt = 1;
+        loop {
+            let sent = if idempotent && attempt < policy.attempts {
+                arguments.clone().unwrap_or_default()
+            } else {
+                arguments.take().unwrap_or_default()
+            };
+            let error = match connected.upstream.call_tool_in(tool, sent, context).await {
+                Ok(result) => return Ok(result),
+                Err(error) => error,
+            };
+            if let UpstreamError::ConnectionClosed { .. } = &error {
+                self.forget(server, &connected, &error).await;
+            }
+            let Some((reason, retry_after)) = retry::transient(&error) else {
+                return Err(error);
+            };
+            if !idempotent {
+                return Err(UpstreamError::Unretried {
+                    tool: tool.to_owned(),
+                    cause: Box::new(error),
+                });
+            }
+            if attempt >= policy.attempts {
+                return Err(error);
+            }
+            let Some(wait) = retry::wait(&policy, attempt, retry_after, retry::jitter()) else {
+                return Err(error);
+            };
+            if context
+                .deadline
+                .is_some_and(|deadline| Instant::now() + wait >= deadline)
+            {
+                return Err(error);
+            }
+            attempt += 1;
+            tracing::info!(
+                server,
+                tool,
+                attempt,
+                reason,
+                wait_ms = wait.as_millis() as u64,
+                "retrying a call after a transient failure"
+            );
+            context.push(CallEvent::Retry {
+                attempt,
+                reason,
+                wait,
+            });
+            tokio::time::sleep(wait).await;
+            // A crashed server is started again, by a plain pool too.
+            connected = self.connected_with(server, true).await?;
         }
-        result
     }
 
     /// A connection that closed under a call is dropped, so the next call starts the server

@@ -150,9 +150,7 @@ async fn env_for(dir: &Path, servers: &[ServerConfig]) -> (SandboxEnv, Arc<Upstr
         api_dir: dir.join("api"),
         skills_dir: dir.join("skills"),
         workspace_dir: dir.join("workspace"),
-        host: Arc::new(LiveHost {
-            pool: Arc::clone(&pool),
-        }),
+        host: Arc::new(LiveHost::new(Arc::clone(&pool))),
         skill_gate: None,
         cancel: None,
         governance: None,

@@ -8,7 +8,9 @@ whose .mcp.json names the server, `skillet auth login` for `auth/*` scenarios (t
 authorization server approves at once; tests/fixtures/headless_browser.py is the browser),
 `skillet gen` (initialize, tools/list), then `skillet call` of one tool. A call refused with
 `hint: skillet auth login ...` (a 403 asking for a new scope: step-up) logs in once more and
-calls again, once: never a loop.
+calls again, once: never a loop. For the elicitation scenario the call runs on a pseudo-terminal
+(tests/fixtures/on_a_terminal.py), where a person accepts the server's form and takes every
+default by pressing Enter.
 """
 
 import json
@@ -19,6 +21,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BROWSER = f"{sys.executable} {os.path.join(HERE, '..', 'fixtures', 'headless_browser.py')}"
+ON_A_TERMINAL = os.path.join(HERE, "..", "fixtures", "on_a_terminal.py")
+# Accept the form, then Enter (the default) for each of its fields.
+ACCEPT_DEFAULTS = "@" + json.dumps([["Answer?", "a"]] + [["default", ""]] * 16)
 # A client ID metadata document URL the suite's CIMD scenario expects (SEP-991).
 CIMD_URL = "https://conformance-test.local/client-metadata.json"
 
@@ -44,9 +49,12 @@ def scenario(work):
     registry = os.path.join(work, "registry")
     os.makedirs(registry)
 
-    def skillet_run(*args):
-        done = subprocess.run([skillet, *args], cwd=registry, env=env, capture_output=True,
-                              text=True, stdin=subprocess.DEVNULL, timeout=60)
+    def skillet_run(*args, terminal=None):
+        command = [skillet, *args]
+        if terminal is not None:
+            command = [sys.executable, ON_A_TERMINAL, terminal, *command]
+        done = subprocess.run(command, cwd=registry, env=env, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=90)
         sys.stderr.write(f"$ skillet {' '.join(args)} -> {done.returncode}\n{done.stderr}")
         sys.stdout.write(done.stdout)
         return done
@@ -79,7 +87,8 @@ def scenario(work):
     tool = "add_numbers" if "add_numbers" in tools else tools[0]
     arguments = {"a": 5, "b": 3} if tool == "add_numbers" else {}
     for attempt in range(2):
-        done = skillet_run("call", "conf", tool, json.dumps(arguments))
+        terminal = ACCEPT_DEFAULTS if scenario.startswith("elicitation-") else None
+        done = skillet_run("call", "conf", tool, json.dumps(arguments), terminal=terminal)
         if done.returncode == 0:
             return 0
         if attempt == 0 and is_auth and "skillet auth login conf" in done.stderr:

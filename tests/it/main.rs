@@ -38,4 +38,5 @@ mod server_folders;
 mod skills;
 mod tidy;
 mod upstream;
+mod upstream_faults;
 mod validate;

@@ -36,9 +36,7 @@ impl Harness {
             api_dir: root.join(".skillet"),
             skills_dir: root.join("skills"),
             workspace_dir: root.join(".skillet/workspace"),
-            host: Arc::new(LiveHost {
-                pool: Arc::clone(&pool),
-            }),
+            host: Arc::new(LiveHost::new(Arc::clone(&pool))),
             skill_gate: None,
             cancel: None,
             governance: None,
@@ -111,9 +109,7 @@ impl Drop for Harness {
                 "/".into(),
             )),
         );
-        self.env.host = Arc::new(LiveHost {
-            pool: Arc::clone(&self.pool),
-        });
+        self.env.host = Arc::new(LiveHost::new(Arc::clone(&self.pool)));
         if let Ok(pool) = Arc::try_unwrap(pool) {
             self.runtime.block_on(pool.shutdown());
         }

@@ -36,7 +36,8 @@ function transport(connect) {
   return new StreamableHTTPClientTransport(new URL(connect.url), { requestInit: { headers } });
 }
 
-// plan.elicit: "accept" or "decline" makes the client support elicitation and answer so.
+// plan.elicit: "accept" or "decline" makes the client support elicitation and answer so;
+// plan.elicitContent is what it accepts with (default {approve: true}).
 const elicited = [];
 async function open() {
   const capabilities = plan.elicit ? { elicitation: {} } : {};
@@ -44,7 +45,7 @@ async function open() {
   if (plan.elicit) {
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
       elicited.push(request.params.message);
-      return plan.elicit === "accept" ? { action: "accept", content: { approve: true } } : { action: "decline" };
+      return plan.elicit === "accept" ? { action: "accept", content: plan.elicitContent ?? { approve: true } } : { action: "decline" };
     });
   }
   await client.connect(transport(plan.connect));

@@ -115,3 +115,117 @@ fn huge_arguments_are_never_echoed_whole() {
     }
     assert_eq!(steps[3]["isError"], true, "{}", steps[3]);
 }
+
+/// What `ask` (the scripted server's elicitation) answered, as the script printed it.
+const ASK: &str =
+    "const r = await callMCPTool('faulty', 'ask', {});\nconsole.log(JSON.stringify(r));";
+
+#[test]
+fn elicitation_from_an_upstream_server_reaches_the_agents_client() {
+    use crate::upstream_faults::{audited, faulty};
+    let env = TestEnv::new();
+    let marker = marker("serve-elicit");
+    env.registry(json!({ "faulty": faulty(&env, 0, &marker) }));
+    env.run(&["gen"]).success();
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "elicit": "accept",
+            "elicitContent": { "name": "Ada", "count": 2 },
+            "steps": [call("run_code", json!({ "code": ASK })), { "op": "elicited" }],
+        }),
+    );
+    let text = ok_text(&steps[0]);
+    assert!(text.contains(r#""action":"accept""#), "{text}");
+    // What the person answered reaches the server; the result it sends back is tokenized like
+    // any other.
+    assert!(text.contains(r#""name":"[NAME_1]","count":2"#), "{text}");
+    assert_eq!(
+        steps[1]["messages"],
+        json!(["server `faulty` asks: Who is asking?"])
+    );
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "elicit": "decline",
+            "steps": [call("run_code", json!({ "code": ASK }))],
+        }),
+    );
+    assert!(
+        ok_text(&steps[0]).contains(r#""action":"decline""#),
+        "{}",
+        steps[0]
+    );
+    // A client without elicitation: declined, and the model is told why.
+    let steps = client(
+        &env,
+        json!({ "connect": stdio(&env, &[]), "steps": [call("run_code", json!({ "code": ASK }))] }),
+    );
+    let text = ok_text(&steps[0]);
+    assert!(text.contains("nobody could answer"), "{text}");
+    let actions: Vec<_> = audited(&env, "ask", "elicitation")
+        .iter()
+        .map(|e| (e["event"]["action"].clone(), e["event"]["answered"].clone()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (json!("accept"), json!(true)),
+            (json!("decline"), json!(true)),
+            (json!("decline"), json!(false))
+        ]
+    );
+    // No answer content is audited.
+    assert!(!env.read(".skillet/audit.jsonl").contains("Ada"));
+    assert!(processes_with(&marker).is_empty());
+}
+
+#[test]
+fn run_code_resumes_a_failed_run_from_its_record() {
+    use crate::upstream_faults::{calls_of, faulty};
+    let env = TestEnv::new();
+    let marker = marker("serve-resume");
+    env.registry(json!({ "faulty": faulty(&env, 0, &marker) }));
+    env.run(&["gen"]).success();
+    let code = "const a = await callMCPTool('faulty', 'flaky_read', {});\nconst b = await callMCPTool('faulty', 'write', {});\nconsole.log(JSON.stringify([a, b]));";
+    let first = client(
+        &env,
+        json!({ "connect": stdio(&env, &[]), "steps": [call("run_code", json!({ "code": code }))] }),
+    );
+    assert_eq!(first[0]["isError"], true, "{}", first[0]);
+    let failed = run_id(first[0]["text"].as_str().unwrap());
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "steps": [
+                call("run_code", json!({ "resume": failed })),
+                call("run_code", json!({ "resume": "no-such-run" })),
+                call("run_code", json!({ "resume": failed, "skill": "x", "code": "1" })),
+            ],
+        }),
+    );
+    // The read came from the record (its server saw it once); the write went live again.
+    let text = ok_text(&steps[0]);
+    assert!(
+        text.contains("ok after 1 calls") && text.contains("ok after 2 calls"),
+        "{text}"
+    );
+    assert_eq!(calls_of(&env, "flaky_read"), 1);
+    assert_eq!(calls_of(&env, "write"), 2);
+    let resumed = run_id(text);
+    let record: Value =
+        serde_json::from_str(&env.read(&format!(".skillet/runs/{resumed}/run.json"))).unwrap();
+    assert_eq!(record["mode"], "resume");
+    assert_eq!(record["source_run"], json!(failed));
+    assert_eq!(steps[1]["isError"], true);
+    assert!(
+        steps[1]["text"].as_str().unwrap().contains("no-such-run"),
+        "{}",
+        steps[1]
+    );
+    assert_eq!(steps[2]["isError"], true);
+    assert!(processes_with(&marker).is_empty());
+}
