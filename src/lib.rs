@@ -33,6 +33,7 @@ pub mod search;
 pub(crate) mod serve;
 pub mod signing;
 pub mod skill;
+pub(crate) mod timing;
 pub mod tokens;
 pub mod tool;
 pub mod upstream;

@@ -16,6 +16,14 @@ use std::any::Any;
 /// (opt-level 1 or 3), 3.7 KiB unoptimised (4.7 KiB for `(a=(a=…`, which has two more
 /// tokens); about 1 KiB for a level without a bracket (`x=>x=>…`, `a=a=…`), which has at least
 /// two tokens. The constants are at least twice those.
+/// Whether oxc's work on `source` fits the stack of an ordinary thread (an async worker's, of
+/// at least 1 MiB), so that a shallow script need not pay for a thread of its own.
+pub(crate) fn fits_ordinary_stack(source: &str) -> bool {
+    const ORDINARY_STACK: usize = 1 << 20;
+    const BASE: usize = 16 << 20;
+    stack_budget(source).saturating_sub(BASE) <= ORDINARY_STACK / 2
+}
+
 pub(crate) fn stack_budget(source: &str) -> usize {
     const BASE: usize = 16 << 20;
     let (per_opener, per_token): (usize, usize) = if cfg!(debug_assertions) {

@@ -147,6 +147,7 @@ impl crate::error::Diagnose for RunsError {
 }
 
 /// The folder of recorded runs.
+#[derive(Clone)]
 pub struct RunStore {
     dir: PathBuf,
 }

@@ -39,7 +39,7 @@ impl BoundedCounter {
     pub fn count(&mut self, text: &str) -> usize {
         if let Some(left) = self.exact_left.checked_sub(text.len()) {
             self.exact_left = left;
-            return count(text);
+            return count_remembered(text);
         }
         self.estimated = true;
         let sample = &text[..text.floor_char_boundary(Self::SAMPLE_BYTES)];
@@ -51,6 +51,39 @@ impl BoundedCounter {
         let scaled = (tokens as f64 * text.len() as f64 / sample.len() as f64).round() as usize;
         scaled
     }
+}
+
+/// [`count`], remembered by content for texts long enough to be worth it: a long-lived
+/// process (`serve`) counts the same tool results again and again (an agent re-running a
+/// script it is fixing gets the same answers), and hashing is a hundred times quicker than
+/// tokenizing.
+fn count_remembered(text: &str) -> usize {
+    use std::collections::HashMap;
+    use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
+    use std::sync::{LazyLock, Mutex};
+    /// Shorter texts are counted each time (about as quick as looking them up).
+    const REMEMBERED_FROM: usize = 512;
+    /// Counts kept at most; the table starts over beyond.
+    const MAX_REMEMBERED: usize = 16_384;
+    static COUNTS: LazyLock<Mutex<HashMap<(u64, usize), usize>>> = LazyLock::new(Default::default);
+    if text.len() < REMEMBERED_FROM {
+        return count(text);
+    }
+    let key = (
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(text),
+        text.len(),
+    );
+    if let Some(n) = COUNTS.lock().ok().and_then(|c| c.get(&key).copied()) {
+        return n;
+    }
+    let n = count(text);
+    if let Ok(mut counts) = COUNTS.lock() {
+        if counts.len() >= MAX_REMEMBERED {
+            counts.clear();
+        }
+        counts.insert(key, n);
+    }
+    n
 }
 
 /// Tokens of tool definitions as `tools/list` gives them to a model. Counts are remembered
@@ -229,6 +262,19 @@ mod tests {
         };
         assert!(counter.count(&"é".repeat(BoundedCounter::SAMPLE_BYTES)) > 0);
         assert_eq!(counter.count(""), 0);
+    }
+
+    #[test]
+    fn remembered_counts_match_fresh_ones() {
+        let long = "A result a script reads again: 2024-01-15, id doc-42. ".repeat(40);
+        let first = count_remembered(&long);
+        assert_eq!(first, count(&long));
+        assert_eq!(count_remembered(&long), first);
+        // Same length, other text: counted, not taken for the first.
+        let other = long.replace("again", "AGAIN");
+        assert_eq!(other.len(), long.len());
+        assert_eq!(count_remembered(&other), count(&other));
+        assert_eq!(count_remembered("short"), count("short"));
     }
 
     #[test]

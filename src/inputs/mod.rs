@@ -110,6 +110,17 @@ fn on_sized_stack<T: Send>(
             source.len()
         )));
     }
+    // A shallow script is analysed here: a thread of its own costs more than the analysis.
+    if crate::oxc_stack::fits_ordinary_stack(source) {
+        return std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(
+            |panic| {
+                Err(internal(format!(
+                    "internal error while analysing the script: {}",
+                    panic_message(&*panic)
+                )))
+            },
+        );
+    }
     std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("inputs".to_owned())

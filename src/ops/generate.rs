@@ -325,7 +325,8 @@ fn write_server_into_registry(
     let out_dir = registry.api_dir();
     let mut apis = with_other_servers(&out_dir, api, &load_folders(registry));
     let root_files = codegen::generate_root(&mut apis);
-    let written = write_server(&out_dir, &apis[0])? + write_files(&out_dir, &root_files)?;
+    // The catalog first, the tree last: once the tree shows a new tool, search finds it too
+    // (a served `serve` client reads the tree, then searches).
     save_folders(registry, &folders_of(&apis))?;
     let mut functions = load_functions(registry);
     functions.insert(server.to_owned(), function_names(&apis[0]));
@@ -336,6 +337,7 @@ fn write_server_into_registry(
         &catalog_path(registry),
         serde_json::to_string(&catalog)?.as_bytes(),
     )?;
+    let written = write_server(&out_dir, &apis[0])? + write_files(&out_dir, &root_files)?;
     Ok((apis.swap_remove(0), written))
 }
 

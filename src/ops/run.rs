@@ -92,6 +92,10 @@ pub struct RunOptions {
     /// record keeps what counting needs, and `skillet runs show` counts ([`show`]): loading the
     /// tokenizer costs far more than a small run.
     pub count_tokens: bool,
+    /// Remove old run records (`run.keep_runs`) on the blocking pool, after the run returns,
+    /// rather than before it does (`serve`: its answer need not wait for a listing of
+    /// `.skillet/runs/`). A process that exits right after the run keeps it inline.
+    pub prune_in_background: bool,
 }
 
 impl RunOptions {
@@ -111,6 +115,7 @@ impl RunOptions {
             input: None,
             reviewed_only: false,
             count_tokens: false,
+            prune_in_background: false,
         }
     }
 }
@@ -179,6 +184,7 @@ impl RunOutcome {
 /// Runs a script in the sandbox and records the run. Errors are failures to start or record
 /// the run; a script that fails is an outcome whose record holds the error.
 pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<RunOutcome> {
+    let prepare = crate::timing::Phase::start("run.prepare");
     let store = RunStore::new(registry);
     let source_record = match &options.source_run {
         Some(id) => Some(store.load(id)?),
@@ -212,8 +218,11 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
     let recorded_input = source_record
         .as_ref()
         .and_then(|(record, _, _)| record.input.clone());
+    let input_phase = crate::timing::Phase::start("run.input");
     script.input = checked_input(&typed.0, &typed.1, options.input.clone().or(recorded_input))?;
+    drop(input_phase);
     let limits = options.limits.apply(Limits::from(&registry.settings().run));
+    drop(prepare);
     let (pool, owned) = match &options.pool {
         Some(pool) => (Arc::clone(pool), false),
         None => {
@@ -227,6 +236,19 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
             (pool, true)
         }
     };
+    // A server the script imports is started now, while the script is stripped and its
+    // modules load, rather than at its first call.
+    let starting: Vec<_> = if owned && options.mode == Mode::Live {
+        imported_servers(registry, &script.source)
+            .into_iter()
+            .map(|server| {
+                let pool = Arc::clone(&pool);
+                tokio::spawn(async move { pool.start(&server).await })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let ran = run_on(
         registry,
         &store,
@@ -237,6 +259,9 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
     )
     .await;
     if owned {
+        for start in starting {
+            let _ = start.await;
+        }
         pool.shutdown().await;
     }
     let (mut record, output) = ran?;
@@ -260,6 +285,7 @@ async fn run_on(
     options: &RunOptions,
     pool: Arc<UpstreamPool>,
 ) -> anyhow::Result<(RunRecord, String)> {
+    let setup = crate::timing::Phase::start("run.setup");
     let id = store.reserve_id().map_err(|e| {
         anyhow::anyhow!("cannot make a run folder in {}: {e}", store.dir().display())
     })?;
@@ -326,7 +352,10 @@ async fn run_on(
         cancel: options.cancel.clone(),
         governance: Some(Arc::new(governance)),
     };
+    drop(setup);
+    let sandbox_phase = crate::timing::Phase::start("run.sandbox");
     let outcome = sandbox::execute_on_worker(&script, &env, &limits).await;
+    drop(sandbox_phase);
     drop(env);
     // The run's audit lines, written together now that it is over (calls abandoned included).
     if let Some((log, _)) = &audit_log {
@@ -362,7 +391,12 @@ async fn run_on(
         tokens_basis: None,
         tokenized,
     };
-    let record = if options.count_tokens {
+    let tokens_phase = crate::timing::Phase::start("run.tokens");
+    let record = if options.count_tokens && counted_here(&record, &outcome.output) {
+        // A small run is counted at once: a trip to the blocking pool would cost more.
+        let tokens = Some(token_report(registry, &record, &outcome.output));
+        RunRecord { tokens, ..record }
+    } else if options.count_tokens {
         // Counting large results takes a while: off the async threads.
         let (registry, counted, output) =
             (registry.clone(), record.clone(), outcome.output.clone());
@@ -379,9 +413,47 @@ async fn run_on(
             ..record
         }
     };
+    drop(tokens_phase);
+    let save = crate::timing::Phase::start("run.save");
     store.save(&record, &script.source, &outcome.output)?;
-    store.prune_after_save(registry.settings().run.keep_runs);
+    let keep = registry.settings().run.keep_runs;
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if options.prune_in_background => {
+            let store = store.clone();
+            drop(handle.spawn_blocking(move || store.prune_after_save(keep)));
+        }
+        _ => store.prune_after_save(keep),
+    }
+    drop(save);
     Ok((record, outcome.output))
+}
+
+/// Whether counting a run's tokens is quick enough to do on an async thread (a few
+/// microseconds): no tool calls, a short output and a short default export.
+fn counted_here(record: &RunRecord, output: &str) -> bool {
+    const QUICK_BYTES: usize = 2048;
+    record.tool_calls.is_empty()
+        && output.len() <= QUICK_BYTES
+        && record
+            .result
+            .as_ref()
+            .is_none_or(|r| r.to_string().len() <= QUICK_BYTES)
+}
+
+/// The servers whose generated modules `source` imports (`./servers/<folder>/...`).
+fn imported_servers(registry: &Registry, source: &str) -> Vec<String> {
+    if !source.contains("servers/") {
+        return Vec::new();
+    }
+    crate::api::load_folders(registry)
+        .into_iter()
+        .filter(|(_, folder)| {
+            source.contains(&format!("servers/{folder}/"))
+                || source.contains(&format!("servers/{folder}\""))
+                || source.contains(&format!("servers/{folder}'"))
+        })
+        .map(|(server, _)| server)
+        .collect()
 }
 
 /// The token report of a run from its record and whole output, against today's catalog.

@@ -225,6 +225,15 @@ impl Governance {
         let Ok(mut vault) = self.vault.lock() else {
             return result;
         };
+        // A tool that returns structured content usually sends its JSON text as the text
+        // block too (`{"a":1}` twice): that text is tokenized once, as a value, and the
+        // structured content becomes the same tokenized value (tokenizing it again would give
+        // just that, every value in it having its token by then).
+        let structured_text = match &result.structured_content {
+            Some(structured) if result.content.len() == 1 => Some(structured.to_string()),
+            _ => None,
+        };
+        let mut tokenized_structured = None;
         for block in &mut result.content {
             if block.get("type").and_then(Value::as_str) != Some("text") {
                 // Resources, links, annotations and _meta: every string but the structural ones
@@ -235,19 +244,31 @@ impl Governance {
             let Some(Value::String(text)) = block.get_mut("text") else {
                 continue;
             };
-            let parsed = serde_json::from_str::<Value>(text)
-                .ok()
-                .filter(|v| v.is_object() || v.is_array());
+            let same_as_structured = structured_text.as_deref() == Some(text.as_str());
+            let parsed = match (&result.structured_content, same_as_structured) {
+                (Some(structured), true) => Some(structured.clone()),
+                _ => serde_json::from_str::<Value>(text).ok(),
+            }
+            .filter(|v| v.is_object() || v.is_array());
             *text = match parsed {
                 Some(mut value) => {
                     vault.tokenize_value(&mut value, &detector, &source);
-                    value.to_string()
+                    let tokenized = value.to_string();
+                    if same_as_structured {
+                        tokenized_structured = Some(value);
+                    }
+                    tokenized
                 }
                 None => vault.tokenize_text(text, &detector, &source),
             };
         }
         if let Some(structured) = result.structured_content.as_mut() {
-            vault.tokenize_value(structured, &detector, &source);
+            match tokenized_structured {
+                Some(value) => *structured = value,
+                None => {
+                    vault.tokenize_value(structured, &detector, &source);
+                }
+            }
         }
         result
     }
@@ -459,6 +480,50 @@ mod tests {
         assert_eq!(
             g.tokenize_message("crm", "put", "\"ann@example.com\" is not of type integer"),
             "\"[EMAIL_1]\" is not of type integer"
+        );
+    }
+
+    #[test]
+    fn structured_content_sent_twice_is_tokenized_as_if_apart() {
+        // A value found in one field and seen again inside a longer string elsewhere, a name
+        // field, and a value that is not personal data.
+        let value = json!({
+            "people": [{"name": "Ann Lee", "email": "ann@example.com"}],
+            "note": "wrote to ann@example.com, then Ann Lee",
+            "total": 1
+        });
+        let both = ToolResult {
+            content: vec![json!({"type": "text", "text": value.to_string()})],
+            structured_content: Some(value.clone()),
+            is_error: false,
+        };
+        let out = governance().tokenize_result("crm", "get", both);
+        // What tokenizing each part on its own, in the same order, gives.
+        let g = governance();
+        let text_only = g.tokenize_result(
+            "crm",
+            "get",
+            ToolResult {
+                content: vec![json!({"type": "text", "text": value.to_string()})],
+                structured_content: None,
+                is_error: false,
+            },
+        );
+        let structured_only = g.tokenize_result(
+            "crm",
+            "get",
+            ToolResult {
+                content: Vec::new(),
+                structured_content: Some(value),
+                is_error: false,
+            },
+        );
+        assert_eq!(out.content, text_only.content);
+        assert_eq!(out.structured_content, structured_only.structured_content);
+        let shown = out.structured_content.unwrap().to_string();
+        assert!(
+            !shown.contains("ann@") && !shown.contains("Ann Lee"),
+            "{shown}"
         );
     }
 

@@ -21,6 +21,12 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use runtime::{execute, execute_on_worker};
+
+/// Keeps a fresh QuickJS runtime ready for the next run, made off the path of the run that
+/// takes it (for a process that runs many scripts: `serve`).
+pub(crate) fn keep_runtimes_ready() {
+    runtime::spare::keep_ready();
+}
 pub use tools::{CallSource, ToolCallRecord, ToolHost};
 
 use crate::config::RunSettings;

@@ -86,6 +86,7 @@ pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunO
     }
     // Type stripping runs off the async threads and within the run's deadline: some hostile
     // TypeScript makes the parser slow, and nothing can interrupt it.
+    let strip = crate::timing::Phase::start("sandbox.strip");
     let (source, name) = (script.source.clone(), script.name.clone());
     let stripped = match transpile::strip_types_here(&source, &name) {
         // Shallow scripts are quick to strip and safe on this thread.
@@ -116,6 +117,7 @@ pub async fn execute(script: &Script, env: &SandboxEnv, limits: &Limits) -> RunO
             ));
         }
     };
+    drop(strip);
     let main = match stripped {
         Ok(t) => Arc::new(t),
         Err(e) => {
@@ -174,7 +176,17 @@ async fn run_in_runtime(
 ) -> Result<Option<serde_json::Value>, RunError> {
     let internal =
         |what: &str, e: rquickjs::Error| RunError::new(ErrorKind::Internal, format!("{what}: {e}"));
-    let rt = AsyncRuntime::new().map_err(|e| internal("cannot create the runtime", e))?;
+    let setup = crate::timing::Phase::start("sandbox.runtime");
+    let (rt, ctx) = match spare::take() {
+        Some(spare) => spare,
+        None => {
+            let rt = AsyncRuntime::new().map_err(|e| internal("cannot create the runtime", e))?;
+            let ctx = AsyncContext::full(&rt)
+                .await
+                .map_err(|e| internal("cannot create the context", e))?;
+            (rt, ctx)
+        }
+    };
     rt.set_memory_limit(usize::try_from(state.limits.memory_bytes).unwrap_or(usize::MAX))
         .await;
     rt.set_max_stack_size(usize::try_from(state.limits.stack_bytes).unwrap_or(usize::MAX))
@@ -187,15 +199,16 @@ async fn run_in_runtime(
         VirtualLoader(Arc::clone(state)),
     )
     .await;
-    let ctx = AsyncContext::full(&rt)
-        .await
-        .map_err(|e| internal("cannot create the context", e))?;
 
+    drop(setup);
     let st = Arc::clone(state);
     let code = main.code.clone();
     let file = name.to_owned();
     let run = ctx.async_with(async move |ctx| -> Result<Option<String>, RunError> {
+        let prelude = crate::timing::Phase::start("sandbox.prelude");
         install(&ctx, &st).map_err(|e| classify(&ctx, e, &st, &file))?;
+        drop(prelude);
+        let _script = crate::timing::Phase::start("sandbox.script");
         let module =
             Module::declare(ctx.clone(), MAIN, code).map_err(|e| classify(&ctx, e, &st, &file))?;
         let (module, evaluated) = module.eval().map_err(|e| classify(&ctx, e, &st, &file))?;
@@ -295,6 +308,54 @@ async fn run_in_runtime(
                 format!("the default export's JSON does not parse: {e}"),
             )
         }),
+    }
+}
+
+/// A runtime and context made ahead of the next run, off its caller's path (`serve`, where
+/// runs follow each other). Nothing has run in it: it is what [`run_in_runtime`] would make.
+pub(super) mod spare {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use rquickjs::{AsyncContext, AsyncRuntime};
+
+    static ON: AtomicBool = AtomicBool::new(false);
+    static SPARE: Mutex<Option<(AsyncRuntime, AsyncContext)>> = Mutex::new(None);
+
+    /// From now on, each run takes a prepared runtime and leaves one prepared for the next.
+    pub(crate) fn keep_ready() {
+        ON.store(true, Ordering::Relaxed);
+        prepare();
+    }
+
+    /// The spare runtime, if one is ready; another is prepared meanwhile.
+    pub(super) fn take() -> Option<(AsyncRuntime, AsyncContext)> {
+        if !ON.load(Ordering::Relaxed) {
+            return None;
+        }
+        let taken = SPARE.lock().ok().and_then(|mut s| s.take());
+        prepare();
+        taken
+    }
+
+    /// Makes a runtime on the blocking pool (nothing when there is no tokio runtime).
+    fn prepare() {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        drop(handle.spawn_blocking(|| {
+            let Ok(rt) = AsyncRuntime::new() else {
+                return;
+            };
+            let Ok(ctx) = futures::executor::block_on(AsyncContext::full(&rt)) else {
+                return;
+            };
+            if let Ok(mut spare) = SPARE.lock()
+                && spare.is_none()
+            {
+                *spare = Some((rt, ctx));
+            }
+        }));
     }
 }
 

@@ -253,6 +253,7 @@ impl SkilletServer {
         tokio::spawn(refresh_on_change(Arc::downgrade(&shared), changed_rx));
         // Runs' answers show token counts: the tokenizer and the catalog's count are made
         // now, off the path of the first run.
+        crate::sandbox::keep_runtimes_ready();
         let registry = shared.registry.clone();
         tokio::task::spawn_blocking(move || {
             crate::tokens::warm_up();

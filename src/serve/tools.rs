@@ -292,6 +292,7 @@ async fn run_code(
     args: RunCodeArgs,
     cancel: tokio_util::sync::CancellationToken,
 ) -> Answer {
+    let _phase = crate::timing::Phase::start("serve.run_code");
     let script = match (args.code, args.skill, &args.resume) {
         (Some(source), None, _) => ScriptSource::Text {
             name: "run_code.ts".into(),
@@ -333,6 +334,7 @@ async fn run_code(
         reviewed_only: true,
         // The answer shows the report; the tokenizer is loaded once, as the server starts.
         count_tokens: true,
+        prune_in_background: true,
         ..ops::RunOptions::new(script)
     };
     let outcome = match ops::run(&shared.registry, options).await {

@@ -212,6 +212,12 @@ impl UpstreamPool {
         }))
     }
 
+    /// Starts the server now, if it is not connected yet, rather than at its first call (the
+    /// result is what that call will see).
+    pub async fn start(&self, server: &str) -> Result<(), UpstreamError> {
+        self.connected(server).await.map(|_| ())
+    }
+
     /// The tool's definition, connecting to the server if needed. `None`: no such tool.
     pub async fn tool(&self, server: &str, tool: &str) -> Result<Option<ToolSpec>, UpstreamError> {
         let connected = self.connected(server).await?;

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
-use tokio::process::{Child, ChildStdin};
+use tokio::io::AsyncRead;
+use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use super::error::UpstreamError;
 
@@ -110,7 +110,7 @@ fn truncate_chars(s: &str, max: usize) -> String {
 /// Spawns the server. Returns the child, a reader that yields only its JSON lines, and its stdin.
 pub(crate) fn spawn(
     spec: &StdioSpec<'_>,
-) -> Result<(ChildProcess, DuplexStream, ChildStdin), UpstreamError> {
+) -> Result<(ChildProcess, JsonLines<ChildStdout>, ChildStdin), UpstreamError> {
     let spawn_err = |message: String| UpstreamError::Spawn {
         server: spec.server.to_owned(),
         command: spec.command.to_owned(),
@@ -167,70 +167,135 @@ pub(crate) fn spawn(
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(spawn_err("stdin/stdout pipes were not created".into()));
     };
-    let reader = filter_stdout(spec.server.to_owned(), stdout, Arc::clone(&log));
+    let reader = JsonLines::new(spec.server.to_owned(), stdout, Arc::clone(&log));
     Ok((ChildProcess { child, pgid, log }, reader, stdin))
 }
 
-/// Copies JSON lines from `stdout` into the returned stream and logs every other line: some
-/// servers print banners or debug text on stdout, before or between messages.
-fn filter_stdout(
+/// Reads a child's stdout as the MCP codec wants it: only its JSON lines (trimmed), every
+/// other line logged (some servers print banners or debug text on stdout, before or between
+/// messages), and a line longer than [`MAX_LINE`] dropped. It filters as the transport reads,
+/// with no task or pipe in between: a server's answer reaches the caller in one hop.
+pub(crate) struct JsonLines<R> {
+    inner: R,
     server: String,
-    stdout: impl AsyncRead + Unpin + Send + 'static,
     log: Arc<LogFile>,
-) -> DuplexStream {
-    let (reader, mut writer) = tokio::io::duplex(256 * 1024);
-    tokio::spawn(async move {
-        let mut stdout = BufReader::new(stdout);
-        let mut line = Vec::new();
-        loop {
-            line.clear();
-            let n = match (&mut stdout)
-                .take(MAX_LINE)
-                .read_until(b'\n', &mut line)
-                .await
-            {
-                Ok(0) | Err(_) => break,
-                Ok(n) => n,
-            };
-            if n as u64 == MAX_LINE && !line.ends_with(b"\n") {
-                log.note(&format!(
-                    "dropped a stdout line longer than {MAX_LINE} bytes"
-                ));
-                // Skip the rest of the oversized line.
-                let mut sink = Vec::new();
-                loop {
-                    sink.clear();
-                    match (&mut stdout)
-                        .take(MAX_LINE)
-                        .read_until(b'\n', &mut sink)
-                        .await
-                    {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) if sink.ends_with(b"\n") => break,
-                        Ok(_) => {}
-                    }
-                }
-                continue;
-            }
-            let text = line.trim_ascii();
-            if text.is_empty() {
-                continue;
-            }
-            if text.starts_with(b"{") || text.starts_with(b"[") {
-                let ok =
-                    writer.write_all(text).await.is_ok() && writer.write_all(b"\n").await.is_ok();
-                if !ok {
-                    break;
-                }
-            } else {
-                let shown = truncate_chars(&String::from_utf8_lossy(text), 500);
-                tracing::debug!(%server, line = %shown, "skipped a non-JSON line on stdout");
-                log.note(&format!("skipped a non-JSON line on stdout: {shown}"));
-            }
+    /// Bytes read and not yet judged: the start of a line.
+    pending: Vec<u8>,
+    /// How much of `pending` is known to hold no newline.
+    scanned: usize,
+    /// JSON lines ready for the reader, from `ready_at` on.
+    ready: Vec<u8>,
+    ready_at: usize,
+    /// Inside a line too long to keep: its bytes are dropped up to its newline.
+    skipping: bool,
+    eof: bool,
+}
+
+impl<R> JsonLines<R> {
+    fn new(server: String, inner: R, log: Arc<LogFile>) -> Self {
+        Self {
+            inner,
+            server,
+            log,
+            pending: Vec::new(),
+            scanned: 0,
+            ready: Vec::new(),
+            ready_at: 0,
+            skipping: false,
+            eof: false,
         }
-        let _ = writer.shutdown().await;
-    });
-    reader
+    }
+
+    /// One whole line (without its newline): kept when it is JSON, else logged.
+    fn judge(&mut self, line: &[u8]) {
+        let text = line.trim_ascii();
+        if text.is_empty() {
+            return;
+        }
+        if text.starts_with(b"{") || text.starts_with(b"[") {
+            self.ready.extend_from_slice(text);
+            self.ready.push(b'\n');
+        } else {
+            let shown = truncate_chars(&String::from_utf8_lossy(text), 500);
+            tracing::debug!(server = %self.server, line = %shown, "skipped a non-JSON line on stdout");
+            self.log
+                .note(&format!("skipped a non-JSON line on stdout: {shown}"));
+        }
+    }
+
+    /// Judges every whole line in `pending` (and at the end of the stream, what is left).
+    fn take_lines(&mut self) {
+        let mut start = 0;
+        let mut from = self.scanned;
+        while let Some(at) = self.pending[from..].iter().position(|b| *b == b'\n') {
+            let end = from + at;
+            if self.skipping {
+                self.skipping = false;
+            } else {
+                let line = std::mem::take(&mut self.pending);
+                self.judge(&line[start..end]);
+                self.pending = line;
+            }
+            start = end + 1;
+            from = start;
+        }
+        self.pending.drain(..start);
+        self.scanned = self.pending.len();
+        if self.skipping {
+            self.pending.clear();
+            self.scanned = 0;
+        } else if self.pending.len() as u64 >= MAX_LINE {
+            self.log.note(&format!(
+                "dropped a stdout line longer than {MAX_LINE} bytes"
+            ));
+            self.pending.clear();
+            self.scanned = 0;
+            self.skipping = true;
+        }
+        if self.eof && !self.pending.is_empty() {
+            let last = std::mem::take(&mut self.pending);
+            if !self.skipping {
+                self.judge(&last);
+            }
+            self.scanned = 0;
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for JsonLines<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        use std::task::Poll;
+        let this = &mut *self;
+        loop {
+            if this.ready_at < this.ready.len() {
+                let n = buf.remaining().min(this.ready.len() - this.ready_at);
+                buf.put_slice(&this.ready[this.ready_at..this.ready_at + n]);
+                this.ready_at += n;
+                if this.ready_at == this.ready.len() {
+                    this.ready.clear();
+                    this.ready_at = 0;
+                }
+                return Poll::Ready(Ok(()));
+            }
+            if this.eof {
+                return Poll::Ready(Ok(()));
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            let mut read = tokio::io::ReadBuf::new(&mut chunk);
+            match std::pin::Pin::new(&mut this.inner).poll_read(cx, &mut read) {
+                Poll::Pending => return Poll::Pending,
+                // A read error ends the stream, as the end of the output does.
+                Poll::Ready(Err(_)) => this.eof = true,
+                Poll::Ready(Ok(())) if read.filled().is_empty() => this.eof = true,
+                Poll::Ready(Ok(())) => this.pending.extend_from_slice(read.filled()),
+            }
+            this.take_lines();
+        }
+    }
 }
 
 impl ChildProcess {

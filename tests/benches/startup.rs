@@ -9,6 +9,12 @@
 //!    server, in paired rounds: per call inside a run is (run with N calls - trivial run) / N.
 //!    Each call of a round has other arguments (a run answers a repeated read-only call from
 //!    its cache), and both sides make the same calls.
+//!
+//! Names after `--` pick parts (`process`, `call`, `serve`, `percall`): `cargo bench --bench
+//! startup -- serve` runs only the served trivial runs, for profiling (`perf record -p` on the
+//! `skillet serve` it starts). `SKILLET_LOG=skillet=trace` on the served parts logs each run's
+//! phases (`run.*`, `sandbox.*` spans, with their busy time) to the server's stderr, which the
+//! bench then passes through.
 
 // A bench prints what it measured.
 #![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
@@ -98,6 +104,27 @@ async fn client(
         .expect("initialize")
 }
 
+/// `skillet serve` over stdio; its stderr (logs, `SKILLET_LOG`) goes to the bench's.
+async fn served(bin: &Path, dir: &Path) -> rmcp::service::RunningService<rmcp::RoleClient, ()> {
+    let mut command = tokio::process::Command::new(bin);
+    command
+        .arg("serve")
+        .current_dir(dir)
+        .stderr(Stdio::inherit());
+    ().serve(TokioChildProcess::new(command).expect("spawn"))
+        .await
+        .expect("initialize")
+}
+
+/// Whether the part `name` was asked for: every part when no name was given.
+fn wanted(name: &str) -> bool {
+    let picked: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    picked.is_empty() || picked.iter().any(|p| p == name)
+}
+
 fn main() {
     let bin = Path::new(env!("CARGO_BIN_EXE_skillet"));
     let tmp = tempfile::tempdir().expect("tmp");
@@ -134,54 +161,60 @@ fn main() {
     );
 
     // 1. Process start.
-    for (label, command) in [
-        ("skillet --version", &["--version"][..]),
-        ("skillet run trivial.ts", &["run", "trivial.ts"][..]),
-        ("skillet search x", &["search", "x"][..]),
-        ("skillet test (one skill)", &["test"][..]),
-    ] {
-        let mut samples = processes(bin, dir, command);
-        println!("startup: {label:<38} {}", spread(&mut samples));
+    if wanted("process") {
+        for (label, command) in [
+            ("skillet --version", &["--version"][..]),
+            ("skillet run trivial.ts", &["run", "trivial.ts"][..]),
+            ("skillet search x", &["search", "x"][..]),
+            ("skillet test (one skill)", &["test"][..]),
+        ] {
+            let mut samples = processes(bin, dir, command);
+            println!("startup: {label:<38} {}", spread(&mut samples));
+        }
     }
 
-    // 2. One tool call from a process, beside the server's own start.
-    let mut with_call = processes(bin, dir, &["run", "call.ts", "--json"]);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    let mut server_alone = rt.block_on(async {
-        let mut samples = Vec::new();
-        for i in 0..WARM_UP + RUNS {
-            let start = Instant::now();
-            let server = client(bin, dir, &["sample-server", "docs"]).await;
-            server.call_tool(list(1)).await.expect("list_documents");
-            server.cancel().await.ok();
-            if i >= WARM_UP {
-                samples.push(start.elapsed());
+    // 2. One tool call from a process, beside the server's own start.
+    if wanted("call") {
+        let mut with_call = processes(bin, dir, &["run", "call.ts", "--json"]);
+        let mut server_alone = rt.block_on(async {
+            let mut samples = Vec::new();
+            for i in 0..WARM_UP + RUNS {
+                let start = Instant::now();
+                let server = client(bin, dir, &["sample-server", "docs"]).await;
+                server.call_tool(list(1)).await.expect("list_documents");
+                server.cancel().await.ok();
+                if i >= WARM_UP {
+                    samples.push(start.elapsed());
+                }
             }
-        }
-        samples
-    });
-    let (run_median, server_median) = (
-        percentile(&mut with_call, 0.5),
-        percentile(&mut server_alone, 0.5),
-    );
-    println!(
-        "startup: {:<38} {}",
-        "skillet run --json call.ts (1 call)",
-        spread(&mut with_call)
-    );
-    println!(
-        "startup: {:<38} {}",
-        "docs server alone (start, 1 call)",
-        spread(&mut server_alone)
-    );
-    println!(
-        "startup: run with one call takes the server's start + {:.1} ms (medians; target <= 10 ms)",
-        run_median - server_median
-    );
+            samples
+        });
+        let (run_median, server_median) = (
+            percentile(&mut with_call, 0.5),
+            percentile(&mut server_alone, 0.5),
+        );
+        println!(
+            "startup: {:<38} {}",
+            "skillet run --json call.ts (1 call)",
+            spread(&mut with_call)
+        );
+        println!(
+            "startup: {:<38} {}",
+            "docs server alone (start, 1 call)",
+            spread(&mut server_alone)
+        );
+        println!(
+            "startup: run with one call takes the server's start + {:.1} ms (medians; target <= 10 ms)",
+            run_median - server_median
+        );
+    }
 
+    if !wanted("serve") && !wanted("percall") {
+        return;
+    }
     rt.block_on(async {
-        // 3. Served trivial runs.
-        let served = client(bin, dir, &["serve"]).await;
+        let served = served(bin, dir).await;
         let run_code = |code: &str| {
             CallToolRequestParams::new("run_code").with_arguments(args(serde_json::json!({ "code": code })))
         };
@@ -189,61 +222,67 @@ fn main() {
         for _ in 0..50 {
             served.call_tool(run_code(trivial)).await.expect("warm-up");
         }
-        let mut samples = Vec::new();
-        for _ in 0..500 {
-            let start = Instant::now();
-            let result = served.call_tool(run_code(trivial)).await.expect("run_code");
-            samples.push(start.elapsed());
-            assert_ne!(result.is_error, Some(true), "{result:?}");
+
+        // 3. Served trivial runs.
+        if wanted("serve") {
+            let mut samples = Vec::new();
+            for _ in 0..500 {
+                let start = Instant::now();
+                let result = served.call_tool(run_code(trivial)).await.expect("run_code");
+                samples.push(start.elapsed());
+                assert_ne!(result.is_error, Some(true), "{result:?}");
+            }
+            println!(
+                "serve: run_code round trip, trivial script, 500 calls: p50 {:.2} ms, p99 {:.2} ms (targets 0.4 / 1.5)",
+                percentile(&mut samples, 0.5),
+                percentile(&mut samples, 0.99)
+            );
         }
-        println!(
-            "serve: run_code round trip, trivial script, 500 calls: p50 {:.2} ms, p99 {:.2} ms (targets 0.4 / 1.5)",
-            percentile(&mut samples, 0.5),
-            percentile(&mut samples, 0.99)
-        );
 
         // 4. Per call: inside a served run against direct SDK calls, paired rounds.
-        const CALLS: usize = 50;
-        let many = format!(
-            "import {{ listDocuments }} from \"./servers/docs/index.js\";\nfor (let i = 1; i <= {CALLS}; i++) await listDocuments({{ limit: i }});\n"
-        );
-        let direct = client(bin, dir, &["sample-server", "docs"]).await;
-        for _ in 0..3 {
-            served.call_tool(run_code(&many)).await.expect("warm-up");
-            for i in 1..=CALLS {
-                direct.call_tool(list(i)).await.expect("warm-up");
+        if wanted("percall") {
+            const CALLS: usize = 50;
+            let many = format!(
+                "import {{ listDocuments }} from \"./servers/docs/index.js\";\nfor (let i = 1; i <= {CALLS}; i++) await listDocuments({{ limit: i }});\n"
+            );
+            let direct = client(bin, dir, &["sample-server", "docs"]).await;
+            for _ in 0..3 {
+                served.call_tool(run_code(&many)).await.expect("warm-up");
+                for i in 1..=CALLS {
+                    direct.call_tool(list(i)).await.expect("warm-up");
+                }
             }
-        }
-        let mut ratios = Vec::new();
-        let (mut inside, mut sdk) = (Vec::new(), Vec::new());
-        for _ in 0..20 {
-            let start = Instant::now();
-            for i in 1..=CALLS {
-                direct.call_tool(list(i)).await.expect("list_documents");
+            let mut ratios = Vec::new();
+            let (mut inside, mut sdk) = (Vec::new(), Vec::new());
+            for _ in 0..20 {
+                let start = Instant::now();
+                for i in 1..=CALLS {
+                    direct.call_tool(list(i)).await.expect("list_documents");
+                }
+                let per_direct = start.elapsed() / CALLS as u32;
+                let start = Instant::now();
+                served.call_tool(run_code(trivial)).await.expect("run_code");
+                let base = start.elapsed();
+                let start = Instant::now();
+                let result = served.call_tool(run_code(&many)).await.expect("run_code");
+                let with_calls = start.elapsed();
+                assert_ne!(result.is_error, Some(true), "{result:?}");
+                let per_inside = with_calls.saturating_sub(base) / CALLS as u32;
+                ratios.push(per_inside.as_secs_f64() / per_direct.as_secs_f64());
+                inside.push(per_inside);
+                sdk.push(per_direct);
             }
-            let per_direct = start.elapsed() / CALLS as u32;
-            let start = Instant::now();
-            served.call_tool(run_code(trivial)).await.expect("run_code");
-            let base = start.elapsed();
-            let start = Instant::now();
-            let result = served.call_tool(run_code(&many)).await.expect("run_code");
-            let with_calls = start.elapsed();
-            assert_ne!(result.is_error, Some(true), "{result:?}");
-            let per_inside = with_calls.saturating_sub(base) / CALLS as u32;
-            ratios.push(per_inside.as_secs_f64() / per_direct.as_secs_f64());
-            inside.push(per_inside);
-            sdk.push(per_direct);
+            ratios.sort_by(f64::total_cmp);
+            println!(
+                "serve: per tool call, 20 paired rounds of {CALLS} calls: inside run_code p50 {:.3} ms, direct SDK p50 {:.3} ms; ratio median {:.2}x (min {:.2}x, max {:.2}x; target <= 1.1x)",
+                percentile(&mut inside, 0.5),
+                percentile(&mut sdk, 0.5),
+                ratios[ratios.len() / 2],
+                ratios[0],
+                ratios[ratios.len() - 1]
+            );
+            direct.cancel().await.ok();
         }
-        ratios.sort_by(f64::total_cmp);
-        println!(
-            "serve: per tool call, 20 paired rounds of {CALLS} calls: inside run_code p50 {:.3} ms, direct SDK p50 {:.3} ms; ratio median {:.2}x (min {:.2}x, max {:.2}x; target <= 1.1x)",
-            percentile(&mut inside, 0.5),
-            percentile(&mut sdk, 0.5),
-            ratios[ratios.len() / 2],
-            ratios[0],
-            ratios[ratios.len() - 1]
-        );
-        direct.cancel().await.ok();
         served.cancel().await.ok();
     });
 }

@@ -110,9 +110,7 @@ pub fn strip_types(source: &str, file: &str) -> Result<Transpiled, SyntaxError> 
 /// for an ordinary thread stack (1 MiB of budget at most); `None` for deeper ones, which must go
 /// through [`strip_types`]. Saves a thread start on the hot path of small scripts.
 pub fn strip_types_here(source: &str, file: &str) -> Option<Result<Transpiled, SyntaxError>> {
-    const ORDINARY_STACK: usize = 1 << 20;
-    const BASE: usize = 16 << 20;
-    if stack_budget(source).saturating_sub(BASE) > ORDINARY_STACK / 2 {
+    if !crate::oxc_stack::fits_ordinary_stack(source) {
         return None;
     }
     let javascript = is_javascript(file);
