@@ -23,7 +23,7 @@ const VERSION: u32 = 1;
 /// The most entries kept (the least recently used go first).
 const MAX_ENTRIES: usize = 512;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub(crate) struct ReviewCache {
     version: u32,
     /// Stamp of the trust files and the required count the entries were judged against.
@@ -93,12 +93,23 @@ fn skill_stamp(registry: &Registry, name: &str, now: i64) -> Option<u64> {
     Some(hasher.finish())
 }
 
-impl ReviewCache {
-    pub(crate) fn new() -> Self {
+impl Default for ReviewCache {
+    fn default() -> Self {
         Self {
             version: VERSION,
-            ..Self::default()
+            trust: None,
+            boundaries: Vec::new(),
+            epoch: 0,
+            tick: 0,
+            entries: HashMap::new(),
+            dirty: false,
         }
+    }
+}
+
+impl ReviewCache {
+    pub(crate) fn new() -> Self {
+        Self::default()
     }
 
     /// The cache the CLI keeps beside the index (empty when missing or unreadable).
@@ -107,7 +118,7 @@ impl ReviewCache {
             .ok()
             .and_then(|bytes| serde_json::from_slice::<Self>(&bytes).ok())
             .filter(|cache| cache.version == VERSION)
-            .unwrap_or_else(Self::new)
+            .unwrap_or_default()
     }
 
     /// Writes the cache back when something in it changed (without waiting for the disk; a
