@@ -251,6 +251,21 @@ impl Trust {
         })
     }
 
+    /// The times (unix seconds) at which a key's validity window opens or closes: judging at
+    /// two times with the same of these at or before them gives the same answer.
+    pub fn time_boundaries(&self) -> Vec<u64> {
+        let mut times: Vec<u64> = self
+            .allowed
+            .entries
+            .iter()
+            .flat_map(|e| [e.valid_after, e.valid_before.map(|b| b.saturating_add(1))])
+            .flatten()
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        times
+    }
+
     /// The first principal `key` may sign reviews as at `now` (unix seconds).
     pub fn principal_for(&self, key: &ssh_key::PublicKey, now: u64) -> Option<String> {
         self.allowed
@@ -415,9 +430,18 @@ pub fn verify(
     names: &[String],
     now: std::time::SystemTime,
 ) -> Result<Vec<SkillReview>, ReviewError> {
-    let trust = Trust::load(registry)?;
+    verify_with(registry, &Trust::load(registry)?, names, now)
+}
+
+/// [`verify`] against `trust` (already loaded).
+pub fn verify_with(
+    registry: &Registry,
+    trust: &Trust,
+    names: &[String],
+    now: std::time::SystemTime,
+) -> Result<Vec<SkillReview>, ReviewError> {
     let judge = Judge {
-        trust: &trust,
+        trust,
         required: registry.settings().review.required_signatures,
         exclude: None,
         now: unix_seconds(now),

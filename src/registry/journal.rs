@@ -15,7 +15,9 @@
 //!    again, saying so;
 //! 6. `commit`: git objects, then HEAD's branch (libgit2 fsyncs both), for `skills/<name>`
 //!    and the companion files (`skillet.lock`, the derived files);
-//! 7. `index`: git's index is brought in step for those paths;
+//! 7. `index`: git's index is brought in step for those paths, and the write is added to the
+//!    change log (`super::changes`, a cache that readers such as the skills search index trust
+//!    only when it accounts for everything they see);
 //! 8. `journal-removed`: the journal is deleted, then the staging folder.
 //!
 //! Recovery, with a journal: if HEAD already holds the new files, bring the index in step; if
@@ -292,6 +294,8 @@ pub(crate) fn swap_and_commit(
     write_journal(registry, &entry)?;
     failpoint(op, "after-journal");
 
+    // Where the change log says this write starts (see `changes`).
+    let before = super::changes::Outline::of(registry);
     let moved = (|| -> std::io::Result<()> {
         if dest.exists() {
             fsutil::rename_durable(&dest, &staging.old_dir())?;
@@ -344,6 +348,7 @@ pub(crate) fn swap_and_commit(
             source: Box::new(source),
         })
         .map_err(JournalError::IndexBehind)?;
+    super::changes::record(registry, name, before);
     failpoint(op, "after-index");
     fsutil::remove_durable(&journal)?;
     failpoint(op, "after-journal-removed");
@@ -425,7 +430,40 @@ fn needs_recovery(registry: &Registry) -> bool {
     let not_empty = |dir: &Path| fs_err::read_dir(dir).is_ok_and(|mut d| d.next().is_some());
     journal.parent().is_some_and(not_empty)
         || not_empty(&staging_root(registry))
-        || !legacy_leftovers(registry).is_empty()
+        || has_legacy_leftovers(registry)
+}
+
+/// Where the stamp of `skills/` is kept when a listing of it found no [`legacy_leftovers`].
+fn checked_path(registry: &Registry) -> PathBuf {
+    registry.cache_dir().join("skills.checked")
+}
+
+/// Whether `skills/` holds [`legacy_leftovers`]. Listing a folder of thousands of skills costs
+/// more than the rest of a command's start, so a listing that found none keeps the stamp of
+/// `skills/` it was made at: while the stamp is the same (no entry was added, removed or
+/// renamed there) and was not taken within a second of a change (a timestamp tick can hide a
+/// second change), the listing is not made again.
+fn has_legacy_leftovers(registry: &Registry) -> bool {
+    let stamp = std::fs::metadata(registry.skills_dir())
+        .ok()
+        .map(|m| super::changes::stamp(&m));
+    let key = stamp.map(|s| format!("{s:?}"));
+    let checked = checked_path(registry);
+    if key.is_some() && fs_err::read_to_string(&checked).ok() == key {
+        return false;
+    }
+    let found = !legacy_leftovers(registry).is_empty();
+    let settled = stamp.is_some_and(|s| {
+        let changed = std::time::UNIX_EPOCH + std::time::Duration::from_secs(s[4].max(0) as u64);
+        std::time::SystemTime::now()
+            .duration_since(changed)
+            .is_ok_and(|age| age >= std::time::Duration::from_secs(2))
+    });
+    if let Some(key) = key.filter(|_| !found && settled) {
+        // A cache: without it, the next command lists `skills/` again.
+        let _ = fsutil::write_replacing(&checked, key.as_bytes(), false);
+    }
+    found
 }
 
 /// Finishes or undoes what a killed writer left, unless a live writer holds the lock (it is

@@ -1,6 +1,7 @@
 //! A registry: a git repository (or a folder inside one) holding `skillet.toml`, the team's skills,
 //! the signing policy and the MCP configuration. `.skillet/` inside it is the local cache.
 
+pub mod changes;
 pub mod git;
 pub mod journal;
 

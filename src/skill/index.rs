@@ -2,22 +2,25 @@
 //! walking the tree per query.
 //!
 //! Two files beside the index say what it holds:
-//! - `skills.state`: the *outline* of the registry when the index was last brought in line (a
+//! - `skills.state`: the [`Outline`] of the registry when the index was last brought in line (a
 //!   few `stat`s: `skills/` itself and git's index `.git/index`) and when every folder was
 //!   last checked (a *sweep*);
 //! - `skills.folders`: one stamp per skill folder (the `stat` data of every entry in it).
 //!
-//! A query costs two `stat`s and reading `skills.state`. It sweeps (stats every skill folder,
-//! reloads only those whose stamp changed, drops the gone ones) when:
-//! - the outline changed. Every skillet write to `skills/` (save, install, update, journal
-//!   recovery) swaps a folder by renaming, which changes `skills/`; a hand-added, removed or
-//!   renamed folder changes it too; a `git pull`, `checkout`, `reset` or `merge` that touches
-//!   the work tree rewrites `.git/index`;
+//! A query costs two `stat`s and reading `skills.state`. When the outline changed, and the
+//! change log of skillet's own writes ([`crate::registry::changes`]: save, install, update)
+//! accounts for the whole change, only the skills it names are read again. Otherwise it sweeps
+//! (stats every skill folder, reloads only those whose stamp changed, drops the gone ones) when:
+//! - the outline changed. A hand-added, removed or renamed folder changes `skills/`; a `git
+//!   pull`, `checkout`, `reset` or `merge` that touches the work tree rewrites `.git/index`;
 //! - the last sweep is older than [`SWEEP_EVERY`]: this alone catches a hand edit inside an
 //!   existing folder made in place (no rename, no git): such an edit shows in search at most
-//!   [`SWEEP_EVERY`] after the previous sweep;
-//! - something it looked at changed within [`QUIET`] (a timestamp tick can hide a second write),
-//!   or the index was rebuilt, or a file is missing or unreadable.
+//!   [`SWEEP_EVERY`] after the previous sweep. So does a change hidden by a timestamp tick (a
+//!   second write within the tick of a folder's or the outline's stamp, or a hand change made
+//!   while a skillet write was under way): a folder changed within [`QUIET`] of its check has
+//!   no stamp, and is read again at the next sweep;
+//! - the outline itself changed within [`QUIET`] of the last sweep, or the index was rebuilt,
+//!   or a file is missing or unreadable.
 //!
 //! The index is written (committed) before the stamps, so the stamps never claim more than the
 //! index holds; they are caches written without fsync, and anything missing or garbled means
@@ -25,7 +28,6 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -33,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{SkillError, load_dir_within, search_doc};
 use crate::registry::Registry;
+use crate::registry::changes::{self, Outline, stamp};
 use crate::search::{Hit, SearchDoc, SearchIndex};
 
 /// The longest a hand edit made in place inside an existing skill folder (no rename, no git)
@@ -41,34 +44,20 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
 /// A stamp of something changed more recently than this is not trusted (two writes within one
 /// timestamp tick look the same): the next query checks again.
 const QUIET: Duration = Duration::from_secs(2);
-const STATE_VERSION: u32 = 1;
-
-/// The registry at a glance: what a few `stat`s say.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-struct Outline {
-    skills: Option<[i64; 6]>,
-    git_index: Option<[i64; 6]>,
-    /// Something above changed within [`QUIET`].
-    recent: bool,
-}
+const STATE_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
     version: u32,
     outline: Outline,
+    /// The outline was taken by a sweep within [`QUIET`] of a change to it.
+    recent: bool,
     /// Unix seconds of the last sweep.
     swept_at: i64,
 }
 
 fn meta_key(meta: &std::fs::Metadata) -> [i64; 6] {
-    [
-        meta.ino() as i64,
-        meta.len() as i64,
-        meta.mtime(),
-        meta.mtime_nsec(),
-        meta.ctime(),
-        meta.ctime_nsec(),
-    ]
+    stamp(meta)
 }
 
 fn unix_now() -> i64 {
@@ -82,28 +71,27 @@ fn is_recent(key: &[i64; 6], now: i64) -> bool {
     key[2] >= now - quiet || key[4] >= now - quiet
 }
 
-fn outline(registry: &Registry, now: i64) -> Outline {
-    let skills = std::fs::metadata(registry.skills_dir())
-        .ok()
-        .map(|m| meta_key(&m));
-    let git_index = std::fs::metadata(registry.root().join(".git").join("index"))
-        .ok()
-        .map(|m| meta_key(&m));
-    let recent = [skills, git_index]
+fn outline_is_recent(outline: &Outline, now: i64) -> bool {
+    [outline.skills, outline.git_index]
         .iter()
         .flatten()
-        .any(|k| is_recent(k, now));
-    Outline {
-        skills,
-        git_index,
-        recent,
+        .any(|k| is_recent(k, now))
+}
+
+/// A stamp of one file (through a link), or `None` when it changed within [`QUIET`] or cannot
+/// be read (a missing file has a stamp of its own).
+pub(crate) fn path_stamp(path: &Path, now: i64) -> Option<[i64; 6]> {
+    match std::fs::metadata(path) {
+        Ok(meta) => Some(meta_key(&meta)).filter(|key| !is_recent(key, now)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some([0; 6]),
+        Err(_) => None,
     }
 }
 
 /// A stamp of one skill folder: the `stat` data of the folder (through a link) and of every
 /// entry under it, or `None` when something there changed within [`QUIET`] or could not be
 /// read.
-fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
+pub(crate) fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
     fn walk(dir: &Path, hasher: &mut std::hash::DefaultHasher, now: i64, depth: usize) -> bool {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return false;
@@ -221,39 +209,114 @@ impl SkillIndex {
     }
 
     fn refresh(&mut self, registry: &Registry, now: i64) -> Result<(), SkillError> {
-        let seen = outline(registry, now);
-        let due = match &self.state {
-            None => true,
-            Some(state) => {
-                state.outline != seen
-                    || state.outline.recent
-                    || now.saturating_sub(state.swept_at) >= SWEEP_EVERY.as_secs() as i64
-            }
+        let seen = Outline::of(registry);
+        let Some(state) = &self.state else {
+            return self.sweep(registry, seen, now);
         };
-        if due {
-            self.sweep(registry, seen, now)?;
+        if state.recent || now.saturating_sub(state.swept_at) >= SWEEP_EVERY.as_secs() as i64 {
+            return self.sweep(registry, seen, now);
         }
+        if state.outline == seen {
+            return Ok(());
+        }
+        match changes::explain(registry, &state.outline, &seen) {
+            Some(names) => self.reload(registry, &names, seen, now),
+            None => self.sweep(registry, seen, now),
+        }
+    }
+
+    /// The stamps of what the index holds: in memory, or read from `skills.folders` (`None`
+    /// when it is missing or garbled, or the state is unknown).
+    fn known_folders(&mut self) -> Option<HashMap<String, Option<u64>>> {
+        match self.folders.take() {
+            Some(known) => Some(known),
+            None if self.state.is_some() => fs_err::read(self.dir.with_extension("folders"))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok()),
+            None => None,
+        }
+    }
+
+    /// Reads the skills `names` again (skillet wrote them, and nothing else changed the
+    /// outline, now `seen`): the rest of the index stays as it is.
+    fn reload(
+        &mut self,
+        registry: &Registry,
+        names: &[String],
+        seen: Outline,
+        now: i64,
+    ) -> Result<(), SkillError> {
+        let Some(mut known) = self.known_folders() else {
+            return self.sweep(registry, seen, now);
+        };
+        let skills_dir = registry.skills_dir();
+        let stamps: Vec<Option<u64>> =
+            crate::par::map(names, |name| folder_stamp(&skills_dir.join(name), now));
+        let loaded = load_docs(registry, names);
+        let mut upsert = Vec::new();
+        let mut remove = Vec::new();
+        for ((name, stamp), doc) in names.iter().zip(stamps).zip(loaded) {
+            let exists = skills_dir.join(name).is_dir();
+            match doc {
+                Some(doc) => upsert.push(doc),
+                None => remove.push(name.clone()),
+            }
+            if exists {
+                known.insert(name.clone(), stamp);
+            } else {
+                known.remove(name);
+            }
+        }
+        if !upsert.is_empty() || !remove.is_empty() {
+            self.index.apply(&upsert, &remove)?;
+        }
+        let swept_at = self.state.as_ref().map_or(0, |s| s.swept_at);
+        self.save_state(
+            known,
+            State {
+                version: STATE_VERSION,
+                outline: seen,
+                recent: false,
+                swept_at,
+            },
+        );
         Ok(())
+    }
+
+    /// Keeps `folders` and `state` and writes them beside the index (caches: written after the
+    /// index, without waiting for the disk; whatever is in their way, even a folder, is
+    /// replaced).
+    fn save_state(&mut self, folders: HashMap<String, Option<u64>>, state: State) {
+        let folders_file = self.dir.with_extension("folders");
+        let state_file = self.dir.with_extension("state");
+        for file in [&folders_file, &state_file] {
+            if file.is_dir() {
+                let _ = fs_err::remove_dir_all(file);
+            }
+        }
+        let written = serde_json::to_vec(&folders)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| crate::fsutil::write_replacing(&folders_file, &bytes, false))
+            .and_then(|()| serde_json::to_vec(&state).map_err(std::io::Error::other))
+            .and_then(|bytes| crate::fsutil::write_replacing(&state_file, &bytes, false));
+        if let Err(e) = written {
+            tracing::debug!("the skills index state was not written: {e}");
+        }
+        self.state = Some(state);
+        self.folders = Some(folders);
     }
 
     /// Stats every skill folder, reloads the changed ones and drops the gone ones.
     fn sweep(&mut self, registry: &Registry, outline: Outline, now: i64) -> Result<(), SkillError> {
         let swept_at = now;
-        let folders_file = self.dir.with_extension("folders");
-        let known: Option<HashMap<String, Option<u64>>> = match self.folders.take() {
-            Some(known) => Some(known),
-            None if self.state.is_some() => fs_err::read(&folders_file)
-                .ok()
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok()),
-            None => None,
-        };
+        let known = self.known_folders();
         let names = super::folder_names(registry);
         let skills_dir = registry.skills_dir();
         let stamps: Vec<Option<u64>> =
             crate::par::map(&names, |name| folder_stamp(&skills_dir.join(name), now));
         // Without the stamps of what the index holds, every folder is read and the index made
         // to match them all.
-        let changed: Vec<&String> = names
+        let changed: Vec<String> = names
             .iter()
             .zip(&stamps)
             .filter(|(name, stamp)| {
@@ -261,19 +324,9 @@ impl SkillIndex {
                     .as_ref()
                     .is_none_or(|known| stamp.is_none() || known.get(*name) != Some(stamp))
             })
-            .map(|(name, _)| name)
+            .map(|(name, _)| name.clone())
             .collect();
-        let root = registry.root();
-        let loaded: Vec<Option<SearchDoc>> =
-            crate::par::map(&changed, |name| {
-                match load_dir_within(&skills_dir.join(name), Some(root)) {
-                    Ok(skill) => Some(search_doc(&skill)),
-                    Err(e) => {
-                        tracing::warn!("skill `{name}` is left out of search: {e}");
-                        None
-                    }
-                }
-            });
+        let loaded = load_docs(registry, &changed);
         match &known {
             None => {
                 let docs: Vec<SearchDoc> = loaded.into_iter().flatten().collect();
@@ -291,7 +344,7 @@ impl SkillIndex {
                 for (name, doc) in changed.iter().zip(loaded) {
                     match doc {
                         Some(doc) => upsert.push(doc),
-                        None => remove.push((*name).clone()),
+                        None => remove.push(name.clone()),
                     }
                 }
                 if !upsert.is_empty() || !remove.is_empty() {
@@ -299,41 +352,41 @@ impl SkillIndex {
                 }
             }
         }
-        let mut recheck = outline.recent;
-        let mut folders: HashMap<String, Option<u64>> = HashMap::with_capacity(names.len());
-        for (name, stamp) in names.into_iter().zip(stamps) {
-            recheck |= stamp.is_none();
-            folders.insert(name, stamp);
-        }
-        let state = State {
-            version: STATE_VERSION,
-            outline: Outline {
-                recent: recheck,
-                ..outline
+        // A folder without a stamp (changed within the quiet time) is read again at the next
+        // sweep.
+        let folders: HashMap<String, Option<u64>> = names.into_iter().zip(stamps).collect();
+        let recent = outline_is_recent(&outline, now);
+        self.save_state(
+            folders,
+            State {
+                version: STATE_VERSION,
+                outline,
+                recent,
+                swept_at,
             },
-            swept_at,
-        };
-        // Caches: written after the index, without waiting for the disk. Whatever is in their way
-        // (even a folder) is replaced.
-        for file in [&folders_file, &self.dir.with_extension("state")] {
-            if file.is_dir() {
-                let _ = fs_err::remove_dir_all(file);
-            }
-        }
-        let written = serde_json::to_vec(&folders)
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| crate::fsutil::write_replacing(&folders_file, &bytes, false))
-            .and_then(|()| serde_json::to_vec(&state).map_err(std::io::Error::other))
-            .and_then(|bytes| {
-                crate::fsutil::write_replacing(&self.dir.with_extension("state"), &bytes, false)
-            });
-        if let Err(e) = written {
-            tracing::debug!("the skills index state was not written: {e}");
-        }
-        self.state = Some(state);
-        self.folders = Some(folders);
+        );
         Ok(())
     }
+}
+
+/// The search documents of the skills `names` (`None` for one that is gone or invalid: it
+/// is left out of search).
+fn load_docs(registry: &Registry, names: &[String]) -> Vec<Option<SearchDoc>> {
+    let skills_dir = registry.skills_dir();
+    let root = registry.root();
+    crate::par::map(names, |name| {
+        let dir = skills_dir.join(name);
+        if !dir.is_dir() {
+            return None;
+        }
+        match load_dir_within(&dir, Some(root)) {
+            Ok(skill) => Some(search_doc(&skill)),
+            Err(e) => {
+                tracing::warn!("skill `{name}` is left out of search: {e}");
+                None
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -434,6 +487,69 @@ mod tests {
         assert_ne!(stamp(&dir), fourth, "a rename");
         // A folder changed within the quiet time has no stamp.
         assert_eq!(folder_stamp(&dir, unix_now()), None);
+    }
+
+    /// Writes `skills/<name>` the way skillet's writers do: swapped in by renames, then logged.
+    fn logged_write(registry: &Registry, name: &str, word: &str) {
+        let before = Outline::of(registry);
+        let dir = registry.skills_dir().join(name);
+        let staged = registry.cache_dir().join("staged");
+        crate::fsutil::copy_dir(&dir, &staged).unwrap();
+        let md = staged.join("SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(
+            &md,
+            text.replacen("\n---\n", &format!("\n---\n\n{word}.\n"), 1),
+        )
+        .unwrap();
+        fs_err::rename(&dir, registry.cache_dir().join("old")).unwrap();
+        fs_err::rename(&staged, &dir).unwrap();
+        fs_err::remove_dir_all(registry.cache_dir().join("old")).unwrap();
+        changes::record(registry, name, before);
+    }
+
+    #[test]
+    fn skillet_writes_are_read_alone_and_anything_else_still_sweeps() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        let later = unix_now() + 3600;
+        assert_eq!(names(&registry, "sum echo", later), ["sum-and-echo"]);
+
+        // A hand edit in place, then a skillet write of another skill: the write is read at
+        // once, and alone (the edit waits for the sweep, as documented).
+        let md = registry.skills_dir().join("sum-and-echo/SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+        logged_write(&registry, "busiest-accounts", "Quokka");
+        assert_eq!(names(&registry, "quokka", later), ["busiest-accounts"]);
+        assert!(names(&registry, "zanzibar", later).is_empty(), "not swept");
+        // Two writes in a row chain.
+        logged_write(&registry, "busiest-accounts", "Wombat");
+        logged_write(&registry, "sum-and-echo", "Numbat");
+        assert_eq!(names(&registry, "wombat", later), ["busiest-accounts"]);
+        assert_eq!(names(&registry, "numbat", later), ["sum-and-echo"]);
+        assert_eq!(
+            names(&registry, "zanzibar", later),
+            ["sum-and-echo"],
+            "reread"
+        );
+
+        // A folder added by hand beside a logged write: the log does not account for it, so
+        // everything is checked.
+        logged_write(&registry, "busiest-accounts", "Dugong");
+        add_example(tmp.path(), "meeting-action-items");
+        let found = names(&registry, "meeting action items", later);
+        let outline_saw_it = found.first().map(String::as_str) == Some("meeting-action-items");
+        // (Only a timestamp tick can hide the added folder from `skills/`' stamp; then it
+        // shows at the sweep.)
+        if !outline_saw_it {
+            let swept = later + SWEEP_EVERY.as_secs() as i64;
+            assert_eq!(
+                names(&registry, "meeting action items", swept)[0],
+                "meeting-action-items"
+            );
+        }
+        assert_eq!(names(&registry, "dugong", later + 60), ["busiest-accounts"]);
     }
 
     #[test]

@@ -462,3 +462,72 @@ fn test_skips_skills_with_nothing_to_replay_and_says_why() {
     );
     assert!(text.ends_with("0 passed, 0 failed, 2 skipped\n"), "{text}");
 }
+
+/// The names `skillet search` finds for `query`.
+fn found(env: &TestEnv, query: &str) -> Vec<String> {
+    let hits = env.run(&["search", query, "--json"]).success().json();
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A committed registry with a successful run to save.
+fn registry_with_run() -> (TestEnv, String) {
+    let env = TestEnv::new();
+    env.run(&["init"]).success();
+    env.write("a.ts", "console.log('a')\n");
+    let run = env.run(&["run", "a.ts", "--json"]).success().json();
+    git(&env, &["add", "-A"]);
+    git(&env, &["commit", "-qm", "registry"]);
+    (env, run["run_id"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn search_sees_each_kind_of_write_at_once() {
+    let (env, run) = registry_with_run();
+    save(&env, &run, "print-a", "Prints the aardvark letter").success();
+    assert_eq!(found(&env, "aardvark"), ["print-a"]);
+    // A save over an existing skill.
+    save(&env, &run, "print-a", "Prints the bison letter").success();
+    assert_eq!(found(&env, "bison"), ["print-a"]);
+    assert!(found(&env, "aardvark").is_empty());
+    // An install from another registry.
+    let (source, source_run) = registry_with_run();
+    save(
+        &source,
+        &source_run,
+        "print-b",
+        "Prints the capybara letter",
+    )
+    .success();
+    let from = source.work();
+    env.run(&["install", from.to_str().unwrap(), "--skill", "print-b"])
+        .success();
+    assert_eq!(found(&env, "capybara"), ["print-b"]);
+    // A save killed after its swap, finished by the next command (the search).
+    let out = env
+        .command(&[
+            "save",
+            "--run",
+            &run,
+            "--name",
+            "print-c",
+            "--description",
+            "Prints the dingo letter",
+        ])
+        .env("SKILLET_FAILPOINT", "save:after-swap")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(found(&env, "dingo"), ["print-c"]);
+    // Hand changes to skills/ (a removed folder; a renamed one). Edits in place inside a
+    // folder show within the sweep period: see the unit tests of `skill::index`.
+    fs_err::remove_dir_all(env.path("skills/print-b")).unwrap();
+    assert!(found(&env, "capybara").is_empty());
+    fs_err::rename(env.path("skills/print-c"), env.path("skills/print-d")).unwrap();
+    assert!(found(&env, "dingo").is_empty(), "print-d is invalid");
+    save(&env, &run, "print-a", "Prints the echidna letter").success();
+    assert_eq!(found(&env, "echidna"), ["print-a"]);
+}

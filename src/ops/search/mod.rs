@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
+mod reviews;
+
+use self::reviews::ReviewCache;
 use super::echo;
 use super::tree::Tree;
 use crate::registry::Registry;
@@ -30,10 +33,13 @@ pub struct SearchOptions {
 }
 
 /// A skill search that keeps its index open between queries (what `skillet serve` holds): a
-/// query then costs a few `stat`s on top of the search itself (see [`crate::skill::index`]).
+/// query then costs a few `stat`s on top of the search itself (see [`crate::skill::index`]),
+/// and the review status of a hit is checked again only when something it depends on changed
+/// (see [`reviews`]).
 #[derive(Debug, Default)]
 pub struct SkillSearch {
     index: Option<SkillIndex>,
+    reviews: Option<ReviewCache>,
 }
 
 impl SkillSearch {
@@ -41,7 +47,7 @@ impl SkillSearch {
         Self::default()
     }
 
-    /// [`search_skills`], reusing this searcher's open index.
+    /// [`search_skills`], reusing this searcher's open index and review statuses.
     pub fn search(
         &mut self,
         registry: &Registry,
@@ -52,43 +58,37 @@ impl SkillSearch {
             None => self.index.insert(SkillIndex::open(registry)?),
         };
         let hits = index.search(registry, &options.query, options.limit)?;
-        Ok(with_review_status(registry, hits, options.now))
+        let reviews = self.reviews.get_or_insert_with(ReviewCache::new);
+        Ok(with_review_status(registry, reviews, hits, options.now))
     }
 }
 
 /// The best skills for the query, each with its review status (`reviewed (2/2 signatures)`).
+/// For one query in a process: the review statuses come from (and go to) the cache file
+/// beside the index.
 pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec<Hit>, SkillError> {
-    SkillSearch::new().search(registry, options)
+    let mut searcher = SkillSearch {
+        index: None,
+        reviews: Some(ReviewCache::load(registry)),
+    };
+    let hits = searcher.search(registry, options)?;
+    if let Some(reviews) = &searcher.reviews {
+        reviews.save(registry);
+    }
+    Ok(hits)
 }
 
 fn with_review_status(
     registry: &Registry,
+    reviews: &mut ReviewCache,
     mut hits: Vec<Hit>,
     now: std::time::SystemTime,
 ) -> Vec<Hit> {
-    // Review status, of the hits only (checking a skill's signatures reads all its files); it
-    // is not kept in the index, since signing changes it and not the skill.
+    // Review status, of the hits only; it is not kept in the index, since signing changes it
+    // and not the skill.
     let names: Vec<String> = hits.iter().map(|h| h.name.clone()).collect();
-    if names.is_empty() {
-        return hits;
-    }
-    match crate::review::verify(registry, &names, now) {
-        Ok(reviews) => {
-            for (hit, review) in hits.iter_mut().zip(reviews) {
-                let mark = if review.meets_policy {
-                    "reviewed"
-                } else {
-                    "not reviewed"
-                };
-                hit.status = Some(format!(
-                    "{mark} ({}/{} signatures)",
-                    review.valid_principals.len(),
-                    review.required
-                ));
-            }
-        }
-        // A broken trust file only costs the marks.
-        Err(e) => tracing::warn!("review status left out of search: {e}"),
+    for (hit, status) in hits.iter_mut().zip(reviews.statuses(registry, &names, now)) {
+        hit.status = status;
     }
     hits
 }
