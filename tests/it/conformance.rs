@@ -49,6 +49,9 @@ fn client_scenarios(node: &PathBuf, cli: &PathBuf) -> Vec<String> {
         .collect()
 }
 
+/// Scenarios whose fixture can lose its own request (see the test).
+const RACY_SCENARIOS: &[&str] = &["elicitation-sep1034-client-defaults"];
+
 #[test]
 fn client_scenarios_pass_or_are_in_the_baseline() {
     let Some((node, cli)) = suite() else {
@@ -61,7 +64,7 @@ fn client_scenarios_pass_or_are_in_the_baseline() {
     );
     let baseline = suite_dir().join("client-baseline.yml");
     let adapter = format!("python3 {}", suite_dir().join("client.py").display());
-    let run = |scenario: &String| {
+    let run_once = |scenario: &String| {
         let out = Command::new(&node)
             .arg(&cli)
             .args(["client", "--command", &adapter, "--scenario", scenario])
@@ -77,6 +80,27 @@ fn client_scenarios_pass_or_are_in_the_baseline() {
             String::from_utf8_lossy(&out.stderr).into_owned()
                 + &String::from_utf8_lossy(&out.stdout),
         )
+    };
+    // The suite's elicitation server sends its request on the session's standalone GET stream
+    // (`server.request`, not the tool call's stream), and the TypeScript SDK drops a message
+    // sent before that stream is open. rmcp opens it right after initialize, concurrently with
+    // the first call, so now and then the request is lost before skillet can see it (reproduced
+    // by loading the machine: 1 run in 8). That race is the fixture's; such a scenario gets
+    // three tries, and every other scenario one.
+    let run = |scenario: &String| {
+        let tries = if RACY_SCENARIOS.contains(&scenario.as_str()) {
+            3
+        } else {
+            1
+        };
+        let mut last = run_once(scenario);
+        for _ in 1..tries {
+            if last.0 {
+                break;
+            }
+            last = run_once(scenario);
+        }
+        last
     };
     // Two at a time: each scenario is a Node server and a few skillet processes.
     let (left, right) = scenarios.split_at(scenarios.len() / 2);
