@@ -84,7 +84,7 @@ pub(crate) fn definitions() -> Vec<Tool> {
     vec![
         Tool::new(
             "search",
-            "Find functions of the connected MCP servers (each with its import and signature) and saved skills by what they do.",
+            "Find the connected servers' functions (with import and signature) and saved skills by what they do.",
             schema(json!({
                 "type": "object",
                 "properties": {"query": {"type": "string"}, "limit": {"type": "integer"}},
@@ -94,7 +94,7 @@ pub(crate) fn definitions() -> Vec<Tool> {
         .with_annotations(read_only()),
         Tool::new(
             "read",
-            "List a folder or show a file of the API tree: \"servers/<server>/\", \"servers/<server>/<fn>.ts\", \"skills/<name>\" (a skill, its files and review status).",
+            "List a folder or show a file: \"servers/<server>/\", \"servers/<server>/<fn>.ts\", \"skills/<name>\" (with its files and review status).",
             schema(json!({
                 "type": "object",
                 "properties": {"path": {"type": "string"}},
@@ -538,9 +538,11 @@ mod tests {
             );
         }
         // The list is in every agent's context for the whole session (issue 16: the echo task,
-        // list and answers, in at most 450 tokens).
+        // list and answers, in at most 450 tokens; `cargo bench --bench tokens` measures it).
         let listed = crate::tokens::count(&serde_json::to_string(&definitions()).unwrap());
-        assert!(listed <= 400, "the served tool list is {listed} tokens");
+        // With the wrapper of the answer (3 tokens), search's answer (37) and run_code's (19),
+        // the echo task takes at most 450.
+        assert!(listed <= 391, "the served tool list is {listed} tokens");
     }
 
     #[test]
