@@ -444,21 +444,32 @@ impl SearchIndex {
     /// what changed. The writer (and its lock) is let go afterwards, so other processes can
     /// write the index in between.
     pub fn apply(&mut self, upsert: &[SearchDoc], remove: &[String]) -> Result<(), SearchError> {
-        let hashes: Vec<String> = upsert.iter().map(content_hash).collect::<Result<_, _>>()?;
-        let ids: Vec<String> = upsert.iter().map(doc_id).collect();
-        let removed: Vec<String> = remove
+        let mut entries: Vec<(String, String, &SearchDoc)> = upsert
+            .iter()
+            .map(|d| Ok((doc_id(d), content_hash(d)?, d)))
+            .collect::<Result<_, SearchError>>()?;
+        let mut removed: Vec<String> = remove
             .iter()
             .map(|name| format!("{}:{name}", DocKind::Skill.as_str()))
             .collect();
+        // What the index already holds as given is not written again (a folder read again
+        // because its stamp was too recent to trust has usually not changed).
+        if let Some(known) = &self.hashes {
+            entries.retain(|(id, hash, _)| known.get(id) != Some(hash));
+            removed.retain(|id| known.contains_key(id));
+        }
+        if entries.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
         let mut writer = match self.writer.take() {
             Some(writer) => writer,
             None => self.index.writer(WRITER_MEMORY)?,
         };
         let f = self.fields;
-        for id in ids.iter().chain(&removed) {
+        for id in entries.iter().map(|(id, _, _)| id).chain(&removed) {
             writer.delete_term(Term::from_field_text(f.id, id));
         }
-        for ((id, d), hash) in ids.iter().zip(upsert).zip(&hashes) {
+        for (id, hash, d) in &entries {
             self.add(&writer, id, d, hash)?;
         }
         if let Err(e) = writer.commit() {
@@ -471,7 +482,7 @@ impl SearchIndex {
             for id in &removed {
                 map.remove(id);
             }
-            for (id, hash) in ids.into_iter().zip(hashes) {
+            for (id, hash, _) in entries {
                 map.insert(id, hash);
             }
         }

@@ -69,6 +69,25 @@ fn sync_counts_add_update_remove() {
     assert!(index.search("third", 10).unwrap().is_empty());
 }
 
+/// `apply` of what the index already holds, or removal of what it does not, writes nothing;
+/// a changed document is written.
+#[test]
+fn apply_writes_only_what_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("skills");
+    let mut docs = vec![doc("a", "first"), doc("b", "second")];
+    let mut index = SearchIndex::open(&dir).unwrap();
+    index.apply(&docs, &[]).unwrap();
+    let meta_before = fs_err::read(dir.join("meta.json")).unwrap();
+    index.apply(&docs, &["gone".to_owned()]).unwrap();
+    assert_eq!(fs_err::read(dir.join("meta.json")).unwrap(), meta_before);
+    docs[1].description = "second, changed".into();
+    index.apply(&docs, &[]).unwrap();
+    assert_ne!(fs_err::read(dir.join("meta.json")).unwrap(), meta_before);
+    assert_eq!(index.search("changed", 5).unwrap()[0].name, "b");
+    assert_eq!(index.len(), 2);
+}
+
 #[test]
 fn unchanged_sync_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
