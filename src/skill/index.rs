@@ -99,7 +99,9 @@ pub(crate) fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
         let mut entries: Vec<_> = entries.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for entry in entries {
-            let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            // Relative to the open folder (fstatat), and not following a link: as
+            // `symlink_metadata` of the path, without resolving the whole path again.
+            let Ok(meta) = entry.metadata() else {
                 return false;
             };
             let key = meta_key(&meta);
