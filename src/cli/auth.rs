@@ -138,6 +138,54 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
 
 /// `$BROWSER`, else the desktop's opener when a display is there; else nothing (the URL is
 /// printed either way).
+/// Logs in again from the command line when a server refuses a call of `run` or `call` for
+/// want of a scope (OAuth step-up): the URL on stderr, the browser opened when there is one.
+pub(super) struct CliLogin {
+    servers: Vec<crate::config::ServerConfig>,
+}
+
+impl CliLogin {
+    /// Only where a person can take part: stderr is a terminal (to show the URL), or a browser
+    /// command is configured or can be opened.
+    pub(super) fn if_possible(
+        servers: &[crate::config::ServerConfig],
+    ) -> Option<std::sync::Arc<dyn crate::upstream::Login>> {
+        use std::io::IsTerminal as _;
+        (std::io::stderr().is_terminal() || browser().is_some()).then(|| {
+            std::sync::Arc::new(CliLogin {
+                servers: servers.to_vec(),
+            }) as std::sync::Arc<dyn crate::upstream::Login>
+        })
+    }
+}
+
+impl crate::upstream::Login for CliLogin {
+    fn login<'a>(
+        &'a self,
+        server: &'a str,
+        scope: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<(), crate::upstream::UpstreamError>> {
+        Box::pin(async move {
+            eprintln!("`{server}` asks for the scope `{scope}`: logging in again to grant it");
+            let on_url = |url: &str| {
+                eprintln!("Open this URL to authorize skillet for `{server}`:\n\n  {url}\n");
+            };
+            ops::login(
+                &self.servers,
+                ops::LoginOptions {
+                    server,
+                    scopes: scope.split_whitespace().map(str::to_owned).collect(),
+                    timeout: Duration::from_secs(300),
+                    browser: browser(),
+                    on_url: &on_url,
+                },
+            )
+            .await
+            .map(|_| ())
+        })
+    }
+}
+
 fn browser() -> Option<String> {
     crate::config::env::browser().or_else(|| {
         crate::config::env::has_display().then(|| {

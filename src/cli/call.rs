@@ -24,6 +24,7 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
     let registry = ctx.registry()?;
     let servers = registry.servers(ctx.mcp_config()?.as_deref())?;
     let elicitor = super::elicit::TerminalElicitor::if_interactive();
+    let login = super::auth::CliLogin::if_possible(&servers);
     match ops::call(
         &registry,
         &servers,
@@ -31,6 +32,7 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
         &args.tool,
         arguments,
         elicitor,
+        login,
     )
     .await?
     {

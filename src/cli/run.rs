@@ -98,6 +98,11 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
         (None, None) => ScriptSource::Recorded,
     };
     let mcp_config = ctx.mcp_config()?;
+    // OAuth step-up: who logs in again when a server refuses a call for want of a scope (a
+    // configuration error here is the run's own error, below).
+    let login = super::auth::CliLogin::if_possible(
+        &registry.servers(mcp_config.as_deref()).unwrap_or_default(),
+    );
     // A fresh clone has no generated API yet: a run that may call servers makes it first, as
     // `skillet gen` would (a replay contacts no server).
     if mode != Mode::Replay
@@ -130,6 +135,7 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
             approver: super::approve::TerminalApprover::if_interactive(),
             // A replay sends nothing, so no server asks: its record stands.
             elicitor: super::elicit::TerminalElicitor::if_interactive(),
+            login,
             input,
             ..RunOptions::new(script)
         },

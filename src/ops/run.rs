@@ -81,6 +81,9 @@ pub struct RunOptions {
     /// Who answers what servers ask during the run's calls (MCP elicitation); `None`: nobody
     /// can, and each request is declined with a note.
     pub elicitor: Option<Arc<dyn crate::upstream::Elicitor>>,
+    /// Who logs in again when a server refuses a call for want of a scope (OAuth step-up);
+    /// `None`: the refusal fails the call with its `skillet auth login` hint.
+    pub login: Option<Arc<dyn crate::upstream::Login>>,
     /// The value the script's default export is called with, checked first against the schema
     /// of its parameter's type. `None`: the recorded input for replay and resume, `{}` for a
     /// script that takes an object, else nothing.
@@ -112,6 +115,7 @@ impl RunOptions {
             vault: None,
             approver: None,
             elicitor: None,
+            login: None,
             input: None,
             reviewed_only: false,
             count_tokens: false,
@@ -327,6 +331,7 @@ async fn run_on(
     let live = || {
         LiveHost::new(Arc::clone(&pool))
             .with_elicitor(options.elicitor.clone())
+            .with_login(options.login.clone())
             .with_deadline(deadline)
     };
     let resume = match (&source, options.mode) {

@@ -88,6 +88,7 @@ pub trait ToolHost: Send + Sync {
 pub struct LiveHost {
     pub pool: Arc<UpstreamPool>,
     elicitor: Option<Arc<dyn Elicitor>>,
+    login: Option<Arc<dyn crate::upstream::Login>>,
     deadline: Option<std::time::Instant>,
     events: std::sync::Mutex<Vec<(usize, Vec<CallEvent>)>>,
     notes: std::sync::Mutex<Vec<String>>,
@@ -98,6 +99,7 @@ impl LiveHost {
         Self {
             pool,
             elicitor: None,
+            login: None,
             deadline: None,
             events: std::sync::Mutex::default(),
             notes: std::sync::Mutex::default(),
@@ -107,6 +109,13 @@ impl LiveHost {
     /// Who answers the servers' elicitation (`None`: it is declined, with a note).
     pub fn with_elicitor(mut self, elicitor: Option<Arc<dyn Elicitor>>) -> Self {
         self.elicitor = elicitor;
+        self
+    }
+
+    /// Who logs in again when a server refuses a call for want of a scope (`None`: the refusal
+    /// is the call's error).
+    pub fn with_login(mut self, login: Option<Arc<dyn crate::upstream::Login>>) -> Self {
+        self.login = login;
         self
     }
 
@@ -146,6 +155,7 @@ impl ToolHost for LiveHost {
         Box::pin(async move {
             let context = CallContext {
                 elicitor: self.elicitor.clone(),
+                login: self.login.clone(),
                 deadline: self.deadline,
                 events: Events::default(),
             };

@@ -68,6 +68,16 @@ pub trait Elicitor: Send + Sync {
     fn elicit(&self, request: ElicitRequest) -> BoxFuture<'_, Result<ElicitAnswer, String>>;
 }
 
+/// Logs a person in again, asking for `scope` too, when a server refused a call for want of
+/// it (403 `insufficient_scope`: OAuth step-up); the call is then sent once more.
+pub trait Login: Send + Sync {
+    fn login<'a>(
+        &'a self,
+        server: &'a str,
+        scope: &'a str,
+    ) -> BoxFuture<'a, Result<(), super::UpstreamError>>;
+}
+
 /// Something that happened during one call, for its caller to audit and note.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CallEvent {
@@ -92,6 +102,9 @@ pub type Events = Arc<Mutex<Vec<CallEvent>>>;
 #[derive(Clone, Default)]
 pub struct CallContext {
     pub elicitor: Option<Arc<dyn Elicitor>>,
+    /// Who logs in again when a server refuses the call for want of a scope (step-up);
+    /// `None`: the refusal is the call's error (with its `skillet auth login` hint).
+    pub login: Option<Arc<dyn Login>>,
     /// No retry wait starts that would end past it.
     pub deadline: Option<std::time::Instant>,
     pub events: Events,

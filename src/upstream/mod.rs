@@ -21,7 +21,7 @@ use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig
 use serde::Serialize;
 
 pub use elicit::{
-    CallContext, CallEvent, ElicitAction, ElicitAnswer, ElicitRequest, Elicitor, Events,
+    CallContext, CallEvent, ElicitAction, ElicitAnswer, ElicitRequest, Elicitor, Events, Login,
 };
 pub use error::UpstreamError;
 pub use pool::UpstreamPool;
@@ -516,6 +516,19 @@ fn auth_error(
         source = err.source();
     }
     None
+}
+
+/// The scope a server refused a call for (403 `insufficient_scope`): the call did nothing,
+/// and may be sent again after a login that asks for it (OAuth step-up). A server that wants a
+/// login at all (401) is not logged in to by itself: that fails with its `skillet auth login`
+/// hint.
+pub(crate) fn step_up_scope(error: &UpstreamError) -> Option<&str> {
+    match error {
+        UpstreamError::Auth(auth::AuthFailure::InsufficientScope { scope, .. }) => {
+            Some(scope.as_str())
+        }
+        _ => None,
+    }
 }
 
 /// An error and its sources, joined: rmcp and reqwest keep the useful part in the sources.

@@ -271,8 +271,11 @@ impl UpstreamPool {
         // The arguments are copied for each attempt only when there may be another one.
         let mut arguments = Some(arguments);
         let mut attempt = 1;
+        // One login per call: a server that keeps refusing is not asked again and again.
+        let mut logged_in = false;
         loop {
-            let sent = if idempotent && attempt < policy.attempts {
+            let may_log_in = context.login.is_some() && !logged_in;
+            let sent = if (idempotent && attempt < policy.attempts) || may_log_in {
                 arguments.clone().unwrap_or_default()
             } else {
                 arguments.take().unwrap_or_default()
@@ -283,6 +286,24 @@ impl UpstreamPool {
             };
             if let UpstreamError::ConnectionClosed { .. } = &error {
                 self.forget(server, &connected, &error).await;
+            }
+            // A refusal for want of a scope did nothing: after a login that asks for it (OAuth
+            // step-up), the call is sent again on a new connection, whatever the tool.
+            if may_log_in
+                && let (Some(login), Some(scope)) = (&context.login, super::step_up_scope(&error))
+            {
+                logged_in = true;
+                let reason = format!("logged in again for the scope `{scope}`");
+                login.login(server, scope).await?;
+                attempt += 1;
+                context.push(CallEvent::Retry {
+                    attempt,
+                    reason,
+                    wait: Duration::ZERO,
+                });
+                self.forget(server, &connected, &error).await;
+                connected = self.connected_with(server, true).await?;
+                continue;
             }
             let Some((reason, retry_after)) = retry::transient(&error) else {
                 return Err(error);
@@ -333,7 +354,12 @@ impl UpstreamPool {
         };
         let mut state = slot.state.lock().await;
         if matches!(&*state, SlotState::Ready(current) if Arc::ptr_eq(current, connected)) {
-            tracing::warn!(server, "the server's connection closed during a call");
+            match error {
+                UpstreamError::ConnectionClosed { .. } => {
+                    tracing::warn!(server, "the server's connection closed during a call");
+                }
+                _ => tracing::info!(server, "the server's connection is dropped: {error}"),
+            }
             *state = SlotState::Failed {
                 error: error.clone(),
                 at: Instant::now(),

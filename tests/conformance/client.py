@@ -6,9 +6,9 @@ MCP_CONFORMANCE_SCENARIO and, for some scenarios, client credentials in MCP_CONF
 Everything goes through the skillet binary (SKILLET_BIN), as a user would: a throwaway registry
 whose .mcp.json names the server, `skillet auth login` for `auth/*` scenarios (the suite's
 authorization server approves at once; tests/fixtures/headless_browser.py is the browser),
-`skillet gen` (initialize, tools/list), then `skillet call` of one tool. A call refused with
-`hint: skillet auth login ...` (a 403 asking for a new scope: step-up) logs in once more and
-calls again, once: never a loop. For the elicitation scenario the call runs on a pseudo-terminal
+`skillet gen` (initialize, tools/list), then `skillet call` of one tool. A call refused for want
+of a scope (a 403: step-up) is skillet's to handle: with a browser configured, `skillet call`
+logs in again by itself and calls once more, never in a loop. For the elicitation scenario the call runs on a pseudo-terminal
 (tests/fixtures/on_a_terminal.py), where a person accepts the server's form and takes every
 default by pressing Enter.
 """
@@ -86,17 +86,9 @@ def scenario(work):
         return 0
     tool = "add_numbers" if "add_numbers" in tools else tools[0]
     arguments = {"a": 5, "b": 3} if tool == "add_numbers" else {}
-    for attempt in range(2):
-        terminal = ACCEPT_DEFAULTS if scenario.startswith("elicitation-") else None
-        done = skillet_run("call", "conf", tool, json.dumps(arguments), terminal=terminal)
-        if done.returncode == 0:
-            return 0
-        if attempt == 0 and is_auth and "skillet auth login conf" in done.stderr:
-            if skillet_run("auth", "login", "conf", "--timeout", "20").returncode != 0:
-                return 1
-            continue
-        return 1
-    return 1
+    terminal = ACCEPT_DEFAULTS if scenario.startswith("elicitation-") else None
+    done = skillet_run("call", "conf", tool, json.dumps(arguments), terminal=terminal)
+    return 0 if done.returncode == 0 else 1
 
 
 def catalog_tools(catalog):

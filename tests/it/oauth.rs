@@ -465,3 +465,63 @@ fn serve_asks_for_a_login_then_uses_and_refreshes_the_stored_tokens() {
             .any(|e| e["kind"] == "token" && e["grant_type"] == "refresh_token")
     );
 }
+
+/// OAuth step-up: a call refused for want of a scope (403 `insufficient_scope`) logs in again,
+/// asking for that scope too, and is sent once more on a new connection; the calls before it
+/// are not sent again. A server that keeps refusing gets its refusal back, after one login.
+#[test]
+fn a_call_refused_for_a_scope_logs_in_again_for_it_and_is_sent_once_more() {
+    let server = AuthServer::start(&["normal"]);
+    let env = registry(&server, json!({}));
+    skillet(&env, &["auth", "login", "remote"]).success();
+    skillet(&env, &["gen"]).success();
+    env.write(
+        "note.ts",
+        r#"import { whoami, writeNote } from "./servers/remote/index.js";
+console.log(await whoami({}));
+console.log(await writeNote({}));
+"#,
+    );
+    let run = skillet(&env, &["run", "note.ts", "--json"]).success();
+    let report = run.json();
+    let output = report["output"].as_str().unwrap();
+    assert!(
+        output.contains("hello, authorized caller") && output.contains("note kept"),
+        "{report}"
+    );
+    assert!(
+        run.stderr
+            .contains("`remote` asks for the scope `mcp notes:write`"),
+        "{}",
+        run.stderr
+    );
+    let log = server.log();
+    let authorized: Vec<&Value> = log.iter().filter(|e| e["kind"] == "authorize").collect();
+    assert_eq!(authorized.len(), 2, "the login, then the step-up: {log:?}");
+    let scope = authorized[1]["scope"].as_str().unwrap_or_default();
+    assert!(
+        scope.split(' ').any(|s| s == "notes:write"),
+        "the step-up asks for the scope: {scope}"
+    );
+    let calls = log
+        .iter()
+        .filter(|e| e["kind"] == "mcp" && e["method"] == "tools/call")
+        .count();
+    assert_eq!(calls, 3, "whoami once, write_note twice: {log:?}");
+    let audit = env.read(".skillet/audit.jsonl");
+    assert!(
+        audit.contains("logged in again for the scope `mcp notes:write`"),
+        "{audit}"
+    );
+
+    // The token now has the scope: the next call needs no login (the conformance suite's
+    // auth/scope-step-up scenario steps `skillet call` up).
+    let called = skillet(&env, &["call", "remote", "write_note"]).success();
+    assert!(called.stdout.contains("note kept"), "{}", called.stdout);
+    let logins = server
+        .log()
+        .iter()
+        .filter(|e| e["kind"] == "authorize")
+        .count();
+    assert_eq!(logins, 2);
+}
