@@ -409,18 +409,7 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(f.id, id));
         }
         for (id, d, hash) in &to_add {
-            let source = serde_json::to_string(d)?;
-            writer.add_document(doc!(
-                f.id => *id,
-                f.hash => *hash,
-                f.source => source,
-                f.name => text::expand_for_index(&d.name),
-                f.tags => text::expand_for_index(&d.tags.join(" ")),
-                f.description => text::expand_for_index(&d.description),
-                f.tools => text::expand_for_index(&d.tools.join(" ")),
-                f.identifiers => text::expand_for_index(&d.identifiers.join(" ")),
-                f.body => text::expand_for_index(&d.body),
-            ))?;
+            Self::add(self.fields, &writer, id, d, hash)?;
         }
         if let Err(e) = writer.commit() {
             // Leave the index as it was on disk; pending operations are dropped.
@@ -470,7 +459,7 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(f.id, id));
         }
         for (id, hash, d) in &entries {
-            self.add(&writer, id, d, hash)?;
+            Self::add(f, &writer, id, d, hash)?;
         }
         if let Err(e) = writer.commit() {
             let _ = writer.rollback();
@@ -489,14 +478,14 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Adds one document (its id, content hash and stored source beside the indexed fields).
     fn add(
-        &self,
+        f: Fields,
         writer: &IndexWriter,
         id: &str,
         d: &SearchDoc,
         hash: &str,
     ) -> Result<(), SearchError> {
-        let f = self.fields;
         let source = serde_json::to_string(d)?;
         writer.add_document(doc!(
             f.id => id,
