@@ -409,7 +409,7 @@ impl SearchIndex {
             writer.delete_term(Term::from_field_text(f.id, id));
         }
         for (id, d, hash) in &to_add {
-            Self::add(self.fields, &writer, id, d, hash)?;
+            Self::add(f, writer, id, d, hash)?;
         }
         if let Err(e) = writer.commit() {
             // Leave the index as it was on disk; pending operations are dropped.
