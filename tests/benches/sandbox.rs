@@ -158,14 +158,9 @@ async fn env_for(dir: &Path, servers: &[ServerConfig]) -> (SandboxEnv, Arc<Upstr
     (env, pool)
 }
 
-/// Whether the part `name` was asked for: every part when no name was given.
-fn wanted(name: &str) -> bool {
-    let picked: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    picked.is_empty() || picked.iter().any(|p| p == name)
-}
+#[path = "parts.rs"]
+mod parts;
+use parts::wanted;
 
 fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");

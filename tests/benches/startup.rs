@@ -116,14 +116,9 @@ async fn served(bin: &Path, dir: &Path) -> rmcp::service::RunningService<rmcp::R
         .expect("initialize")
 }
 
-/// Whether the part `name` was asked for: every part when no name was given.
-fn wanted(name: &str) -> bool {
-    let picked: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    picked.is_empty() || picked.iter().any(|p| p == name)
-}
+#[path = "parts.rs"]
+mod parts;
+use parts::wanted;
 
 fn main() {
     let bin = Path::new(env!("CARGO_BIN_EXE_skillet"));

@@ -20,17 +20,6 @@ const STEPS: [(&str, bool); 7] = [
     ("after-journal-removed", true),
 ];
 
-/// A committed registry without servers, and a successful run to save.
-fn registry() -> (TestEnv, String) {
-    let env = TestEnv::new();
-    env.run(&["init"]).success();
-    env.write("a.ts", "console.log('a')\n");
-    let run = env.run(&["run", "a.ts", "--json"]).success().json();
-    git(&env, &["add", "-A"]);
-    git(&env, &["commit", "-qm", "registry"]);
-    (env, run["run_id"].as_str().unwrap().to_owned())
-}
-
 fn save_args<'a>(run: &'a str, name: &'a str) -> [&'a str; 8] {
     [
         "save",
@@ -99,7 +88,7 @@ fn assert_consistent(env: &TestEnv, context: &str) {
 
 #[test]
 fn a_save_killed_after_any_step_is_finished_or_undone_by_the_next_command() {
-    let (env, run) = registry();
+    let (env, run) = committed_registry_with_run();
     // An existing skill (the swap moves its folder aside) and a new one (nothing to move).
     env.run(&save_args(&run, "print-a")).success();
     for (i, (step, forward)) in STEPS.into_iter().enumerate() {
@@ -136,10 +125,10 @@ fn a_save_killed_after_any_step_is_finished_or_undone_by_the_next_command() {
 
 #[test]
 fn an_install_killed_after_any_step_is_finished_or_undone_by_the_next_command() {
-    let (source, run) = registry();
+    let (source, run) = committed_registry_with_run();
     source.run(&save_args(&run, "print-a")).success();
     for (step, forward) in STEPS {
-        let (target, _) = registry();
+        let (target, _) = committed_registry_with_run();
         let from = source.work();
         let args = ["install", from.to_str().unwrap(), "--skill", "print-a"];
         killed_at(&target, &args, &format!("install:{step}"));
@@ -165,7 +154,7 @@ fn branch_ref(env: &TestEnv) -> String {
 
 #[test]
 fn stale_git_lock_files_fail_a_save_with_the_fix_and_change_nothing() {
-    let (env, run) = registry();
+    let (env, run) = committed_registry_with_run();
     env.run(&save_args(&run, "print-a")).success();
     let head = git(&env, &["rev-parse", "HEAD"]);
     let skill_md = env.read("skills/print-a/SKILL.md");
@@ -208,7 +197,7 @@ fn stale_git_lock_files_fail_a_save_with_the_fix_and_change_nothing() {
 
 #[test]
 fn a_commit_whose_index_update_is_blocked_is_finished_once_the_lock_goes() {
-    let (env, run) = registry();
+    let (env, run) = committed_registry_with_run();
     env.run(&save_args(&run, "print-a")).success();
     // Killed after the commit, with git's index locked by someone else (the lock is older than
     // the interrupted save): the index cannot catch up yet.
@@ -247,7 +236,7 @@ fn a_commit_whose_index_update_is_blocked_is_finished_once_the_lock_goes() {
 
 #[test]
 fn a_git_lock_file_left_by_a_killed_save_is_cleared_by_recovery() {
-    let (env, run) = registry();
+    let (env, run) = committed_registry_with_run();
     env.run(&save_args(&run, "print-a")).success();
     let branch_lock = format!("{}.lock", branch_ref(&env));
     for (step, lock, committed) in [
@@ -297,7 +286,7 @@ fn kill_9_at_random_moments_loses_nothing() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0x5EED_CAFE);
     let mut rng = Rng(seed | 1);
-    let (env, run) = registry();
+    let (env, run) = committed_registry_with_run();
     // How long a whole save takes here: the kills are spread over it (and a little past).
     let started = std::time::Instant::now();
     env.run(&save_args(&run, "print-a")).success();

@@ -408,17 +408,6 @@ fn bad_parameters_are_refused_and_nothing_is_saved() {
     assert!(!env.path("skills/attach-transcript").exists());
 }
 
-/// How the SDK client starts `skillet serve` over stdio in `env`.
-fn serve_over_stdio(env: &TestEnv) -> Value {
-    json!({
-        "transport": "stdio",
-        "command": BIN,
-        "args": ["serve"],
-        "cwd": env.work(),
-        "env": { "NO_COLOR": "1", "HOME": env.tmp.path().join("home") },
-    })
-}
-
 #[test]
 fn served_agents_run_reviewed_skills_by_name_with_an_input() {
     let env = registry();
@@ -427,7 +416,7 @@ fn served_agents_run_reviewed_skills_by_name_with_an_input() {
     let steps_before_sign = mcp_client(
         &env,
         &json!({
-            "connect": serve_over_stdio(&env),
+            "connect": serve_over_stdio(&env, &[]),
             "steps": [
                 { "op": "call", "name": "run_code", "args": {
                     "skill": "attach-transcript",
@@ -456,7 +445,7 @@ fn served_agents_run_reviewed_skills_by_name_with_an_input() {
     let steps = mcp_client(
         &env,
         &json!({
-            "connect": serve_over_stdio(&env),
+            "connect": serve_over_stdio(&env, &[]),
             "steps": [
                 { "op": "call", "name": "run_code", "args": {
                     "skill": "attach-transcript",

@@ -439,13 +439,7 @@ fn serve_asks_for_a_login_then_uses_and_refreshes_the_stored_tokens() {
     let server = AuthServer::start(&["normal", "--code-ttl", "0"]);
     let env = registry(&server, json!({}));
     let plan = json!({
-        "connect": {
-            "transport": "stdio",
-            "command": BIN,
-            "args": ["serve"],
-            "cwd": env.work(),
-            "env": { "NO_COLOR": "1", "HOME": env.tmp.path().join("home") },
-        },
+        "connect": serve_over_stdio(&env, &[]),
         "steps": [{ "op": "call", "name": "run_code", "args": { "code": CALL } }],
     });
     let (steps, _) = mcp_client(&env, &plan);

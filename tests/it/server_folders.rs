@@ -79,13 +79,7 @@ fn served_search_names_a_folder_that_read_reads() {
     let (steps, _) = mcp_client(
         &env,
         &json!({
-            "connect": {
-                "transport": "stdio",
-                "command": BIN,
-                "args": ["serve"],
-                "cwd": env.work(),
-                "env": { "NO_COLOR": "1", "HOME": env.tmp.path().join("home") },
-            },
+            "connect": serve_over_stdio(&env, &[]),
             "steps": [
                 call("read", json!({ "path": "servers/my-server-2/" })),
                 call("search", json!({ "query": "export activities", "limit": 1 })),

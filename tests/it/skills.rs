@@ -473,20 +473,9 @@ fn found(env: &TestEnv, query: &str) -> Vec<String> {
         .collect()
 }
 
-/// A committed registry with a successful run to save.
-fn registry_with_run() -> (TestEnv, String) {
-    let env = TestEnv::new();
-    env.run(&["init"]).success();
-    env.write("a.ts", "console.log('a')\n");
-    let run = env.run(&["run", "a.ts", "--json"]).success().json();
-    git(&env, &["add", "-A"]);
-    git(&env, &["commit", "-qm", "registry"]);
-    (env, run["run_id"].as_str().unwrap().to_owned())
-}
-
 #[test]
 fn search_sees_each_kind_of_write_at_once() {
-    let (env, run) = registry_with_run();
+    let (env, run) = committed_registry_with_run();
     save(&env, &run, "print-a", "Prints the aardvark letter").success();
     assert_eq!(found(&env, "aardvark"), ["print-a"]);
     // A save over an existing skill.
@@ -494,7 +483,7 @@ fn search_sees_each_kind_of_write_at_once() {
     assert_eq!(found(&env, "bison"), ["print-a"]);
     assert!(found(&env, "aardvark").is_empty());
     // An install from another registry.
-    let (source, source_run) = registry_with_run();
+    let (source, source_run) = committed_registry_with_run();
     save(
         &source,
         &source_run,

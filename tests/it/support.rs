@@ -324,3 +324,28 @@ pub fn run_and_save(
     .success();
     run
 }
+
+/// How the SDK client (tests/node/mcp-client.mjs) starts `skillet serve` over stdio in `env`,
+/// with `extra` arguments.
+pub fn serve_over_stdio(env: &TestEnv, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["serve"];
+    args.extend_from_slice(extra);
+    serde_json::json!({
+        "transport": "stdio",
+        "command": BIN,
+        "args": args,
+        "cwd": env.work(),
+        "env": { "NO_COLOR": "1", "HOME": env.tmp.path().join("home") },
+    })
+}
+
+/// A committed registry without servers, and a successful run to save: its id.
+pub fn committed_registry_with_run() -> (TestEnv, String) {
+    let env = TestEnv::new();
+    env.run(&["init"]).success();
+    env.write("a.ts", "console.log('a')\n");
+    let run = env.run(&["run", "a.ts", "--json"]).success().json();
+    git(&env, &["add", "-A"]);
+    git(&env, &["commit", "-qm", "registry"]);
+    (env, run["run_id"].as_str().unwrap().to_owned())
+}

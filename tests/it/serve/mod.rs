@@ -31,15 +31,7 @@ fn client(env: &TestEnv, plan: Value) -> Vec<Value> {
 }
 
 fn stdio(env: &TestEnv, extra: &[&str]) -> Value {
-    let mut args = vec!["serve"];
-    args.extend_from_slice(extra);
-    json!({
-        "transport": "stdio",
-        "command": BIN,
-        "args": args,
-        "cwd": env.work(),
-        "env": { "NO_COLOR": "1", "HOME": env.tmp.path().join("home") },
-    })
+    serve_over_stdio(env, extra)
 }
 
 fn call(name: &str, args: Value) -> Value {
