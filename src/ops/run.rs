@@ -95,10 +95,11 @@ pub struct RunOptions {
     /// record keeps what counting needs, and `skillet runs show` counts ([`show`]): loading the
     /// tokenizer costs far more than a small run.
     pub count_tokens: bool,
-    /// Remove old run records (`run.keep_runs`) on the blocking pool, after the run returns,
-    /// rather than before it does (`serve`: its answer need not wait for a listing of
-    /// `.skillet/runs/`). A process that exits right after the run keeps it inline.
-    pub prune_in_background: bool,
+    /// Record the run after it returns (`serve`: its answer need not wait for the disk): the
+    /// id is claimed in memory, the record written by a writer thread that this process reads
+    /// through ([`crate::runs::behind`]), and old records (`run.keep_runs`) removed on the
+    /// blocking pool. A process that exits right after the run records it inline.
+    pub record_behind: bool,
 }
 
 impl RunOptions {
@@ -119,7 +120,7 @@ impl RunOptions {
             input: None,
             reviewed_only: false,
             count_tokens: false,
-            prune_in_background: false,
+            record_behind: false,
         }
     }
 }
@@ -290,9 +291,13 @@ async fn run_on(
     pool: Arc<UpstreamPool>,
 ) -> anyhow::Result<(RunRecord, String)> {
     let setup = crate::timing::Phase::start("run.setup");
-    let id = store.reserve_id().map_err(|e| {
-        anyhow::anyhow!("cannot make a run folder in {}: {e}", store.dir().display())
-    })?;
+    let id = if options.record_behind {
+        store.claim_id()
+    } else {
+        store.reserve_id().map_err(|e| {
+            anyhow::anyhow!("cannot make a run folder in {}: {e}", store.dir().display())
+        })?
+    };
     let audit_log = (options.mode != Mode::Replay).then(|| {
         (
             Arc::new(crate::audit::AuditLog::new(
@@ -420,10 +425,14 @@ async fn run_on(
     };
     drop(tokens_phase);
     let save = crate::timing::Phase::start("run.save");
-    store.save(&record, &script.source, &outcome.output)?;
+    if options.record_behind {
+        store.save_behind(record.clone(), &script.source, &outcome.output)?;
+    } else {
+        store.save(&record, &script.source, &outcome.output)?;
+    }
     let keep = registry.settings().run.keep_runs;
     match tokio::runtime::Handle::try_current() {
-        Ok(handle) if options.prune_in_background => {
+        Ok(handle) if options.record_behind => {
             let store = store.clone();
             drop(handle.spawn_blocking(move || store.prune_after_save(keep)));
         }

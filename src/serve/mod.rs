@@ -698,6 +698,12 @@ pub(crate) async fn serve(
         None => serve_stdio(server, options.grace).await,
     };
     shared.drain(options.grace).await;
+    // Runs recorded after their answers are on disk before the process ends.
+    let flushed =
+        tokio::task::spawn_blocking(|| crate::runs::behind::flush(Duration::from_secs(10))).await;
+    if !matches!(flushed, Ok(true)) {
+        tracing::warn!("the records of some runs were not written before shutdown");
+    }
     shared.pool.shutdown().await;
     outcome
 }

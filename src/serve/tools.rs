@@ -334,7 +334,7 @@ async fn run_code(
         reviewed_only: true,
         // The answer shows the report; the tokenizer is loaded once, as the server starts.
         count_tokens: true,
-        prune_in_background: true,
+        record_behind: true,
         ..ops::RunOptions::new(script)
     };
     let outcome = match ops::run(&shared.registry, options).await {

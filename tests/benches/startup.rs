@@ -239,16 +239,27 @@ fn main() {
         // 3. Served trivial runs.
         if wanted("serve") {
             let mut samples = Vec::new();
+            let mut last = String::new();
             for _ in 0..500 {
                 let start = Instant::now();
                 let result = served.call_tool(run_code(trivial)).await.expect("run_code");
                 samples.push(start.elapsed());
                 assert_ne!(result.is_error, Some(true), "{result:?}");
+                last = result.structured_content.as_ref().and_then(|s| s["run_id"].as_str()).expect("run_id").to_owned();
+            }
+            // Records are written after the answers: how long after the last answer the last
+            // record is on disk (the writer keeps up with this burst, or not).
+            let burst_end = Instant::now();
+            let record = dir.join(".skillet/runs").join(&last).join("run.json");
+            while !record.exists() {
+                assert!(burst_end.elapsed() < Duration::from_secs(60), "{} never written", record.display());
+                tokio::time::sleep(Duration::from_micros(200)).await;
             }
             println!(
-                "serve: run_code round trip, trivial script, 500 calls: p50 {:.2} ms, p99 {:.2} ms (targets 0.4 / 1.5)",
+                "serve: run_code round trip, trivial script, 500 calls: p50 {:.2} ms, p99 {:.2} ms (targets 0.4 / 1.5); the last record on disk {:.0} ms after the last answer",
                 percentile(&mut samples, 0.5),
-                percentile(&mut samples, 0.99)
+                percentile(&mut samples, 0.99),
+                ms(burst_end.elapsed())
             );
         }
 

@@ -2,6 +2,8 @@
 //! output, and `run.json` with status, timings, limits and each tool call), and can be replayed
 //! from its record or resumed after a failure.
 
+pub mod behind;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -189,12 +191,52 @@ impl RunStore {
         Err(last.unwrap_or_else(|| std::io::Error::other("no free run id")))
     }
 
+    /// A new id claimed in memory, for a record saved by [`Self::save_behind`] ([`behind`]).
+    pub fn claim_id(&self) -> String {
+        behind::claim_id(self)
+    }
+
+    /// Saves the record of a run whose id [`Self::claim_id`] gave, after this returns: this
+    /// process reads it at once all the same ([`behind`]).
+    pub fn save_behind(
+        &self,
+        record: RunRecord,
+        script: &str,
+        output: &str,
+    ) -> std::io::Result<()> {
+        let json = serde_json::to_string_pretty(&record).map_err(std::io::Error::other)?;
+        behind::queue(
+            self,
+            behind::Queued {
+                record,
+                json,
+                script: script.to_owned(),
+                output: output.to_owned(),
+            },
+        )
+    }
+
     pub fn save(&self, record: &RunRecord, script: &str, output: &str) -> std::io::Result<PathBuf> {
-        let dir = self.dir.join(&record.id);
+        let json = serde_json::to_string_pretty(record).map_err(std::io::Error::other)?;
+        self.write_record(&record.id, &json, script, output)
+    }
+
+    /// Writes a record's files into its folder, `run.json` last: a folder without it is the
+    /// leftover of a save that was cut short. An empty output has no `output.txt` (a new
+    /// file is the costly part of a small record).
+    fn write_record(
+        &self,
+        id: &str,
+        json: &str,
+        script: &str,
+        output: &str,
+    ) -> std::io::Result<PathBuf> {
+        let dir = self.dir.join(id);
         fs_err::create_dir_all(&dir)?;
         fs_err::write(dir.join("script.ts"), script)?;
-        fs_err::write(dir.join("output.txt"), output)?;
-        let json = serde_json::to_string_pretty(record).map_err(std::io::Error::other)?;
+        if !output.is_empty() {
+            fs_err::write(dir.join("output.txt"), output)?;
+        }
         crate::fsutil::write_replacing(&dir.join("run.json"), json.as_bytes(), false)?;
         Ok(dir)
     }
@@ -225,6 +267,13 @@ impl RunStore {
     pub fn load(&self, id: &str) -> Result<(RunRecord, String, String), RunsError> {
         let id = self.resolve(id)?;
         let dir = self.dir.join(&id);
+        if let Some(queued) = behind::queued(&dir) {
+            return Ok((
+                queued.record.clone(),
+                queued.script.clone(),
+                queued.output.clone(),
+            ));
+        }
         let corrupt = |file: &str, message: String| RunsError::Corrupt {
             id: id.clone(),
             file: dir.join(file),
@@ -243,14 +292,29 @@ impl RunStore {
                 format!("it holds the record of run `{}`", record.id),
             ));
         }
-        // Both are written before run.json, so a record without them was damaged since.
+        // Both are written before run.json, so a record without them was damaged since (an
+        // empty output has no file).
         let script = read("script.ts")?;
-        let output = read("output.txt")?;
+        let output = if record.output_bytes == 0 && !dir.join("output.txt").exists() {
+            String::new()
+        } else {
+            read("output.txt")?
+        };
         Ok((record, script, output))
     }
 
-    /// Ids of recorded runs, oldest first.
+    /// Ids of recorded runs, oldest first: those on disk and those this process has queued
+    /// ([`Self::save_behind`]).
     pub fn ids(&self) -> Result<Vec<String>, RunsError> {
+        let mut ids = self.written_ids()?;
+        ids.extend(behind::queued_ids(&self.dir));
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// Ids of the runs whose record is on disk, oldest first.
+    fn written_ids(&self) -> Result<Vec<String>, RunsError> {
         let mut ids = Vec::new();
         match fs_err::read_dir(&self.dir) {
             Ok(entries) => {
@@ -277,7 +341,8 @@ impl RunStore {
         before: Option<chrono::DateTime<chrono::Utc>>,
         dry_run: bool,
     ) -> Result<Vec<String>, RunsError> {
-        let ids = self.ids()?;
+        // Records still queued are the newest, and not on disk yet: none is removed.
+        let ids = self.written_ids()?;
         // Ids start with their time (UTC), so they compare as times do.
         let cutoff = before.map(|t| t.format("%Y%m%d-%H%M%S%3f").to_string());
         let beyond_keep = keep.map_or(0, |keep| ids.len().saturating_sub(keep));
