@@ -91,9 +91,11 @@ pub struct RunOptions {
     /// A skill run by name ([`ScriptSource::Skill`]) must meet the review policy (`serve`'s
     /// direct skill runs), whatever `run.require_signed` says.
     pub reviewed_only: bool,
-    /// Count the run's token report as it ends (`serve`, whose answer shows it). Otherwise the
-    /// record keeps what counting needs, and `skillet runs show` counts ([`show`]): loading the
-    /// tokenizer costs far more than a small run.
+    /// Count the run's token report (`serve`): as it ends when that is quick (no calls, a
+    /// short output), else on the blocking pool before returning, or, with
+    /// [`Self::record_behind`], by the record's writer after the run returns (the returned
+    /// record then has none). Otherwise the record keeps what counting needs, and `skillet runs
+    /// show` counts ([`show`]): loading the tokenizer costs far more than a small run.
     pub count_tokens: bool,
     /// Record the run after it returns (`serve`: its answer need not wait for the disk): the
     /// id is claimed in memory, the record written by a writer thread that this process reads
@@ -402,11 +404,17 @@ async fn run_on(
         tokenized,
     };
     let tokens_phase = crate::timing::Phase::start("run.tokens");
+    let basis = || crate::tokens::TokenBasis {
+        catalog: crate::api::catalog_digest(registry),
+    };
+    // Recorded behind the answer: a run with calls is counted by the writer, off the answer's
+    // path (counting a fresh megabyte of results takes tens of milliseconds).
+    let mut count_behind = false;
     let record = if options.count_tokens && counted_here(&record, &outcome.output) {
         // A small run is counted at once: a trip to the blocking pool would cost more.
         let tokens = Some(token_report(registry, &record, &outcome.output));
         RunRecord { tokens, ..record }
-    } else if options.count_tokens {
+    } else if options.count_tokens && !options.record_behind {
         // Counting large results takes a while: off the async threads.
         let (registry, counted, output) =
             (registry.clone(), record.clone(), outcome.output.clone());
@@ -416,17 +424,23 @@ async fn run_on(
                 .ok();
         RunRecord { tokens, ..record }
     } else {
+        count_behind = options.count_tokens;
         RunRecord {
-            tokens_basis: Some(crate::tokens::TokenBasis {
-                catalog: crate::api::catalog_digest(registry),
-            }),
+            tokens_basis: Some(basis()),
             ..record
         }
     };
     drop(tokens_phase);
     let save = crate::timing::Phase::start("run.save");
     if options.record_behind {
-        store.save_behind(record.clone(), &script.source, &outcome.output)?;
+        let finish = count_behind.then(|| {
+            let registry = registry.clone();
+            Box::new(move |record: &mut RunRecord, output: &str| {
+                record.tokens = Some(token_report(&registry, record, output));
+                record.tokens_basis = None;
+            }) as crate::runs::behind::Finish
+        });
+        store.save_behind(record.clone(), &script.source, &outcome.output, finish)?;
     } else {
         store.save(&record, &script.source, &outcome.output)?;
     }

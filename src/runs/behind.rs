@@ -23,20 +23,26 @@ use super::{RunRecord, RunStore};
 const MAX_QUEUED: usize = 4096;
 const MAX_QUEUED_BYTES: usize = 64 << 20;
 
+/// What the writer does to a record before it writes it (count its tokens, say): work the
+/// run's answer need not wait for.
+pub type Finish = Box<dyn FnOnce(&mut RunRecord, &str) + Send>;
+
 /// A record waiting for the writer: what [`RunStore::save`] writes.
 pub(super) struct Queued {
     pub(super) record: RunRecord,
-    /// The record as `run.json` holds it.
-    pub(super) json: String,
+    /// What the record's JSON takes, about.
+    pub(super) json_bytes: usize,
     pub(super) script: String,
     pub(super) output: String,
+    /// Applied by the writer (on its copy), then the record is written.
+    pub(super) finish: Mutex<Option<Finish>>,
 }
 
 impl Queued {
     /// What it holds in memory, roughly: the record twice (parsed and as JSON), the script
     /// and the output.
     fn size(&self) -> usize {
-        2 * self.json.len() + self.script.len() + self.output.len()
+        2 * self.json_bytes + self.script.len() + self.output.len()
     }
 }
 
@@ -187,6 +193,22 @@ fn lower_priority() {
 fn write(store: &RunStore, queued: &Queued) -> std::io::Result<()> {
     fs_err::create_dir_all(&store.dir)?;
     let folder = store.dir.join(&queued.record.id);
+    let finish = queued
+        .finish
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    let finished;
+    let record = match finish {
+        Some(finish) => {
+            let mut record = queued.record.clone();
+            finish(&mut record, &queued.output);
+            finished = record;
+            &finished
+        }
+        None => &queued.record,
+    };
+    let json = serde_json::to_string_pretty(record).map_err(std::io::Error::other)?;
     match std::fs::create_dir(&folder) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
@@ -197,12 +219,7 @@ fn write(store: &RunStore, queued: &Queued) -> std::io::Result<()> {
         }
         Err(e) => return Err(e),
     }
-    store.write_record(
-        &queued.record.id,
-        &queued.json,
-        &queued.script,
-        &queued.output,
-    )?;
+    store.write_record(&record.id, &json, &queued.script, &queued.output)?;
     Ok(())
 }
 
@@ -280,7 +297,7 @@ pub(super) mod tests {
         let id = claim_id(&store);
         let held = HOLD_WRITER.lock().unwrap();
         store
-            .save_behind(record(&id), "export default 1;", "out")
+            .save_behind(record(&id), "export default 1;", "out", None)
             .unwrap();
         // Queued, not written: this process reads it all the same.
         assert!(!store.dir.join(&id).exists());
@@ -296,6 +313,23 @@ pub(super) mod tests {
             (loaded.id.as_str(), script.as_str(), output.as_str()),
             (id.as_str(), "export default 1;", "out")
         );
+    }
+
+    #[test]
+    fn the_writer_finishes_a_record_before_writing_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore {
+            dir: tmp.path().join("runs"),
+        };
+        let id = claim_id(&store);
+        let finish: Finish = Box::new(|record, output| {
+            record.notes.push(format!("finished with {output}"));
+        });
+        store
+            .save_behind(record(&id), "", "out", Some(finish))
+            .unwrap();
+        assert!(flush(std::time::Duration::from_secs(30)));
+        assert_eq!(store.load(&id).unwrap().0.notes, ["finished with out"]);
     }
 
     #[test]
@@ -328,9 +362,10 @@ pub(super) mod tests {
         std::fs::write(store.dir.join(&id).join("keep"), "theirs").unwrap();
         let queued = Queued {
             record: record(&id),
-            json: "{}".into(),
+            json_bytes: 0,
             script: String::new(),
             output: String::new(),
+            finish: Mutex::new(None),
         };
         let error = write(&store, &queued).unwrap_err();
         assert!(error.to_string().contains("same id"), "{error}");

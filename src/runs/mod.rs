@@ -197,21 +197,24 @@ impl RunStore {
     }
 
     /// Saves the record of a run whose id [`Self::claim_id`] gave, after this returns: this
-    /// process reads it at once all the same ([`behind`]).
+    /// process reads it at once all the same ([`behind`]), as it was before `finish`.
     pub fn save_behind(
         &self,
         record: RunRecord,
         script: &str,
         output: &str,
+        finish: Option<behind::Finish>,
     ) -> std::io::Result<()> {
-        let json = serde_json::to_string_pretty(&record).map_err(std::io::Error::other)?;
+        let mut json_bytes = ByteCount(0);
+        serde_json::to_writer(&mut json_bytes, &record).map_err(std::io::Error::other)?;
         behind::queue(
             self,
             behind::Queued {
                 record,
-                json,
+                json_bytes: json_bytes.0,
                 script: script.to_owned(),
                 output: output.to_owned(),
+                finish: std::sync::Mutex::new(finish),
             },
         )
     }
@@ -429,6 +432,20 @@ impl RunStore {
             }
         }
         Ok(out)
+    }
+}
+
+/// Counts the bytes written to it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

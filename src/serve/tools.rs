@@ -332,7 +332,8 @@ async fn run_code(
         source_run,
         input: args.input,
         reviewed_only: true,
-        // The answer shows the report; the tokenizer is loaded once, as the server starts.
+        // Counted as the run ends when that is quick (the structured answer shows it), else
+        // by the record's writer after the answer; the tokenizer is loaded as serve starts.
         count_tokens: true,
         record_behind: true,
         ..ops::RunOptions::new(script)
