@@ -13,7 +13,8 @@ pub(crate) struct Args {
 enum AuthCommand {
     /// Log in to an HTTP server with OAuth: prints the authorization URL on stderr, opens it
     /// with $BROWSER (or xdg-open/open when there is a display), and waits for the redirect to
-    /// a loopback address. Tokens are stored for you, outside the registry.
+    /// a loopback address. A server whose `oauth.grant` is `client_credentials` or `enterprise`
+    /// gets its token without a browser. Tokens are stored for you, outside the registry.
     Login(LoginArgs),
     /// Which HTTP servers you are logged in to: expiry and scopes (never a token).
     Status(StatusArgs),
@@ -79,7 +80,14 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
                 } else {
                     format!(" (scopes: {})", report.scopes.join(" "))
                 };
-                output::print(&format!("logged in to `{}`{scopes}", report.server))?;
+                if report.grant == "authorization_code" {
+                    output::print(&format!("logged in to `{}`{scopes}", report.server))?;
+                } else {
+                    output::print(&format!(
+                        "got a token for `{}` with the {} grant{scopes}",
+                        report.server, report.grant
+                    ))?;
+                }
             }
         }
         AuthCommand::Status(args) => {
@@ -95,8 +103,13 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
             } else {
                 let mut text = String::new();
                 for row in rows {
+                    let machine = row.grant != "authorization_code";
                     let state = match (row.logged_in, row.expired, row.refreshable) {
+                        (false, ..) if machine => "no token yet (fetched at next use)".to_owned(),
                         (false, ..) => "not logged in".to_owned(),
+                        (true, true, _) if machine => {
+                            "token expired; a new one is fetched at next use".into()
+                        }
                         (true, true, true) => {
                             "logged in (token expired; refreshed at next use)".into()
                         }
@@ -110,6 +123,9 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
                         },
                     };
                     text.push_str(&format!("{}\t{state}", row.server));
+                    if machine {
+                        text.push_str(&format!("\tgrant: {}", row.grant));
+                    }
                     if !row.scopes.is_empty() {
                         text.push_str(&format!("\tscopes: {}", row.scopes.join(" ")));
                     }

@@ -3,8 +3,8 @@
 //! authorization endpoint that approves at once, tokens): login through the loopback redirect
 //! with tests/fixtures/headless_browser.py as the browser, refresh, revocation, audience,
 //! declined consent, a forged `state`, bad metadata, the endpoint policy, token file
-//! permissions, a redirect URI that is not loopback. The conformance suite's scenarios are in
-//! `conformance.rs`.
+//! permissions, a redirect URI that is not loopback. The machine grants are in `oauth_machine.rs`,
+//! the conformance suite's scenarios in `conformance.rs`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::os::unix::fs::PermissionsExt as _;
@@ -16,13 +16,13 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// The fixture server, ended when dropped.
-struct AuthServer {
+pub(crate) struct AuthServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl AuthServer {
-    fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         let mut child = Command::new("python3")
             .arg(fixture("oauth_server.py"))
             .args(args)
@@ -43,7 +43,7 @@ impl AuthServer {
         Self { child, port }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/mcp", self.port)
     }
 
@@ -62,7 +62,7 @@ impl AuthServer {
             .unwrap_or_default()
     }
 
-    fn log(&self) -> Vec<Value> {
+    pub(crate) fn log(&self) -> Vec<Value> {
         serde_json::from_str(&self.request("GET", "/control/log")).unwrap()
     }
 }
@@ -75,7 +75,7 @@ impl Drop for AuthServer {
 }
 
 /// A registry whose server `remote` is the fixture (with `extra` merged into its entry).
-fn registry(server: &AuthServer, extra: Value) -> TestEnv {
+pub(crate) fn registry(server: &AuthServer, extra: Value) -> TestEnv {
     let env = TestEnv::new();
     let mut entry = json!({ "type": "http", "url": server.url() });
     if let Value::Object(extra) = extra {
@@ -97,12 +97,12 @@ fn skillet(env: &TestEnv, args: &[&str]) -> Run {
         .into()
 }
 
-fn credentials_dir(env: &TestEnv) -> PathBuf {
+pub(crate) fn credentials_dir(env: &TestEnv) -> PathBuf {
     env.tmp.path().join("home/.config/skillet/credentials")
 }
 
 /// The only token file there is.
-fn token_file(env: &TestEnv) -> PathBuf {
+pub(crate) fn token_file(env: &TestEnv) -> PathBuf {
     let files: Vec<PathBuf> = fs_err::read_dir(credentials_dir(env))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -111,12 +111,12 @@ fn token_file(env: &TestEnv) -> PathBuf {
     files[0].clone()
 }
 
-fn mode(path: &std::path::Path) -> u32 {
+pub(crate) fn mode(path: &std::path::Path) -> u32 {
     fs_err::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// Every file under `dir`, as text (lossy), with its path.
-fn all_text(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
+pub(crate) fn all_text(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -135,7 +135,7 @@ fn all_text(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
     out
 }
 
-const WHOAMI: &str = r#"import { whoami } from "./servers/remote/index.js";
+pub(crate) const WHOAMI: &str = r#"import { whoami } from "./servers/remote/index.js";
 console.log(await whoami({}));
 "#;
 

@@ -38,6 +38,8 @@ pub struct LoginReport {
     pub server: String,
     pub url: String,
     pub issuer: Option<String>,
+    /// The grant (`oauth.grant`): `authorization_code`, `client_credentials` or `enterprise`.
+    pub grant: &'static str,
     /// `configured` (the `oauth.clientId` of .mcp.json), `metadata document` (the
     /// `oauth.clientMetadataUrl`, SEP-991) or `registered` (dynamic registration).
     pub client: &'static str,
@@ -60,23 +62,18 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
         })?;
     let file = TokenFile::new(dir, req.url);
     let previous = file.read()?.unwrap_or_default();
-
-    let challenge = probe(server, req.url, req.headers).await?;
-    if let Some(challenge) = &challenge {
-        check_resource_metadata(server, req.url, challenge).await?;
+    if req.oauth.is_machine_grant() {
+        return super::machine::fetch(super::machine::MachineRequest {
+            server,
+            url: req.url,
+            headers: req.headers,
+            oauth: req.oauth,
+            scopes: &req.scopes,
+        })
+        .await;
     }
-    let mut manager = AuthorizationManager::new(req.url).await.map_err(rmcp_err)?;
-    manager.set_credential_store(FileCredentialStore {
-        file: file.clone(),
-        server_url: req.url.to_owned(),
-    });
-    let resolution = manager
-        .resolve_metadata_from_challenge(challenge.as_deref())
-        .await
-        .map_err(rmcp_err)?;
-    check_endpoints(server, req.url, &resolution.metadata)?;
-    let metadata = resolution.metadata;
-    manager.set_metadata(metadata.clone());
+
+    let (mut manager, metadata) = discover(server, req.url, req.headers, &file).await?;
 
     let loopback = Loopback::bind(server, req.oauth.redirect_uri.as_deref()).await?;
 
@@ -165,11 +162,41 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
         server: server.to_owned(),
         url: req.url.to_owned(),
         issuer: credentials.as_ref().and_then(|c| c.issuer.clone()),
+        grant: req.oauth.grant.name(),
         client,
         scopes: credentials.map(|c| c.granted_scopes).unwrap_or_default(),
         expires_in_secs: token.expires_in().map(|d| d.as_secs()),
         file: file.path().to_owned(),
     })
+}
+
+/// Finds the server's authorization server (the challenge of an unauthenticated request, the
+/// protected resource metadata, the authorization server metadata) and checks its endpoints
+/// against the policy: a manager that stores tokens in `file`, with the metadata set.
+pub(super) async fn discover(
+    server: &str,
+    url: &str,
+    headers: &BTreeMap<String, String>,
+    file: &TokenFile,
+) -> Result<(AuthorizationManager, AuthorizationMetadata), AuthFailure> {
+    let rmcp_err = |e: AuthError| AuthFailure::from_rmcp(server, &e);
+    let challenge = probe(server, url, headers).await?;
+    if let Some(challenge) = &challenge {
+        check_resource_metadata(server, url, challenge).await?;
+    }
+    let mut manager = AuthorizationManager::new(url).await.map_err(rmcp_err)?;
+    manager.set_credential_store(FileCredentialStore {
+        file: file.clone(),
+        server_url: url.to_owned(),
+    });
+    let resolution = manager
+        .resolve_metadata_from_challenge(challenge.as_deref())
+        .await
+        .map_err(rmcp_err)?;
+    let metadata = resolution.metadata;
+    check_endpoints(server, url, &metadata)?;
+    manager.set_metadata(metadata.clone());
+    Ok((manager, metadata))
 }
 
 /// The client of skillet's own discovery requests: none waits more than 30 s.
