@@ -306,6 +306,43 @@ fn metadata_for_another_resource_is_refused() {
 }
 
 #[test]
+fn a_2025_03_26_server_may_name_an_issuer_on_its_own_origin_and_nowhere_else() {
+    // No protected resource metadata: the server's origin is its authorization server, whose
+    // metadata names `<origin>/oauth` (RFC 8414 section 3.3 wants the origin). Nothing else could
+    // have been expected, and the issuer cannot pass for another server's: the login works, and
+    // the issuer is what the tokens are bound to.
+    let server = AuthServer::start(&["legacy-issuer"]);
+    let env = registry(&server, json!({}));
+    skillet(&env, &["auth", "login", "remote"]).success();
+    let status = skillet(&env, &["auth", "status", "--json"])
+        .success()
+        .json();
+    assert_eq!(
+        status[0]["issuer"],
+        format!("http://127.0.0.1:{}/oauth", server.port)
+    );
+    let call = skillet(&env, &["call", "remote", "whoami"]).success();
+    assert!(call.stdout.contains("hello, authorized caller"));
+
+    // An issuer on another origin, or any mismatch where protected resource metadata named
+    // the authorization server, is still refused (mix-up protection).
+    for mode in ["legacy-foreign-issuer", "prm-issuer"] {
+        let server = AuthServer::start(&[mode]);
+        let env = registry(&server, json!({}));
+        let login = skillet(&env, &["auth", "login", "remote"]).failure();
+        assert!(
+            login.stderr.contains("issuer mismatch"),
+            "{mode}: {}",
+            login.stderr
+        );
+        assert!(
+            !server.log().iter().any(|e| e["kind"] == "authorize"),
+            "{mode}: no authorization was asked for"
+        );
+    }
+}
+
+#[test]
 fn declined_consent_and_a_forged_state_fail_the_login() {
     let server = AuthServer::start(&["deny"]);
     let env = registry(&server, json!({}));

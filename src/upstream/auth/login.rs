@@ -189,14 +189,119 @@ pub(super) async fn discover(
         file: file.clone(),
         server_url: url.to_owned(),
     });
-    let resolution = manager
+    let metadata = match manager
         .resolve_metadata_from_challenge(challenge.as_deref())
         .await
-        .map_err(rmcp_err)?;
-    let metadata = resolution.metadata;
+    {
+        Ok(resolution) => resolution.metadata,
+        Err(AuthError::AuthorizationServerMismatch {
+            expected_issuer,
+            received_issuer,
+        }) => {
+            legacy_metadata(
+                server,
+                url,
+                challenge.as_deref(),
+                &expected_issuer,
+                &received_issuer,
+            )
+            .await?
+        }
+        Err(e) => return Err(rmcp_err(e)),
+    };
     check_endpoints(server, url, &metadata)?;
     manager.set_metadata(metadata.clone());
     Ok((manager, metadata))
+}
+
+/// The 2025-03-26 revision's discovery (no protected resource metadata: the MCP server's origin
+/// is the authorization server, its metadata at `{origin}/.well-known/oauth-authorization-server`)
+/// when that metadata's `issuer` is another URL than the origin. RFC 8414 §3.3 wants them equal,
+/// and rmcp refuses the difference; skillet accepts it only where the check protects nothing:
+/// no protected resource metadata names an authorization server (so there is no issuer the client
+/// was told to expect, only the server's own origin), and the `issuer` is on that same origin (so
+/// it cannot pass for another server's authorization server). The `issuer` read is kept: the
+/// authorization response's `iss` (RFC 9207) is still checked against it, and the tokens are bound
+/// to it. Anything else stays refused as rmcp refused it.
+async fn legacy_metadata(
+    server: &str,
+    url: &str,
+    challenge: Option<&str>,
+    expected_issuer: &str,
+    received_issuer: &str,
+) -> Result<AuthorizationMetadata, AuthFailure> {
+    let mismatch = || {
+        AuthFailure::from_rmcp(
+            server,
+            &AuthError::AuthorizationServerMismatch {
+                expected_issuer: expected_issuer.to_owned(),
+                received_issuer: received_issuer.to_owned(),
+            },
+        )
+    };
+    let (Ok(base), Ok(expected), Ok(received)) = (
+        reqwest::Url::parse(url),
+        reqwest::Url::parse(expected_issuer),
+        reqwest::Url::parse(received_issuer),
+    ) else {
+        return Err(mismatch());
+    };
+    let origin = base.origin();
+    let names_metadata = challenge.is_some_and(|c| {
+        rmcp::transport::auth::WWWAuthenticateParams::parse(c, &base)
+            .resource_metadata_url
+            .is_some()
+    });
+    // rmcp expected the origin itself: the metadata came from the root well-known URL.
+    let from_root = expected.origin() == origin && matches!(expected.path(), "" | "/");
+    if names_metadata || !from_root || received.origin() != origin {
+        return Err(mismatch());
+    }
+    let well_known = |path: &str| {
+        let mut u = base.clone();
+        u.set_query(None);
+        u.set_fragment(None);
+        u.set_path(path);
+        u
+    };
+    let path = base.path().trim_end_matches('/');
+    for prm in [
+        format!("/.well-known/oauth-protected-resource{path}"),
+        "/.well-known/oauth-protected-resource".to_owned(),
+    ] {
+        let found = http_client().get(well_known(&prm)).send().await;
+        if found.is_ok_and(|r| r.status().is_success()) {
+            return Err(mismatch());
+        }
+    }
+    let metadata_url = well_known("/.well-known/oauth-authorization-server");
+    let failed = |why: String| AuthFailure::Discovery {
+        server: server.to_owned(),
+        message: format!("the authorization server metadata at {metadata_url}: {why}"),
+    };
+    let response = http_client()
+        .get(metadata_url.clone())
+        .send()
+        .await
+        .map_err(|e| failed(super::super::error_chain(&e)))?;
+    if !response.status().is_success() {
+        return Err(failed(format!("HTTP {}", response.status())));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| failed(super::super::error_chain(&e)))?;
+    let metadata: AuthorizationMetadata =
+        serde_json::from_slice(&body).map_err(|e| failed(format!("it is not valid ({e})")))?;
+    if metadata.issuer.as_deref() != Some(received_issuer) {
+        return Err(mismatch());
+    }
+    tracing::info!(
+        server,
+        issuer = received_issuer,
+        "2025-03-26 discovery: the authorization server metadata at the server's origin names an issuer on that origin"
+    );
+    Ok(metadata)
 }
 
 /// The client of skillet's own discovery requests: none waits more than 30 s.
