@@ -534,6 +534,10 @@ console.log(await writeNote({}));
         scope.split(' ').any(|s| s == "notes:write"),
         "the step-up asks for the scope: {scope}"
     );
+    // The step-up uses the client registered at the first login; it registers none.
+    let registrations = log.iter().filter(|e| e["kind"] == "register").count();
+    assert_eq!(registrations, 1, "{log:?}");
+    assert_eq!(authorized[0]["client_id"], authorized[1]["client_id"]);
     let calls = log
         .iter()
         .filter(|e| e["kind"] == "mcp" && e["method"] == "tools/call")

@@ -11,6 +11,7 @@ use rmcp::transport::auth::{
 use serde::Serialize;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+use super::store::Registration;
 use super::{AuthFailure, FileCredentialStore, TokenFile};
 use crate::config::OAuthConfig;
 
@@ -75,7 +76,28 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
 
     let (mut manager, metadata) = discover(server, req.url, req.headers, &file).await?;
 
-    let loopback = Loopback::bind(server, req.oauth.redirect_uri.as_deref()).await?;
+    // A client skillet registered at this authorization server before (a step-up login, a login
+    // after an expired refresh token) is used again, with the redirect URI it registered; only
+    // when that port is taken now is a new client registered.
+    let reusable = previous.registration.clone().filter(|r| {
+        req.oauth.client_id.is_none()
+            && req.oauth.redirect_uri.is_none()
+            && r.issuer == metadata.issuer
+            && r.token_endpoint == metadata.token_endpoint
+    });
+    let (loopback, reused) = match reusable {
+        Some(r) => match Loopback::bind(server, Some(&r.redirect_uri)).await {
+            Ok(loopback) => (loopback, Some(r)),
+            Err(e) => {
+                tracing::info!(error = %e, "registering a new client: the registered redirect port is taken");
+                (Loopback::bind(server, None).await?, None)
+            }
+        },
+        None => (
+            Loopback::bind(server, req.oauth.redirect_uri.as_deref()).await?,
+            None,
+        ),
+    };
 
     let mut scopes = if req.oauth.scopes.is_empty() {
         manager.select_initial_scopes(&[]).await
@@ -98,6 +120,14 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     let (client, client_id, client_secret) = match (&req.oauth.client_id, metadata_document) {
         (Some(id), _) => ("configured", id.clone(), req.oauth.client_secret.clone()),
         (None, Some(url)) => ("metadata document", url, None),
+        (None, None) if reused.is_some() => (
+            "registered",
+            reused
+                .as_ref()
+                .map(|r| r.client_id.clone())
+                .unwrap_or_default(),
+            previous.client_secret.clone(),
+        ),
         (None, None) => {
             let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let registered = manager
@@ -107,6 +137,7 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
             ("registered", registered.client_id, registered.client_secret)
         }
     };
+    let (registered_id, redirect_uri) = (client_id.clone(), loopback.redirect_uri.clone());
     let mut request = AuthorizationRequest::new(loopback.redirect_uri.clone())
         .with_preregistered_client(client_id)
         .with_scopes(scopes);
@@ -150,11 +181,18 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     file.update(req.url, |c| {
         c.server = server.to_owned();
         c.metadata = Some(metadata.clone());
-        c.client_secret = if client == "registered" {
-            client_secret
+        if client == "registered" {
+            c.registration = Some(Registration {
+                client_id: registered_id.clone(),
+                redirect_uri: redirect_uri.clone(),
+                issuer: metadata.issuer.clone(),
+                token_endpoint: metadata.token_endpoint.clone(),
+            });
+            c.client_secret = client_secret;
         } else {
-            None
-        };
+            c.registration = None;
+            c.client_secret = None;
+        }
     })?;
     use oauth2::TokenResponse as _;
     let credentials = stored.credentials;

@@ -136,6 +136,7 @@ pub(super) async fn fetch(req: MachineRequest<'_>) -> Result<LoginReport, AuthFa
         c.server = server.to_owned();
         c.metadata = Some(metadata.clone());
         c.client_secret = None;
+        c.registration = None;
     })?;
     Ok(LoginReport {
         server: server.to_owned(),

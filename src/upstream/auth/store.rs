@@ -31,6 +31,19 @@ pub(crate) struct TokenFileContents {
     /// for them too (step-up).
     #[serde(default)]
     pub(crate) step_up_scopes: Vec<String>,
+    /// The client skillet registered itself (dynamic client registration), which later logins
+    /// at the same authorization server use again; its secret, if any, is `client_secret`.
+    #[serde(default)]
+    pub(crate) registration: Option<Registration>,
+}
+
+/// A dynamically registered client: its id, the redirect URI it registered, and where.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Registration {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) issuer: Option<String>,
+    pub(crate) token_endpoint: String,
 }
 
 /// The token file of one server URL.
