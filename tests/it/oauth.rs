@@ -101,11 +101,12 @@ pub(crate) fn credentials_dir(env: &TestEnv) -> PathBuf {
     env.tmp.path().join("home/.config/skillet/credentials")
 }
 
-/// The only token file there is.
+/// The only token file there is (beside it, its refresh lock).
 pub(crate) fn token_file(env: &TestEnv) -> PathBuf {
     let files: Vec<PathBuf> = fs_err::read_dir(credentials_dir(env))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files[0].clone()
@@ -270,6 +271,38 @@ fn a_token_the_server_stopped_accepting_is_refreshed_and_a_revoked_refresh_asks_
         "{}",
         call.stderr
     );
+}
+
+#[test]
+fn two_processes_refreshing_one_token_at_once_both_go_on() {
+    // The stored access token is born expired, and the fixture rotates refresh tokens (each is
+    // spent once): two processes refreshing at once would spend the same one, and the second
+    // would need a login. The refresh lock makes the second wait and read the new one.
+    let server = AuthServer::start(&["normal", "--code-ttl", "0"]);
+    let env = registry(&server, json!({}));
+    skillet(&env, &["auth", "login", "remote"]).success();
+    let spawn = || {
+        env.command(&["call", "remote", "whoami"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children = [spawn(), spawn()];
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let refreshes = server
+        .log()
+        .iter()
+        .filter(|e| e["kind"] == "token" && e["grant_type"] == "refresh_token")
+        .count();
+    assert!(refreshes >= 1);
 }
 
 #[test]
