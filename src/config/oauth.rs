@@ -15,8 +15,9 @@
 //! `client_credentials` (OAuth 2.1 client credentials, with `client_secret_basic`/`_post` or a
 //! `private_key_jwt` assertion, RFC 7523) and `enterprise` (enterprise-managed authorization:
 //! the IdP's ID token exchanged for an ID-JAG, RFC 8693, then redeemed at the server's
-//! authorization server, RFC 7523) need no person. Secrets come from `${VAR}` or files, and are
-//! never shown (`Debug` redacts them).
+//! authorization server, RFC 7523) need no person. Their secrets (`clientSecret`,
+//! `idp.clientSecret`, `idp.idToken`) must be `${VAR}` references, never literal, or come from
+//! files (`privateKeyFile`, `idp.idTokenFile`); none is ever shown (`Debug` redacts them).
 
 use std::path::PathBuf;
 
@@ -245,6 +246,23 @@ pub(super) fn oauth_config(
         )));
     }
     let client_id = expand("oauth.clientId", raw.client_id)?;
+    let grant_is_machine = raw
+        .grant
+        .as_deref()
+        .is_some_and(|g| g != "authorization_code");
+    // A machine's secrets are never written into the file (which is shared, and often
+    // committed): only `${VAR}` references to the environment.
+    let literal = |field: &str, value: Option<&String>| match value {
+        Some(v) if grant_is_machine && !v.contains("${") => Err(refuse(format!(
+            "`oauth.{field}` is written literally; a machine's secret stays out of .mcp.json: write `${{VAR}}` and set VAR in the environment"
+        ))),
+        _ => Ok(()),
+    };
+    literal("clientSecret", raw.client_secret.as_ref())?;
+    if let Some(idp) = &raw.idp {
+        literal("idp.clientSecret", idp.client_secret.as_ref())?;
+        literal("idp.idToken", idp.id_token.as_ref())?;
+    }
     let client_secret = expand("oauth.clientSecret", raw.client_secret)?;
     let client_metadata_url = expand("oauth.clientMetadataUrl", raw.client_metadata_url)?;
     let private_key_file = expand("oauth.privateKeyFile", raw.private_key_file)?;
@@ -488,7 +506,7 @@ mod tests {
                 "`oauth.grant` `password`",
             ),
             (
-                r#"{"grant": "client_credentials", "clientSecret": "x"}"#,
+                r#"{"grant": "client_credentials", "clientSecret": "${X:-x}"}"#,
                 "`oauth.clientId` is required",
             ),
             (
@@ -496,7 +514,15 @@ mod tests {
                 "needs `oauth.clientSecret`",
             ),
             (
-                r#"{"grant": "client_credentials", "clientId": "a", "clientSecret": "x", "privateKeyFile": "k"}"#,
+                r#"{"grant": "client_credentials", "clientId": "a", "clientSecret": "hunter2"}"#,
+                "`oauth.clientSecret` is written literally",
+            ),
+            (
+                r#"{"grant": "enterprise", "clientId": "a", "idp": {"issuer": "https://i", "tokenEndpoint": "https://i/t", "clientId": "c", "idToken": "eyJ"}}"#,
+                "`oauth.idp.idToken` is written literally",
+            ),
+            (
+                r#"{"grant": "client_credentials", "clientId": "a", "clientSecret": "${X:-x}", "privateKeyFile": "k"}"#,
                 "both set",
             ),
             (
@@ -508,7 +534,7 @@ mod tests {
                 "`oauth.privateKeyFile` is only for",
             ),
             (
-                r#"{"grant": "client_credentials", "clientId": "a", "clientSecret": "x", "redirectUri": "http://127.0.0.1:1/cb"}"#,
+                r#"{"grant": "client_credentials", "clientId": "a", "clientSecret": "${X:-x}", "redirectUri": "http://127.0.0.1:1/cb"}"#,
                 "`oauth.redirectUri` is for a person's browser login",
             ),
             (
@@ -516,7 +542,7 @@ mod tests {
                 "needs `oauth.idp`",
             ),
             (
-                r#"{"grant": "enterprise", "clientId": "a", "idp": {"issuer": "https://i", "clientId": "c", "idToken": "t"}}"#,
+                r#"{"grant": "enterprise", "clientId": "a", "idp": {"issuer": "https://i", "clientId": "c", "idToken": "${T:-t}"}}"#,
                 "`oauth.idp.tokenEndpoint` is required",
             ),
             (
