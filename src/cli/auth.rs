@@ -158,21 +158,30 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
 /// want of a scope (OAuth step-up): the URL on stderr, the browser opened when there is one.
 pub(super) struct CliLogin {
     servers: Vec<crate::config::ServerConfig>,
+    /// Whether a person can take part (a browser login is possible).
+    person: bool,
 }
 
 impl CliLogin {
-    /// Only where a person can take part: stderr is a terminal (to show the URL), or a browser
-    /// command is configured or can be opened.
+    /// Where a person can take part: stderr is a terminal (to show the URL), or a browser
+    /// command is configured or can be opened; or for the servers with a machine grant
+    /// (`oauth.grant`), which get a new token without anyone.
     pub(super) fn if_possible(
         servers: &[crate::config::ServerConfig],
     ) -> Option<std::sync::Arc<dyn crate::upstream::Login>> {
         use std::io::IsTerminal as _;
-        (std::io::stderr().is_terminal() || browser().is_some()).then(|| {
+        let person = std::io::stderr().is_terminal() || browser().is_some();
+        (person || servers.iter().any(machine_grant)).then(|| {
             std::sync::Arc::new(CliLogin {
                 servers: servers.to_vec(),
+                person,
             }) as std::sync::Arc<dyn crate::upstream::Login>
         })
     }
+}
+
+fn machine_grant(server: &crate::config::ServerConfig) -> bool {
+    matches!(&server.transport, crate::config::Transport::Http { oauth, .. } if oauth.is_machine_grant())
 }
 
 impl crate::upstream::Login for CliLogin {
@@ -182,7 +191,22 @@ impl crate::upstream::Login for CliLogin {
         scope: &'a str,
     ) -> futures::future::BoxFuture<'a, Result<(), crate::upstream::UpstreamError>> {
         Box::pin(async move {
-            eprintln!("`{server}` asks for the scope `{scope}`: logging in again to grant it");
+            let machine = self
+                .servers
+                .iter()
+                .any(|s| s.name == server && machine_grant(s));
+            if machine {
+                eprintln!("`{server}` asks for the scope `{scope}`: getting a token with it");
+            } else if !self.person {
+                // Nobody to log in: the refusal stands, with its hint.
+                return Err(crate::upstream::auth::AuthFailure::InsufficientScope {
+                    server: server.to_owned(),
+                    scope: scope.to_owned(),
+                }
+                .into());
+            } else {
+                eprintln!("`{server}` asks for the scope `{scope}`: logging in again to grant it");
+            }
             let on_url = |url: &str| {
                 eprintln!("Open this URL to authorize skillet for `{server}`:\n\n  {url}\n");
             };

@@ -119,6 +119,29 @@ fn client_credentials_need_no_login_and_a_new_token_replaces_an_expired_one() {
 }
 
 #[test]
+fn a_scope_a_call_is_refused_for_is_granted_by_a_new_token_without_anyone() {
+    // No terminal, no browser: a machine grant still steps up by itself.
+    let server = AuthServer::start(&["normal"]);
+    let env = registry(
+        &server,
+        json!({"oauth": {"grant": "client_credentials", "clientId": "svc",
+                         "clientSecret": "${SVC_SECRET}", "scopes": ["mcp"]}}),
+    );
+    let call = skillet(&env, &["call", "remote", "write_note"]).success();
+    assert!(call.stdout.contains("note kept"), "{}", call.stdout);
+    assert!(
+        call.stderr
+            .contains("`remote` asks for the scope `mcp notes:write`"),
+        "{}",
+        call.stderr
+    );
+    let requests = client_credentials_requests(&server);
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    let scope = requests[1]["scope"].as_str().unwrap();
+    assert!(scope.split(' ').any(|s| s == "notes:write"), "{scope}");
+}
+
+#[test]
 fn a_private_key_jwt_login_needs_no_browser() {
     let keys = tempfile::tempdir().unwrap();
     let key = keys.path().join("svc.pem");
