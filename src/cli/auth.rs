@@ -13,7 +13,8 @@ pub(crate) struct Args {
 enum AuthCommand {
     /// Log in to an HTTP server with OAuth: prints the authorization URL on stderr, opens it
     /// with $BROWSER (or xdg-open/open when there is a display), and waits for the redirect to
-    /// a loopback address. Tokens are stored for you, outside the registry.
+    /// a loopback address. A server whose `oauth.grant` is `client_credentials` or `enterprise`
+    /// gets its token without a browser. Tokens are stored for you, outside the registry.
     Login(LoginArgs),
     /// Which HTTP servers you are logged in to: expiry and scopes (never a token).
     Status(StatusArgs),
@@ -79,7 +80,14 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
                 } else {
                     format!(" (scopes: {})", report.scopes.join(" "))
                 };
-                output::print(&format!("logged in to `{}`{scopes}", report.server))?;
+                if report.grant == "authorization_code" {
+                    output::print(&format!("logged in to `{}`{scopes}", report.server))?;
+                } else {
+                    output::print(&format!(
+                        "got a token for `{}` with the {} grant{scopes}",
+                        report.server, report.grant
+                    ))?;
+                }
             }
         }
         AuthCommand::Status(args) => {
@@ -95,8 +103,13 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
             } else {
                 let mut text = String::new();
                 for row in rows {
+                    let machine = row.grant != "authorization_code";
                     let state = match (row.logged_in, row.expired, row.refreshable) {
+                        (false, ..) if machine => "no token yet (fetched at next use)".to_owned(),
                         (false, ..) => "not logged in".to_owned(),
+                        (true, true, _) if machine => {
+                            "token expired; a new one is fetched at next use".into()
+                        }
                         (true, true, true) => {
                             "logged in (token expired; refreshed at next use)".into()
                         }
@@ -110,6 +123,9 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
                         },
                     };
                     text.push_str(&format!("{}\t{state}", row.server));
+                    if machine {
+                        text.push_str(&format!("\tgrant: {}", row.grant));
+                    }
                     if !row.scopes.is_empty() {
                         text.push_str(&format!("\tscopes: {}", row.scopes.join(" ")));
                     }
@@ -142,21 +158,30 @@ pub(super) async fn run(ctx: &Context, args: Args) -> CliResult {
 /// want of a scope (OAuth step-up): the URL on stderr, the browser opened when there is one.
 pub(super) struct CliLogin {
     servers: Vec<crate::config::ServerConfig>,
+    /// Whether a person can take part (a browser login is possible).
+    person: bool,
 }
 
 impl CliLogin {
-    /// Only where a person can take part: stderr is a terminal (to show the URL), or a browser
-    /// command is configured or can be opened.
+    /// Where a person can take part: stderr is a terminal (to show the URL), or a browser
+    /// command is configured or can be opened; or for the servers with a machine grant
+    /// (`oauth.grant`), which get a new token without anyone.
     pub(super) fn if_possible(
         servers: &[crate::config::ServerConfig],
     ) -> Option<std::sync::Arc<dyn crate::upstream::Login>> {
         use std::io::IsTerminal as _;
-        (std::io::stderr().is_terminal() || browser().is_some()).then(|| {
+        let person = std::io::stderr().is_terminal() || browser().is_some();
+        (person || servers.iter().any(machine_grant)).then(|| {
             std::sync::Arc::new(CliLogin {
                 servers: servers.to_vec(),
+                person,
             }) as std::sync::Arc<dyn crate::upstream::Login>
         })
     }
+}
+
+fn machine_grant(server: &crate::config::ServerConfig) -> bool {
+    matches!(&server.transport, crate::config::Transport::Http { oauth, .. } if oauth.is_machine_grant())
 }
 
 impl crate::upstream::Login for CliLogin {
@@ -166,7 +191,22 @@ impl crate::upstream::Login for CliLogin {
         scope: &'a str,
     ) -> futures::future::BoxFuture<'a, Result<(), crate::upstream::UpstreamError>> {
         Box::pin(async move {
-            eprintln!("`{server}` asks for the scope `{scope}`: logging in again to grant it");
+            let machine = self
+                .servers
+                .iter()
+                .any(|s| s.name == server && machine_grant(s));
+            if machine {
+                eprintln!("`{server}` asks for the scope `{scope}`: getting a token with it");
+            } else if !self.person {
+                // Nobody to log in: the refusal stands, with its hint.
+                return Err(crate::upstream::auth::AuthFailure::InsufficientScope {
+                    server: server.to_owned(),
+                    scope: scope.to_owned(),
+                }
+                .into());
+            } else {
+                eprintln!("`{server}` asks for the scope `{scope}`: logging in again to grant it");
+            }
             let on_url = |url: &str| {
                 eprintln!("Open this URL to authorize skillet for `{server}`:\n\n  {url}\n");
             };

@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use super::oauth::OAuthConfig;
+use super::oauth::{RawOAuth, oauth_config};
+
 /// Where a server is reached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Transport {
@@ -32,43 +35,6 @@ pub enum Transport {
         headers: BTreeMap<String, String>,
         oauth: OAuthConfig,
     },
-}
-
-/// OAuth 2.1 for an HTTP server: its optional `oauth` object in the `mcpServers` entry,
-/// `{"clientId": "...", "clientSecret": "${SECRET}", "scopes": ["read"], "redirectUri":
-/// "http://127.0.0.1:33418/callback", "clientMetadataUrl": "https://..."}`, every key optional. Without a client id the client
-/// registers itself (dynamic client registration); without scopes they come from the server's
-/// challenge or its protected resource metadata; without a redirect URI a random loopback port
-/// is used. A redirect URI must be `http` on a loopback address (127.0.0.1, [::1], localhost).
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct OAuthConfig {
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-    pub scopes: Vec<String>,
-    pub redirect_uri: Option<String>,
-    /// The https URL of a client ID metadata document (SEP-991) the client publishes: used as
-    /// the client id when the authorization server supports it and no client id is configured.
-    pub client_metadata_url: Option<String>,
-    /// This user's token folder (`$XDG_CONFIG_HOME/skillet/credentials`, else
-    /// `$HOME/.config/skillet/credentials`), outside every registry; `None` (no home known):
-    /// no stored tokens are used.
-    pub credentials_dir: Option<PathBuf>,
-}
-
-impl std::fmt::Debug for OAuthConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OAuthConfig")
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
-            )
-            .field("scopes", &self.scopes)
-            .field("redirect_uri", &self.redirect_uri)
-            .field("client_metadata_url", &self.client_metadata_url)
-            .field("credentials_dir", &self.credentials_dir)
-            .finish()
-    }
 }
 
 /// The folder of a user's OAuth tokens, from `XDG_CONFIG_HOME` (when absolute) or `HOME`.
@@ -178,7 +144,7 @@ impl crate::error::Diagnose for McpConfigError {
                 "a stdio server needs `command` (and optional `args`, `env`, `cwd`); an HTTP server needs `url` (with optional `\"type\": \"http\"` and `headers`)".into(),
             ],
             Self::OAuth { .. } => vec![
-                "`oauth` takes `clientId`, `clientSecret`, `scopes`, `redirectUri` and `clientMetadataUrl`, all optional; a redirect URI is http on 127.0.0.1, [::1] or localhost".into(),
+                format!("`oauth` takes `grant` ({}), `clientId`, `clientSecret`, `scopes`, `redirectUri` and `clientMetadataUrl`; `client_credentials` adds `privateKeyFile` and `signingAlg`, `enterprise` adds `idp`; a redirect URI is http on 127.0.0.1, [::1] or localhost", super::oauth::GRANTS),
             ],
             Self::MissingVariable { var, .. } => vec![format!(
                 "export {var}=..., or write ${{{var}:-default}} to give a default"
@@ -209,21 +175,6 @@ struct RawServer {
     disabled: bool,
     #[serde(default)]
     oauth: Option<RawOAuth>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawOAuth {
-    #[serde(default)]
-    client_id: Option<String>,
-    #[serde(default)]
-    client_secret: Option<String>,
-    #[serde(default)]
-    scopes: Vec<String>,
-    #[serde(default)]
-    redirect_uri: Option<String>,
-    #[serde(default)]
-    client_metadata_url: Option<String>,
 }
 
 /// Reads and expands an `mcpServers` file. A missing file is an error; use [`load_optional`] for
@@ -315,7 +266,7 @@ pub fn parse(
             (Some("http" | "streamable-http") | None, None, Some(url)) => Transport::Http {
                 url: expander.expand("url", &url)?,
                 headers: expander.expand_map("headers", &raw.headers)?,
-                oauth: oauth_config(raw.oauth, &expander, lookup)?,
+                oauth: oauth_config(raw.oauth, &expander, credentials_dir(lookup))?,
             },
             (Some("http" | "streamable-http"), _, None) => {
                 return Err(server_err("`type` is `http` but `url` is missing".into()));
@@ -348,42 +299,6 @@ pub fn parse(
         out.push(ServerConfig { name, transport });
     }
     Ok(out)
-}
-
-fn oauth_config(
-    raw: Option<RawOAuth>,
-    expander: &Expander<'_>,
-    lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<OAuthConfig, McpConfigError> {
-    let credentials_dir = credentials_dir(lookup);
-    let Some(raw) = raw else {
-        return Ok(OAuthConfig {
-            credentials_dir,
-            ..OAuthConfig::default()
-        });
-    };
-    let expand =
-        |field: &str, value: Option<String>| value.map(|v| expander.expand(field, &v)).transpose();
-    let redirect_uri = expand("oauth.redirectUri", raw.redirect_uri)?;
-    if let Some(uri) = &redirect_uri
-        && !is_loopback_redirect(uri)
-    {
-        return Err(McpConfigError::OAuth {
-            path: expander.path.to_owned(),
-            server: expander.server.to_owned(),
-            message: format!(
-                "`oauth.redirectUri` `{uri}` is not a loopback address: skillet receives the redirect itself, so it must be http://127.0.0.1:PORT/..., http://[::1]:PORT/... or http://localhost:PORT/..."
-            ),
-        });
-    }
-    Ok(OAuthConfig {
-        client_id: expand("oauth.clientId", raw.client_id)?,
-        client_secret: expand("oauth.clientSecret", raw.client_secret)?,
-        scopes: raw.scopes,
-        redirect_uri,
-        client_metadata_url: expand("oauth.clientMetadataUrl", raw.client_metadata_url)?,
-        credentials_dir,
-    })
 }
 
 /// The file's map of servers: `mcpServers` (or VS Code's `servers`), which must be an object. A
@@ -469,9 +384,9 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
     }
 }
 
-struct Expander<'a> {
-    path: &'a Path,
-    server: &'a str,
+pub(super) struct Expander<'a> {
+    pub(super) path: &'a Path,
+    pub(super) server: &'a str,
     lookup: &'a dyn Fn(&str) -> Option<String>,
 }
 
@@ -487,7 +402,7 @@ impl Expander<'_> {
     }
 
     /// Expands `${VAR}` and `${VAR:-default}`. `$$` is not special; text without `${` is unchanged.
-    fn expand(&self, field: &str, value: &str) -> Result<String, McpConfigError> {
+    pub(super) fn expand(&self, field: &str, value: &str) -> Result<String, McpConfigError> {
         let mut out = String::with_capacity(value.len());
         let mut rest = value;
         while let Some(start) = rest.find("${") {

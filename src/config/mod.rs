@@ -2,9 +2,11 @@
 
 pub mod env;
 pub mod mcp;
+pub mod oauth;
 pub mod settings;
 
-pub use mcp::{McpConfigError, OAuthConfig, ServerConfig, Transport};
+pub use mcp::{McpConfigError, ServerConfig, Transport};
+pub use oauth::{Grant, IdTokenSource, IdentityProvider, OAuthConfig, PrivateKey, SigningAlg};
 pub use settings::{
     MarketplaceSettings, RetryOverride, RetrySettings, ReviewSettings, RunSettings, Settings,
     SettingsError, UpstreamSettings,

@@ -80,12 +80,7 @@ pub fn status(
     let mut out = Vec::new();
     for config in servers {
         if let Transport::Http { url, oauth, .. } = &config.transport {
-            out.push(auth::status(
-                &config.name,
-                url,
-                oauth.credentials_dir.as_deref(),
-                now_epoch_secs,
-            )?);
+            out.push(auth::status(&config.name, url, oauth, now_epoch_secs)?);
         }
     }
     Ok(out)

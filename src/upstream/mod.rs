@@ -179,7 +179,9 @@ impl Upstream {
                 let config = StreamableHttpClientTransportConfig::with_uri(url.as_str())
                     .custom_headers(custom);
                 let handler = Handler::new(name, None, on_tools_changed);
-                let (served, token_file) = match auth::runtime_client(name, url, oauth).await? {
+                let (served, token_file) = match auth::runtime_client(name, url, headers, oauth)
+                    .await?
+                {
                     Some((client, file)) => {
                         let transport = StreamableHttpClientTransport::with_client(client, config);
                         let served = tokio::time::timeout(

@@ -6,7 +6,9 @@ MCP_CONFORMANCE_SCENARIO and, for some scenarios, client credentials in MCP_CONF
 Everything goes through the skillet binary (SKILLET_BIN), as a user would: a throwaway registry
 whose .mcp.json names the server, `skillet auth login` for `auth/*` scenarios (the suite's
 authorization server approves at once; tests/fixtures/headless_browser.py is the browser),
-`skillet gen` (initialize, tools/list), then `skillet call` of one tool. A call refused for want
+`skillet gen` (initialize, tools/list), then `skillet call` of one tool. A scenario whose
+context carries a machine's credentials (client credentials with a secret or a private key, an
+enterprise IdP's ID token) gets an `oauth.grant` instead of a login: `gen` fetches the token. A call refused for want
 of a scope (a 403: step-up) is skillet's to handle: with a browser configured, `skillet call`
 logs in again by itself and calls once more, never in a loop. For the elicitation scenario the call runs on a pseudo-terminal
 (tests/fixtures/on_a_terminal.py), where a person accepts the server's form and takes every
@@ -62,11 +64,13 @@ def scenario(work):
     if skillet_run("init").returncode != 0:
         return 1
     server = {"type": "http", "url": url}
-    oauth = {}
-    if context.get("client_id"):
-        oauth["clientId"] = context["client_id"]
-        if context.get("client_secret"):
-            oauth["clientSecret"] = context["client_secret"]
+    oauth = machine_grant(scenario, context, work, env)
+    if oauth is None:
+        oauth = {}
+        if context.get("client_id"):
+            oauth["clientId"] = context["client_id"]
+            if context.get("client_secret"):
+                oauth["clientSecret"] = context["client_secret"]
     if scenario == "auth/basic-cimd":
         oauth["clientMetadataUrl"] = CIMD_URL
     if oauth:
@@ -74,7 +78,8 @@ def scenario(work):
     with open(os.path.join(registry, ".mcp.json"), "w") as f:
         json.dump({"mcpServers": {"conf": server}}, f)
 
-    is_auth = scenario.startswith("auth/")
+    # A machine grant needs no login: `gen` gets the token by itself.
+    is_auth = scenario.startswith("auth/") and "grant" not in oauth
     if is_auth and skillet_run("auth", "login", "conf", "--timeout", "20").returncode != 0:
         return 1
     if skillet_run("gen").returncode != 0:
@@ -89,6 +94,34 @@ def scenario(work):
     terminal = ACCEPT_DEFAULTS if scenario.startswith("elicitation-") else None
     done = skillet_run("call", "conf", tool, json.dumps(arguments), terminal=terminal)
     return 0 if done.returncode == 0 else 1
+
+
+def machine_grant(scenario, context, work, env):
+    """The `oauth` entry of a scenario whose context is a machine's credentials, as a user would
+    write it: secrets as ${VAR} (set in skillet's environment), keys and tokens in files."""
+    if context.get("idp_id_token"):
+        # Enterprise-managed authorization (SEP-990): the IdP's ID token for an ID-JAG.
+        id_token = os.path.join(work, "id_token")
+        with open(id_token, "w") as f:
+            f.write(context["idp_id_token"])
+        env["CONF_CLIENT_SECRET"] = context["client_secret"]
+        return {"grant": "enterprise", "clientId": context["client_id"],
+                "clientSecret": "${CONF_CLIENT_SECRET}",
+                "idp": {"issuer": context["idp_issuer"],
+                        "tokenEndpoint": context["idp_token_endpoint"],
+                        "clientId": context["idp_client_id"], "idTokenFile": id_token}}
+    if context.get("private_key_pem"):
+        key = os.path.join(work, "client-key.pem")
+        with open(key, "w") as f:
+            f.write(context["private_key_pem"])
+        os.chmod(key, 0o600)
+        return {"grant": "client_credentials", "clientId": context["client_id"],
+                "privateKeyFile": key, "signingAlg": context.get("signing_algorithm", "RS256")}
+    if scenario.startswith("auth/client-credentials"):
+        env["CONF_CLIENT_SECRET"] = context["client_secret"]
+        return {"grant": "client_credentials", "clientId": context["client_id"],
+                "clientSecret": "${CONF_CLIENT_SECRET}"}
+    return None
 
 
 def catalog_tools(catalog):

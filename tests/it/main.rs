@@ -26,6 +26,7 @@ mod install;
 mod marketplace;
 mod modes;
 mod oauth;
+mod oauth_machine;
 mod portable;
 mod privacy;
 mod real_servers;

@@ -3,8 +3,8 @@
 //! authorization endpoint that approves at once, tokens): login through the loopback redirect
 //! with tests/fixtures/headless_browser.py as the browser, refresh, revocation, audience,
 //! declined consent, a forged `state`, bad metadata, the endpoint policy, token file
-//! permissions, a redirect URI that is not loopback. The conformance suite's scenarios are in
-//! `conformance.rs`.
+//! permissions, a redirect URI that is not loopback. The machine grants are in `oauth_machine.rs`,
+//! the conformance suite's scenarios in `conformance.rs`.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::os::unix::fs::PermissionsExt as _;
@@ -16,13 +16,13 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// The fixture server, ended when dropped.
-struct AuthServer {
+pub(crate) struct AuthServer {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl AuthServer {
-    fn start(args: &[&str]) -> Self {
+    pub(crate) fn start(args: &[&str]) -> Self {
         let mut child = Command::new("python3")
             .arg(fixture("oauth_server.py"))
             .args(args)
@@ -43,7 +43,7 @@ impl AuthServer {
         Self { child, port }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}/mcp", self.port)
     }
 
@@ -62,7 +62,7 @@ impl AuthServer {
             .unwrap_or_default()
     }
 
-    fn log(&self) -> Vec<Value> {
+    pub(crate) fn log(&self) -> Vec<Value> {
         serde_json::from_str(&self.request("GET", "/control/log")).unwrap()
     }
 }
@@ -75,7 +75,7 @@ impl Drop for AuthServer {
 }
 
 /// A registry whose server `remote` is the fixture (with `extra` merged into its entry).
-fn registry(server: &AuthServer, extra: Value) -> TestEnv {
+pub(crate) fn registry(server: &AuthServer, extra: Value) -> TestEnv {
     let env = TestEnv::new();
     let mut entry = json!({ "type": "http", "url": server.url() });
     if let Value::Object(extra) = extra {
@@ -97,26 +97,27 @@ fn skillet(env: &TestEnv, args: &[&str]) -> Run {
         .into()
 }
 
-fn credentials_dir(env: &TestEnv) -> PathBuf {
+pub(crate) fn credentials_dir(env: &TestEnv) -> PathBuf {
     env.tmp.path().join("home/.config/skillet/credentials")
 }
 
-/// The only token file there is.
-fn token_file(env: &TestEnv) -> PathBuf {
+/// The only token file there is (beside it, its refresh lock).
+pub(crate) fn token_file(env: &TestEnv) -> PathBuf {
     let files: Vec<PathBuf> = fs_err::read_dir(credentials_dir(env))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     files[0].clone()
 }
 
-fn mode(path: &std::path::Path) -> u32 {
+pub(crate) fn mode(path: &std::path::Path) -> u32 {
     fs_err::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 /// Every file under `dir`, as text (lossy), with its path.
-fn all_text(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
+pub(crate) fn all_text(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
@@ -135,7 +136,7 @@ fn all_text(dir: &std::path::Path) -> Vec<(PathBuf, String)> {
     out
 }
 
-const WHOAMI: &str = r#"import { whoami } from "./servers/remote/index.js";
+pub(crate) const WHOAMI: &str = r#"import { whoami } from "./servers/remote/index.js";
 console.log(await whoami({}));
 "#;
 
@@ -273,6 +274,38 @@ fn a_token_the_server_stopped_accepting_is_refreshed_and_a_revoked_refresh_asks_
 }
 
 #[test]
+fn two_processes_refreshing_one_token_at_once_both_go_on() {
+    // The stored access token is born expired, and the fixture rotates refresh tokens (each is
+    // spent once): two processes refreshing at once would spend the same one, and the second
+    // would need a login. The refresh lock makes the second wait and read the new one.
+    let server = AuthServer::start(&["normal", "--code-ttl", "0"]);
+    let env = registry(&server, json!({}));
+    skillet(&env, &["auth", "login", "remote"]).success();
+    let spawn = || {
+        env.command(&["call", "remote", "whoami"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let children = [spawn(), spawn()];
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let refreshes = server
+        .log()
+        .iter()
+        .filter(|e| e["kind"] == "token" && e["grant_type"] == "refresh_token")
+        .count();
+    assert!(refreshes >= 1);
+}
+
+#[test]
 fn a_token_for_another_audience_is_refused_and_never_retried_in_a_loop() {
     let server = AuthServer::start(&["wrong-audience"]);
     let env = registry(&server, json!({}));
@@ -303,6 +336,43 @@ fn metadata_for_another_resource_is_refused() {
     );
     assert!(login.stderr.contains("resource"), "{}", login.stderr);
     assert!(!credentials_dir(&env).join("x").exists());
+}
+
+#[test]
+fn a_2025_03_26_server_may_name_an_issuer_on_its_own_origin_and_nowhere_else() {
+    // No protected resource metadata: the server's origin is its authorization server, whose
+    // metadata names `<origin>/oauth` (RFC 8414 section 3.3 wants the origin). Nothing else could
+    // have been expected, and the issuer cannot pass for another server's: the login works, and
+    // the issuer is what the tokens are bound to.
+    let server = AuthServer::start(&["legacy-issuer"]);
+    let env = registry(&server, json!({}));
+    skillet(&env, &["auth", "login", "remote"]).success();
+    let status = skillet(&env, &["auth", "status", "--json"])
+        .success()
+        .json();
+    assert_eq!(
+        status[0]["issuer"],
+        format!("http://127.0.0.1:{}/oauth", server.port)
+    );
+    let call = skillet(&env, &["call", "remote", "whoami"]).success();
+    assert!(call.stdout.contains("hello, authorized caller"));
+
+    // An issuer on another origin, or any mismatch where protected resource metadata named
+    // the authorization server, is still refused (mix-up protection).
+    for mode in ["legacy-foreign-issuer", "prm-issuer"] {
+        let server = AuthServer::start(&[mode]);
+        let env = registry(&server, json!({}));
+        let login = skillet(&env, &["auth", "login", "remote"]).failure();
+        assert!(
+            login.stderr.contains("issuer mismatch"),
+            "{mode}: {}",
+            login.stderr
+        );
+        assert!(
+            !server.log().iter().any(|e| e["kind"] == "authorize"),
+            "{mode}: no authorization was asked for"
+        );
+    }
 }
 
 #[test]
@@ -497,6 +567,10 @@ console.log(await writeNote({}));
         scope.split(' ').any(|s| s == "notes:write"),
         "the step-up asks for the scope: {scope}"
     );
+    // The step-up uses the client registered at the first login; it registers none.
+    let registrations = log.iter().filter(|e| e["kind"] == "register").count();
+    assert_eq!(registrations, 1, "{log:?}");
+    assert_eq!(authorized[0]["client_id"], authorized[1]["client_id"]);
     let calls = log
         .iter()
         .filter(|e| e["kind"] == "mcp" && e["method"] == "tools/call")

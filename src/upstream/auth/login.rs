@@ -11,6 +11,7 @@ use rmcp::transport::auth::{
 use serde::Serialize;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
+use super::store::Registration;
 use super::{AuthFailure, FileCredentialStore, TokenFile};
 use crate::config::OAuthConfig;
 
@@ -38,6 +39,8 @@ pub struct LoginReport {
     pub server: String,
     pub url: String,
     pub issuer: Option<String>,
+    /// The grant (`oauth.grant`): `authorization_code`, `client_credentials` or `enterprise`.
+    pub grant: &'static str,
     /// `configured` (the `oauth.clientId` of .mcp.json), `metadata document` (the
     /// `oauth.clientMetadataUrl`, SEP-991) or `registered` (dynamic registration).
     pub client: &'static str,
@@ -60,25 +63,41 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
         })?;
     let file = TokenFile::new(dir, req.url);
     let previous = file.read()?.unwrap_or_default();
-
-    let challenge = probe(server, req.url, req.headers).await?;
-    if let Some(challenge) = &challenge {
-        check_resource_metadata(server, req.url, challenge).await?;
+    if req.oauth.is_machine_grant() {
+        return super::machine::fetch(super::machine::MachineRequest {
+            server,
+            url: req.url,
+            headers: req.headers,
+            oauth: req.oauth,
+            scopes: &req.scopes,
+        })
+        .await;
     }
-    let mut manager = AuthorizationManager::new(req.url).await.map_err(rmcp_err)?;
-    manager.set_credential_store(FileCredentialStore {
-        file: file.clone(),
-        server_url: req.url.to_owned(),
-    });
-    let resolution = manager
-        .resolve_metadata_from_challenge(challenge.as_deref())
-        .await
-        .map_err(rmcp_err)?;
-    check_endpoints(server, req.url, &resolution.metadata)?;
-    let metadata = resolution.metadata;
-    manager.set_metadata(metadata.clone());
 
-    let loopback = Loopback::bind(server, req.oauth.redirect_uri.as_deref()).await?;
+    let (mut manager, metadata) = discover(server, req.url, req.headers, &file).await?;
+
+    // A client skillet registered at this authorization server before (a step-up login, a login
+    // after an expired refresh token) is used again, with the redirect URI it registered; only
+    // when that port is taken now is a new client registered.
+    let reusable = previous.registration.clone().filter(|r| {
+        req.oauth.client_id.is_none()
+            && req.oauth.redirect_uri.is_none()
+            && r.issuer == metadata.issuer
+            && r.token_endpoint == metadata.token_endpoint
+    });
+    let (loopback, reused) = match reusable {
+        Some(r) => match Loopback::bind(server, Some(&r.redirect_uri)).await {
+            Ok(loopback) => (loopback, Some(r)),
+            Err(e) => {
+                tracing::info!(error = %e, "registering a new client: the registered redirect port is taken");
+                (Loopback::bind(server, None).await?, None)
+            }
+        },
+        None => (
+            Loopback::bind(server, req.oauth.redirect_uri.as_deref()).await?,
+            None,
+        ),
+    };
 
     let mut scopes = if req.oauth.scopes.is_empty() {
         manager.select_initial_scopes(&[]).await
@@ -101,6 +120,14 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     let (client, client_id, client_secret) = match (&req.oauth.client_id, metadata_document) {
         (Some(id), _) => ("configured", id.clone(), req.oauth.client_secret.clone()),
         (None, Some(url)) => ("metadata document", url, None),
+        (None, None) if reused.is_some() => (
+            "registered",
+            reused
+                .as_ref()
+                .map(|r| r.client_id.clone())
+                .unwrap_or_default(),
+            previous.client_secret.clone(),
+        ),
         (None, None) => {
             let refs: Vec<&str> = scopes.iter().map(String::as_str).collect();
             let registered = manager
@@ -110,6 +137,7 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
             ("registered", registered.client_id, registered.client_secret)
         }
     };
+    let (registered_id, redirect_uri) = (client_id.clone(), loopback.redirect_uri.clone());
     let mut request = AuthorizationRequest::new(loopback.redirect_uri.clone())
         .with_preregistered_client(client_id)
         .with_scopes(scopes);
@@ -153,11 +181,18 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     file.update(req.url, |c| {
         c.server = server.to_owned();
         c.metadata = Some(metadata.clone());
-        c.client_secret = if client == "registered" {
-            client_secret
+        if client == "registered" {
+            c.registration = Some(Registration {
+                client_id: registered_id.clone(),
+                redirect_uri: redirect_uri.clone(),
+                issuer: metadata.issuer.clone(),
+                token_endpoint: metadata.token_endpoint.clone(),
+            });
+            c.client_secret = client_secret;
         } else {
-            None
-        };
+            c.registration = None;
+            c.client_secret = None;
+        }
     })?;
     use oauth2::TokenResponse as _;
     let credentials = stored.credentials;
@@ -165,11 +200,146 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
         server: server.to_owned(),
         url: req.url.to_owned(),
         issuer: credentials.as_ref().and_then(|c| c.issuer.clone()),
+        grant: req.oauth.grant.name(),
         client,
         scopes: credentials.map(|c| c.granted_scopes).unwrap_or_default(),
         expires_in_secs: token.expires_in().map(|d| d.as_secs()),
         file: file.path().to_owned(),
     })
+}
+
+/// Finds the server's authorization server (the challenge of an unauthenticated request, the
+/// protected resource metadata, the authorization server metadata) and checks its endpoints
+/// against the policy: a manager that stores tokens in `file`, with the metadata set.
+pub(super) async fn discover(
+    server: &str,
+    url: &str,
+    headers: &BTreeMap<String, String>,
+    file: &TokenFile,
+) -> Result<(AuthorizationManager, AuthorizationMetadata), AuthFailure> {
+    let rmcp_err = |e: AuthError| AuthFailure::from_rmcp(server, &e);
+    let challenge = probe(server, url, headers).await?;
+    if let Some(challenge) = &challenge {
+        check_resource_metadata(server, url, challenge).await?;
+    }
+    let mut manager = AuthorizationManager::new(url).await.map_err(rmcp_err)?;
+    manager.set_credential_store(FileCredentialStore {
+        file: file.clone(),
+        server_url: url.to_owned(),
+    });
+    let metadata = match manager
+        .resolve_metadata_from_challenge(challenge.as_deref())
+        .await
+    {
+        Ok(resolution) => resolution.metadata,
+        Err(AuthError::AuthorizationServerMismatch {
+            expected_issuer,
+            received_issuer,
+        }) => {
+            legacy_metadata(
+                server,
+                url,
+                challenge.as_deref(),
+                &expected_issuer,
+                &received_issuer,
+            )
+            .await?
+        }
+        Err(e) => return Err(rmcp_err(e)),
+    };
+    check_endpoints(server, url, &metadata)?;
+    manager.set_metadata(metadata.clone());
+    Ok((manager, metadata))
+}
+
+/// The 2025-03-26 revision's discovery (no protected resource metadata: the MCP server's origin
+/// is the authorization server, its metadata at `{origin}/.well-known/oauth-authorization-server`)
+/// when that metadata's `issuer` is another URL than the origin. RFC 8414 §3.3 wants them equal,
+/// and rmcp refuses the difference; skillet accepts it only where the check protects nothing:
+/// no protected resource metadata names an authorization server (so there is no issuer the client
+/// was told to expect, only the server's own origin), and the `issuer` is on that same origin (so
+/// it cannot pass for another server's authorization server). The `issuer` read is kept: the
+/// authorization response's `iss` (RFC 9207) is still checked against it, and the tokens are bound
+/// to it. Anything else stays refused as rmcp refused it.
+async fn legacy_metadata(
+    server: &str,
+    url: &str,
+    challenge: Option<&str>,
+    expected_issuer: &str,
+    received_issuer: &str,
+) -> Result<AuthorizationMetadata, AuthFailure> {
+    let mismatch = || {
+        AuthFailure::from_rmcp(
+            server,
+            &AuthError::AuthorizationServerMismatch {
+                expected_issuer: expected_issuer.to_owned(),
+                received_issuer: received_issuer.to_owned(),
+            },
+        )
+    };
+    let (Ok(base), Ok(expected), Ok(received)) = (
+        reqwest::Url::parse(url),
+        reqwest::Url::parse(expected_issuer),
+        reqwest::Url::parse(received_issuer),
+    ) else {
+        return Err(mismatch());
+    };
+    let origin = base.origin();
+    let names_metadata = challenge.is_some_and(|c| {
+        rmcp::transport::auth::WWWAuthenticateParams::parse(c, &base)
+            .resource_metadata_url
+            .is_some()
+    });
+    // rmcp expected the origin itself: the metadata came from the root well-known URL.
+    let from_root = expected.origin() == origin && matches!(expected.path(), "" | "/");
+    if names_metadata || !from_root || received.origin() != origin {
+        return Err(mismatch());
+    }
+    let well_known = |path: &str| {
+        let mut u = base.clone();
+        u.set_query(None);
+        u.set_fragment(None);
+        u.set_path(path);
+        u
+    };
+    let path = base.path().trim_end_matches('/');
+    for prm in [
+        format!("/.well-known/oauth-protected-resource{path}"),
+        "/.well-known/oauth-protected-resource".to_owned(),
+    ] {
+        let found = http_client().get(well_known(&prm)).send().await;
+        if found.is_ok_and(|r| r.status().is_success()) {
+            return Err(mismatch());
+        }
+    }
+    let metadata_url = well_known("/.well-known/oauth-authorization-server");
+    let failed = |why: String| AuthFailure::Discovery {
+        server: server.to_owned(),
+        message: format!("the authorization server metadata at {metadata_url}: {why}"),
+    };
+    let response = http_client()
+        .get(metadata_url.clone())
+        .send()
+        .await
+        .map_err(|e| failed(super::super::error_chain(&e)))?;
+    if !response.status().is_success() {
+        return Err(failed(format!("HTTP {}", response.status())));
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| failed(super::super::error_chain(&e)))?;
+    let metadata: AuthorizationMetadata =
+        serde_json::from_slice(&body).map_err(|e| failed(format!("it is not valid ({e})")))?;
+    if metadata.issuer.as_deref() != Some(received_issuer) {
+        return Err(mismatch());
+    }
+    tracing::info!(
+        server,
+        issuer = received_issuer,
+        "2025-03-26 discovery: the authorization server metadata at the server's origin names an issuer on that origin"
+    );
+    Ok(metadata)
 }
 
 /// The client of skillet's own discovery requests: none waits more than 30 s.

@@ -13,6 +13,7 @@
 //! private addresses unless the server's own URL is of that kind.
 
 mod login;
+mod machine;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -75,6 +76,13 @@ pub enum AuthFailure {
 
     #[error("server `{server}`: OAuth failed: {message}")]
     OAuth { server: String, message: String },
+
+    #[error("server `{server}`: `{field}`: {message}")]
+    Config {
+        server: String,
+        field: String,
+        message: String,
+    },
 }
 
 impl crate::error::Diagnose for AuthFailure {
@@ -95,6 +103,9 @@ impl crate::error::Diagnose for AuthFailure {
                 vec![format!("run `skillet auth login {server}` again")]
             }
             Self::NotHttp { .. } => vec!["give the server a `url` in .mcp.json".into()],
+            Self::Config { server, field, .. } => vec![format!(
+                "fix `{field}` in the `oauth` object of `{server}` in .mcp.json"
+            )],
             _ => Vec::new(),
         }
     }
@@ -114,6 +125,7 @@ impl AuthFailure {
             Self::Timeout { .. } => "oauth_timeout",
             Self::NotHttp { .. } => "not_http",
             Self::OAuth { .. } => "oauth",
+            Self::Config { .. } => "oauth_config",
         }
     }
 
@@ -128,7 +140,8 @@ impl AuthFailure {
             | Self::BadState { server }
             | Self::Timeout { server, .. }
             | Self::NotHttp { server }
-            | Self::OAuth { server, .. } => server,
+            | Self::OAuth { server, .. }
+            | Self::Config { server, .. } => server,
             Self::Permissions { path, .. } | Self::Store { path, .. } => {
                 path.to_str().unwrap_or("")
             }
@@ -160,15 +173,42 @@ impl AuthFailure {
 
 /// An authorized HTTP client for a server with a token file, or `None` when it has none (its
 /// requests then go without a token, and a 401 asks for a login).
+/// A server with a machine grant (`oauth.grant`) always gets one: it fetches its token by
+/// itself, now and whenever the stored one is about to expire.
 pub(crate) async fn runtime_client(
     server: &str,
     url: &str,
+    headers: &std::collections::BTreeMap<String, String>,
     oauth: &OAuthConfig,
 ) -> Result<Option<(AuthClient<reqwest::Client>, TokenFile)>, AuthFailure> {
     let Some(dir) = &oauth.credentials_dir else {
         return Ok(None);
     };
     let file = TokenFile::new(dir, url);
+    if oauth.is_machine_grant() {
+        let grant = std::sync::Arc::new(machine::MachineGrant::new(
+            server,
+            url,
+            headers,
+            oauth,
+            file.clone(),
+        ));
+        // Configuration and grant failures surface here as themselves, not through rmcp.
+        grant.ensure_token().await?;
+        let rmcp_err = |e: AuthError| AuthFailure::from_rmcp(server, &e);
+        let mut manager = AuthorizationManager::new(url).await.map_err(rmcp_err)?;
+        if let Some(metadata) = file.read()?.and_then(|c| c.metadata) {
+            manager.set_metadata(metadata);
+        }
+        manager.set_credential_store(machine::MachineCredentialStore { grant });
+        if !manager.initialize_from_store().await.map_err(rmcp_err)? {
+            return Ok(None);
+        }
+        return Ok(Some((
+            AuthClient::new(reqwest::Client::default(), manager),
+            file,
+        )));
+    }
     let Some(contents) = file.read()? else {
         return Ok(None);
     };
@@ -225,6 +265,8 @@ pub(crate) fn remember_step_up(file: &TokenFile, url: &str, scope: &str) {
 pub struct AuthStatus {
     pub server: String,
     pub url: String,
+    /// The grant (`oauth.grant`): `authorization_code`, `client_credentials` or `enterprise`.
+    pub grant: &'static str,
     pub logged_in: bool,
     /// Seconds since the Unix epoch when the access token expires, when the server said.
     pub expires_at: Option<u64>,
@@ -241,12 +283,14 @@ pub struct AuthStatus {
 pub fn status(
     server: &str,
     url: &str,
-    credentials_dir: Option<&Path>,
+    oauth: &OAuthConfig,
     now_epoch_secs: u64,
 ) -> Result<AuthStatus, AuthFailure> {
+    let credentials_dir = oauth.credentials_dir.as_deref();
     let mut status = AuthStatus {
         server: server.to_owned(),
         url: url.to_owned(),
+        grant: oauth.grant.name(),
         logged_in: false,
         expires_at: None,
         expired: false,

@@ -7,7 +7,9 @@
 use std::os::unix::fs::{DirBuilderExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
-use rmcp::transport::auth::{AuthError, AuthorizationMetadata, CredentialStore, StoredCredentials};
+use rmcp::transport::auth::{
+    AuthError, AuthorizationMetadata, CredentialRefreshGuard, CredentialStore, StoredCredentials,
+};
 use serde::{Deserialize, Serialize};
 use sha2::Digest as _;
 
@@ -31,6 +33,19 @@ pub(crate) struct TokenFileContents {
     /// for them too (step-up).
     #[serde(default)]
     pub(crate) step_up_scopes: Vec<String>,
+    /// The client skillet registered itself (dynamic client registration), which later logins
+    /// at the same authorization server use again; its secret, if any, is `client_secret`.
+    #[serde(default)]
+    pub(crate) registration: Option<Registration>,
+}
+
+/// A dynamically registered client: its id, the redirect URI it registered, and where.
+#[derive(Clone, Serialize, Deserialize)]
+pub(crate) struct Registration {
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) issuer: Option<String>,
+    pub(crate) token_endpoint: String,
 }
 
 /// The token file of one server URL.
@@ -105,7 +120,8 @@ impl TokenFile {
     }
 
     /// Changes the contents under a read-modify-write (one user, one file: no lock needed for
-    /// the short updates skillet makes).
+    /// the short updates skillet makes; a refresh, which spends a refresh token, holds
+    /// [`TokenFile::lock`]).
     pub(crate) fn update(
         &self,
         server_url: &str,
@@ -117,6 +133,49 @@ impl TokenFile {
         });
         change(&mut contents);
         self.write(&contents)
+    }
+
+    /// The lock file beside the token file (`<name>.lock`, mode 0600): held across a refresh,
+    /// so that two processes never spend one rotating refresh token.
+    fn lock_path(&self) -> PathBuf {
+        self.path.with_extension("lock")
+    }
+
+    /// Takes the refresh lock, waiting for another process that holds it.
+    pub(crate) async fn lock(&self) -> Result<RefreshLock, AuthFailure> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.lock_now(nix::fcntl::FlockArg::LockExclusive))
+            .await
+            .map_err(|e| AuthFailure::Store {
+                path: self.lock_path(),
+                message: e.to_string(),
+            })?
+    }
+
+    fn lock_now(&self, how: nix::fcntl::FlockArg) -> Result<RefreshLock, AuthFailure> {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let path = self.lock_path();
+        if !self.dir().exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(self.dir())
+                .map_err(|e| store_error(self.dir(), &e))?;
+        }
+        check_private(self.dir(), 0o700)?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| store_error(&path, &e))?;
+        nix::fcntl::Flock::lock(file, how)
+            .map(|held| RefreshLock { _held: held })
+            .map_err(|(_, errno)| AuthFailure::Store {
+                path,
+                message: format!("cannot lock it: {errno}"),
+            })
     }
 
     /// Removes the file; `false` when there was none.
@@ -153,6 +212,11 @@ fn check_private(path: &Path, want: u32) -> Result<(), AuthFailure> {
         });
     }
     Ok(())
+}
+
+/// The refresh lock of one token file, released when dropped.
+pub(crate) struct RefreshLock {
+    _held: nix::fcntl::Flock<std::fs::File>,
 }
 
 /// rmcp's view of a token file.
@@ -192,6 +256,13 @@ impl CredentialStore for FileCredentialStore {
             .update(&self.server_url, |c| c.credentials = None)
             .map_err(to_auth_error)
     }
+
+    /// rmcp takes this before it reads the credentials to refresh and keeps it until the new
+    /// ones are saved: a process that waited reads the refresh token the other one stored.
+    async fn acquire_refresh_guard(&self) -> Result<Option<CredentialRefreshGuard>, AuthError> {
+        let lock = self.file.lock().await.map_err(to_auth_error)?;
+        Ok(Some(CredentialRefreshGuard::new(lock)))
+    }
 }
 
 #[cfg(test)]
@@ -224,6 +295,28 @@ mod tests {
             matches!(err, AuthFailure::Permissions { want: 0o700, .. }),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_refresh_lock_is_held_by_one_holder_at_a_time() {
+        use nix::fcntl::FlockArg::LockExclusiveNonblock;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("credentials");
+        let file = TokenFile::new(&dir, "https://mcp.example.com/mcp");
+        let held = file.lock_now(LockExclusiveNonblock).unwrap();
+        // Another open of the lock file (as another process would) cannot take it...
+        let err = file.lock_now(LockExclusiveNonblock).err().unwrap();
+        assert!(err.to_string().contains("cannot lock it"), "{err}");
+        drop(held);
+        // ...until it is released.
+        let again = file.lock_now(LockExclusiveNonblock).unwrap();
+        let mode = std::fs::metadata(file.lock_path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+        drop(again);
     }
 
     #[test]
