@@ -237,8 +237,9 @@ impl SkillIndex {
         }
     }
 
-    /// Reads the skills `names` again (skillet wrote them, and nothing else changed the
-    /// outline, now `seen`): the rest of the index stays as it is.
+    /// Reads the skills `names` again (skillet wrote them and nothing else changed the
+    /// outline, now `seen`; or notifications named them): the rest of the index stays as it
+    /// is.
     fn reload(
         &mut self,
         registry: &Registry,
@@ -250,18 +251,38 @@ impl SkillIndex {
             return self.sweep(registry, seen, now);
         };
         let skills_dir = registry.skills_dir();
-        let stamps: Vec<Folder> =
-            crate::par::map(names, |name| Folder::walk(&skills_dir.join(name), now));
-        let loaded = load_docs(registry, names);
+        // A folder whose stamp is the one the index read it at is left as it is (a
+        // notification of a change that changed nothing, or a name that is no skill).
+        let names: Vec<&String> = names.iter().filter(|name| !name.starts_with('.')).collect();
+        let stamps: Vec<Folder> = crate::par::map(&names, |name| {
+            let dir = skills_dir.join(name);
+            match known.get(*name) {
+                Some(held) => held.check(&dir, now),
+                None => Folder::walk(&dir, now),
+            }
+        });
+        let changed: Vec<String> = names
+            .iter()
+            .zip(&stamps)
+            .filter(|(name, folder)| {
+                folder.stamp.is_none()
+                    || known.get(**name).map(|held| held.stamp) != Some(folder.stamp)
+            })
+            .map(|(name, _)| (*name).clone())
+            .collect();
+        let loaded = load_docs(registry, &changed);
         let mut upsert = Vec::new();
         let mut remove = Vec::new();
-        for ((name, stamp), doc) in names.iter().zip(stamps).zip(loaded) {
-            let exists = skills_dir.join(name).is_dir();
+        for (name, doc) in changed.iter().zip(loaded) {
             match doc {
                 Some(doc) => upsert.push(doc),
-                None => remove.push(name.clone()),
+                // Only what the index may hold is removed from it.
+                None if known.contains_key(name) => remove.push(name.clone()),
+                None => {}
             }
-            if exists {
+        }
+        for (name, stamp) in names.into_iter().zip(stamps) {
+            if skills_dir.join(name).is_dir() {
                 known.insert(name.clone(), stamp);
             } else {
                 known.remove(name);
