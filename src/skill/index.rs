@@ -5,26 +5,39 @@
 //! - `skills.state`: the [`Outline`] of the registry when the index was last brought in line (a
 //!   few `stat`s: `skills/` itself and git's index `.git/index`) and when every folder was
 //!   last checked (a *sweep*);
-//! - `skills.folders`: one stamp per skill folder (the `stat` data of every entry in it).
+//! - `skills.folders`: one [`Folder`] per skill folder: its stamp (the `stat` data of every
+//!   entry in it) and the entries it found (see [`super::stamps`]).
 //!
 //! A query costs two `stat`s and reading `skills.state`. When the outline changed, and the
 //! change log of skillet's own writes ([`crate::registry::changes`]: save, install, update)
 //! accounts for the whole change, only the skills it names are read again. Otherwise it sweeps
-//! (stats every skill folder, reloads only those whose stamp changed, drops the gone ones) when:
+//! (checks every skill folder: a `stat` of the folder and of each entry it had, a listing only
+//! where the folder itself changed; reloads only those whose stamp changed, drops the gone
+//! ones) when:
 //! - the outline changed. A hand-added, removed or renamed folder changes `skills/`; a `git
 //!   pull`, `checkout`, `reset` or `merge` that touches the work tree rewrites `.git/index`;
 //! - the last sweep is older than [`SWEEP_EVERY`]: this alone catches a hand edit inside an
 //!   existing folder made in place (no rename, no git): such an edit shows in search at most
 //!   [`SWEEP_EVERY`] after the previous sweep. So does a change hidden by a timestamp tick (a
 //!   second write within the tick of a folder's or the outline's stamp, or a hand change made
-//!   while a skillet write was under way): a folder changed within [`QUIET`](super::stamps::QUIET) of its check has
+//!   while a skillet write was under way): a folder changed within [`QUIET`] of its check has
 //!   no stamp, and is read again at the next sweep;
-//! - the outline itself changed within [`QUIET`](super::stamps::QUIET) of the last sweep, or the index was rebuilt,
+//! - the outline itself changed within [`QUIET`] of the last sweep, or the index was rebuilt,
 //!   or a file is missing or unreadable.
+//!
+//! An index held open by a long-lived process (`skillet serve`) can also [`SkillIndex::watch`]
+//! `skills/` ([`super::watch`], inotify): then every change shows at the next query, hand
+//! edits in place included, and only the folders the notifications name are read again; the
+//! outline, the change log and the quiet time are not needed, and the sweep every
+//! [`SWEEP_EVERY`] stays only as a backstop. When the kernel's queue of notifications
+//! overflows, the index watches anew and sweeps; where notifications cannot be had (no watch
+//! left under `fs.inotify.max_user_watches`), the rules above apply.
 //!
 //! The index is written (committed) before the stamps, so the stamps never claim more than the
 //! index holds; they are caches written without fsync, and anything missing or garbled means
 //! "check everything".
+//!
+//! [`QUIET`]: super::stamps::QUIET
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -48,7 +61,7 @@ const STATE_VERSION: u32 = 3;
 struct State {
     version: u32,
     outline: Outline,
-    /// The outline was taken by a sweep within [`QUIET`](super::stamps::QUIET) of a change to it.
+    /// The outline was taken by a sweep within [`QUIET`] of a change to it.
     recent: bool,
     /// Unix seconds of the last sweep.
     swept_at: i64,
