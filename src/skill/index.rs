@@ -305,6 +305,9 @@ impl SkillIndex {
             self.index.apply(&upsert, &remove)?;
         }
         let swept_at = self.state.as_ref().map_or(0, |s| s.swept_at);
+        // A watched index keeps this in memory: writing every folder's stamps per change would
+        // cost more than the change (the sweeps still write them).
+        let persist = !self.is_watching();
         self.save_state(
             known,
             State {
@@ -313,14 +316,21 @@ impl SkillIndex {
                 recent: false,
                 swept_at,
             },
+            persist,
         );
         Ok(())
     }
 
-    /// Keeps `folders` and `state` and writes them beside the index (caches: written after the
-    /// index, without waiting for the disk; whatever is in their way, even a folder, is
-    /// replaced).
-    fn save_state(&mut self, folders: HashMap<String, Folder>, state: State) {
+    /// Keeps `folders` and `state` and, when `persist`, writes them beside the index (caches:
+    /// written after the index, without waiting for the disk; whatever is in their way, even a
+    /// folder, is replaced). Files left as they were only cost another process a check: they
+    /// claim less than the index holds, never more.
+    fn save_state(&mut self, folders: HashMap<String, Folder>, state: State, persist: bool) {
+        if !persist {
+            self.state = Some(state);
+            self.folders = Some(folders);
+            return;
+        }
         let folders_file = self.dir.with_extension("folders");
         let state_file = self.dir.with_extension("state");
         for file in [&folders_file, &state_file] {
@@ -406,6 +416,7 @@ impl SkillIndex {
                 recent,
                 swept_at,
             },
+            true,
         );
         Ok(())
     }

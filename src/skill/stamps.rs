@@ -57,11 +57,14 @@ pub(crate) fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
 pub(crate) struct Folder {
     /// `None` when something changed within [`QUIET`] or could not be read: the folder is read
     /// again at the next check.
+    #[serde(rename = "s")]
     pub(crate) stamp: Option<u64>,
-    /// The paths (relative to the folder) the stamp hashed, in its order; empty when there is
-    /// no stamp or a name is not UTF-8 (then the next check walks the folder).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    entries: Vec<String>,
+    /// The paths (relative to the folder) the stamp hashed, in its order, one per line (a
+    /// registry of 10,000 skills keeps 30,000: one string per folder reads fastest); empty
+    /// when there is no stamp or a name is not UTF-8 or holds a line break (then the next
+    /// check walks the folder).
+    #[serde(rename = "e", default, skip_serializing_if = "String::is_empty")]
+    entries: String,
 }
 
 /// Hashes the stamps of the folder itself, `None` when it is missing or recent.
@@ -105,7 +108,7 @@ impl Folder {
     fn unknown() -> Self {
         Self {
             stamp: None,
-            entries: Vec::new(),
+            entries: String::new(),
         }
     }
 
@@ -129,6 +132,7 @@ impl Folder {
                 hash_entry(&name, &meta, hasher, now)?;
                 let rel = name
                     .to_str()
+                    .filter(|name| !name.contains('\n'))
                     .map(|name| format!("{prefix}{name}"))
                     .filter(|_| entries.is_some());
                 if let Some(list) = entries {
@@ -156,7 +160,7 @@ impl Folder {
         }
         Self {
             stamp: Some(hasher.finish()),
-            entries: entries.unwrap_or_default(),
+            entries: entries.map(|list| list.join("\n")).unwrap_or_default(),
         }
     }
 
@@ -176,7 +180,7 @@ impl Folder {
             // An empty folder, or one whose entries were not kept: only a walk can tell.
             return None;
         }
-        for rel in &self.entries {
+        for rel in self.entries.split('\n') {
             let meta = std::fs::symlink_metadata(dir.join(rel)).ok()?;
             let name = Path::new(rel).file_name()?;
             hash_entry(
