@@ -15,10 +15,17 @@ pub(crate) fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> 
 
 /// How many items each thread takes, or `None` to work on this thread alone.
 fn chunk_size(len: usize) -> Option<usize> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    (threads > 1 && len >= 64).then(|| len.div_ceil(threads))
+    if len < 64 {
+        return None;
+    }
+    // Asked once per process: the answer reads the cgroup files under /proc and /sys.
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    let threads = *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(8)
+    });
+    (threads > 1).then(|| len.div_ceil(threads))
 }
 
 /// `work` over each part on its own scoped thread; the results joined in the parts' order.

@@ -143,10 +143,14 @@ pub fn main() -> ExitCode {
         }
     };
     init_logging(cli.verbose, matches!(cli.command, Command::SampleServer(_)));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    // `search` does no async work: a runtime without worker threads saves the process
+    // starting and ending them (most of a query's time is process start).
+    let mut builder = if matches!(cli.command, Command::Search(_)) {
+        tokio::runtime::Builder::new_current_thread()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
             output::error(&anyhow::anyhow!("cannot start the async runtime: {e}"));

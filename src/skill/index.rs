@@ -5,12 +5,15 @@
 //! - `skills.state`: the [`Outline`] of the registry when the index was last brought in line (a
 //!   few `stat`s: `skills/` itself and git's index `.git/index`) and when every folder was
 //!   last checked (a *sweep*);
-//! - `skills.folders`: one stamp per skill folder (the `stat` data of every entry in it).
+//! - `skills.folders`: one [`Folder`] per skill folder: its stamp (the `stat` data of every
+//!   entry in it) and the entries it found (see [`super::stamps`]).
 //!
 //! A query costs two `stat`s and reading `skills.state`. When the outline changed, and the
 //! change log of skillet's own writes ([`crate::registry::changes`]: save, install, update)
 //! accounts for the whole change, only the skills it names are read again. Otherwise it sweeps
-//! (stats every skill folder, reloads only those whose stamp changed, drops the gone ones) when:
+//! (checks every skill folder: a `stat` of the folder and of each entry it had, a listing only
+//! where the folder itself changed; reloads only those whose stamp changed, drops the gone
+//! ones) when:
 //! - the outline changed. A hand-added, removed or renamed folder changes `skills/`; a `git
 //!   pull`, `checkout`, `reset` or `merge` that touches the work tree rewrites `.git/index`;
 //! - the last sweep is older than [`SWEEP_EVERY`]: this alone catches a hand edit inside an
@@ -22,29 +25,37 @@
 //! - the outline itself changed within [`QUIET`] of the last sweep, or the index was rebuilt,
 //!   or a file is missing or unreadable.
 //!
+//! An index held open by a long-lived process (`skillet serve`) can also [`SkillIndex::watch`]
+//! `skills/` ([`super::watch`], inotify): then every change shows at the next query, hand
+//! edits in place included, and only the folders the notifications name are read again; the
+//! outline, the change log and the quiet time are not needed, and the sweep every
+//! [`SWEEP_EVERY`] stays only as a backstop. When the kernel's queue of notifications
+//! overflows, the index watches anew and sweeps; where notifications cannot be had (no watch
+//! left under `fs.inotify.max_user_watches`), the rules above apply.
+//!
 //! The index is written (committed) before the stamps, so the stamps never claim more than the
 //! index holds; they are caches written without fsync, and anything missing or garbled means
 //! "check everything".
+//!
+//! [`QUIET`]: super::stamps::QUIET
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::stamps::{Folder, is_recent, unix_now};
+use super::watch::{Seen, Watcher};
 use super::{SkillError, load_dir_within, search_doc};
 use crate::registry::Registry;
-use crate::registry::changes::{self, Outline, stamp};
+use crate::registry::changes::{self, Outline};
 use crate::search::{Hit, SearchDoc, SearchIndex};
 
 /// The longest a hand edit made in place inside an existing skill folder (no rename, no git)
 /// can go unseen by search.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
-/// A stamp of something changed more recently than this is not trusted (two writes within one
-/// timestamp tick look the same): the next query checks again.
-const QUIET: Duration = Duration::from_secs(2);
-const STATE_VERSION: u32 = 2;
+const STATE_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct State {
@@ -56,76 +67,11 @@ struct State {
     swept_at: i64,
 }
 
-fn meta_key(meta: &std::fs::Metadata) -> [i64; 6] {
-    stamp(meta)
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-fn is_recent(key: &[i64; 6], now: i64) -> bool {
-    let quiet = QUIET.as_secs() as i64;
-    key[2] >= now - quiet || key[4] >= now - quiet
-}
-
 fn outline_is_recent(outline: &Outline, now: i64) -> bool {
     [outline.skills, outline.git_index]
         .iter()
         .flatten()
         .any(|k| is_recent(k, now))
-}
-
-/// A stamp of one file (through a link), or `None` when it changed within [`QUIET`] or cannot
-/// be read (a missing file has a stamp of its own).
-pub(crate) fn path_stamp(path: &Path, now: i64) -> Option<[i64; 6]> {
-    match std::fs::metadata(path) {
-        Ok(meta) => Some(meta_key(&meta)).filter(|key| !is_recent(key, now)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some([0; 6]),
-        Err(_) => None,
-    }
-}
-
-/// A stamp of one skill folder: the `stat` data of the folder (through a link) and of every
-/// entry under it, or `None` when something there changed within [`QUIET`] or could not be
-/// read.
-pub(crate) fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
-    fn walk(dir: &Path, hasher: &mut std::hash::DefaultHasher, now: i64, depth: usize) -> bool {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return false;
-        };
-        let mut entries: Vec<_> = entries.flatten().collect();
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            // Relative to the open folder (fstatat), and not following a link: as
-            // `symlink_metadata` of the path, without resolving the whole path again.
-            let Ok(meta) = entry.metadata() else {
-                return false;
-            };
-            let key = meta_key(&meta);
-            if is_recent(&key, now) {
-                return false;
-            }
-            entry.file_name().hash(hasher);
-            key.hash(hasher);
-            meta.file_type().is_symlink().hash(hasher);
-            if meta.is_dir() && (depth >= 32 || !walk(&entry.path(), hasher, now, depth + 1)) {
-                return false;
-            }
-        }
-        true
-    }
-    let mut hasher = std::hash::DefaultHasher::new();
-    for meta in [std::fs::symlink_metadata(dir), std::fs::metadata(dir)] {
-        let key = meta_key(&meta.ok()?);
-        if is_recent(&key, now) {
-            return None;
-        }
-        key.hash(&mut hasher);
-    }
-    walk(dir, &mut hasher, now, 0).then(|| hasher.finish())
 }
 
 /// The skills index, open, with what it knows of the folders it holds.
@@ -135,7 +81,20 @@ pub struct SkillIndex {
     index: SearchIndex,
     state: Option<State>,
     /// Folder stamps of what the index holds; `None` until read (at the first sweep).
-    folders: Option<HashMap<String, Option<u64>>>,
+    folders: Option<HashMap<String, Folder>>,
+    watch: Watch,
+}
+
+/// Whether the index follows `skills/` through notifications ([`super::watch`]).
+#[derive(Debug)]
+enum Watch {
+    /// No: the outline, the change log and the sweeps (a process that queries once).
+    Off,
+    /// Yes, from the next query on.
+    Wanted,
+    On(Watcher),
+    /// Could not: the sweeps again.
+    Failed,
 }
 
 impl SkillIndex {
@@ -160,7 +119,24 @@ impl SkillIndex {
             index,
             state,
             folders: None,
+            watch: Watch::Off,
         }
+    }
+
+    /// Follows `skills/` through file-system notifications from the next query on (for an
+    /// index held open, as `skillet serve` holds it): a change made by hand, in place or not,
+    /// shows at the next query, and only the folders it touched are read again. The sweep
+    /// every [`SWEEP_EVERY`] stays as a backstop. Where notifications cannot be had, the index
+    /// keeps to the outline, the change log and the sweeps.
+    pub fn watch(&mut self) {
+        if matches!(self.watch, Watch::Off) {
+            self.watch = Watch::Wanted;
+        }
+    }
+
+    /// True while notifications are followed.
+    pub fn is_watching(&self) -> bool {
+        matches!(self.watch, Watch::On(_))
     }
 
     /// Brings the index in line with `skills/` when something may have changed (see the module
@@ -212,10 +188,30 @@ impl SkillIndex {
 
     fn refresh(&mut self, registry: &Registry, now: i64) -> Result<(), SkillError> {
         let seen = Outline::of(registry);
+        let sweep_due =
+            |state: &State| now.saturating_sub(state.swept_at) >= SWEEP_EVERY.as_secs() as i64;
+        match &mut self.watch {
+            Watch::Off | Watch::Failed => {}
+            Watch::On(watcher) => match watcher.changes(&registry.skills_dir()) {
+                // Every change to `skills/` since the last query is in the events: the outline
+                // and the quiet time say nothing more.
+                Seen::Names(names) => match &self.state {
+                    Some(state) if !sweep_due(state) => {
+                        if names.is_empty() && state.outline == seen {
+                            return Ok(());
+                        }
+                        return self.reload(registry, &names, seen, now);
+                    }
+                    _ => return self.sweep(registry, seen, now),
+                },
+                Seen::Lost => return self.start_watching(registry, seen, now),
+            },
+            Watch::Wanted => return self.start_watching(registry, seen, now),
+        }
         let Some(state) = &self.state else {
             return self.sweep(registry, seen, now);
         };
-        if state.recent || now.saturating_sub(state.swept_at) >= SWEEP_EVERY.as_secs() as i64 {
+        if state.recent || sweep_due(state) {
             return self.sweep(registry, seen, now);
         }
         if state.outline == seen {
@@ -227,9 +223,24 @@ impl SkillIndex {
         }
     }
 
+    /// Watches `skills/` (again, after the watcher lost track), then checks every folder: a
+    /// change made before the watch is found by the sweep, one made after it by the events.
+    fn start_watching(
+        &mut self,
+        registry: &Registry,
+        seen: Outline,
+        now: i64,
+    ) -> Result<(), SkillError> {
+        self.watch = match Watcher::start(&registry.skills_dir()) {
+            Some(watcher) => Watch::On(watcher),
+            None => Watch::Failed,
+        };
+        self.sweep(registry, seen, now)
+    }
+
     /// The stamps of what the index holds: in memory, or read from `skills.folders` (`None`
     /// when it is missing or garbled, or the state is unknown).
-    fn known_folders(&mut self) -> Option<HashMap<String, Option<u64>>> {
+    fn known_folders(&mut self) -> Option<HashMap<String, Folder>> {
         match self.folders.take() {
             Some(known) => Some(known),
             None if self.state.is_some() => fs_err::read(self.dir.with_extension("folders"))
@@ -239,8 +250,9 @@ impl SkillIndex {
         }
     }
 
-    /// Reads the skills `names` again (skillet wrote them, and nothing else changed the
-    /// outline, now `seen`): the rest of the index stays as it is.
+    /// Reads the skills `names` again (skillet wrote them and nothing else changed the
+    /// outline, now `seen`; or notifications named them): the rest of the index stays as it
+    /// is.
     fn reload(
         &mut self,
         registry: &Registry,
@@ -252,18 +264,38 @@ impl SkillIndex {
             return self.sweep(registry, seen, now);
         };
         let skills_dir = registry.skills_dir();
-        let stamps: Vec<Option<u64>> =
-            crate::par::map(names, |name| folder_stamp(&skills_dir.join(name), now));
-        let loaded = load_docs(registry, names);
+        // A folder whose stamp is the one the index read it at is left as it is (a
+        // notification of a change that changed nothing, or a name that is no skill).
+        let names: Vec<&String> = names.iter().filter(|name| !name.starts_with('.')).collect();
+        let stamps: Vec<Folder> = crate::par::map(&names, |name| {
+            let dir = skills_dir.join(name);
+            match known.get(*name) {
+                Some(held) => held.check(&dir, now),
+                None => Folder::walk(&dir, now),
+            }
+        });
+        let changed: Vec<String> = names
+            .iter()
+            .zip(&stamps)
+            .filter(|(name, folder)| {
+                folder.stamp.is_none()
+                    || known.get(**name).map(|held| held.stamp) != Some(folder.stamp)
+            })
+            .map(|(name, _)| (*name).clone())
+            .collect();
+        let loaded = load_docs(registry, &changed);
         let mut upsert = Vec::new();
         let mut remove = Vec::new();
-        for ((name, stamp), doc) in names.iter().zip(stamps).zip(loaded) {
-            let exists = skills_dir.join(name).is_dir();
+        for (name, doc) in changed.iter().zip(loaded) {
             match doc {
                 Some(doc) => upsert.push(doc),
-                None => remove.push(name.clone()),
+                // Only what the index may hold is removed from it.
+                None if known.contains_key(name) => remove.push(name.clone()),
+                None => {}
             }
-            if exists {
+        }
+        for (name, stamp) in names.into_iter().zip(stamps) {
+            if skills_dir.join(name).is_dir() {
                 known.insert(name.clone(), stamp);
             } else {
                 known.remove(name);
@@ -273,6 +305,9 @@ impl SkillIndex {
             self.index.apply(&upsert, &remove)?;
         }
         let swept_at = self.state.as_ref().map_or(0, |s| s.swept_at);
+        // A watched index keeps this in memory: writing every folder's stamps per change would
+        // cost more than the change (the sweeps still write them).
+        let persist = !self.is_watching();
         self.save_state(
             known,
             State {
@@ -281,14 +316,21 @@ impl SkillIndex {
                 recent: false,
                 swept_at,
             },
+            persist,
         );
         Ok(())
     }
 
-    /// Keeps `folders` and `state` and writes them beside the index (caches: written after the
-    /// index, without waiting for the disk; whatever is in their way, even a folder, is
-    /// replaced).
-    fn save_state(&mut self, folders: HashMap<String, Option<u64>>, state: State) {
+    /// Keeps `folders` and `state` and, when `persist`, writes them beside the index (caches:
+    /// written after the index, without waiting for the disk; whatever is in their way, even a
+    /// folder, is replaced). Files left as they were only cost another process a check: they
+    /// claim less than the index holds, never more.
+    fn save_state(&mut self, folders: HashMap<String, Folder>, state: State, persist: bool) {
+        if !persist {
+            self.state = Some(state);
+            self.folders = Some(folders);
+            return;
+        }
         let folders_file = self.dir.with_extension("folders");
         let state_file = self.dir.with_extension("state");
         for file in [&folders_file, &state_file] {
@@ -314,17 +356,25 @@ impl SkillIndex {
         let known = self.known_folders();
         let names = super::folder_names(registry);
         let skills_dir = registry.skills_dir();
-        let stamps: Vec<Option<u64>> =
-            crate::par::map(&names, |name| folder_stamp(&skills_dir.join(name), now));
+        // Each folder held is checked against what the last check found (a `stat` per entry),
+        // a new one walked.
+        let stamps: Vec<Folder> = crate::par::map(&names, |name| {
+            let dir = skills_dir.join(name);
+            match known.as_ref().and_then(|known| known.get(name)) {
+                Some(held) => held.check(&dir, now),
+                None => Folder::walk(&dir, now),
+            }
+        });
         // Without the stamps of what the index holds, every folder is read and the index made
         // to match them all.
         let changed: Vec<String> = names
             .iter()
             .zip(&stamps)
-            .filter(|(name, stamp)| {
-                known
-                    .as_ref()
-                    .is_none_or(|known| stamp.is_none() || known.get(*name) != Some(stamp))
+            .filter(|(name, folder)| {
+                known.as_ref().is_none_or(|known| {
+                    folder.stamp.is_none()
+                        || known.get(*name).map(|held| held.stamp) != Some(folder.stamp)
+                })
             })
             .map(|(name, _)| name.clone())
             .collect();
@@ -356,7 +406,7 @@ impl SkillIndex {
         }
         // A folder without a stamp (changed within the quiet time) is read again at the next
         // sweep.
-        let folders: HashMap<String, Option<u64>> = names.into_iter().zip(stamps).collect();
+        let folders: HashMap<String, Folder> = names.into_iter().zip(stamps).collect();
         let recent = outline_is_recent(&outline, now);
         self.save_state(
             folders,
@@ -366,6 +416,7 @@ impl SkillIndex {
                 recent,
                 swept_at,
             },
+            true,
         );
         Ok(())
     }
@@ -393,6 +444,8 @@ fn load_docs(registry: &Registry, names: &[String]) -> Vec<Option<SearchDoc>> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     /// A registry holding the example skills `names` from this repository's skills/.
@@ -463,32 +516,6 @@ mod tests {
         fs_err::write(index.join("skills.folders"), "garbage").unwrap();
         assert!(names(&registry, "busiest accounts", swept).is_empty());
         assert_eq!(names(&registry, "sum echo", swept), ["sum-and-echo"]);
-    }
-
-    #[test]
-    fn folder_stamps_change_with_any_change_and_only_then() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("a");
-        let later = unix_now() + 3600;
-        let stamp = |dir: &Path| folder_stamp(dir, later).unwrap();
-        assert_eq!(folder_stamp(&dir, later), None, "missing");
-        fs_err::create_dir_all(dir.join("scripts")).unwrap();
-        fs_err::write(dir.join("SKILL.md"), "one").unwrap();
-        let first = stamp(&dir);
-        assert_eq!(stamp(&dir), first, "nothing changed");
-        fs_err::write(dir.join("SKILL.md"), "two!").unwrap();
-        let second = stamp(&dir);
-        assert_ne!(second, first, "a write");
-        fs_err::write(dir.join("scripts/index.ts"), "").unwrap();
-        let third = stamp(&dir);
-        assert_ne!(third, second, "a new empty file");
-        std::os::unix::fs::symlink("/etc", dir.join("link")).unwrap();
-        let fourth = stamp(&dir);
-        assert_ne!(fourth, third, "a symlink");
-        fs_err::rename(dir.join("SKILL.md"), dir.join("README.md")).unwrap();
-        assert_ne!(stamp(&dir), fourth, "a rename");
-        // A folder changed within the quiet time has no stamp.
-        assert_eq!(folder_stamp(&dir, unix_now()), None);
     }
 
     /// Writes `skills/<name>` the way skillet's writers do: swapped in by renames, then logged.
@@ -577,5 +604,59 @@ mod tests {
         )
         .unwrap();
         assert!(found("busiest accounts", later + 10).is_empty());
+    }
+
+    #[test]
+    fn a_watched_index_sees_hand_changes_at_the_next_query_without_a_sweep() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        // An hour on, and the same `now` for every query: no sweep is due after the first.
+        let later = unix_now() + 3600;
+        let mut held = SkillIndex::open(&registry).unwrap();
+        held.watch();
+        let mut found = |query: &str| -> Vec<String> {
+            held.search_at(&registry, query, 5, later)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect()
+        };
+        assert_eq!(found("sum echo")[0], "sum-and-echo");
+
+        // An edit in place, which an unwatched index sees only at the next sweep.
+        let skill = registry.skills_dir().join("busiest-accounts");
+        let md = skill.join("SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+        assert_eq!(found("zanzibar"), ["busiest-accounts"]);
+
+        // A folder made after the watch began is watched too: an edit in place inside it.
+        fs_err::remove_dir_all(skill.join("scripts")).unwrap();
+        fs_err::create_dir_all(skill.join("scripts")).unwrap();
+        fs_err::write(skill.join("scripts/index.ts"), "const quokka = 1;\n").unwrap();
+        assert_eq!(found("quokka"), ["busiest-accounts"]);
+        let mut file = fs_err::OpenOptions::new()
+            .append(true)
+            .open(skill.join("scripts/index.ts"))
+            .unwrap();
+        std::io::Write::write_all(&mut file, b"const wombat = 2;\n").unwrap();
+        drop(file);
+        assert_eq!(found("wombat"), ["busiest-accounts"]);
+
+        // Folders added, renamed and removed by hand.
+        add_example(tmp.path(), "meeting-action-items");
+        assert_eq!(found("meeting action items")[0], "meeting-action-items");
+        fs_err::rename(&skill, registry.skills_dir().join("renamed")).unwrap();
+        let renamed = registry.skills_dir().join("renamed/SKILL.md");
+        let text = fs_err::read_to_string(&renamed).unwrap();
+        fs_err::write(
+            &renamed,
+            text.replace("name: busiest-accounts", "name: renamed"),
+        )
+        .unwrap();
+        assert_eq!(found("zanzibar"), ["renamed"]);
+        fs_err::remove_dir_all(registry.skills_dir().join("renamed")).unwrap();
+        assert!(found("zanzibar").is_empty());
+        assert!(held.is_watching());
     }
 }

@@ -5,7 +5,9 @@
 
 pub mod index;
 pub(crate) mod recipe;
+pub(crate) mod stamps;
 pub mod validate;
+pub(crate) mod watch;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -241,7 +243,11 @@ pub(crate) fn folder_names(registry: &Registry) -> Vec<String> {
         .map(|entries| {
             entries
                 .flatten()
-                .filter(|e| e.path().is_dir())
+                // The listing's file type, with a `stat` only for a link (through it).
+                .filter(|e| {
+                    e.file_type()
+                        .is_ok_and(|t| t.is_dir() || (!t.is_file() && e.path().is_dir()))
+                })
                 .map(|e| e.file_name().to_string_lossy().into_owned())
                 .filter(|n| !n.starts_with('.'))
                 .collect()

@@ -520,3 +520,25 @@ fn search_sees_each_kind_of_write_at_once() {
     save(&env, &run, "print-a", "Prints the echidna letter").success();
     assert_eq!(found(&env, "echidna"), ["print-a"]);
 }
+
+#[test]
+fn search_sees_an_edit_in_place_within_the_sweep_period() {
+    let (env, run) = committed_registry_with_run();
+    save(&env, &run, "print-a", "Prints the aardvark letter").success();
+    assert_eq!(found(&env, "aardvark"), ["print-a"]);
+    // An edit in place (the same file rewritten: no rename, no git) changes neither `skills/`
+    // nor git's index: the next sweep, within `SWEEP_EVERY` (5 s), finds it.
+    let md = env.path("skills/print-a/SKILL.md");
+    let text = fs_err::read_to_string(&md).unwrap();
+    fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while found(&env, "zanzibar").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the edit never showed in search"
+        );
+        // Between polls (the loop ends on the condition, not on the wait).
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(found(&env, "zanzibar"), ["print-a"]);
+}

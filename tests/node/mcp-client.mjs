@@ -6,6 +6,7 @@
 //                | {op: "readResource", uri} | {op: "listTemplates"}
 //                | {op: "callAndLeave", name, args, afterMs}   // start a call, then drop the connection
 //                | {op: "callUntil", name, args, contains, withinMs}
+//                | {op: "writeFile", path, text}   // a hand edit: the file rewritten in place
 //                | {op: "parallel", sessions, calls, name, args, release}
 //                | {op: "sigterm", sessions, calls, name, args, markers, pid} ] }
 // In `parallel` and `sigterm` args, "$i" is the call's number within its session and "$n" its
@@ -75,6 +76,10 @@ async function step(client, s) {
         }
         await new Promise((r) => setTimeout(r, 50));
       }
+    }
+    case "writeFile": {
+      writeFileSync(s.path, s.text);
+      return {};
     }
     case "elicited":
       return { messages: elicited };

@@ -34,17 +34,35 @@ pub struct SearchOptions {
 
 /// A skill search that keeps its index open between queries (what `skillet serve` holds): a
 /// query then costs a few `stat`s on top of the search itself (see [`crate::skill::index`]),
-/// and the review status of a hit is checked again only when something it depends on changed
+/// the index follows `skills/` through file-system notifications ([`SkillIndex::watch`]), and
+/// the review status of a hit is checked again only when something it depends on changed
 /// (see [`reviews`]).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SkillSearch {
     index: Option<SkillIndex>,
     reviews: Option<ReviewCache>,
+    /// Whether the index watches `skills/` (a searcher held open does).
+    watch: bool,
+}
+
+impl Default for SkillSearch {
+    fn default() -> Self {
+        Self {
+            index: None,
+            reviews: None,
+            watch: true,
+        }
+    }
 }
 
 impl SkillSearch {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// True while the open index follows `skills/` through notifications.
+    pub fn is_watching(&self) -> bool {
+        self.index.as_ref().is_some_and(SkillIndex::is_watching)
     }
 
     /// [`search_skills`], reusing this searcher's open index and review statuses.
@@ -55,7 +73,13 @@ impl SkillSearch {
     ) -> Result<Vec<Hit>, SkillError> {
         let index = match &mut self.index {
             Some(index) => index,
-            None => self.index.insert(SkillIndex::open(registry)?),
+            None => {
+                let mut index = SkillIndex::open(registry)?;
+                if self.watch {
+                    index.watch();
+                }
+                self.index.insert(index)
+            }
         };
         let hits = index.search(registry, &options.query, options.limit)?;
         let reviews = self.reviews.get_or_insert_with(ReviewCache::new);
@@ -70,6 +94,8 @@ pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec
     let mut searcher = SkillSearch {
         index: None,
         reviews: Some(ReviewCache::load(registry)),
+        // One query: watching would cost more than it saves.
+        watch: false,
     };
     let hits = searcher.search(registry, options)?;
     if let Some(reviews) = &searcher.reviews {

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::registry::Registry;
 use crate::review::{self, ALLOWED_SIGNERS, REVOKED, SIGNATURES, SkillReview, Trust};
-use crate::skill::index::{folder_stamp, path_stamp};
+use crate::skill::stamps::{folder_stamp, path_stamp};
 
 const VERSION: u32 = 1;
 /// The most entries kept (the least recently used go first).

@@ -261,3 +261,38 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_hand_edit_shows_at_the_next_served_search() {
+    let (env, run) = committed_registry_with_run();
+    env.run(&[
+        "save",
+        "--run",
+        &run,
+        "--name",
+        "print-a",
+        "--description",
+        "Prints the aardvark letter",
+    ])
+    .success();
+    let md = env.path("skills/print-a/SKILL.md");
+    let edited =
+        fs_err::read_to_string(&md)
+            .unwrap()
+            .replacen("\n---\n", "\n---\n\nZanzibar.\n", 1);
+    // The server watches `skills/`: an edit in place (which the CLI sees only at its next
+    // sweep) shows at the very next query.
+    let steps = client(
+        &env,
+        json!({
+            "connect": stdio(&env, &[]),
+            "steps": [
+                call("search", json!({ "query": "aardvark letter" })),
+                { "op": "writeFile", "path": md, "text": edited },
+                call("search", json!({ "query": "zanzibar" })),
+            ],
+        }),
+    );
+    assert!(ok_text(&steps[0]).contains("skill print-a"), "{}", steps[0]);
+    assert!(ok_text(&steps[2]).contains("skill print-a"), "{}", steps[2]);
+}
