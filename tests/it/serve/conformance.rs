@@ -141,6 +141,17 @@ fn the_official_conformance_suite_passes_against_serve_over_http() {
 }
 
 /// Scenarios with every check a success, from the suite's `checks.json` files.
+/// Whether `text` starts with a date and hour: `2026-12-07T13`.
+fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() >= 13
+        && b[..13].iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            _ => c.is_ascii_digit(),
+        })
+}
+
 fn passed_checks(results: &Path) -> Vec<String> {
     let mut passed = Vec::new();
     for entry in fs_err::read_dir(results).unwrap() {
@@ -151,10 +162,14 @@ fn passed_checks(results: &Path) -> Vec<String> {
         };
         let checks: Vec<Value> = serde_json::from_str(&text).unwrap();
         if !checks.is_empty() && checks.iter().all(|c| c["status"] == "SUCCESS") {
-            // server-<scenario>-<timestamp>
-            let scenario = name
-                .strip_prefix("server-")
-                .and_then(|n| n.rsplit_once("-20").map(|(s, _)| s.to_owned()));
+            // server-<scenario>-<timestamp> (2026-12-07T13-18-47-203Z: its milliseconds may
+            // start with "20" too, so the timestamp is the first date-shaped part).
+            let scenario = name.strip_prefix("server-").and_then(|n| {
+                n.match_indices('-')
+                    .map(|(i, _)| i)
+                    .find(|&i| is_timestamp(&n[i + 1..]))
+                    .map(|i| n[..i].to_owned())
+            });
             passed.extend(scenario);
         }
     }
