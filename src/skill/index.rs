@@ -267,22 +267,7 @@ impl SkillIndex {
         // A folder whose stamp is the one the index read it at is left as it is (a
         // notification of a change that changed nothing, or a name that is no skill).
         let names: Vec<&String> = names.iter().filter(|name| !name.starts_with('.')).collect();
-        let stamps: Vec<Folder> = crate::par::map(&names, |name| {
-            let dir = skills_dir.join(name);
-            match known.get(*name) {
-                Some(held) => held.check(&dir, now),
-                None => Folder::walk(&dir, now),
-            }
-        });
-        let changed: Vec<String> = names
-            .iter()
-            .zip(&stamps)
-            .filter(|(name, folder)| {
-                folder.stamp.is_none()
-                    || known.get(**name).map(|held| held.stamp) != Some(folder.stamp)
-            })
-            .map(|(name, _)| (*name).clone())
-            .collect();
+        let (stamps, changed) = check_folders(&skills_dir, &names, Some(&known), now);
         let loaded = load_docs(registry, &changed);
         let mut upsert = Vec::new();
         let mut remove = Vec::new();
@@ -356,28 +341,7 @@ impl SkillIndex {
         let known = self.known_folders();
         let names = super::folder_names(registry);
         let skills_dir = registry.skills_dir();
-        // Each folder held is checked against what the last check found (a `stat` per entry),
-        // a new one walked.
-        let stamps: Vec<Folder> = crate::par::map(&names, |name| {
-            let dir = skills_dir.join(name);
-            match known.as_ref().and_then(|known| known.get(name)) {
-                Some(held) => held.check(&dir, now),
-                None => Folder::walk(&dir, now),
-            }
-        });
-        // Without the stamps of what the index holds, every folder is read and the index made
-        // to match them all.
-        let changed: Vec<String> = names
-            .iter()
-            .zip(&stamps)
-            .filter(|(name, folder)| {
-                known.as_ref().is_none_or(|known| {
-                    folder.stamp.is_none()
-                        || known.get(*name).map(|held| held.stamp) != Some(folder.stamp)
-                })
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
+        let (stamps, changed) = check_folders(&skills_dir, &names, known.as_ref(), now);
         let loaded = load_docs(registry, &changed);
         match &known {
             None => {
@@ -440,6 +404,37 @@ fn load_docs(registry: &Registry, names: &[String]) -> Vec<Option<SearchDoc>> {
             }
         }
     })
+}
+
+/// Checks the skill folders `names` against the stamps `known` holds (a `stat` per entry they
+/// cover; a folder not held is walked). Returns their stamps now, and the names to read again:
+/// those whose stamp changed or cannot be taken, or all of them without `known` (the index is
+/// then made to match them all).
+fn check_folders<S: AsRef<str> + Sync>(
+    skills_dir: &std::path::Path,
+    names: &[S],
+    known: Option<&HashMap<String, Folder>>,
+    now: i64,
+) -> (Vec<Folder>, Vec<String>) {
+    let held = |name: &str| known.and_then(|known| known.get(name));
+    let stamps: Vec<Folder> = crate::par::map(names, |name| {
+        let dir = skills_dir.join(name.as_ref());
+        match held(name.as_ref()) {
+            Some(held) => held.check(&dir, now),
+            None => Folder::walk(&dir, now),
+        }
+    });
+    let changed = names
+        .iter()
+        .zip(&stamps)
+        .filter(|(name, folder)| {
+            known.is_none()
+                || folder.stamp.is_none()
+                || held(name.as_ref()).map(|held| held.stamp) != Some(folder.stamp)
+        })
+        .map(|(name, _)| name.as_ref().to_owned())
+        .collect();
+    (stamps, changed)
 }
 
 #[cfg(test)]

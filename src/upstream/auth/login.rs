@@ -53,14 +53,7 @@ pub struct LoginReport {
 pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     let server = req.server;
     let rmcp_err = |e: AuthError| AuthFailure::from_rmcp(server, &e);
-    let dir = req
-        .oauth
-        .credentials_dir
-        .as_deref()
-        .ok_or_else(|| AuthFailure::OAuth {
-            server: server.to_owned(),
-            message: "no folder for tokens: neither XDG_CONFIG_HOME nor HOME is set".into(),
-        })?;
+    let dir = super::credentials_dir(req.oauth, server)?;
     let file = TokenFile::new(dir, req.url);
     let previous = file.read()?.unwrap_or_default();
     if req.oauth.is_machine_grant() {

@@ -47,14 +47,7 @@ pub(super) async fn fetch(req: MachineRequest<'_>) -> Result<LoginReport, AuthFa
         field: field.to_owned(),
         message,
     };
-    let dir = req
-        .oauth
-        .credentials_dir
-        .as_deref()
-        .ok_or_else(|| AuthFailure::OAuth {
-            server: server.to_owned(),
-            message: "no folder for tokens: neither XDG_CONFIG_HOME nor HOME is set".into(),
-        })?;
+    let dir = super::credentials_dir(req.oauth, server)?;
     let client_id = req
         .oauth
         .client_id

@@ -111,6 +111,20 @@ impl crate::error::Diagnose for AuthFailure {
     }
 }
 
+/// Where the tokens of `server` are kept: the user's credentials folder, which must be known.
+pub(crate) fn credentials_dir<'a>(
+    oauth: &'a OAuthConfig,
+    server: &str,
+) -> Result<&'a Path, AuthFailure> {
+    oauth
+        .credentials_dir
+        .as_deref()
+        .ok_or_else(|| AuthFailure::OAuth {
+            server: server.to_owned(),
+            message: "no folder for tokens: neither XDG_CONFIG_HOME nor HOME is set".into(),
+        })
+}
+
 impl AuthFailure {
     pub fn kind(&self) -> &'static str {
         match self {
