@@ -49,6 +49,27 @@ pub struct LoginReport {
     pub file: std::path::PathBuf,
 }
 
+/// The scopes a login asks for: the configured ones (else what the server's metadata or
+/// challenge suggests), then the caller's and those a refused call asked for (step-up).
+pub(super) async fn requested_scopes(
+    manager: &AuthorizationManager,
+    configured: &[String],
+    asked: &[String],
+    step_up: &[String],
+) -> Vec<String> {
+    let mut scopes = if configured.is_empty() {
+        manager.select_initial_scopes(&[]).await
+    } else {
+        configured.to_vec()
+    };
+    for s in asked.iter().chain(step_up) {
+        if !scopes.contains(s) {
+            scopes.push(s.clone());
+        }
+    }
+    scopes
+}
+
 /// Runs the whole authorization for one HTTP server and stores its tokens.
 pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
     let server = req.server;
@@ -92,16 +113,13 @@ pub async fn login(req: LoginRequest<'_>) -> Result<LoginReport, AuthFailure> {
         ),
     };
 
-    let mut scopes = if req.oauth.scopes.is_empty() {
-        manager.select_initial_scopes(&[]).await
-    } else {
-        req.oauth.scopes.clone()
-    };
-    for s in req.scopes.iter().chain(&previous.step_up_scopes) {
-        if !scopes.contains(s) {
-            scopes.push(s.clone());
-        }
-    }
+    let scopes = requested_scopes(
+        &manager,
+        &req.oauth.scopes,
+        &req.scopes,
+        &previous.step_up_scopes,
+    )
+    .await;
 
     let metadata_document = req.oauth.client_metadata_url.clone().filter(|_| {
         metadata

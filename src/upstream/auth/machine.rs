@@ -57,16 +57,13 @@ pub(super) async fn fetch(req: MachineRequest<'_>) -> Result<LoginReport, AuthFa
     let previous = file.read()?.unwrap_or_default();
     let (manager, metadata) = discover(server, req.url, req.headers, &file).await?;
 
-    let mut scopes = if req.oauth.scopes.is_empty() {
-        manager.select_initial_scopes(&[]).await
-    } else {
-        req.oauth.scopes.clone()
-    };
-    for s in req.scopes.iter().chain(&previous.step_up_scopes) {
-        if !scopes.contains(s) {
-            scopes.push(s.clone());
-        }
-    }
+    let scopes = super::login::requested_scopes(
+        &manager,
+        &req.oauth.scopes,
+        req.scopes,
+        &previous.step_up_scopes,
+    )
+    .await;
 
     let (expires_in, granted) = match &req.oauth.grant {
         Grant::ClientCredentials { private_key } => {
