@@ -143,6 +143,9 @@ impl Vault {
         }
         // Then values issued before or during this pass, wherever else they appear (one matcher
         // for the whole value, not one per string).
+        if self.entries.is_empty() {
+            return count;
+        }
         let mut stack: Vec<&mut Value> = vec![value];
         while let Some(v) = stack.pop() {
             match v {
@@ -321,11 +324,7 @@ impl Vault {
         known: bool,
     ) -> Option<(String, usize)> {
         // Tokens issued here are not personal data: nothing may be found inside or across one.
-        let issued: Vec<(usize, usize)> = TOKEN
-            .find_iter(text)
-            .filter(|m| self.by_token.contains_key(m.as_str()))
-            .map(|m| (m.start(), m.end()))
-            .collect();
+        let issued = self.issued_in(text);
         let mut spans: Vec<(usize, usize, Replacement)> = detector
             .find(text)
             .into_iter()
@@ -376,11 +375,10 @@ impl Vault {
     /// `text` with issued values (not inside issued tokens) replaced by their tokens, and the
     /// number of replacements; `None` when there were none.
     fn replace_known(&mut self, text: &str, source: &str) -> Option<(String, usize)> {
-        let issued: Vec<(usize, usize)> = TOKEN
-            .find_iter(text)
-            .filter(|m| self.by_token.contains_key(m.as_str()))
-            .map(|m| (m.start(), m.end()))
-            .collect();
+        if self.entries.is_empty() {
+            return None;
+        }
+        let issued = self.issued_in(text);
         let found: Vec<_> = self
             .known_values(text)
             .into_iter()
@@ -402,6 +400,19 @@ impl Vault {
         }
         out.push_str(&text[last..]);
         Some((out, found.len()))
+    }
+
+    /// Where tokens this vault issued stand in `text`. Most strings hold none: no `[`, or
+    /// nothing issued yet, costs no regex search.
+    fn issued_in(&self, text: &str) -> Vec<(usize, usize)> {
+        if self.by_token.is_empty() || !text.contains('[') {
+            return Vec::new();
+        }
+        TOKEN
+            .find_iter(text)
+            .filter(|m| self.by_token.contains_key(m.as_str()))
+            .map(|m| (m.start(), m.end()))
+            .collect()
     }
 
     /// Where issued values occur in `text` (leftmost-longest, not inside a longer word), as

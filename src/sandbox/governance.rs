@@ -226,14 +226,20 @@ impl Governance {
             return result;
         };
         // A tool that returns structured content usually sends its JSON text as the text
-        // block too (`{"a":1}` twice): that text is tokenized once, as a value, and the
-        // structured content becomes the same tokenized value (tokenizing it again would give
-        // just that, every value in it having its token by then).
-        let structured_text = match &result.structured_content {
-            Some(structured) if result.content.len() == 1 => Some(structured.to_string()),
-            _ => None,
-        };
-        let mut tokenized_structured = None;
+        // block too (`{"a":1}` twice): that value is tokenized once, in place, and the text
+        // becomes its JSON again only when something in it was replaced.
+        if let (Some(structured), [block]) = (
+            result.structured_content.as_mut(),
+            result.content.as_mut_slice(),
+        ) && block.get("type").and_then(Value::as_str) == Some("text")
+            && let Some(Value::String(text)) = block.get_mut("text")
+            && serializes_to(structured, text)
+        {
+            if vault.tokenize_value(structured, &detector, &source) > 0 {
+                *text = structured.to_string();
+            }
+            return result;
+        }
         for block in &mut result.content {
             if block.get("type").and_then(Value::as_str) != Some("text") {
                 // Resources, links, annotations and _meta: every string but the structural ones
@@ -244,31 +250,19 @@ impl Governance {
             let Some(Value::String(text)) = block.get_mut("text") else {
                 continue;
             };
-            let same_as_structured = structured_text.as_deref() == Some(text.as_str());
-            let parsed = match (&result.structured_content, same_as_structured) {
-                (Some(structured), true) => Some(structured.clone()),
-                _ => serde_json::from_str::<Value>(text).ok(),
-            }
-            .filter(|v| v.is_object() || v.is_array());
+            let parsed = serde_json::from_str::<Value>(text)
+                .ok()
+                .filter(|v| v.is_object() || v.is_array());
             *text = match parsed {
                 Some(mut value) => {
                     vault.tokenize_value(&mut value, &detector, &source);
-                    let tokenized = value.to_string();
-                    if same_as_structured {
-                        tokenized_structured = Some(value);
-                    }
-                    tokenized
+                    value.to_string()
                 }
                 None => vault.tokenize_text(text, &detector, &source),
             };
         }
         if let Some(structured) = result.structured_content.as_mut() {
-            match tokenized_structured {
-                Some(value) => *structured = value,
-                None => {
-                    vault.tokenize_value(structured, &detector, &source);
-                }
-            }
+            vault.tokenize_value(structured, &detector, &source);
         }
         result
     }
@@ -415,6 +409,28 @@ impl AuditDraft {
 const STRUCTURAL: &[&str] = &["type", "mimeType", "uri", "data", "blob"];
 
 /// Tokenizes every string in `value` except under structural keys.
+/// Whether `value`'s compact JSON is exactly `text`, found without building that JSON: the
+/// comparison stops at the first byte that differs.
+fn serializes_to(value: &Value, text: &str) -> bool {
+    struct Compare<'a>(&'a [u8]);
+    impl std::io::Write for Compare<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            match self.0.strip_prefix(buf) {
+                Some(rest) => {
+                    self.0 = rest;
+                    Ok(buf.len())
+                }
+                None => Err(std::io::ErrorKind::InvalidData.into()),
+            }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut rest = Compare(text.as_bytes());
+    serde_json::to_writer(&mut rest, value).is_ok() && rest.0.is_empty()
+}
+
 fn tokenize_strings(
     value: &mut Value,
     vault: &mut crate::privacy::Vault,

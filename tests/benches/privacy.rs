@@ -2,7 +2,10 @@
 //! 1. detection quality on the generated corpus (recall by kind; false positives per 10,000
 //!    words of PII-free text with realistic distractors), over several seeds;
 //! 2. detections in real prose (this repository's README and ARCHITECTURE);
-//! 3. tokenization throughput on a long transcript and on a 10,000-row JSON result.
+//! 3. tokenization throughput on a long transcript and on a 10,000-row JSON result;
+//! 4. the cost per tool call of tokenizing a small result without personal data (a
+//!    `list_documents` page: structured content and the same JSON as its text block), as a
+//!    served run pays it on every call.
 
 // A bench prints what it measured.
 #![allow(clippy::print_stdout, clippy::print_stderr, unreachable_pub)]
@@ -102,5 +105,51 @@ fn main() {
         "privacy: tokenize a 10,000-row JSON result ({:.1} MB): {:.1} ms, {n} values replaced",
         bytes as f64 / 1e6,
         elapsed * 1e3
+    );
+
+    // 4. Per call: a small result with no personal data, through the run's governance.
+    let governance = skillet::sandbox::governance::Governance::new(
+        Default::default(),
+        Default::default(),
+        None,
+        None,
+        true,
+    )
+    .expect("default settings compile");
+    let page = |n: usize| {
+        let documents: Vec<serde_json::Value> = (0..n)
+            .map(|i| {
+                serde_json::json!({
+                    "id": format!("meet-2025-q{}-planning-call-{i}", i % 4 + 1),
+                    "title": format!("Quarterly planning call {i}"),
+                    "folder": "meetings",
+                    "updated": format!("2025-09-{:02}", i % 28 + 1),
+                    "word_count": 1200 + i,
+                })
+            })
+            .collect();
+        let structured = serde_json::json!({ "documents": documents, "total": 48 });
+        skillet::tool::ToolResult {
+            content: vec![serde_json::json!({ "type": "text", "text": structured.to_string() })],
+            structured_content: Some(structured),
+            is_error: false,
+        }
+    };
+    let result = page(25);
+    let rounds = 20_000;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(governance.tokenize_result("docs", "list_documents", result.clone()));
+    }
+    let with_clone = start.elapsed().as_secs_f64() / rounds as f64;
+    let start = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(result.clone());
+    }
+    let clone = start.elapsed().as_secs_f64() / rounds as f64;
+    println!(
+        "privacy: tokenize one list_documents page (25 rows, {} bytes, no personal data): {:.1} us per call",
+        result.content[0]["text"].as_str().map_or(0, str::len),
+        (with_clone - clone) * 1e6
     );
 }

@@ -46,6 +46,15 @@ pub const DEFAULT_NAME_FIELDS: &[&str] = &[
     "displayName",
 ];
 
+/// The fewest digits of a phone number any format accepts (see `phone::valid_phone`).
+const MIN_DIGITS_PHONE: usize = 8;
+/// The fewest digits of a card number (see `card::card_at`).
+const MIN_DIGITS_CARD: usize = 13;
+/// A US SSN's digits.
+const MIN_DIGITS_SSN: usize = 9;
+/// The shortest IBAN the pattern takes: country, check digits and 11 characters.
+const MIN_IBAN_LEN: usize = 15;
+
 /// What a span of personal data is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Kind {
@@ -166,16 +175,28 @@ impl Detector {
     /// the earlier start wins, then the longer span, then the more specific kind (custom over
     /// built-in, any built-in over phone).
     pub fn find(&self, text: &str) -> Vec<Span> {
+        self.find_counted(text, Counts::of(text))
+    }
+
+    /// [`Detector::find`], given what `text` holds.
+    fn find_counted(&self, text: &str, Counts { digits, dots }: Counts) -> Vec<Span> {
         let mut spans = Vec::new();
-        let has_digit = text.bytes().any(|b| b.is_ascii_digit());
         if text.contains('@') {
             push_all(&mut spans, Kind::Email, emails(text));
         }
-        if has_digit {
+        if digits >= MIN_DIGITS_PHONE {
             push_all(&mut spans, Kind::Phone, phones(text));
+        }
+        if digits >= MIN_DIGITS_CARD {
             push_all(&mut spans, Kind::Card, cards(text));
+        }
+        if digits >= 2 && text.len() >= MIN_IBAN_LEN {
             push_all(&mut spans, Kind::Iban, ibans(text));
+        }
+        if digits >= MIN_DIGITS_SSN {
             push_all(&mut spans, Kind::Ssn, ssns(text));
+        }
+        if digits >= 4 && dots >= 3 {
             push_all(&mut spans, Kind::Ip, ipv4s(text));
         }
         if text.contains(':') {
@@ -189,6 +210,26 @@ impl Detector {
             push_all(&mut spans, kind.clone(), found);
         }
         resolve_overlaps(spans)
+    }
+}
+
+/// What [`Detector::find`] counts first. Most strings of a tool result (ids, titles, dates)
+/// hold too few digits for any number-shaped kind: each detector runs only where its fewest
+/// digits are present.
+#[derive(Debug, Clone, Copy)]
+struct Counts {
+    digits: usize,
+    dots: usize,
+}
+
+impl Counts {
+    fn of(text: &str) -> Self {
+        let (mut digits, mut dots) = (0, 0);
+        for b in text.bytes() {
+            digits += usize::from(b.is_ascii_digit());
+            dots += usize::from(b == b'.');
+        }
+        Self { digits, dots }
     }
 }
 
@@ -324,6 +365,46 @@ mod tests {
                 },
             ]
         );
+    }
+
+    proptest::proptest! {
+        /// The digit counts only skip detectors that could not find anything: every detector
+        /// run on every string finds the same.
+        #[test]
+        fn counts_skip_only_what_cannot_match(text in "[0-9 .:+()/a-zA-Z@-]{0,40}") {
+            let d = Detector::builtin();
+            let all = Counts { digits: usize::MAX, dots: usize::MAX };
+            proptest::prop_assert_eq!(d.find(&text), d.find_counted(&text, all));
+        }
+    }
+
+    #[test]
+    fn counts_skip_only_what_cannot_match_at_the_edges() {
+        let d = Detector::builtin();
+        let all = Counts {
+            digits: usize::MAX,
+            dots: usize::MAX,
+        };
+        // The shortest of each kind, and a digit short of them.
+        for text in [
+            "+49 30 9018",
+            "030 901820",
+            "(415) 555-2671",
+            "4111 1111 1111 1111",
+            "378282246310005",
+            "DE89 3704 0044 0532 0130 00",
+            "NO9386011117947",
+            "078-05-1120",
+            "1.2.3.4",
+            "10.0.0.1",
+            "+49 30 901",
+            "078-05-112",
+        ] {
+            assert_eq!(d.find(text), d.find_counted(text, all), "{text}");
+        }
+        assert_eq!(found("call 030 901820 now").len(), 1);
+        assert_eq!(found("NO9386011117947").len(), 1);
+        assert_eq!(found("at 1.2.3.4").len(), 1);
     }
 
     #[test]
