@@ -395,13 +395,8 @@ impl RunState {
 
     /// Step 5: the recorded answer of an identical earlier call, for a cacheable call.
     fn cached(&self, key: &str) -> Option<ToolResult> {
-        let index = *self.cache.lock().ok()?.get(key)?;
-        let calls = self.calls.lock().ok()?;
-        calls
-            .iter()
-            .rev()
-            .find(|c| c.index == index)
-            .and_then(|c| c.result.clone())
+        let at = *self.cache.lock().ok()?.get(key)?;
+        self.calls.lock().ok()?.get(at)?.result.clone()
     }
 
     /// Step 5: answers the call from the cache: audited and recorded as answered by it.
@@ -620,16 +615,16 @@ impl RunState {
             Some(g) => g.tokenize_result(&record.server, &record.tool, result),
             None => result,
         };
-        if let Some(key) = key
-            && !result.is_error
-            && let Ok(mut cache) = self.cache.lock()
-        {
-            cache.insert(key, record.index);
-        }
+        let cacheable = !result.is_error;
         let answer = self.answer(&record.server, &record.tool, &result);
         record.result = Some(result);
         record.source = source;
-        self.push(record);
+        let at = self.push(record);
+        if let (Some(key), Some(at), true) = (key, at, cacheable)
+            && let Ok(mut cache) = self.cache.lock()
+        {
+            cache.insert(key, at);
+        }
         answer
     }
 

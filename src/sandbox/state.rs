@@ -35,7 +35,7 @@ pub(crate) struct RunState {
     /// The first import that failed, with why.
     pub import_error: Mutex<Option<RunError>>,
     /// Read-only, idempotent calls that were answered, by their key (`call::cache_key`): the
-    /// index of the call whose record holds the answer.
+    /// place in `calls` of the record that holds the answer.
     pub(super) cache: Mutex<HashMap<String, usize>>,
     /// Compiled input schemas, by server and tool.
     pub(super) checked: Mutex<CheckedTools>,
@@ -136,10 +136,11 @@ impl RunState {
         out.push('\n');
     }
 
-    pub(super) fn push(&self, record: ToolCallRecord) {
-        if let Ok(mut calls) = self.calls.lock() {
-            calls.push(record);
-        }
+    /// Keeps a call's record; gives its place among the records.
+    pub(super) fn push(&self, record: ToolCallRecord) -> Option<usize> {
+        let mut calls = self.calls.lock().ok()?;
+        calls.push(record);
+        Some(calls.len() - 1)
     }
 
     /// `fs.*` from the script, answered as a JSON envelope.
