@@ -45,6 +45,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::keeper::{Kept, Log};
 use super::stamps::{Folder, is_recent, unix_now};
 use super::watch::{Seen, Watcher};
 use super::{SkillError, load_dir_within, search_doc};
@@ -65,6 +66,10 @@ struct State {
     recent: bool,
     /// Unix seconds of the last sweep.
     swept_at: i64,
+    /// The keeper's log ([`super::keeper`]) as far as it was read, when a keeper was keeping
+    /// at the last sweep: while the same keeper keeps, the log names every change since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kept: Option<Kept>,
 }
 
 fn outline_is_recent(outline: &Outline, now: i64) -> bool {
@@ -200,7 +205,8 @@ impl SkillIndex {
                         if names.is_empty() && state.outline == seen {
                             return Ok(());
                         }
-                        return self.reload(registry, &names, seen, now);
+                        let kept = state.kept.clone();
+                        return self.reload(registry, &names, seen, now, kept);
                     }
                     _ => return self.sweep(registry, seen, now),
                 },
@@ -211,6 +217,19 @@ impl SkillIndex {
         let Some(state) = &self.state else {
             return self.sweep(registry, seen, now);
         };
+        let log = Log::open(registry);
+        if let Some(kept) = &state.kept {
+            // Kept since the last sweep: the keeper's log names every change since, unless
+            // that keeper is gone or started over (then once more every folder is checked).
+            let Some((names, kept)) = log.as_ref().and_then(|log| log.since(kept)) else {
+                return self.sweep(registry, seen, now);
+            };
+            return self.follow(registry, names, kept, seen, now);
+        }
+        if log.is_some() {
+            // A keeper started since: check every folder once, then follow its log.
+            return self.sweep(registry, seen, now);
+        }
         if state.recent || sweep_due(state) {
             return self.sweep(registry, seen, now);
         }
@@ -218,9 +237,39 @@ impl SkillIndex {
             return Ok(());
         }
         match changes::explain(registry, &state.outline, &seen) {
-            Some(names) => self.reload(registry, &names, seen, now),
+            Some(names) => self.reload(registry, &names, seen, now, None),
             None => self.sweep(registry, seen, now),
         }
+    }
+
+    /// Reads again the skills the keeper's log named since the last query, now read up to
+    /// `kept` (no sweep is due while the keeper keeps, and the quiet time does not matter:
+    /// a change after a folder was read is logged after it). Changes of the outline are
+    /// still explained by the change log or swept (the log may lag a folder added an
+    /// instant ago).
+    fn follow(
+        &mut self,
+        registry: &Registry,
+        mut names: Vec<String>,
+        kept: Kept,
+        seen: Outline,
+        now: i64,
+    ) -> Result<(), SkillError> {
+        let Some(state) = &self.state else {
+            return self.sweep(registry, seen, now);
+        };
+        if state.outline != seen {
+            match changes::explain(registry, &state.outline, &seen) {
+                Some(written) => names.extend(written),
+                None => return self.sweep(registry, seen, now),
+            }
+        }
+        if names.is_empty() && state.outline == seen {
+            return Ok(());
+        }
+        names.sort();
+        names.dedup();
+        self.reload(registry, &names, seen, now, Some(kept))
     }
 
     /// Watches `skills/` (again, after the watcher lost track), then checks every folder: a
@@ -251,14 +300,15 @@ impl SkillIndex {
     }
 
     /// Reads the skills `names` again (skillet wrote them and nothing else changed the
-    /// outline, now `seen`; or notifications named them): the rest of the index stays as it
-    /// is.
+    /// outline, now `seen`; or notifications or the keeper's log, now read up to `kept`,
+    /// named them): the rest of the index stays as it is.
     fn reload(
         &mut self,
         registry: &Registry,
         names: &[String],
         seen: Outline,
         now: i64,
+        kept: Option<Kept>,
     ) -> Result<(), SkillError> {
         let Some(mut known) = self.known_folders() else {
             return self.sweep(registry, seen, now);
@@ -300,6 +350,7 @@ impl SkillIndex {
                 outline: seen,
                 recent: false,
                 swept_at,
+                kept,
             },
             persist,
         );
@@ -338,6 +389,9 @@ impl SkillIndex {
     /// Stats every skill folder, reloads the changed ones and drops the gone ones.
     fn sweep(&mut self, registry: &Registry, outline: Outline, now: i64) -> Result<(), SkillError> {
         let swept_at = now;
+        // Where the keeper's log is before any folder is checked: what it names after this
+        // point is read at the next query; what it named before, the check sees.
+        let kept = Log::open(registry).and_then(|log| log.start());
         let known = self.known_folders();
         let names = super::folder_names(registry);
         let skills_dir = registry.skills_dir();
@@ -379,6 +433,7 @@ impl SkillIndex {
                 outline,
                 recent,
                 swept_at,
+                kept,
             },
             true,
         );
