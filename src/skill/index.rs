@@ -25,6 +25,17 @@
 //! - the outline itself changed within [`QUIET`] of the last sweep, or the index was rebuilt,
 //!   or a file is missing or unreadable.
 //!
+//! While a keeper runs (`skillet watch`, or `skillet serve`: [`super::keeper`]), a query also
+//! opens the keeper's log of the folders it saw change (an open, a lock query, a read of what
+//! was appended: a few microseconds), and `skills.state` records the log's generation and
+//! how far it was read. While the keeper that kept at the last sweep keeps, only the folders
+//! its log named since are read again: a hand edit in place shows at the first query after
+//! the keeper logged it (within its wake-up), no sweep is due every [`SWEEP_EVERY`], and the
+//! quiet time does not matter (a change after a folder was read is logged after it). Changes
+//! of the outline still go by the change log or a sweep (the keeper's log may lag a folder
+//! added an instant ago). A keeper that started, died or started over (a new generation)
+//! means one sweep, which records where the log then was.
+//!
 //! An index held open by a long-lived process (`skillet serve`) can also [`SkillIndex::watch`]
 //! `skills/` ([`super::watch`], inotify): then every change shows at the next query, hand
 //! edits in place included, and only the folders the notifications name are read again; the
@@ -54,7 +65,7 @@ use crate::registry::changes::{self, Outline};
 use crate::search::{Hit, SearchDoc, SearchIndex};
 
 /// The longest a hand edit made in place inside an existing skill folder (no rename, no git)
-/// can go unseen by search.
+/// can go unseen by search when no keeper runs ([`super::keeper`]).
 pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
 const STATE_VERSION: u32 = 3;
 
@@ -708,5 +719,153 @@ mod tests {
         fs_err::remove_dir_all(registry.skills_dir().join("renamed")).unwrap();
         assert!(found("zanzibar").is_empty());
         assert!(held.is_watching());
+    }
+
+    /// The state a fresh process reads (`skills.state`).
+    fn stored_state(registry: &Registry) -> State {
+        let bytes = fs_err::read(registry.cache_dir().join("index/skills.state")).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    fn edit_in_place(registry: &Registry, name: &str, word: &str) {
+        let md = registry.skills_dir().join(name).join("SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(
+            &md,
+            text.replacen("\n---\n", &format!("\n---\n\n{word}.\n"), 1),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn with_a_keeper_fresh_processes_see_hand_edits_in_place_without_a_sweep() {
+        use super::super::keeper::Keeper;
+        use super::super::watch::test_limits::{self, Limits};
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        let later = unix_now() + 3600;
+        assert_eq!(names(&registry, "sum echo", later)[0], "sum-and-echo");
+        assert_eq!(stored_state(&registry).kept, None, "no keeper");
+
+        // An edit made before the keeper watched: the first query after the keeper started
+        // checks every folder once (its log is new to the state).
+        edit_in_place(&registry, "sum-and-echo", "Zanzibar");
+        let keeper = Keeper::start(&registry).unwrap();
+        assert_eq!(names(&registry, "zanzibar", later + 1), ["sum-and-echo"]);
+        let state = stored_state(&registry);
+        assert_eq!(state.swept_at, later + 1, "swept once");
+        assert_eq!(state.kept.as_ref().unwrap().generation, keeper.generation());
+
+        // An edit in place while it keeps: seen by a fresh process as soon as it is logged,
+        // with no sweep (none is due at `later + 1` anyway: the control below shows that
+        // without a keeper the edit waits for the sweep).
+        edit_in_place(&registry, "busiest-accounts", "Quokka");
+        super::super::keeper::tests::wait_until("a fresh search finds the edit", || {
+            names(&registry, "quokka", later + 1) == ["busiest-accounts"]
+        });
+        let state = stored_state(&registry);
+        assert_eq!(state.swept_at, later + 1, "not swept");
+        // No sweep is due while it keeps, however long since the last one.
+        edit_in_place(&registry, "busiest-accounts", "Wombat");
+        super::super::keeper::tests::wait_until("a fresh search finds the next edit", || {
+            names(&registry, "wombat", later + 600) == ["busiest-accounts"]
+        });
+        assert_eq!(stored_state(&registry).swept_at, later + 1, "still not swept");
+
+        // The keeper lost track (an overflow): its new generation means one sweep.
+        test_limits::set(
+            &registry.skills_dir(),
+            Limits {
+                watches: usize::MAX,
+                events: 0,
+            },
+        );
+        // (An edit in place: the outline stays as it was.)
+        edit_in_place(&registry, "sum-and-echo", "Platypus");
+        super::super::keeper::tests::wait_until("a new generation", || {
+            Log::open(&registry).is_some_and(|log| {
+                log.start().unwrap().generation != keeper.generation()
+            })
+        });
+        test_limits::clear(&registry.skills_dir());
+        assert_eq!(names(&registry, "platypus", later + 601), ["sum-and-echo"]);
+        assert_eq!(stored_state(&registry).swept_at, later + 601, "swept");
+
+        // The keeper gone: one more sweep, then the sweeps every SWEEP_EVERY as before.
+        keeper.stop().unwrap();
+        edit_in_place(&registry, "busiest-accounts", "Dugong");
+        assert_eq!(names(&registry, "dugong", later + 602), ["busiest-accounts"]);
+        let state = stored_state(&registry);
+        assert_eq!((state.swept_at, state.kept), (later + 602, None));
+        edit_in_place(&registry, "busiest-accounts", "Numbat");
+        assert!(names(&registry, "numbat", later + 603).is_empty(), "stale");
+    }
+
+    #[test]
+    fn a_watched_index_that_overflows_watches_anew_and_sweeps() {
+        use super::super::watch::test_limits::{self, Limits};
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        let later = unix_now() + 3600;
+        let mut held = SkillIndex::open(&registry).unwrap();
+        held.watch();
+        let found = |held: &mut SkillIndex, query: &str, now: i64| -> Vec<String> {
+            held.search_at(&registry, query, 5, now)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect()
+        };
+        assert_eq!(found(&mut held, "sum echo", later)[0], "sum-and-echo");
+        assert!(held.is_watching());
+
+        // More events than the queue holds (here: any): the index cannot know what changed.
+        test_limits::set(
+            &registry.skills_dir(),
+            Limits {
+                watches: usize::MAX,
+                events: 0,
+            },
+        );
+        edit_in_place(&registry, "busiest-accounts", "Zanzibar");
+        assert_eq!(found(&mut held, "zanzibar", later + 1), ["busiest-accounts"]);
+        assert_eq!(held.state.as_ref().unwrap().swept_at, later + 1, "swept");
+        assert!(held.is_watching(), "watching anew");
+        test_limits::clear(&registry.skills_dir());
+        edit_in_place(&registry, "busiest-accounts", "Quokka");
+        assert_eq!(found(&mut held, "quokka", later + 2), ["busiest-accounts"]);
+        assert_eq!(held.state.as_ref().unwrap().swept_at, later + 1, "not swept");
+    }
+
+    #[test]
+    fn a_watched_index_without_watches_left_keeps_to_the_sweeps() {
+        use super::super::watch::test_limits::{self, Limits};
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        // As if fs.inotify.max_user_watches were all but used up.
+        test_limits::set(
+            &registry.skills_dir(),
+            Limits {
+                watches: 2,
+                events: usize::MAX,
+            },
+        );
+        let later = unix_now() + 3600;
+        let mut held = SkillIndex::open(&registry).unwrap();
+        held.watch();
+        let found = |held: &mut SkillIndex, query: &str, now: i64| -> Vec<String> {
+            held.search_at(&registry, query, 5, now)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect()
+        };
+        assert_eq!(found(&mut held, "sum echo", later)[0], "sum-and-echo");
+        assert!(!held.is_watching());
+        edit_in_place(&registry, "busiest-accounts", "Zanzibar");
+        assert!(found(&mut held, "zanzibar", later + 1).is_empty(), "stale");
+        let swept = later + SWEEP_EVERY.as_secs() as i64;
+        assert_eq!(found(&mut held, "zanzibar", swept), ["busiest-accounts"]);
+        test_limits::clear(&registry.skills_dir());
     }
 }

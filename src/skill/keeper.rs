@@ -75,10 +75,13 @@ pub enum KeeperError {
 impl Diagnose for KeeperError {
     fn hints(&self) -> Vec<String> {
         match self {
-            Self::Running { .. } => vec![
+            Self::Running { pid, .. } => vec![
                 "one is enough: searches from every process already see hand edits while it runs"
                     .into(),
-                "to start another, stop that one first (Ctrl-C where it runs, or kill PID)".into(),
+                format!(
+                    "to start another, stop that one first (Ctrl-C where it runs, or kill {})",
+                    pid.map_or("its process".to_owned(), |p| p.to_string())
+                ),
             ],
             Self::Watch {
                 reason: Errno::ENOSPC,
@@ -488,7 +491,7 @@ fn keep(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
