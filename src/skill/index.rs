@@ -770,7 +770,11 @@ mod tests {
         super::super::keeper::tests::wait_until("a fresh search finds the next edit", || {
             names(&registry, "wombat", later + 600) == ["busiest-accounts"]
         });
-        assert_eq!(stored_state(&registry).swept_at, later + 1, "still not swept");
+        assert_eq!(
+            stored_state(&registry).swept_at,
+            later + 1,
+            "still not swept"
+        );
 
         // The keeper lost track (an overflow): its new generation means one sweep.
         test_limits::set(
@@ -783,9 +787,8 @@ mod tests {
         // (An edit in place: the outline stays as it was.)
         edit_in_place(&registry, "sum-and-echo", "Platypus");
         super::super::keeper::tests::wait_until("a new generation", || {
-            Log::open(&registry).is_some_and(|log| {
-                log.start().unwrap().generation != keeper.generation()
-            })
+            Log::open(&registry)
+                .is_some_and(|log| log.start().unwrap().generation != keeper.generation())
         });
         test_limits::clear(&registry.skills_dir());
         assert_eq!(names(&registry, "platypus", later + 601), ["sum-and-echo"]);
@@ -794,7 +797,10 @@ mod tests {
         // The keeper gone: one more sweep, then the sweeps every SWEEP_EVERY as before.
         keeper.stop().unwrap();
         edit_in_place(&registry, "busiest-accounts", "Dugong");
-        assert_eq!(names(&registry, "dugong", later + 602), ["busiest-accounts"]);
+        assert_eq!(
+            names(&registry, "dugong", later + 602),
+            ["busiest-accounts"]
+        );
         let state = stored_state(&registry);
         assert_eq!((state.swept_at, state.kept), (later + 602, None));
         edit_in_place(&registry, "busiest-accounts", "Numbat");
@@ -828,13 +834,20 @@ mod tests {
             },
         );
         edit_in_place(&registry, "busiest-accounts", "Zanzibar");
-        assert_eq!(found(&mut held, "zanzibar", later + 1), ["busiest-accounts"]);
+        assert_eq!(
+            found(&mut held, "zanzibar", later + 1),
+            ["busiest-accounts"]
+        );
         assert_eq!(held.state.as_ref().unwrap().swept_at, later + 1, "swept");
         assert!(held.is_watching(), "watching anew");
         test_limits::clear(&registry.skills_dir());
         edit_in_place(&registry, "busiest-accounts", "Quokka");
         assert_eq!(found(&mut held, "quokka", later + 2), ["busiest-accounts"]);
-        assert_eq!(held.state.as_ref().unwrap().swept_at, later + 1, "not swept");
+        assert_eq!(
+            held.state.as_ref().unwrap().swept_at,
+            later + 1,
+            "not swept"
+        );
     }
 
     #[test]

@@ -362,6 +362,16 @@ impl Keeper {
         let cache_dir = registry.cache_dir();
         let skills_dir = registry.skills_dir();
         let lock = take_lock(&cache_dir)?;
+        // Logs a keeper staged and never swapped in (it died meanwhile): ours to clear now.
+        if let Ok(entries) = std::fs::read_dir(&cache_dir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
+                if name.starts_with(&format!("{LOG}.")) && name.ends_with(".tmp") {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
         let (watcher, log) = start_session(&skills_dir, &cache_dir)?;
         let generation = log.generation.clone();
         let watches = watcher.watches();
@@ -530,7 +540,11 @@ pub(crate) mod tests {
         let log = Log::open_at(&path).unwrap();
         let (names, at) = log.since(&start).unwrap();
         assert_eq!(names, ["a", "b", "line\nbreak"]);
-        assert_eq!(log.start().unwrap(), at, "a reader starting now starts there too");
+        assert_eq!(
+            log.start().unwrap(),
+            at,
+            "a reader starting now starts there too"
+        );
         writer.file.write_all(b"tial\"\n").unwrap();
         let log = Log::open_at(&path).unwrap();
         let (names, later) = log.since(&at).unwrap();
@@ -630,7 +644,10 @@ pub(crate) mod tests {
             "{err}"
         );
         assert!(crate::error::Diagnose::hints(&err)[0].contains("max_user_watches"));
-        assert!(Log::open(&registry).is_none(), "readers keep to their sweeps");
+        assert!(
+            Log::open(&registry).is_none(),
+            "readers keep to their sweeps"
+        );
         test_limits::clear(&skills);
 
         // The queue overflows (here: any event at all; a new folder is one event): the keeper

@@ -252,7 +252,9 @@ pub(crate) mod test_limits {
 
     /// Sets the limits for watchers of `skills_dir` (from their next watch or read on).
     pub(crate) fn set(skills_dir: &Path, limits: Limits) {
-        let mut all = LIMITS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut all = LIMITS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         all.retain(|(dir, _)| dir != skills_dir);
         all.push((skills_dir.to_owned(), limits));
     }
@@ -263,7 +265,9 @@ pub(crate) mod test_limits {
     }
 
     pub(super) fn get(skills_dir: &Path) -> Limits {
-        let all = LIMITS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let all = LIMITS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         all.iter()
             .find(|(dir, _)| dir == skills_dir)
             .map_or(NONE, |(_, limits)| *limits)

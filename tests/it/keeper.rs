@@ -116,7 +116,10 @@ impl Background {
             match self.lines.recv_timeout(left) {
                 Ok(line) if line.contains(text) => return line,
                 Ok(line) => self.seen.push(line),
-                Err(e) => panic!("no line with {text:?} ({e}); stderr so far: {:?}", self.seen),
+                Err(e) => panic!(
+                    "no line with {text:?} ({e}); stderr so far: {:?}",
+                    self.seen
+                ),
             }
         }
     }
@@ -139,10 +142,14 @@ impl Background {
 fn without_a_keeper_a_hand_edit_in_place_waits_for_the_sweep() {
     let env = registry();
     // Until skills/ has been still for the quiet time, every search checks every folder.
-    wait_until("the index trusts its stamps", Duration::from_secs(20), || {
-        search(&env, "sum echo").first().map(String::as_str) == Some("sum-and-echo")
-            && index_state(&env)["recent"] == json!(false)
-    });
+    wait_until(
+        "the index trusts its stamps",
+        Duration::from_secs(20),
+        || {
+            search(&env, "sum echo").first().map(String::as_str) == Some("sum-and-echo")
+                && index_state(&env)["recent"] == json!(false)
+        },
+    );
     let swept_at = index_state(&env)["swept_at"].clone();
     edit_in_place(&env, "busiest-accounts", "zanzibar");
     let found = search(&env, "zanzibar");
