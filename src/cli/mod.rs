@@ -22,6 +22,7 @@ mod serve;
 mod servers;
 mod signing;
 mod skills;
+mod watch;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,6 +98,9 @@ pub(crate) enum Command {
     Export(export::Args),
     /// Find skills by what they do.
     Search(skills::SearchArgs),
+    /// Follow skills/ and tell other skillet processes which skills changed, so `search`
+    /// sees a hand edit at once (runs until Ctrl-C; `serve` does this too).
+    Watch(watch::Args),
     /// Print the exact bytes a review signature covers for a skill.
     Manifest(signing::ManifestArgs),
     /// Make an ed25519 SSH key for signing reviews.
@@ -144,8 +148,9 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.verbose, matches!(cli.command, Command::SampleServer(_)));
     // `search` does no async work: a runtime without worker threads saves the process
-    // starting and ending them (most of a query's time is process start).
-    let mut builder = if matches!(cli.command, Command::Search(_)) {
+    // starting and ending them (most of a query's time is process start). `watch` only waits
+    // for a signal (its keeper runs on a thread of its own).
+    let mut builder = if matches!(cli.command, Command::Search(_) | Command::Watch(_)) {
         tokio::runtime::Builder::new_current_thread()
     } else {
         tokio::runtime::Builder::new_multi_thread()
@@ -198,6 +203,7 @@ async fn run(cli: Cli) -> CliResult {
         Command::Update(args) => install::update(&ctx, args),
         Command::Export(args) => export::run(&ctx, args),
         Command::Search(args) => skills::search(&ctx, args),
+        Command::Watch(args) => watch::run(&ctx, args).await,
         Command::Manifest(args) => signing::manifest(&ctx, args),
         Command::Keygen(args) => signing::keygen(&ctx, args),
         Command::Sign(args) => signing::sign(&ctx, args),

@@ -20,6 +20,7 @@ mod sign;
 mod skills;
 mod test;
 mod tree;
+mod watch;
 
 pub use call::call;
 pub use export::{
@@ -48,6 +49,7 @@ pub use sign::{SignError, SignOptions, sign};
 pub use skills::{ValidateOptions, ValidateReport, diff, log, show, skill_dirs, validate};
 pub use test::{SkillTest, TestOptions, TestStatus, test};
 pub use tree::{Entry as TreeEntry, Tree, TreeError};
+pub use watch::{Watching, watch};
 
 use crate::error::{Diagnose, Kind};
 
@@ -103,6 +105,7 @@ fn as_diagnose<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a d
         crate::runs::RunsError,
         crate::search::SearchError,
         crate::skill::SkillError,
+        crate::skill::keeper::KeeperError,
         crate::upstream::UpstreamError,
         crate::upstream::auth::AuthFailure,
         SignError,

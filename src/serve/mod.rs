@@ -693,11 +693,21 @@ pub(crate) async fn serve(
 ) -> anyhow::Result<()> {
     let server = SkilletServer::new(registry, &options)?;
     let shared = Arc::clone(server.shared());
+    // While serving, searches from other processes (`skillet search`) see hand edits at once:
+    // the registry's keeper runs here, unless one already runs (`skillet watch`, another
+    // serve). Started off the way of the first request (it watches every skill folder).
+    let keeper = {
+        let registry = shared.registry.clone();
+        tokio::task::spawn_blocking(move || start_keeper(&registry))
+    };
     let outcome = match options.http {
         Some(addr) => http::serve(server, addr, &options, on_listening).await,
         None => serve_stdio(server, options.grace).await,
     };
     shared.drain(options.grace).await;
+    if let Ok(Some(keeper)) = keeper.await {
+        let _ = tokio::task::spawn_blocking(move || keeper.stop()).await;
+    }
     // Runs recorded after their answers are on disk before the process ends.
     let flushed =
         tokio::task::spawn_blocking(|| crate::runs::behind::flush(Duration::from_secs(10))).await;
@@ -706,6 +716,23 @@ pub(crate) async fn serve(
     }
     shared.pool.shutdown().await;
     outcome
+}
+
+/// The registry's keeper ([`crate::skill::keeper`]), when this process can be it.
+fn start_keeper(registry: &Registry) -> Option<crate::skill::keeper::Keeper> {
+    match crate::skill::keeper::Keeper::start(registry) {
+        Ok(keeper) => {
+            tracing::info!(
+                watches = keeper.watches(),
+                "keeping skills/: searches from other processes see hand edits at once"
+            );
+            Some(keeper)
+        }
+        Err(e) => {
+            tracing::info!("not keeping skills/ for other processes: {e}");
+            None
+        }
+    }
 }
 
 async fn serve_stdio(server: SkilletServer, grace: Duration) -> anyhow::Result<()> {

@@ -25,6 +25,17 @@
 //! - the outline itself changed within [`QUIET`] of the last sweep, or the index was rebuilt,
 //!   or a file is missing or unreadable.
 //!
+//! While a keeper runs (`skillet watch`, or `skillet serve`: [`super::keeper`]), a query also
+//! opens the keeper's log of the folders it saw change (an open, a lock query, a read of what
+//! was appended: a few microseconds), and `skills.state` records the log's generation and
+//! how far it was read. While the keeper that kept at the last sweep keeps, only the folders
+//! its log named since are read again: a hand edit in place shows at the first query after
+//! the keeper logged it (within its wake-up), no sweep is due every [`SWEEP_EVERY`], and the
+//! quiet time does not matter (a change after a folder was read is logged after it). Changes
+//! of the outline still go by the change log or a sweep (the keeper's log may lag a folder
+//! added an instant ago). A keeper that started, died or started over (a new generation)
+//! means one sweep, which records where the log then was.
+//!
 //! An index held open by a long-lived process (`skillet serve`) can also [`SkillIndex::watch`]
 //! `skills/` ([`super::watch`], inotify): then every change shows at the next query, hand
 //! edits in place included, and only the folders the notifications name are read again; the
@@ -45,6 +56,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::keeper::{Kept, Log};
 use super::stamps::{Folder, is_recent, unix_now};
 use super::watch::{Seen, Watcher};
 use super::{SkillError, load_dir_within, search_doc};
@@ -53,7 +65,7 @@ use crate::registry::changes::{self, Outline};
 use crate::search::{Hit, SearchDoc, SearchIndex};
 
 /// The longest a hand edit made in place inside an existing skill folder (no rename, no git)
-/// can go unseen by search.
+/// can go unseen by search when no keeper runs ([`super::keeper`]).
 pub const SWEEP_EVERY: Duration = Duration::from_secs(5);
 const STATE_VERSION: u32 = 3;
 
@@ -65,6 +77,10 @@ struct State {
     recent: bool,
     /// Unix seconds of the last sweep.
     swept_at: i64,
+    /// The keeper's log ([`super::keeper`]) as far as it was read, when a keeper was keeping
+    /// at the last sweep: while the same keeper keeps, the log names every change since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kept: Option<Kept>,
 }
 
 fn outline_is_recent(outline: &Outline, now: i64) -> bool {
@@ -200,7 +216,8 @@ impl SkillIndex {
                         if names.is_empty() && state.outline == seen {
                             return Ok(());
                         }
-                        return self.reload(registry, &names, seen, now);
+                        let kept = state.kept.clone();
+                        return self.reload(registry, &names, seen, now, kept);
                     }
                     _ => return self.sweep(registry, seen, now),
                 },
@@ -211,6 +228,19 @@ impl SkillIndex {
         let Some(state) = &self.state else {
             return self.sweep(registry, seen, now);
         };
+        let log = Log::open(registry);
+        if let Some(kept) = &state.kept {
+            // Kept since the last sweep: the keeper's log names every change since, unless
+            // that keeper is gone or started over (then once more every folder is checked).
+            let Some((names, kept)) = log.as_ref().and_then(|log| log.since(kept)) else {
+                return self.sweep(registry, seen, now);
+            };
+            return self.follow(registry, names, kept, seen, now);
+        }
+        if log.is_some() {
+            // A keeper started since: check every folder once, then follow its log.
+            return self.sweep(registry, seen, now);
+        }
         if state.recent || sweep_due(state) {
             return self.sweep(registry, seen, now);
         }
@@ -218,9 +248,39 @@ impl SkillIndex {
             return Ok(());
         }
         match changes::explain(registry, &state.outline, &seen) {
-            Some(names) => self.reload(registry, &names, seen, now),
+            Some(names) => self.reload(registry, &names, seen, now, None),
             None => self.sweep(registry, seen, now),
         }
+    }
+
+    /// Reads again the skills the keeper's log named since the last query, now read up to
+    /// `kept` (no sweep is due while the keeper keeps, and the quiet time does not matter:
+    /// a change after a folder was read is logged after it). Changes of the outline are
+    /// still explained by the change log or swept (the log may lag a folder added an
+    /// instant ago).
+    fn follow(
+        &mut self,
+        registry: &Registry,
+        mut names: Vec<String>,
+        kept: Kept,
+        seen: Outline,
+        now: i64,
+    ) -> Result<(), SkillError> {
+        let Some(state) = &self.state else {
+            return self.sweep(registry, seen, now);
+        };
+        if state.outline != seen {
+            match changes::explain(registry, &state.outline, &seen) {
+                Some(written) => names.extend(written),
+                None => return self.sweep(registry, seen, now),
+            }
+        }
+        if names.is_empty() && state.outline == seen {
+            return Ok(());
+        }
+        names.sort();
+        names.dedup();
+        self.reload(registry, &names, seen, now, Some(kept))
     }
 
     /// Watches `skills/` (again, after the watcher lost track), then checks every folder: a
@@ -251,14 +311,15 @@ impl SkillIndex {
     }
 
     /// Reads the skills `names` again (skillet wrote them and nothing else changed the
-    /// outline, now `seen`; or notifications named them): the rest of the index stays as it
-    /// is.
+    /// outline, now `seen`; or notifications or the keeper's log, now read up to `kept`,
+    /// named them): the rest of the index stays as it is.
     fn reload(
         &mut self,
         registry: &Registry,
         names: &[String],
         seen: Outline,
         now: i64,
+        kept: Option<Kept>,
     ) -> Result<(), SkillError> {
         let Some(mut known) = self.known_folders() else {
             return self.sweep(registry, seen, now);
@@ -300,6 +361,7 @@ impl SkillIndex {
                 outline: seen,
                 recent: false,
                 swept_at,
+                kept,
             },
             persist,
         );
@@ -338,6 +400,9 @@ impl SkillIndex {
     /// Stats every skill folder, reloads the changed ones and drops the gone ones.
     fn sweep(&mut self, registry: &Registry, outline: Outline, now: i64) -> Result<(), SkillError> {
         let swept_at = now;
+        // Where the keeper's log is before any folder is checked: what it names after this
+        // point is read at the next query; what it named before, the check sees.
+        let kept = Log::open(registry).and_then(|log| log.start());
         let known = self.known_folders();
         let names = super::folder_names(registry);
         let skills_dir = registry.skills_dir();
@@ -379,6 +444,7 @@ impl SkillIndex {
                 outline,
                 recent,
                 swept_at,
+                kept,
             },
             true,
         );
@@ -653,5 +719,166 @@ mod tests {
         fs_err::remove_dir_all(registry.skills_dir().join("renamed")).unwrap();
         assert!(found("zanzibar").is_empty());
         assert!(held.is_watching());
+    }
+
+    /// The state a fresh process reads (`skills.state`).
+    fn stored_state(registry: &Registry) -> State {
+        let bytes = fs_err::read(registry.cache_dir().join("index/skills.state")).unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    fn edit_in_place(registry: &Registry, name: &str, word: &str) {
+        let md = registry.skills_dir().join(name).join("SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(
+            &md,
+            text.replacen("\n---\n", &format!("\n---\n\n{word}.\n"), 1),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn with_a_keeper_fresh_processes_see_hand_edits_in_place_without_a_sweep() {
+        use super::super::keeper::Keeper;
+        use super::super::watch::test_limits::{self, Limits};
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        let later = unix_now() + 3600;
+        assert_eq!(names(&registry, "sum echo", later)[0], "sum-and-echo");
+        assert_eq!(stored_state(&registry).kept, None, "no keeper");
+
+        // An edit made before the keeper watched: the first query after the keeper started
+        // checks every folder once (its log is new to the state).
+        edit_in_place(&registry, "sum-and-echo", "Zanzibar");
+        let keeper = Keeper::start(&registry).unwrap();
+        assert_eq!(names(&registry, "zanzibar", later + 1), ["sum-and-echo"]);
+        let state = stored_state(&registry);
+        assert_eq!(state.swept_at, later + 1, "swept once");
+        assert_eq!(state.kept.as_ref().unwrap().generation, keeper.generation());
+
+        // An edit in place while it keeps: seen by a fresh process as soon as it is logged,
+        // with no sweep (none is due at `later + 1` anyway: the control below shows that
+        // without a keeper the edit waits for the sweep).
+        edit_in_place(&registry, "busiest-accounts", "Quokka");
+        super::super::keeper::tests::wait_until("a fresh search finds the edit", || {
+            names(&registry, "quokka", later + 1) == ["busiest-accounts"]
+        });
+        let state = stored_state(&registry);
+        assert_eq!(state.swept_at, later + 1, "not swept");
+        // No sweep is due while it keeps, however long since the last one.
+        edit_in_place(&registry, "busiest-accounts", "Wombat");
+        super::super::keeper::tests::wait_until("a fresh search finds the next edit", || {
+            names(&registry, "wombat", later + 600) == ["busiest-accounts"]
+        });
+        assert_eq!(
+            stored_state(&registry).swept_at,
+            later + 1,
+            "still not swept"
+        );
+
+        // The keeper lost track (an overflow): its new generation means one sweep.
+        test_limits::set(
+            &registry.skills_dir(),
+            Limits {
+                watches: usize::MAX,
+                events: 0,
+            },
+        );
+        // (An edit in place: the outline stays as it was.)
+        edit_in_place(&registry, "sum-and-echo", "Platypus");
+        super::super::keeper::tests::wait_until("a new generation", || {
+            Log::open(&registry)
+                .is_some_and(|log| log.start().unwrap().generation != keeper.generation())
+        });
+        test_limits::clear(&registry.skills_dir());
+        assert_eq!(names(&registry, "platypus", later + 601), ["sum-and-echo"]);
+        assert_eq!(stored_state(&registry).swept_at, later + 601, "swept");
+
+        // The keeper gone: one more sweep, then the sweeps every SWEEP_EVERY as before.
+        keeper.stop().unwrap();
+        edit_in_place(&registry, "busiest-accounts", "Dugong");
+        assert_eq!(
+            names(&registry, "dugong", later + 602),
+            ["busiest-accounts"]
+        );
+        let state = stored_state(&registry);
+        assert_eq!((state.swept_at, state.kept), (later + 602, None));
+        edit_in_place(&registry, "busiest-accounts", "Numbat");
+        assert!(names(&registry, "numbat", later + 603).is_empty(), "stale");
+    }
+
+    #[test]
+    fn a_watched_index_that_overflows_watches_anew_and_sweeps() {
+        use super::super::watch::test_limits::{self, Limits};
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        let later = unix_now() + 3600;
+        let mut held = SkillIndex::open(&registry).unwrap();
+        held.watch();
+        let found = |held: &mut SkillIndex, query: &str, now: i64| -> Vec<String> {
+            held.search_at(&registry, query, 5, now)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect()
+        };
+        assert_eq!(found(&mut held, "sum echo", later)[0], "sum-and-echo");
+        assert!(held.is_watching());
+
+        // More events than the queue holds (here: any): the index cannot know what changed.
+        test_limits::set(
+            &registry.skills_dir(),
+            Limits {
+                watches: usize::MAX,
+                events: 0,
+            },
+        );
+        edit_in_place(&registry, "busiest-accounts", "Zanzibar");
+        assert_eq!(
+            found(&mut held, "zanzibar", later + 1),
+            ["busiest-accounts"]
+        );
+        assert_eq!(held.state.as_ref().unwrap().swept_at, later + 1, "swept");
+        assert!(held.is_watching(), "watching anew");
+        test_limits::clear(&registry.skills_dir());
+        edit_in_place(&registry, "busiest-accounts", "Quokka");
+        assert_eq!(found(&mut held, "quokka", later + 2), ["busiest-accounts"]);
+        assert_eq!(
+            held.state.as_ref().unwrap().swept_at,
+            later + 1,
+            "not swept"
+        );
+    }
+
+    #[test]
+    fn a_watched_index_without_watches_left_keeps_to_the_sweeps() {
+        use super::super::watch::test_limits::{self, Limits};
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        // As if fs.inotify.max_user_watches were all but used up.
+        test_limits::set(
+            &registry.skills_dir(),
+            Limits {
+                watches: 2,
+                events: usize::MAX,
+            },
+        );
+        let later = unix_now() + 3600;
+        let mut held = SkillIndex::open(&registry).unwrap();
+        held.watch();
+        let found = |held: &mut SkillIndex, query: &str, now: i64| -> Vec<String> {
+            held.search_at(&registry, query, 5, now)
+                .unwrap()
+                .into_iter()
+                .map(|h| h.name)
+                .collect()
+        };
+        assert_eq!(found(&mut held, "sum echo", later)[0], "sum-and-echo");
+        assert!(!held.is_watching());
+        edit_in_place(&registry, "busiest-accounts", "Zanzibar");
+        assert!(found(&mut held, "zanzibar", later + 1).is_empty(), "stale");
+        let swept = later + SWEEP_EVERY.as_secs() as i64;
+        assert_eq!(found(&mut held, "zanzibar", swept), ["busiest-accounts"]);
+        test_limits::clear(&registry.skills_dir());
     }
 }

@@ -4,6 +4,7 @@
 //! client can read the folder as is.
 
 pub mod index;
+pub mod keeper;
 pub(crate) mod recipe;
 pub(crate) mod stamps;
 pub mod validate;

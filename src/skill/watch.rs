@@ -8,9 +8,15 @@
 //! watch cannot be added (`fs.inotify.max_user_watches`, or a folder gone meanwhile) the
 //! watcher is not used; when the kernel's queue overflowed the caller cannot know what changed
 //! and starts over (a new watcher, then a full check).
+//!
+//! Two users: a skills index held open ([`super::index::SkillIndex::watch`]), and the keeper
+//! ([`super::keeper`]), which tells short-lived processes what changed. Unit tests can limit
+//! the watches and the events a watcher takes ([`test_limits`]) to reach those fallbacks
+//! without changing the system's `fs.inotify` settings.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
+use std::os::fd::{AsFd as _, RawFd};
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
@@ -53,29 +59,9 @@ impl Watcher {
     /// Watches `skills_dir` and every skill folder in it, or `None` (logged) when that cannot
     /// be done whole.
     pub(crate) fn start(skills_dir: &Path) -> Option<Self> {
-        let started = (|| -> Result<Self, Errno> {
-            let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
-            // `skills/` itself is watched first: a folder added while the others are being
-            // watched shows as an event.
-            let skills = inotify.add_watch(skills_dir, mask())?;
-            let mut watcher = Self {
-                inotify,
-                skills,
-                folders: HashMap::new(),
-            };
-            for entry in std::fs::read_dir(skills_dir).map_err(io_errno)?.flatten() {
-                let name = entry.file_name();
-                if let Some(name) = skill_name(&name)
-                    && entry.path().is_dir()
-                {
-                    watcher.watch_tree(skills_dir, name, Path::new(""))?;
-                }
-            }
-            Ok(watcher)
-        })();
-        match started {
+        match Self::try_start(skills_dir) {
             Ok(watcher) => {
-                tracing::debug!(watches = watcher.folders.len() + 1, "watching skills/");
+                tracing::debug!(watches = watcher.watches(), "watching skills/");
                 Some(watcher)
             }
             Err(e) => {
@@ -92,11 +78,43 @@ impl Watcher {
         }
     }
 
+    /// Watches `skills_dir` and every skill folder in it, or says why that cannot be done
+    /// whole (`ENOSPC`: no watch left under `fs.inotify.max_user_watches`).
+    pub(crate) fn try_start(skills_dir: &Path) -> Result<Self, Errno> {
+        let inotify = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+        // `skills/` itself is watched first: a folder added while the others are being
+        // watched shows as an event.
+        let skills = inotify.add_watch(skills_dir, mask())?;
+        let mut watcher = Self {
+            inotify,
+            skills,
+            folders: HashMap::new(),
+        };
+        for entry in std::fs::read_dir(skills_dir).map_err(io_errno)?.flatten() {
+            let name = entry.file_name();
+            if let Some(name) = skill_name(&name)
+                && entry.path().is_dir()
+            {
+                watcher.watch_tree(skills_dir, name, Path::new(""))?;
+            }
+        }
+        Ok(watcher)
+    }
+
+    /// The watches held: `skills/` and every folder under it.
+    pub(crate) fn watches(&self) -> usize {
+        self.folders.len() + 1
+    }
+
     /// Watches the folder `rel` of the skill `name` (its own folder when `rel` is empty) and
     /// every folder under it (not through links). A folder that is gone by now needs no
     /// watch: its parent's watch saw it go.
     fn watch_tree(&mut self, skills_dir: &Path, name: &str, rel: &Path) -> Result<(), Errno> {
         let dir = skills_dir.join(name).join(rel);
+        #[cfg(test)]
+        if self.watches() >= test_limits::get(skills_dir).watches {
+            return Err(Errno::ENOSPC);
+        }
         let wd = match self.inotify.add_watch(&dir, mask()) {
             Ok(wd) => wd,
             Err(Errno::ENOENT | Errno::ENOTDIR) => return Ok(()),
@@ -120,6 +138,8 @@ impl Watcher {
     /// waiting: an event is queued before the write that caused it returns).
     pub(crate) fn changes(&mut self, skills_dir: &Path) -> Seen {
         let mut names: HashSet<String> = HashSet::new();
+        #[cfg(test)]
+        let mut queued = 0;
         loop {
             let events = match self.inotify.read_events() {
                 Ok(events) => events,
@@ -132,6 +152,14 @@ impl Watcher {
             };
             if events.is_empty() {
                 break;
+            }
+            #[cfg(test)]
+            {
+                queued += events.len();
+                if queued > test_limits::get(skills_dir).events {
+                    tracing::debug!("skills/ notifications overflowed (test limit)");
+                    return Seen::Lost;
+                }
             }
             for event in events {
                 if event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
@@ -182,6 +210,14 @@ impl Watcher {
     }
 }
 
+/// The notification queue's descriptor (non-blocking), to wait on until it is readable: the
+/// same open descriptor for as long as the watcher lives.
+impl std::os::fd::AsRawFd for Watcher {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inotify.as_fd().as_raw_fd()
+    }
+}
+
 /// The skill a `skills/` entry named `name` would be (hidden ones, a staging folder say, are
 /// not skills).
 fn skill_name(name: &OsStr) -> Option<&str> {
@@ -190,6 +226,52 @@ fn skill_name(name: &OsStr) -> Option<&str> {
 
 fn io_errno(e: std::io::Error) -> Errno {
     e.raw_os_error().map_or(Errno::EIO, Errno::from_raw)
+}
+
+/// Test-only limits on what a watcher of one `skills/` takes, standing in for the system's
+/// `fs.inotify.max_user_watches` (a watch past the limit fails with `ENOSPC`) and
+/// `max_queued_events` (more events than the limit in one read count as an overflow). Per
+/// `skills/` folder, so tests running at once do not meet each other's limits.
+#[cfg(test)]
+pub(crate) mod test_limits {
+    use std::path::{Path, PathBuf};
+    use std::sync::Mutex;
+
+    #[derive(Debug, Clone, Copy)]
+    pub(crate) struct Limits {
+        pub(crate) watches: usize,
+        pub(crate) events: usize,
+    }
+
+    const NONE: Limits = Limits {
+        watches: usize::MAX,
+        events: usize::MAX,
+    };
+
+    static LIMITS: Mutex<Vec<(PathBuf, Limits)>> = Mutex::new(Vec::new());
+
+    /// Sets the limits for watchers of `skills_dir` (from their next watch or read on).
+    pub(crate) fn set(skills_dir: &Path, limits: Limits) {
+        let mut all = LIMITS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.retain(|(dir, _)| dir != skills_dir);
+        all.push((skills_dir.to_owned(), limits));
+    }
+
+    /// Lifts the limits for `skills_dir`.
+    pub(crate) fn clear(skills_dir: &Path) {
+        set(skills_dir, NONE);
+    }
+
+    pub(super) fn get(skills_dir: &Path) -> Limits {
+        let all = LIMITS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        all.iter()
+            .find(|(dir, _)| dir == skills_dir)
+            .map_or(NONE, |(_, limits)| *limits)
+    }
 }
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ mod hardening;
 mod init;
 mod inputs;
 mod install;
+mod keeper;
 mod marketplace;
 mod modes;
 mod oauth;
