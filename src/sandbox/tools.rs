@@ -2,7 +2,8 @@
 //! record of each call, argument checking against the tool's input schema, and the mapping of
 //! an MCP result into the value a script receives.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -228,15 +229,39 @@ pub fn check_arguments(spec: &ToolSpec, arguments: &serde_json::Value) -> Result
 
 /// The tool's input schema, compiled; `None` when it does not compile (a schema we cannot
 /// compile is the server's problem, not the script's: the server judges the arguments).
+///
+/// Compiled schemas are kept for the process, by the schema's text: a server's runs (every
+/// `run_code` under `serve`) compile each tool's schema once, not once per run (compiling
+/// takes 100-500 us; writing the schema out to look it up, a few). The memo is dropped
+/// whole when its keys pass [`COMPILED_MAX_BYTES`].
 pub fn compile(spec: &ToolSpec) -> Option<Arc<jsonschema::Validator>> {
-    match jsonschema::validator_for(&spec.input_schema) {
+    type Compiled = HashMap<String, Option<Arc<jsonschema::Validator>>>;
+    static COMPILED: LazyLock<Mutex<(Compiled, usize)>> = LazyLock::new(Mutex::default);
+    let key = spec.input_schema.to_string();
+    if let Some(known) = COMPILED.lock().ok().and_then(|c| c.0.get(&key).cloned()) {
+        return known;
+    }
+    let compiled = match jsonschema::validator_for(&spec.input_schema) {
         Ok(v) => Some(Arc::new(v)),
         Err(e) => {
             tracing::debug!(tool = %spec.name, "input schema does not compile: {e}");
             None
         }
+    };
+    if let Ok(mut memo) = COMPILED.lock() {
+        let (map, bytes) = &mut *memo;
+        if *bytes + key.len() > COMPILED_MAX_BYTES {
+            map.clear();
+            *bytes = 0;
+        }
+        *bytes += key.len();
+        map.insert(key, compiled.clone());
     }
+    compiled
 }
+
+/// The most schema text [`compile`] keeps compiled schemas for.
+const COMPILED_MAX_BYTES: usize = 16 << 20;
 
 /// Checks arguments with a compiled validator; returns one line per violation.
 pub fn check_with(
@@ -316,6 +341,30 @@ pub fn result_value(result: &ToolResult) -> serde_json::Value {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_schema_is_compiled_once_per_process_and_judges_the_same() {
+        let spec = |name: &str, schema: serde_json::Value| -> ToolSpec {
+            serde_json::from_value(json!({ "name": name, "inputSchema": schema })).unwrap()
+        };
+        let schema =
+            json!({ "type": "object", "properties": { "memo_test_limit": { "type": "integer" } } });
+        let first = compile(&spec("a", schema.clone())).unwrap();
+        // Another tool (or run) with the same schema gets the same compiled validator.
+        let again = compile(&spec("b", schema)).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert!(check_with(&again, &json!({ "memo_test_limit": 3 })).is_ok());
+        assert!(check_with(&again, &json!({ "memo_test_limit": "x" })).is_err());
+        // A different schema is its own entry; one that does not compile stays `None`.
+        let other = compile(&spec(
+            "c",
+            json!({ "type": "object", "required": ["memo_test_q"] }),
+        ))
+        .unwrap();
+        assert!(!Arc::ptr_eq(&first, &other));
+        assert!(compile(&spec("d", json!({ "type": 12 }))).is_none());
+        assert!(compile(&spec("d", json!({ "type": 12 }))).is_none());
+    }
 
     fn result(content: serde_json::Value, structured: Option<serde_json::Value>) -> ToolResult {
         ToolResult {
