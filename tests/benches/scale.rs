@@ -202,16 +202,27 @@ fn run(n: usize) {
         ms(build)
     );
 
-    // CLI queries: a new process each.
+    // CLI queries: a new process each, once the registry has settled. Within 2 s of a change
+    // to `skills/` or git's index (here: making the registry) every query checks every folder,
+    // since a timestamp tick could hide a second change (`skill::stamps::QUIET`); a user's
+    // searches mostly come later. The first query after that checks them once more.
+    std::thread::sleep(Duration::from_millis(2_100));
+    let (settle, _) = cli(&root, &["search", "warm", "--json"]);
     let mut times = Vec::new();
     for _ in 0..3 {
         for (q, _) in &queries {
             times.push(cli(&root, &["search", q, "--json"]).0);
         }
     }
+    let mut start_only = (0..50)
+        .map(|_| cli(&root, &["--version"]).0)
+        .collect::<Vec<_>>();
+    start_only.sort();
     println!(
-        "  CLI query (`skillet search --json`, new process): {} (target p50 <= 5 ms)",
-        p50_p99(times)
+        "  CLI query (`skillet search --json`, new process, registry settled): {} (target p50 <= 5 ms); of which process start (`skillet --version`, same harness) p50 {:.2} ms; the first query once settled {:.0} ms",
+        p50_p99(times),
+        ms(percentile(&start_only, 0.5)),
+        ms(settle)
     );
 
     // Served: the index held open, as `skillet serve` holds it.
