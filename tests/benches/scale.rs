@@ -84,6 +84,9 @@ fn script(doc: &SearchDoc) -> String {
 /// committed.
 fn make_registry(root: &Path, n: usize) -> Vec<SearchDoc> {
     skillet::registry::init(root, false).expect("init");
+    // Committing 10,000 skills leaves enough loose objects for git to start `gc --auto` in
+    // the background, which would take a core from the measurements that follow.
+    git(root, &["config", "gc.auto", "0"]);
     let docs = corpus(n);
     let signer = signing::SshKeySigner::from_seed([9; 32], PRINCIPAL);
     let public = signer.public_key().to_openssh().expect("openssh");
