@@ -525,9 +525,22 @@ mod tests {
 
     /// Names found for `query` by a fresh process's index (opened anew) at `now`.
     fn names(registry: &Registry, query: &str, now: i64) -> Vec<String> {
-        SkillIndex::open(registry)
-            .unwrap()
-            .search_at(registry, query, 5, now)
+        held_names(
+            &mut SkillIndex::open(registry).unwrap(),
+            registry,
+            query,
+            now,
+        )
+    }
+
+    /// The names an index held open (as serve holds it) finds for `query` at `now`.
+    fn held_names(
+        held: &mut SkillIndex,
+        registry: &Registry,
+        query: &str,
+        now: i64,
+    ) -> Vec<String> {
+        held.search_at(registry, query, 5, now)
             .unwrap()
             .into_iter()
             .map(|h| h.name)
@@ -815,14 +828,10 @@ mod tests {
         let later = unix_now() + 3600;
         let mut held = SkillIndex::open(&registry).unwrap();
         held.watch();
-        let found = |held: &mut SkillIndex, query: &str, now: i64| -> Vec<String> {
-            held.search_at(&registry, query, 5, now)
-                .unwrap()
-                .into_iter()
-                .map(|h| h.name)
-                .collect()
-        };
-        assert_eq!(found(&mut held, "sum echo", later)[0], "sum-and-echo");
+        assert_eq!(
+            held_names(&mut held, &registry, "sum echo", later)[0],
+            "sum-and-echo"
+        );
         assert!(held.is_watching());
 
         // More events than the queue holds (here: any): the index cannot know what changed.
@@ -835,14 +844,17 @@ mod tests {
         );
         edit_in_place(&registry, "busiest-accounts", "Zanzibar");
         assert_eq!(
-            found(&mut held, "zanzibar", later + 1),
+            held_names(&mut held, &registry, "zanzibar", later + 1),
             ["busiest-accounts"]
         );
         assert_eq!(held.state.as_ref().unwrap().swept_at, later + 1, "swept");
         assert!(held.is_watching(), "watching anew");
         test_limits::clear(&registry.skills_dir());
         edit_in_place(&registry, "busiest-accounts", "Quokka");
-        assert_eq!(found(&mut held, "quokka", later + 2), ["busiest-accounts"]);
+        assert_eq!(
+            held_names(&mut held, &registry, "quokka", later + 2),
+            ["busiest-accounts"]
+        );
         assert_eq!(
             held.state.as_ref().unwrap().swept_at,
             later + 1,
@@ -866,19 +878,21 @@ mod tests {
         let later = unix_now() + 3600;
         let mut held = SkillIndex::open(&registry).unwrap();
         held.watch();
-        let found = |held: &mut SkillIndex, query: &str, now: i64| -> Vec<String> {
-            held.search_at(&registry, query, 5, now)
-                .unwrap()
-                .into_iter()
-                .map(|h| h.name)
-                .collect()
-        };
-        assert_eq!(found(&mut held, "sum echo", later)[0], "sum-and-echo");
+        assert_eq!(
+            held_names(&mut held, &registry, "sum echo", later)[0],
+            "sum-and-echo"
+        );
         assert!(!held.is_watching());
         edit_in_place(&registry, "busiest-accounts", "Zanzibar");
-        assert!(found(&mut held, "zanzibar", later + 1).is_empty(), "stale");
+        assert!(
+            held_names(&mut held, &registry, "zanzibar", later + 1).is_empty(),
+            "stale"
+        );
         let swept = later + SWEEP_EVERY.as_secs() as i64;
-        assert_eq!(found(&mut held, "zanzibar", swept), ["busiest-accounts"]);
+        assert_eq!(
+            held_names(&mut held, &registry, "zanzibar", swept),
+            ["busiest-accounts"]
+        );
         test_limits::clear(&registry.skills_dir());
     }
 }
