@@ -408,7 +408,6 @@ impl AuditDraft {
 /// Keys of content blocks that are structure, not data.
 const STRUCTURAL: &[&str] = &["type", "mimeType", "uri", "data", "blob"];
 
-/// Tokenizes every string in `value` except under structural keys.
 /// Whether `value`'s compact JSON is exactly `text`, found without building that JSON: the
 /// comparison stops at the first byte that differs.
 fn serializes_to(value: &Value, text: &str) -> bool {
@@ -431,6 +430,7 @@ fn serializes_to(value: &Value, text: &str) -> bool {
     serde_json::to_writer(&mut rest, value).is_ok() && rest.0.is_empty()
 }
 
+/// Tokenizes every string in `value` except under structural keys.
 fn tokenize_strings(
     value: &mut Value,
     vault: &mut crate::privacy::Vault,
