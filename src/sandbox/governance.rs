@@ -500,6 +500,22 @@ mod tests {
     }
 
     #[test]
+    fn serializes_to_compares_with_the_compact_json() {
+        let value = json!({ "a": [1, "x"], "b": null });
+        assert!(serializes_to(&value, r#"{"a":[1,"x"],"b":null}"#));
+        assert!(!serializes_to(&value, r#"{"a":[1,"x"]}"#), "a prefix of it");
+        assert!(
+            !serializes_to(&value, r#"{"a":[1,"x"],"b":null} "#),
+            "longer"
+        );
+        assert!(
+            !serializes_to(&value, r#"{"a": [1, "x"], "b": null}"#),
+            "pretty"
+        );
+        assert!(!serializes_to(&value, ""));
+    }
+
+    #[test]
     fn structured_content_sent_twice_is_tokenized_as_if_apart() {
         // A value found in one field and seen again inside a longer string elsewhere, a name
         // field, and a value that is not personal data.
