@@ -620,7 +620,8 @@ impl RunState {
         record.result = Some(result);
         record.source = source;
         let at = self.push(record);
-        if let (Some(key), Some(at), true) = (key, at, cacheable)
+        if cacheable
+            && let (Some(key), Some(at)) = (key, at)
             && let Ok(mut cache) = self.cache.lock()
         {
             cache.insert(key, at);

@@ -688,20 +688,12 @@ mod tests {
         let later = unix_now() + 3600;
         let mut held = SkillIndex::open(&registry).unwrap();
         held.watch();
-        let mut found = |query: &str| -> Vec<String> {
-            held.search_at(&registry, query, 5, later)
-                .unwrap()
-                .into_iter()
-                .map(|h| h.name)
-                .collect()
-        };
+        let mut found = |query: &str| held_names(&mut held, &registry, query, later);
         assert_eq!(found("sum echo")[0], "sum-and-echo");
 
         // An edit in place, which an unwatched index sees only at the next sweep.
         let skill = registry.skills_dir().join("busiest-accounts");
-        let md = skill.join("SKILL.md");
-        let text = fs_err::read_to_string(&md).unwrap();
-        fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+        edit_in_place(&registry, "busiest-accounts", "Zanzibar");
         assert_eq!(found("zanzibar"), ["busiest-accounts"]);
 
         // A folder made after the watch began is watched too: an edit in place inside it.
