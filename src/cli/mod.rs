@@ -139,6 +139,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 pub(crate) type CliResult = Result<(), Failure>;
 
 pub fn main() -> ExitCode {
+    let parse_start = std::time::Instant::now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -146,7 +147,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
+    let parsed = parse_start.elapsed();
     init_logging(cli.verbose, matches!(cli.command, Command::SampleServer(_)));
+    tracing::trace!(target: "skillet::timing", phase = "cli.parse", us = parsed.as_secs_f64() * 1e6);
     // `search` does no async work: a runtime without worker threads saves the process
     // starting and ending them (most of a query's time is process start). `watch` only waits
     // for a signal (its keeper runs on a thread of its own).

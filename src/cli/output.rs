@@ -59,9 +59,11 @@ fn message(style: Style, label: &str, text: &str, hints: &[String]) {
 
 /// Writes a value as pretty JSON on stdout.
 pub(super) fn json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut stdout = std::io::stdout().lock();
+    // Buffered: stdout alone writes each line of pretty JSON with a system call of its own.
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     serde_json::to_writer_pretty(&mut stdout, value)?;
     writeln!(stdout)?;
+    stdout.flush()?;
     Ok(())
 }
 

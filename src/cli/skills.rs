@@ -300,7 +300,9 @@ pub(crate) struct SearchArgs {
 }
 
 pub(super) fn search(ctx: &Context, args: SearchArgs) -> CliResult {
+    let phase = crate::timing::Phase::start("cli.registry");
     let registry = ctx.registry()?;
+    drop(phase);
     let hits = if args.tools {
         crate::api::search_tools(&registry, &args.query, args.limit)?
     } else {

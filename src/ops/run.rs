@@ -244,7 +244,8 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
         }
     };
     // A server the script imports is started now, while the script is stripped and its
-    // modules load, rather than at its first call.
+    // modules load, rather than at its first call; so is what compiling its tools' input
+    // schemas first needs.
     let starting: Vec<_> = if owned && options.mode == Mode::Live {
         imported_servers(registry, &script.source)
             .into_iter()
@@ -256,6 +257,14 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
     } else {
         Vec::new()
     };
+    if !starting.is_empty() {
+        drop(tokio::task::spawn_blocking(sandbox::tools::warm_compiler));
+    }
+    let mut closing = owned.then(|| Closing {
+        pool: Arc::clone(&pool),
+        starting,
+        task: None,
+    });
     let ran = run_on(
         registry,
         &store,
@@ -263,13 +272,11 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
         limits,
         &options,
         Arc::clone(&pool),
+        closing.as_mut(),
     )
     .await;
-    if owned {
-        for start in starting {
-            let _ = start.await;
-        }
-        pool.shutdown().await;
+    if let Some(closing) = closing {
+        closing.finish().await;
     }
     let (mut record, output) = ran?;
     let max = usize::try_from(record.limits.max_output_bytes).unwrap_or(usize::MAX);
@@ -283,7 +290,42 @@ pub async fn run(registry: &Registry, options: RunOptions) -> anyhow::Result<Run
     })
 }
 
-/// The run itself, on `pool`. Returns the whole record (as saved) and the whole output.
+/// The servers a run started for itself: ended as soon as its script is done, while the
+/// record is written, rather than after it (a server takes about a millisecond to exit).
+struct Closing {
+    pool: Arc<UpstreamPool>,
+    /// Servers the script imports, started before it ran: each is ended once it is up.
+    starting: Vec<tokio::task::JoinHandle<Result<(), crate::upstream::UpstreamError>>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Closing {
+    /// Starts ending the servers (once).
+    fn begin(&mut self) {
+        if self.task.is_some() {
+            return;
+        }
+        let pool = Arc::clone(&self.pool);
+        let starting = std::mem::take(&mut self.starting);
+        self.task = Some(tokio::spawn(async move {
+            for start in starting {
+                let _ = start.await;
+            }
+            pool.shutdown().await;
+        }));
+    }
+
+    /// Ends the servers and waits until they are gone.
+    async fn finish(mut self) {
+        self.begin();
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+/// The run itself, on `pool`; `closing`, the servers started for this run, begin to end once
+/// the script is done. Returns the whole record (as saved) and the whole output.
 async fn run_on(
     registry: &Registry,
     store: &RunStore,
@@ -291,6 +333,7 @@ async fn run_on(
     limits: Limits,
     options: &RunOptions,
     pool: Arc<UpstreamPool>,
+    closing: Option<&mut Closing>,
 ) -> anyhow::Result<(RunRecord, String)> {
     let setup = crate::timing::Phase::start("run.setup");
     let id = if options.record_behind {
@@ -369,6 +412,9 @@ async fn run_on(
     let outcome = sandbox::execute_on_worker(&script, &env, &limits).await;
     drop(sandbox_phase);
     drop(env);
+    if let Some(closing) = closing {
+        closing.begin();
+    }
     // The run's audit lines, written together now that it is over (calls abandoned included).
     if let Some((log, _)) = &audit_log {
         log.flush();

@@ -394,20 +394,27 @@ impl RunStore {
         }
     }
 
-    /// After a run is recorded: keeps the newest `keep` runs (0: all). Looks only every
-    /// [`Self::PRUNE_EVERY`] recorded runs of this process (and at its first), since listing
-    /// the folder costs more than a run's own record.
+    /// After a run is recorded: keeps the newest `keep` runs (0: all). A save lists the
+    /// folder's names only (no `stat` per run: at a thousand runs, that would cost more than
+    /// the run); the records are pruned when there are more folders than `keep`. Folders of
+    /// saves cut short are looked for at one save in [`Self::PRUNE_EVERY`] (a process starts
+    /// counting at a random point, so one-run processes look too).
     pub fn prune_after_save(&self, keep: u64) {
         use std::sync::atomic::{AtomicU64, Ordering};
-        static SAVED: AtomicU64 = AtomicU64::new(0);
-        if keep == 0
-            || !SAVED
-                .fetch_add(1, Ordering::Relaxed)
-                .is_multiple_of(Self::PRUNE_EVERY)
-        {
+        static SAVED: std::sync::LazyLock<AtomicU64> = std::sync::LazyLock::new(|| {
+            use std::hash::BuildHasher as _;
+            AtomicU64::new(std::collections::hash_map::RandomState::new().hash_one(0u8))
+        });
+        if keep == 0 {
             return;
         }
         let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+        let unfinished_due = SAVED
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(Self::PRUNE_EVERY);
+        if !unfinished_due && self.folder_count() <= keep {
+            return;
+        }
         match self.prune(Some(keep), None, false) {
             Ok(removed) if !removed.is_empty() => {
                 tracing::debug!(
@@ -418,6 +425,17 @@ impl RunStore {
             Ok(_) => {}
             Err(e) => tracing::warn!("old run records were not removed: {e}"),
         }
+    }
+
+    /// How many folders named like runs the runs folder holds (recorded, queued or cut short:
+    /// at least as many as there are records), from its listing alone.
+    fn folder_count(&self) -> usize {
+        fs_err::read_dir(&self.dir).map_or(0, |entries| {
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_str().is_some_and(looks_like_id))
+                .count()
+        })
     }
 
     pub const PRUNE_EVERY: u64 = 32;
@@ -675,5 +693,39 @@ mod tests {
         ] {
             assert!(!looks_like_id(name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_save_prunes_once_the_folders_outnumber_what_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = RunStore {
+            dir: tmp.path().join("runs"),
+        };
+        let record = |id: &str| {
+            let dir = store.dir.join(id);
+            fs_err::create_dir_all(&dir).unwrap();
+            fs_err::write(dir.join("run.json"), "{}").unwrap();
+        };
+        let ids: Vec<String> = (0..5)
+            .map(|i| format!("20260101-00000000{i}-abcd"))
+            .collect();
+        for id in &ids[..3] {
+            record(id);
+        }
+        fs_err::create_dir_all(store.dir.join("notes")).unwrap();
+        // Only names shaped like runs count.
+        assert_eq!(store.folder_count(), 3);
+        store.prune_after_save(3);
+        assert_eq!(store.written_ids().unwrap(), ids[..3]);
+        for id in &ids[3..] {
+            record(id);
+        }
+        store.prune_after_save(3);
+        assert_eq!(store.written_ids().unwrap(), ids[2..]);
+        assert!(store.dir.join("notes").is_dir());
+        // 0 keeps everything.
+        record("20260101-000000009-abcd");
+        store.prune_after_save(0);
+        assert_eq!(store.written_ids().unwrap().len(), 4);
     }
 }

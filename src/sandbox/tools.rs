@@ -227,6 +227,16 @@ pub fn check_arguments(spec: &ToolSpec, arguments: &serde_json::Value) -> Result
     }
 }
 
+/// Builds now what the first [`compile`] of a process builds (the meta-schema's validator,
+/// which checks each schema first: about a millisecond). A run that starts servers calls
+/// this on a blocking thread while they start, so its first call does not wait for it.
+pub fn warm_compiler() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let _ = jsonschema::validator_for(&serde_json::json!({ "type": "object" }));
+    });
+}
+
 /// The tool's input schema, compiled; `None` when it does not compile (a schema we cannot
 /// compile is the server's problem, not the script's: the server judges the arguments).
 ///

@@ -175,7 +175,10 @@ impl SkillIndex {
         now: i64,
     ) -> Result<Vec<Hit>, SkillError> {
         let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let phase = crate::timing::Phase::start("search.refresh");
             self.refresh(registry, now)?;
+            drop(phase);
+            let _phase = crate::timing::Phase::start("search.query");
             self.index.search(query, limit).map_err(SkillError::from)
         }));
         match attempt {

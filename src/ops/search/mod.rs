@@ -74,6 +74,7 @@ impl SkillSearch {
         let index = match &mut self.index {
             Some(index) => index,
             None => {
+                let _phase = crate::timing::Phase::start("search.open");
                 let mut index = SkillIndex::open(registry)?;
                 if self.watch {
                     index.watch();
@@ -83,6 +84,7 @@ impl SkillSearch {
         };
         let hits = index.search(registry, &options.query, options.limit)?;
         let reviews = self.reviews.get_or_insert_with(ReviewCache::new);
+        let _phase = crate::timing::Phase::start("search.reviews");
         Ok(with_review_status(registry, reviews, hits, options.now))
     }
 }
@@ -91,14 +93,18 @@ impl SkillSearch {
 /// For one query in a process: the review statuses come from (and go to) the cache file
 /// beside the index.
 pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec<Hit>, SkillError> {
+    let phase = crate::timing::Phase::start("search.reviews_load");
+    let reviews = ReviewCache::load(registry);
+    drop(phase);
     let mut searcher = SkillSearch {
         index: None,
-        reviews: Some(ReviewCache::load(registry)),
+        reviews: Some(reviews),
         // One query: watching would cost more than it saves.
         watch: false,
     };
     let hits = searcher.search(registry, options)?;
     if let Some(reviews) = &searcher.reviews {
+        let _phase = crate::timing::Phase::start("search.reviews_save");
         reviews.save(registry);
     }
     Ok(hits)
