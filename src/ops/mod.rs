@@ -42,8 +42,8 @@ pub use run::{
 };
 pub use save::{SaveOptions, SaveReport, save};
 pub use search::{
-    DEFAULT_TOOL_LIMIT, Detail, SearchOptions, SkillSearch, ToolMatch, cut_notice, find_tools,
-    search_answer, search_skills, summary, tools_answer,
+    Answering, DEFAULT_TOOL_LIMIT, Detail, SearchOptions, SkillSearch, ToolMatch, cut_notice,
+    find_tools, search_answer, search_skills, summary, tools_answer,
 };
 pub use sign::{SignError, SignOptions, sign};
 pub use skills::{ValidateOptions, ValidateReport, diff, log, show, skill_dirs, validate};

@@ -5,13 +5,15 @@
 use std::future::Future;
 use std::path::PathBuf;
 
+use super::Answering;
 use crate::registry::Registry;
 use crate::skill::keeper::{Keeper, KeeperError};
 
-/// A keeper running for the command that started it.
+/// A keeper running for the command that started it, answering other processes' searches.
 #[derive(Debug)]
 pub struct Watching {
     keeper: Keeper,
+    answering: Option<Answering>,
     /// The `skills/` folder kept.
     pub skills: PathBuf,
     /// The watches it holds (`skills/` and every folder under it).
@@ -25,6 +27,7 @@ pub fn watch(registry: &Registry) -> Result<Watching, KeeperError> {
     let keeper = Keeper::start(registry)?;
     Ok(Watching {
         watches: keeper.watches(),
+        answering: Answering::start(registry),
         keeper,
         skills: registry.skills_dir(),
     })
@@ -38,6 +41,8 @@ impl Watching {
             () = stop => {}
             () = self.keeper.ended() => {}
         }
+        // The socket goes while the keeper lock is held.
+        drop(self.answering);
         self.keeper.stop()
     }
 }

@@ -66,7 +66,7 @@ pub struct SearchDoc {
 }
 
 /// One search result.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Hit {
     pub kind: DocKind,
     pub name: String,

@@ -705,8 +705,13 @@ pub(crate) async fn serve(
         None => serve_stdio(server, options.grace).await,
     };
     shared.drain(options.grace).await;
-    if let Ok(Some(keeper)) = keeper.await {
-        let _ = tokio::task::spawn_blocking(move || keeper.stop()).await;
+    if let Ok(Some((keeper, answering))) = keeper.await {
+        let _ = tokio::task::spawn_blocking(move || {
+            // The socket goes while the keeper lock is held.
+            drop(answering);
+            keeper.stop()
+        })
+        .await;
     }
     // Runs recorded after their answers are on disk before the process ends.
     let flushed =
@@ -718,15 +723,20 @@ pub(crate) async fn serve(
     outcome
 }
 
-/// The registry's keeper ([`crate::skill::keeper`]), when this process can be it.
-fn start_keeper(registry: &Registry) -> Option<crate::skill::keeper::Keeper> {
+/// The registry's keeper ([`crate::skill::keeper`]), answering other processes' searches,
+/// when this process can be it.
+fn start_keeper(
+    registry: &Registry,
+) -> Option<(crate::skill::keeper::Keeper, Option<crate::ops::Answering>)> {
     match crate::skill::keeper::Keeper::start(registry) {
         Ok(keeper) => {
+            let answering = crate::ops::Answering::start(registry);
             tracing::info!(
                 watches = keeper.watches(),
+                answering = answering.is_some(),
                 "keeping skills/: searches from other processes see hand edits at once"
             );
-            Some(keeper)
+            Some((keeper, answering))
         }
         Err(e) => {
             tracing::info!("not keeping skills/ for other processes: {e}");

@@ -170,8 +170,17 @@ fn with_skillet_watch_running_a_hand_edit_in_place_shows_in_the_next_searches() 
     let mut keeper = Background::start(&env, &["watch"]);
     let ready = keeper.wait_for("skillet watch: watching");
     assert!(ready.contains("searches see hand edits at once"), "{ready}");
-    // The first search checks every folder once and records the keeper's log.
-    assert_eq!(search(&env, "sum echo")[0], "sum-and-echo");
+    // The keeper answers other processes' searches (its own searcher checked every folder
+    // once and recorded where its log was).
+    let asked = env
+        .command(&["search", "sum echo", "--json"])
+        .env("SKILLET_LOG", "skillet=debug")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&asked.stderr);
+    assert!(stderr.contains("answered by the skills keeper"), "{stderr}");
+    assert!(String::from_utf8_lossy(&asked.stdout).contains("sum-and-echo"));
+    assert!(env.path(".skillet/skills.sock").exists());
     let state = index_state(&env);
     assert!(state["kept"]["generation"].is_string(), "{state}");
     let swept_at = state["swept_at"].clone();
@@ -205,6 +214,7 @@ fn with_skillet_watch_running_a_hand_edit_in_place_shows_in_the_next_searches() 
     assert!(status.success(), "{status}: {rest}");
     assert!(rest.contains("skillet watch: stopped"), "{rest}");
     assert!(!env.path(".skillet/skills.touched").exists());
+    assert!(!env.path(".skillet/skills.sock").exists());
     edit_in_place(&env, "busiest-accounts", "quokka");
     assert_eq!(search(&env, "quokka"), ["busiest-accounts"], "swept once");
     assert!(index_state(&env).get("kept").is_none());
@@ -215,7 +225,10 @@ fn skillet_serve_keeps_the_registry_for_other_processes() {
     let env = registry();
     let serve = Background::start(&env, &["serve", "-v"]);
     let mut serve = serve;
-    serve.wait_for("keeping skills/");
+    let keeping = serve.wait_for("keeping skills/");
+    // It answers other processes' searches too.
+    assert!(keeping.contains("answering=true"), "{keeping}");
+    assert!(env.path(".skillet/skills.sock").exists());
     let second = env.run(&["watch"]);
     assert_eq!(second.code(), 1, "{}", second.stderr);
     assert!(
@@ -239,4 +252,5 @@ fn skillet_serve_keeps_the_registry_for_other_processes() {
     let (status, rest) = serve.finish();
     assert!(status.success(), "{status}: {rest}");
     assert!(!env.path(".skillet/skills.touched").exists(), "{rest}");
+    assert!(!env.path(".skillet/skills.sock").exists(), "{rest}");
 }

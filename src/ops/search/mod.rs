@@ -5,8 +5,10 @@ use std::fmt::Write as _;
 
 use serde::Deserialize;
 
+mod keeper;
 mod reviews;
 
+pub use self::keeper::Answering;
 use self::reviews::ReviewCache;
 use super::echo;
 use super::tree::Tree;
@@ -60,6 +62,16 @@ impl SkillSearch {
         Self::default()
     }
 
+    /// A searcher held open that follows the keeper's log (as a one-query process does)
+    /// rather than watching `skills/` itself: the keeper's own (see [`Answering`]).
+    fn following() -> Self {
+        Self {
+            index: None,
+            reviews: None,
+            watch: false,
+        }
+    }
+
     /// True while the open index follows `skills/` through notifications.
     pub fn is_watching(&self) -> bool {
         self.index.as_ref().is_some_and(SkillIndex::is_watching)
@@ -90,9 +102,13 @@ impl SkillSearch {
 }
 
 /// The best skills for the query, each with its review status (`reviewed (2/2 signatures)`).
-/// For one query in a process: the review statuses come from (and go to) the cache file
-/// beside the index.
+/// For one query in a process: the registry's keeper answers when one runs (see
+/// [`keeper`]); otherwise the review statuses come from (and go to) the cache file beside
+/// the index.
 pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec<Hit>, SkillError> {
+    if let Some(hits) = keeper::ask(registry, options) {
+        return Ok(hits);
+    }
     let phase = crate::timing::Phase::start("search.reviews_load");
     let reviews = ReviewCache::load(registry);
     drop(phase);
