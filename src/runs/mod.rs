@@ -394,25 +394,32 @@ impl RunStore {
         }
     }
 
-    /// After a run is recorded: keeps the newest `keep` runs (0: all). A save lists the
-    /// folder's names only (no `stat` per run: at a thousand runs, that would cost more than
-    /// the run); the records are pruned when there are more folders than `keep`. Folders of
-    /// saves cut short are looked for at one save in [`Self::PRUNE_EVERY`] (a process starts
-    /// counting at a random point, so one-run processes look too).
+    /// After a run is recorded: keeps the newest `keep` runs (0: all). Looks at a process's
+    /// first save and every [`Self::PRUNE_EVERY`]th after it, and then lists the folder's
+    /// names only (no `stat` per run: at a thousand runs, that would cost more than the run).
     pub fn prune_after_save(&self, keep: u64) {
         use std::sync::atomic::{AtomicU64, Ordering};
-        static SAVED: std::sync::LazyLock<AtomicU64> = std::sync::LazyLock::new(|| {
+        static SAVED: AtomicU64 = AtomicU64::new(0);
+        if SAVED
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(Self::PRUNE_EVERY)
+        {
+            // Folders of saves cut short are looked for at one look in PRUNE_EVERY (at
+            // random: most processes save once).
             use std::hash::BuildHasher as _;
-            AtomicU64::new(std::collections::hash_map::RandomState::new().hash_one(0u8))
-        });
+            let random = std::collections::hash_map::RandomState::new().hash_one(0u8);
+            self.prune_if_over(keep, random.is_multiple_of(Self::PRUNE_EVERY));
+        }
+    }
+
+    /// Prunes to the newest `keep` records (0: all) when more folders than that are there, or
+    /// when `unfinished` (then the folders of saves cut short go too).
+    fn prune_if_over(&self, keep: u64, unfinished: bool) {
         if keep == 0 {
             return;
         }
         let keep = usize::try_from(keep).unwrap_or(usize::MAX);
-        let unfinished_due = SAVED
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(Self::PRUNE_EVERY);
-        if !unfinished_due && self.folder_count() <= keep {
+        if !unfinished && self.folder_count() <= keep {
             return;
         }
         match self.prune(Some(keep), None, false) {
@@ -715,17 +722,25 @@ mod tests {
         fs_err::create_dir_all(store.dir.join("notes")).unwrap();
         // Only names shaped like runs count.
         assert_eq!(store.folder_count(), 3);
-        store.prune_after_save(3);
+        store.prune_if_over(3, false);
         assert_eq!(store.written_ids().unwrap(), ids[..3]);
         for id in &ids[3..] {
             record(id);
         }
-        store.prune_after_save(3);
+        store.prune_if_over(3, false);
         assert_eq!(store.written_ids().unwrap(), ids[2..]);
         assert!(store.dir.join("notes").is_dir());
+        // A save cut short (no run.json), long ago: gone at a look for such folders.
+        let unfinished = store.dir.join("20200101-000000000-abcd");
+        fs_err::create_dir_all(&unfinished).unwrap();
+        store.prune_if_over(10, false);
+        assert!(unfinished.is_dir());
+        store.prune_if_over(10, true);
+        assert!(!unfinished.exists());
+        assert_eq!(store.written_ids().unwrap(), ids[2..]);
         // 0 keeps everything.
         record("20260101-000000009-abcd");
-        store.prune_after_save(0);
+        store.prune_if_over(0, true);
         assert_eq!(store.written_ids().unwrap().len(), 4);
     }
 }
