@@ -46,12 +46,6 @@ pub(crate) fn path_stamp(path: &Path, now: i64) -> Option<Stamp> {
     }
 }
 
-/// A stamp of one skill folder (see the module docs), or `None` when something there changed
-/// within [`QUIET`] or could not be read.
-pub(crate) fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
-    Folder::walk(dir, now).stamp
-}
-
 /// What a check of one skill folder found: its stamp and the entries it hashed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Folder {
@@ -197,6 +191,11 @@ impl Folder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A stamp of one skill folder, taken by a walk.
+    fn folder_stamp(dir: &Path, now: i64) -> Option<u64> {
+        Folder::walk(dir, now).stamp
+    }
 
     #[test]
     fn folder_stamps_change_with_any_change_and_only_then() {

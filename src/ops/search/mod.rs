@@ -109,21 +109,13 @@ pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec
     if let Some(hits) = keeper::ask(registry, options) {
         return Ok(hits);
     }
-    let phase = crate::timing::Phase::start("search.reviews_load");
-    let reviews = ReviewCache::load(registry);
-    drop(phase);
     let mut searcher = SkillSearch {
         index: None,
-        reviews: Some(reviews),
+        reviews: Some(ReviewCache::on_disk(registry)),
         // One query: watching would cost more than it saves.
         watch: false,
     };
-    let hits = searcher.search(registry, options)?;
-    if let Some(reviews) = &searcher.reviews {
-        let _phase = crate::timing::Phase::start("search.reviews_save");
-        reviews.save(registry);
-    }
-    Ok(hits)
+    searcher.search(registry, options)
 }
 
 fn with_review_status(

@@ -4,10 +4,12 @@
 //! depends only on the skill's folder, its signatures folder, the trust files, the policy's
 //! required count and, when keys have validity windows, on which side of a window's edge the
 //! time is. An entry is reused while all of these look the same: the folders and trust files by
-//! their `stat` stamps (see [`crate::skill::index`]; something changed within the quiet time is
-//! checked again), the time by the count of window edges passed. `skillet serve` keeps the cache
-//! in memory; the CLI keeps it in `.skillet/index/skills.reviews` (a cache: anything missing or
-//! garbled means "check again").
+//! their `stat` stamps (see [`crate::skill::stamps`]: a folder is checked by a `stat` of it and
+//! of each entry it had, no listing; something changed within the quiet time is checked
+//! again), the time by the count of window edges passed. `skillet serve` keeps the entries in
+//! memory; the CLI keeps one file per skill in `.skillet/index/reviews/` and reads only the
+//! hits' (a cache: anything missing or garbled means "check again"), so a query costs the same
+//! however many skills earlier queries showed.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -17,33 +19,38 @@ use serde::{Deserialize, Serialize};
 
 use crate::registry::Registry;
 use crate::review::{self, ALLOWED_SIGNERS, REVOKED, SIGNATURES, SkillReview, Trust};
-use crate::skill::stamps::{folder_stamp, path_stamp};
+use crate::skill::stamps::{Folder, path_stamp};
 
-const VERSION: u32 = 1;
-/// The most entries kept (the least recently used go first).
-const MAX_ENTRIES: usize = 512;
+const VERSION: u32 = 2;
+/// The most entries a searcher held open keeps in memory (the least recently used go first).
+const MAX_ENTRIES: usize = 16_384;
+/// The cache file of earlier versions (one file for all skills), removed when found.
+const OLD_FILE: &str = "skills.reviews";
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Default)]
 pub(crate) struct ReviewCache {
-    version: u32,
-    /// Stamp of the trust files and the required count the entries were judged against.
-    trust: Option<u64>,
-    /// [`Trust::time_boundaries`] of that trust.
-    boundaries: Vec<u64>,
-    /// How many of `boundaries` were at or before the time the entries were judged at.
-    epoch: usize,
+    /// Where a one-query process keeps its entries (one file per skill); `None`: in memory.
+    dir: Option<PathBuf>,
     /// Counts queries, for dropping the least recently used entries.
     tick: u64,
     entries: HashMap<String, Entry>,
-    #[serde(skip)]
-    dirty: bool,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+/// A status and what it was judged against.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Entry {
-    /// Stamp of the skill's folder and its signatures folder.
-    key: u64,
+    version: u32,
+    /// Stamp of the trust files and the required count.
+    trust: u64,
+    /// [`Trust::time_boundaries`] of that trust, and how many had passed.
+    boundaries: Vec<u64>,
+    epoch: usize,
+    /// The skill's folder.
+    skill: Folder,
+    /// Its signatures folder (`None`: there was none).
+    signatures: Option<Folder>,
     status: String,
+    #[serde(skip)]
     used: u64,
 }
 
@@ -61,16 +68,17 @@ fn status_of(review: &SkillReview) -> String {
     )
 }
 
-fn file_path(registry: &Registry) -> PathBuf {
-    registry.cache_dir().join("index").join("skills.reviews")
+fn dir_path(registry: &Registry) -> PathBuf {
+    registry.cache_dir().join("index").join("reviews")
 }
 
-/// A stamp of a folder that may be missing (a skill without signatures has none).
-fn optional_folder_stamp(dir: &Path, now: i64) -> Option<u64> {
-    match std::fs::symlink_metadata(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some(0),
-        _ => folder_stamp(dir, now),
-    }
+/// The entry file of skill `name`, `None` for a name that cannot be one file's.
+fn entry_path(dir: &Path, name: &str) -> Option<PathBuf> {
+    let plain = !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '\0', '\n'])
+        && name.len() <= 200;
+    plain.then(|| dir.join(format!("{name}.json")))
 }
 
 fn trust_stamp(registry: &Registry, now: i64) -> Option<u64> {
@@ -86,61 +94,103 @@ fn trust_stamp(registry: &Registry, now: i64) -> Option<u64> {
     Some(hasher.finish())
 }
 
-fn skill_stamp(registry: &Registry, name: &str, now: i64) -> Option<u64> {
-    let mut hasher = std::hash::DefaultHasher::new();
-    folder_stamp(&registry.skills_dir().join(name), now)?.hash(&mut hasher);
-    optional_folder_stamp(&registry.root().join(SIGNATURES).join(name), now)?.hash(&mut hasher);
-    Some(hasher.finish())
+fn epoch(boundaries: &[u64], at: u64) -> usize {
+    boundaries.partition_point(|&b| b <= at)
 }
 
-impl Default for ReviewCache {
-    fn default() -> Self {
-        Self {
-            version: VERSION,
-            trust: None,
-            boundaries: Vec::new(),
-            epoch: 0,
-            tick: 0,
-            entries: HashMap::new(),
-            dirty: false,
-        }
+/// A skill's folders now: checked against `held` (a `stat` each of the folder and the entries
+/// it had), else walked. The signatures folder is `None` when missing.
+struct Folders {
+    skill: Folder,
+    signatures: Option<Folder>,
+}
+
+impl Folders {
+    fn take(registry: &Registry, name: &str, held: Option<&Entry>, now: i64) -> Self {
+        let check = |dir: &Path, held: Option<&Folder>| match held {
+            Some(held) => held.check(dir, now),
+            None => Folder::walk(dir, now),
+        };
+        let skill = check(
+            &registry.skills_dir().join(name),
+            held.map(|entry| &entry.skill),
+        );
+        let sig_dir = registry.root().join(SIGNATURES).join(name);
+        let signatures = match std::fs::symlink_metadata(&sig_dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            _ => Some(check(
+                &sig_dir,
+                held.and_then(|entry| entry.signatures.as_ref()),
+            )),
+        };
+        Self { skill, signatures }
+    }
+
+    /// Whether both have stamps (nothing changed within the quiet time).
+    fn stamped(&self) -> bool {
+        self.skill.stamp.is_some() && self.signatures.as_ref().is_none_or(|s| s.stamp.is_some())
+    }
+
+    /// Whether `entry` was judged on folders that look as these do.
+    fn same_as(&self, entry: &Entry) -> bool {
+        self.stamped()
+            && self.skill.stamp == entry.skill.stamp
+            && self.signatures.as_ref().map(|s| s.stamp)
+                == entry.signatures.as_ref().map(|s| s.stamp)
     }
 }
 
 impl ReviewCache {
+    /// Entries in memory (a searcher held open: `skillet serve`).
     pub(crate) fn new() -> Self {
         Self::default()
     }
 
-    /// The cache the CLI keeps beside the index (empty when missing or unreadable).
-    pub(crate) fn load(registry: &Registry) -> Self {
-        fs_err::read(file_path(registry))
-            .ok()
-            .and_then(|bytes| serde_json::from_slice::<Self>(&bytes).ok())
-            .filter(|cache| cache.version == VERSION)
-            .unwrap_or_default()
+    /// Entries in `.skillet/index/reviews/`, read as queries need them (the CLI).
+    pub(crate) fn on_disk(registry: &Registry) -> Self {
+        Self {
+            dir: Some(dir_path(registry)),
+            ..Self::default()
+        }
     }
 
-    /// Writes the cache back when something in it changed (without waiting for the disk; a
-    /// failure only costs the next query the checks).
-    pub(crate) fn save(&self, registry: &Registry) {
-        if !self.dirty {
+    /// The entry held for `name`: in memory, or read from its file.
+    fn held(&self, name: &str) -> Option<Entry> {
+        if let Some(entry) = self.entries.get(name) {
+            return Some(entry.clone());
+        }
+        let path = entry_path(self.dir.as_ref()?, name)?;
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice::<Entry>(&bytes)
+            .ok()
+            .filter(|entry| entry.version == VERSION)
+    }
+
+    /// Keeps `entry` (in memory, and in its file for the CLI: without waiting for the disk; a
+    /// failure only costs a later query the check).
+    fn keep(&mut self, name: &str, entry: Entry) {
+        if let Some(dir) = &self.dir {
+            if let Some(path) = entry_path(dir, name) {
+                let written = fs_err::create_dir_all(dir)
+                    .and_then(|()| serde_json::to_vec(&entry).map_err(std::io::Error::other))
+                    .and_then(|bytes| crate::fsutil::write_replacing(&path, &bytes, false));
+                if let Err(e) = written {
+                    tracing::debug!("a review status was not cached: {e}");
+                }
+            }
+            let old = dir.with_file_name(OLD_FILE);
+            if old.exists() {
+                let _ = fs_err::remove_file(old);
+            }
             return;
         }
-        let path = file_path(registry);
-        if path.is_dir() {
-            let _ = fs_err::remove_dir_all(&path);
+        self.entries.insert(name.to_owned(), entry);
+        if self.entries.len() > MAX_ENTRIES {
+            let mut used: Vec<u64> = self.entries.values().map(|e| e.used).collect();
+            used.sort_unstable();
+            let keep_from = used[used.len() - MAX_ENTRIES / 2];
+            self.entries.retain(|_, e| e.used >= keep_from);
         }
-        let written = serde_json::to_vec(self)
-            .map_err(std::io::Error::other)
-            .and_then(|bytes| crate::fsutil::write_replacing(&path, &bytes, false));
-        if let Err(e) = written {
-            tracing::debug!("the review status cache was not written: {e}");
-        }
-    }
-
-    fn epoch(&self, now: u64) -> usize {
-        self.boundaries.partition_point(|&b| b <= now)
     }
 
     /// The review status of each of `names` at `now`, or `None` for all when the trust files
@@ -156,43 +206,37 @@ impl ReviewCache {
         }
         let at = review::unix_seconds(now);
         let stamp_now = i64::try_from(at).unwrap_or(i64::MAX);
-        // The CLI writes the cache back only when an entry changed: its uses are not counted.
         self.tick += 1;
         // Stamps are taken before anything is read: a change after them shows in the next ones.
         let trust = trust_stamp(registry, stamp_now);
-        if trust != self.trust || trust.is_none() {
-            self.dirty |= !self.entries.is_empty() || trust != self.trust;
-            self.entries.clear();
-            self.boundaries.clear();
-            self.epoch = 0;
-            self.trust = trust;
-        } else if self.epoch(at) != self.epoch {
-            self.dirty = true;
-            self.entries.clear();
-        }
-        let keys: Vec<Option<u64>> = crate::par::map(names, |name| {
-            trust.and_then(|_| skill_stamp(registry, name, stamp_now))
+        let found: Vec<(Folders, Option<Entry>)> = crate::par::map(names, |name| {
+            let held = self.held(name);
+            let folders = Folders::take(registry, name, held.as_ref(), stamp_now);
+            (folders, held)
         });
-        let mut found: Vec<Option<String>> = names
-            .iter()
-            .zip(&keys)
-            .map(|(name, key)| {
-                let entry = self.entries.get_mut(name)?;
-                if Some(entry.key) != *key {
-                    return None;
-                }
+        let mut statuses: Vec<Option<String>> = Vec::with_capacity(names.len());
+        for (name, (folders, held)) in names.iter().zip(&found) {
+            let status = held.as_ref().and_then(|entry| {
+                let fresh = Some(entry.trust) == trust
+                    && epoch(&entry.boundaries, at) == entry.epoch
+                    && folders.same_as(entry);
+                fresh.then(|| entry.status.clone())
+            });
+            if status.is_some()
+                && let Some(entry) = self.entries.get_mut(name)
+            {
                 entry.used = self.tick;
-                Some(entry.status.clone())
-            })
-            .collect();
+            }
+            statuses.push(status);
+        }
         let missing: Vec<String> = names
             .iter()
-            .zip(&found)
+            .zip(&statuses)
             .filter(|(_, status)| status.is_none())
             .map(|(name, _)| name.clone())
             .collect();
         if missing.is_empty() {
-            return found;
+            return statuses;
         }
         let reviews = Trust::load(registry).and_then(|loaded| {
             let reviews = review::verify_with(registry, &loaded, &missing, now)?;
@@ -205,12 +249,9 @@ impl ReviewCache {
                 return vec![None; names.len()];
             }
         };
-        if self.entries.is_empty() {
-            self.boundaries = loaded.time_boundaries();
-            self.epoch = self.epoch(at);
-        }
+        let boundaries = loaded.time_boundaries();
         let mut reviews = missing.iter().zip(reviews);
-        for ((name, key), status) in names.iter().zip(&keys).zip(found.iter_mut()) {
+        for ((name, (folders, _)), status) in names.iter().zip(found).zip(statuses.iter_mut()) {
             if status.is_some() {
                 continue;
             }
@@ -218,12 +259,18 @@ impl ReviewCache {
                 break;
             };
             let text = status_of(&review);
-            if let Some(key) = key {
-                self.dirty = true;
-                self.entries.insert(
-                    name.clone(),
+            // Kept only when judged on stamped folders and trust (nothing changed within the
+            // quiet time).
+            if let Some(trust) = trust.filter(|_| folders.stamped()) {
+                self.keep(
+                    name,
                     Entry {
-                        key: *key,
+                        version: VERSION,
+                        trust,
+                        epoch: epoch(&boundaries, at),
+                        boundaries: boundaries.clone(),
+                        skill: folders.skill,
+                        signatures: folders.signatures,
                         status: text.clone(),
                         used: self.tick,
                     },
@@ -231,13 +278,7 @@ impl ReviewCache {
             }
             *status = Some(text);
         }
-        if self.entries.len() > MAX_ENTRIES {
-            let mut used: Vec<u64> = self.entries.values().map(|e| e.used).collect();
-            used.sort_unstable();
-            let keep_from = used[used.len() - MAX_ENTRIES / 2];
-            self.entries.retain(|_, e| e.used >= keep_from);
-        }
-        found
+        statuses
     }
 }
 
@@ -284,15 +325,15 @@ mod tests {
         // An hour on: nothing looks recently changed, so stamps are trusted.
         let mut later = SystemTime::now() + Duration::from_secs(3600);
         let names = ["sum-and-echo".to_owned()];
-        // The CLI's way: the cache goes through its file between queries.
+        // The CLI's way: the cache goes through its files between queries.
         let status = |at: SystemTime| {
-            let mut cache = ReviewCache::load(&registry);
+            let mut cache = ReviewCache::on_disk(&registry);
             let found = cache.statuses(&registry, &names, at);
-            cache.save(&registry);
             found[0].clone().unwrap()
         };
+        let file = entry_path(&dir_path(&registry), "sum-and-echo").unwrap();
         assert_eq!(status(later), "not reviewed (0/1 signatures)");
-        assert!(file_path(&registry).is_file());
+        assert!(file.is_file());
 
         trust(&registry, "");
         sign(&registry);
@@ -326,8 +367,13 @@ mod tests {
         );
 
         // A garbled cache file means "check again".
-        fs_err::write(file_path(&registry), "garbage").unwrap();
+        fs_err::write(&file, "garbage").unwrap();
         assert_eq!(status(later), "reviewed (1/1 signatures)");
+        assert!(
+            fs_err::read_to_string(&file)
+                .unwrap()
+                .contains("reviewed (1/1")
+        );
     }
 
     /// `YYYYMMDDHHMMSSZ`, as allowed_signers writes times.
