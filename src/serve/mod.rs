@@ -697,8 +697,8 @@ pub(crate) async fn serve(
     // the registry's keeper runs here, unless one already runs (`skillet watch`, another
     // serve). Started off the way of the first request (it watches every skill folder).
     let keeper = {
-        let registry = shared.registry.clone();
-        tokio::task::spawn_blocking(move || start_keeper(&registry))
+        let (registry, searcher) = (shared.registry.clone(), Arc::clone(&shared.skill_search));
+        tokio::task::spawn_blocking(move || start_keeper(&registry, searcher))
     };
     let outcome = match options.http {
         Some(addr) => http::serve(server, addr, &options, on_listening).await,
@@ -723,14 +723,15 @@ pub(crate) async fn serve(
     outcome
 }
 
-/// The registry's keeper ([`crate::skill::keeper`]), answering other processes' searches,
-/// when this process can be it.
+/// The registry's keeper ([`crate::skill::keeper`]), when this process can be it, answering
+/// other processes' searches with the served searcher.
 fn start_keeper(
     registry: &Registry,
+    searcher: Arc<std::sync::Mutex<crate::ops::SkillSearch>>,
 ) -> Option<(crate::skill::keeper::Keeper, Option<crate::ops::Answering>)> {
     match crate::skill::keeper::Keeper::start(registry) {
         Ok(keeper) => {
-            let answering = crate::ops::Answering::start(registry);
+            let answering = crate::ops::Answering::start_with(registry, searcher);
             tracing::info!(
                 watches = keeper.watches(),
                 answering = answering.is_some(),

@@ -18,8 +18,8 @@ use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::os::unix::fs::PermissionsExt as _;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -114,14 +114,20 @@ pub struct Answering {
 }
 
 impl Answering {
-    /// Opens the searcher, brings it in line (the first sweep: no question waits for it),
-    /// makes the socket and answers on a thread of its own. `None` when the socket cannot be
-    /// made (said at debug level: the queries are then made by each process). Only for the
-    /// process that holds the registry's keeper lock, and keeps it until this is dropped: the
-    /// socket is its to replace.
+    /// Opens a searcher of its own that follows the keeper's log (as a CLI process would),
+    /// then [`Answering::start_with`] it.
     pub fn start(registry: &Registry) -> Option<Self> {
-        let mut search = SkillSearch::following();
-        let _ = search.search(
+        Self::start_with(registry, Arc::new(Mutex::new(SkillSearch::following())))
+    }
+
+    /// Brings `searcher` in line (the first sweep: no question waits for it), makes the
+    /// socket and answers with it on a thread of its own (`skillet serve` passes the searcher
+    /// it serves with: one index in the process, one writer of it). `None` when the socket
+    /// cannot be made (said at debug level: the queries are then made by each process). Only
+    /// for the process that holds the registry's keeper lock, and keeps it until this is
+    /// dropped: the socket is its to replace.
+    pub fn start_with(registry: &Registry, searcher: Arc<Mutex<SkillSearch>>) -> Option<Self> {
+        let _ = lock(&searcher).search(
             registry,
             &SearchOptions {
                 query: "skill".into(),
@@ -150,7 +156,7 @@ impl Answering {
             .name("skillet-search".into())
             .spawn({
                 let (registry, stop) = (registry.clone(), Arc::clone(&stop));
-                move || answer_all(&listener, search, &registry, &stop)
+                move || answer_all(&listener, &searcher, &registry, &stop)
             })
             .map_err(not_answering)
             .ok()?;
@@ -161,6 +167,13 @@ impl Answering {
             thread: Some(thread),
         })
     }
+}
+
+/// A poisoned lock only means an earlier search panicked; the searcher recovers itself.
+fn lock(searcher: &Mutex<SkillSearch>) -> std::sync::MutexGuard<'_, SkillSearch> {
+    searcher
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Drop for Answering {
@@ -177,7 +190,7 @@ impl Drop for Answering {
 
 fn answer_all(
     listener: &UnixListener,
-    mut search: SkillSearch,
+    searcher: &Mutex<SkillSearch>,
     registry: &Registry,
     stop: &AtomicBool,
 ) {
@@ -187,15 +200,12 @@ fn answer_all(
         }
         let Ok(stream) = stream else { continue };
         let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            answer_one(&mut search, registry, &stream)
+            answer_one(&mut lock(searcher), registry, &stream)
         }));
         match answered {
             Ok(Ok(())) => {}
             Ok(Err(e)) => tracing::debug!("a search question went unanswered: {e}"),
-            Err(_) => {
-                tracing::warn!("answering a search panicked; the searcher starts over");
-                search = SkillSearch::following();
-            }
+            Err(_) => tracing::warn!("answering a search panicked"),
         }
     }
 }
