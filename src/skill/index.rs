@@ -14,8 +14,10 @@
 //! (checks every skill folder: a `stat` of the folder and of each entry it had, a listing only
 //! where the folder itself changed; reloads only those whose stamp changed, drops the gone
 //! ones) when:
-//! - the outline changed. A hand-added, removed or renamed folder changes `skills/`; a `git
-//!   pull`, `checkout`, `reset` or `merge` that touches the work tree rewrites `.git/index`;
+//! - the outline changed. A `git pull`, `checkout`, `reset` or `merge` that touches the work
+//!   tree rewrites `.git/index`. A folder added, removed, renamed or swapped in by hand changes
+//!   `skills/`: when that is all that changed, a `stat` of each folder alone (not of what is
+//!   in it) finds which, and only those are read again (`check_top`);
 //! - the last sweep is older than [`SWEEP_EVERY`]: this alone catches a hand edit inside an
 //!   existing folder made in place (no rename, no git): such an edit shows in search at most
 //!   [`SWEEP_EVERY`] after the previous sweep. So does a change hidden by a timestamp tick (a
@@ -220,7 +222,7 @@ impl SkillIndex {
                             return Ok(());
                         }
                         let kept = state.kept.clone();
-                        return self.reload(registry, &names, seen, now, kept);
+                        return self.reload(registry, &names, seen, now, kept, false);
                     }
                     _ => return self.sweep(registry, seen, now),
                 },
@@ -251,9 +253,57 @@ impl SkillIndex {
             return Ok(());
         }
         match changes::explain(registry, &state.outline, &seen) {
-            Some(names) => self.reload(registry, &names, seen, now, None),
+            Some(names) => self.reload(registry, &names, seen, now, None, false),
+            // `skills/` alone changed, by hand: a folder added, removed, renamed or swapped in.
+            None if state.outline.git_index == seen.git_index => {
+                self.check_top(registry, Vec::new(), None, seen, now)
+            }
             None => self.sweep(registry, seen, now),
         }
+    }
+
+    /// After `skills/` itself changed by hand (and nothing else: git's index did not), a
+    /// `stat` of each folder alone finds the folders added, removed, renamed or swapped in
+    /// (the cost of a sweep is a `stat` of every file in every folder). An edit inside a
+    /// folder is left to the next sweep, as any hand edit in place is.
+    /// `touched` are read again too (what the keeper's log, now read up to `kept`, named).
+    fn check_top(
+        &mut self,
+        registry: &Registry,
+        mut touched: Vec<String>,
+        kept: Option<Kept>,
+        seen: Outline,
+        now: i64,
+    ) -> Result<(), SkillError> {
+        let Some(known) = self.known_folders() else {
+            return self.sweep(registry, seen, now);
+        };
+        let names = super::folder_names(registry);
+        let skills_dir = registry.skills_dir();
+        touched.extend(
+            crate::par::map(&names, |name| {
+                let same = known
+                    .get(name)
+                    .is_some_and(|held| held.same_folder(&skills_dir.join(name), now));
+                (!same).then(|| name.clone())
+            })
+            .into_iter()
+            .flatten(),
+        );
+        // `names` is sorted: the gone ones are found by search.
+        touched.extend(
+            known
+                .keys()
+                .filter(|name| names.binary_search(name).is_err())
+                .cloned(),
+        );
+        touched.sort();
+        touched.dedup();
+        self.folders = Some(known);
+        // Two changes of `skills/` within one timestamp tick look like one: when it changed
+        // within the quiet time, the next query sweeps.
+        let recent = outline_is_recent(&seen, now);
+        self.reload(registry, &touched, seen, now, kept, recent)
     }
 
     /// Reads again the skills the keeper's log named since the last query, now read up to
@@ -275,6 +325,9 @@ impl SkillIndex {
         if state.outline != seen {
             match changes::explain(registry, &state.outline, &seen) {
                 Some(written) => names.extend(written),
+                None if state.outline.git_index == seen.git_index => {
+                    return self.check_top(registry, names, Some(kept), seen, now);
+                }
                 None => return self.sweep(registry, seen, now),
             }
         }
@@ -283,7 +336,7 @@ impl SkillIndex {
         }
         names.sort();
         names.dedup();
-        self.reload(registry, &names, seen, now, Some(kept))
+        self.reload(registry, &names, seen, now, Some(kept), false)
     }
 
     /// Watches `skills/` (again, after the watcher lost track), then checks every folder: a
@@ -315,7 +368,9 @@ impl SkillIndex {
 
     /// Reads the skills `names` again (skillet wrote them and nothing else changed the
     /// outline, now `seen`; or notifications or the keeper's log, now read up to `kept`,
-    /// named them): the rest of the index stays as it is.
+    /// named them; or their folders changed as seen from `skills/`): the rest of the index
+    /// stays as it is. `recent`: the outline changed within the quiet time (the next query
+    /// sweeps).
     fn reload(
         &mut self,
         registry: &Registry,
@@ -323,6 +378,7 @@ impl SkillIndex {
         seen: Outline,
         now: i64,
         kept: Option<Kept>,
+        recent: bool,
     ) -> Result<(), SkillError> {
         let Some(mut known) = self.known_folders() else {
             return self.sweep(registry, seen, now);
@@ -362,7 +418,7 @@ impl SkillIndex {
             State {
                 version: STATE_VERSION,
                 outline: seen,
-                recent: false,
+                recent,
                 swept_at,
                 kept,
             },
@@ -656,6 +712,47 @@ mod tests {
             );
         }
         assert_eq!(names(&registry, "dugong", later + 60), ["busiest-accounts"]);
+    }
+
+    #[test]
+    fn a_folder_swapped_in_by_hand_is_found_by_a_stat_of_each_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
+        let later = unix_now() + 3600;
+        assert_eq!(names(&registry, "sum echo", later), ["sum-and-echo"]);
+        let swept_at = |registry: &Registry| {
+            let state = fs_err::read(registry.cache_dir().join("index/skills.state")).unwrap();
+            serde_json::from_slice::<State>(&state).unwrap().swept_at
+        };
+        let before = swept_at(&registry);
+        // An edit in place in one folder, and another folder swapped in by hand (renames).
+        let md = registry.skills_dir().join("sum-and-echo/SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+        let dir = registry.skills_dir().join("busiest-accounts");
+        let staged = tmp.path().join("staged");
+        crate::fsutil::copy_dir(&dir, &staged).unwrap();
+        let md = staged.join("SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nQuokka.\n", 1)).unwrap();
+        fs_err::rename(&dir, tmp.path().join("old")).unwrap();
+        fs_err::rename(&staged, &dir).unwrap();
+        // The swap shows at once, without a sweep; the edit in place waits for one.
+        assert_eq!(names(&registry, "quokka", later), ["busiest-accounts"]);
+        assert!(names(&registry, "zanzibar", later).is_empty(), "not swept");
+        assert_eq!(swept_at(&registry), before);
+        // A folder removed by hand, and one added.
+        fs_err::remove_dir_all(&dir).unwrap();
+        add_example(tmp.path(), "meeting-action-items");
+        let later = later + 1;
+        assert!(names(&registry, "busiest accounts", later).is_empty());
+        assert_eq!(
+            names(&registry, "meeting action items", later)[0],
+            "meeting-action-items"
+        );
+        assert_eq!(swept_at(&registry), before);
+        let swept = later + SWEEP_EVERY.as_secs() as i64;
+        assert_eq!(names(&registry, "zanzibar", swept), ["sum-and-echo"]);
     }
 
     #[test]

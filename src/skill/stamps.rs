@@ -53,6 +53,10 @@ pub(crate) struct Folder {
     /// again at the next check.
     #[serde(rename = "s")]
     pub(crate) stamp: Option<u64>,
+    /// The stamp of the folder itself (not of what is in it), `None` with no stamp: what
+    /// [`Folder::same_folder`] compares.
+    #[serde(rename = "o", default, skip_serializing_if = "Option::is_none")]
+    own: Option<u64>,
     /// The paths (relative to the folder) the stamp hashed, in its order, one per line (a
     /// registry of 10,000 skills keeps 30,000: one string per folder reads fastest); empty
     /// when there is no stamp or a name is not UTF-8 or holds a line break (then the next
@@ -61,8 +65,9 @@ pub(crate) struct Folder {
     entries: String,
 }
 
-/// Hashes the stamps of the folder itself, `None` when it is missing or recent.
-fn hash_folder(dir: &Path, hasher: &mut std::hash::DefaultHasher, now: i64) -> Option<()> {
+/// Hashes the stamps of the folder itself into `hasher`, and returns them hashed alone (the
+/// folder's own stamp); `None` when it is missing or recent.
+fn hash_folder(dir: &Path, hasher: &mut std::hash::DefaultHasher, now: i64) -> Option<u64> {
     let own = std::fs::symlink_metadata(dir).ok()?;
     let own_key = stamp(&own);
     // Through the link: the same `stat` unless the folder is a link.
@@ -71,13 +76,15 @@ fn hash_folder(dir: &Path, hasher: &mut std::hash::DefaultHasher, now: i64) -> O
     } else {
         own_key
     };
+    let mut alone = std::hash::DefaultHasher::new();
     for key in [own_key, target_key] {
         if is_recent(&key, now) {
             return None;
         }
         key.hash(hasher);
+        key.hash(&mut alone);
     }
-    Some(())
+    Some(alone.finish())
 }
 
 /// Hashes one entry under the folder the way a walk and a check both do.
@@ -102,6 +109,7 @@ impl Folder {
     fn unknown() -> Self {
         Self {
             stamp: None,
+            own: None,
             entries: String::new(),
         }
     }
@@ -147,29 +155,46 @@ impl Folder {
         }
         let mut hasher = std::hash::DefaultHasher::new();
         let mut entries = Some(Vec::new());
-        if hash_folder(dir, &mut hasher, now).is_none()
-            || walk(dir, "", &mut hasher, &mut entries, now, 0).is_none()
-        {
+        let Some(own) = hash_folder(dir, &mut hasher, now) else {
+            return Self::unknown();
+        };
+        if walk(dir, "", &mut hasher, &mut entries, now, 0).is_none() {
             return Self::unknown();
         }
         Self {
             stamp: Some(hasher.finish()),
+            own: Some(own),
             entries: entries.map(|list| list.join("\n")).unwrap_or_default(),
         }
+    }
+
+    /// Whether the folder itself looks as this check left it: one `stat` (two for a link). A
+    /// folder added, removed, renamed or swapped in shows here; a file edited inside it, or
+    /// one added in a folder under it, does not.
+    pub(crate) fn same_folder(&self, dir: &Path, now: i64) -> bool {
+        self.own.is_some()
+            && hash_folder(dir, &mut std::hash::DefaultHasher::new(), now) == self.own
     }
 
     /// The folder now: when it looks as this check left it, a `stat` of the folder and of each
     /// entry found then (no listing) shows it unchanged; otherwise it is walked again.
     pub(crate) fn check(&self, dir: &Path, now: i64) -> Self {
-        if self.stamp.is_some() && self.quick_stamp(dir, now) == self.stamp {
-            return self.clone();
+        if self.stamp.is_some()
+            && let Some((own, stamp)) = self.quick_stamp(dir, now)
+            && Some(stamp) == self.stamp
+        {
+            return Self {
+                own: Some(own),
+                ..self.clone()
+            };
         }
         Self::walk(dir, now)
     }
 
-    fn quick_stamp(&self, dir: &Path, now: i64) -> Option<u64> {
+    /// The folder's own stamp and its stamp, taken from the entries this check found.
+    fn quick_stamp(&self, dir: &Path, now: i64) -> Option<(u64, u64)> {
         let mut hasher = std::hash::DefaultHasher::new();
-        hash_folder(dir, &mut hasher, now)?;
+        let own = hash_folder(dir, &mut hasher, now)?;
         if self.entries.is_empty() {
             // An empty folder, or one whose entries were not kept: only a walk can tell.
             return None;
@@ -184,7 +209,7 @@ impl Folder {
                 now,
             )?;
         }
-        Some(hasher.finish())
+        Some((own, hasher.finish()))
     }
 }
 
@@ -235,7 +260,11 @@ mod tests {
         std::os::unix::fs::symlink("/etc", dir.join("link")).unwrap();
         let walked = Folder::walk(&dir, later);
         assert!(walked.stamp.is_some());
-        assert_eq!(walked.quick_stamp(&dir, later), walked.stamp, "same hash");
+        assert_eq!(
+            walked.quick_stamp(&dir, later).map(|(_, stamp)| stamp),
+            walked.stamp,
+            "same hash"
+        );
         assert_eq!(walked.check(&dir, later), walked, "unchanged");
         // Each kind of change shows, whether in the folder or a folder under it.
         let changes: [&dyn Fn(); 5] = [
@@ -257,5 +286,43 @@ mod tests {
         assert_eq!(last.check(&dir, unix_now()).stamp, None);
         fs_err::remove_dir_all(&dir).unwrap();
         assert_eq!(last.check(&dir, later).stamp, None);
+    }
+
+    #[test]
+    fn the_folder_alone_shows_folders_added_swapped_and_removed_not_edits_inside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("a");
+        let later = unix_now() + 3600;
+        fs_err::create_dir_all(dir.join("scripts")).unwrap();
+        fs_err::write(dir.join("SKILL.md"), "one").unwrap();
+        let held = Folder::walk(&dir, later);
+        assert!(held.same_folder(&dir, later));
+        // Edits inside: the folder itself looks the same (the sweeps find them).
+        fs_err::write(dir.join("SKILL.md"), "two").unwrap();
+        fs_err::write(dir.join("scripts/new.ts"), "").unwrap();
+        assert!(held.same_folder(&dir, later));
+        assert_ne!(held.check(&dir, later).stamp, held.stamp);
+        // An entry added at its top shows.
+        fs_err::write(dir.join("notes.md"), "").unwrap();
+        assert!(!held.same_folder(&dir, later));
+        // So does a folder swapped in by renames, and a missing one.
+        let held = Folder::walk(&dir, later);
+        let other = tmp.path().join("b");
+        crate::fsutil::copy_dir(&dir, &other).unwrap();
+        fs_err::rename(&dir, tmp.path().join("old")).unwrap();
+        fs_err::rename(&other, &dir).unwrap();
+        assert!(!held.same_folder(&dir, later));
+        fs_err::remove_dir_all(&dir).unwrap();
+        assert!(!held.same_folder(&dir, later));
+        // A stamp kept by an earlier version has no stamp of the folder alone: never the same
+        // (and a check that finds the folder unchanged adds it).
+        fs_err::create_dir_all(&dir).unwrap();
+        fs_err::write(dir.join("SKILL.md"), "one").unwrap();
+        let mut kept: Folder =
+            serde_json::from_value(serde_json::to_value(Folder::walk(&dir, later)).unwrap())
+                .unwrap();
+        kept.own = None;
+        assert!(!kept.same_folder(&dir, later));
+        assert!(kept.check(&dir, later).same_folder(&dir, later));
     }
 }
