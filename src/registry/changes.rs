@@ -102,26 +102,39 @@ pub(crate) fn record(registry: &Registry, name: &str, before: Outline) {
 /// for every step between them (each write starting where the previous one ended); `None`
 /// when it does not (something else changed the registry, or the log lost track).
 pub fn explain(registry: &Registry, seen: &Outline, now: &Outline) -> Option<Vec<String>> {
-    if seen == now {
-        return Some(Vec::new());
-    }
-    let log = read_log(registry)?;
-    let start = log.iter().rposition(|change| &change.before == seen)?;
-    let mut at = seen;
+    let (names, reached) = explain_until(registry, seen, now);
+    (&reached == now).then_some(names)
+}
+
+/// The skills skillet's own writes changed from `seen` on, as far as the log accounts for
+/// every step (each write starting where the previous one ended, up to `now` at most), and
+/// the outline where that chain ends (`seen` when no write starts there): what changed after
+/// it was not skillet's writing.
+pub fn explain_until(registry: &Registry, seen: &Outline, now: &Outline) -> (Vec<String>, Outline) {
     let mut names: Vec<String> = Vec::new();
+    if seen == now {
+        return (names, seen.clone());
+    }
+    let Some(log) = read_log(registry) else {
+        return (names, seen.clone());
+    };
+    let Some(start) = log.iter().rposition(|change| &change.before == seen) else {
+        return (names, seen.clone());
+    };
+    let mut at = seen;
     for change in &log[start..] {
         if &change.before != at {
-            return None;
+            break;
         }
         if !names.contains(&change.name) {
             names.push(change.name.clone());
         }
         at = &change.after;
         if at == now {
-            return Some(names);
+            break;
         }
     }
-    None
+    (names, at.clone())
 }
 
 #[cfg(test)]
@@ -155,7 +168,17 @@ mod tests {
         // (A timestamp tick can hide the change from the outline; then nothing looks changed.)
         if touched != now {
             assert_eq!(explain(&registry, &start, &touched), None);
+            // The writes still account for the change up to where the hand took over.
+            assert_eq!(
+                explain_until(&registry, &start, &touched),
+                (vec!["a".to_owned(), "b".to_owned()], now.clone())
+            );
         }
+        // From an outline no write started at, nothing is accounted for.
+        assert_eq!(
+            explain_until(&registry, &touched, &now),
+            (vec![], touched.clone())
+        );
         // A garbled log explains nothing.
         fs_err::write(log_path(&registry), "garbage\n").unwrap();
         assert_eq!(explain(&registry, &start, &now), None);

@@ -252,14 +252,16 @@ impl SkillIndex {
         if state.outline == seen {
             return Ok(());
         }
-        match changes::explain(registry, &state.outline, &seen) {
-            Some(names) => self.reload(registry, &names, seen, now, None, false),
-            // `skills/` alone changed, by hand: a folder added, removed, renamed or swapped in.
-            None if state.outline.git_index == seen.git_index => {
-                self.check_top(registry, Vec::new(), None, seen, now)
-            }
-            None => self.sweep(registry, seen, now),
+        let (written, reached) = changes::explain_until(registry, &state.outline, &seen);
+        if reached == seen {
+            return self.reload(registry, &written, seen, now, None, false);
         }
+        if reached.git_index == seen.git_index {
+            // Past skillet's own writes, `skills/` alone changed, by hand: a folder added,
+            // removed, renamed or swapped in.
+            return self.check_top(registry, written, None, seen, now);
+        }
+        self.sweep(registry, seen, now)
     }
 
     /// After `skills/` itself changed by hand (and nothing else: git's index did not), a
@@ -323,12 +325,13 @@ impl SkillIndex {
             return self.sweep(registry, seen, now);
         };
         if state.outline != seen {
-            match changes::explain(registry, &state.outline, &seen) {
-                Some(written) => names.extend(written),
-                None if state.outline.git_index == seen.git_index => {
+            let (written, reached) = changes::explain_until(registry, &state.outline, &seen);
+            names.extend(written);
+            if reached != seen {
+                if reached.git_index == seen.git_index {
                     return self.check_top(registry, names, Some(kept), seen, now);
                 }
-                None => return self.sweep(registry, seen, now),
+                return self.sweep(registry, seen, now);
             }
         }
         if names.is_empty() && state.outline == seen {
@@ -697,7 +700,7 @@ mod tests {
         );
 
         // A folder added by hand beside a logged write: the log does not account for it, so
-        // everything is checked.
+        // every folder is looked at (a `stat` of each alone: `skills/` alone changed).
         logged_write(&registry, "busiest-accounts", "Dugong");
         add_example(tmp.path(), "meeting-action-items");
         let found = names(&registry, "meeting action items", later);
@@ -740,6 +743,18 @@ mod tests {
         // The swap shows at once, without a sweep; the edit in place waits for one.
         assert_eq!(names(&registry, "quokka", later), ["busiest-accounts"]);
         assert!(names(&registry, "zanzibar", later).is_empty(), "not swept");
+        assert_eq!(swept_at(&registry), before);
+        // A skillet write, then a folder swapped in by hand: both read, still no sweep.
+        logged_write(&registry, "sum-and-echo", "Numbat");
+        let staged = tmp.path().join("staged");
+        crate::fsutil::copy_dir(&dir, &staged).unwrap();
+        let md = staged.join("SKILL.md");
+        let text = fs_err::read_to_string(&md).unwrap();
+        fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nDugong.\n", 1)).unwrap();
+        fs_err::rename(&dir, tmp.path().join("older")).unwrap();
+        fs_err::rename(&staged, &dir).unwrap();
+        assert_eq!(names(&registry, "dugong", later), ["busiest-accounts"]);
+        assert_eq!(names(&registry, "numbat", later), ["sum-and-echo"]);
         assert_eq!(swept_at(&registry), before);
         // A folder removed by hand, and one added.
         fs_err::remove_dir_all(&dir).unwrap();
