@@ -24,6 +24,36 @@ export default { first: hits.results[0].id };
 "#;
 
 #[test]
+fn a_run_ends_the_servers_it_started_before_it_exits() {
+    let env = TestEnv::new();
+    // The docs server, through a shell that writes its pid and execs it (the same pid).
+    let pid_file = env.path("server.pid");
+    let wrapper = format!(
+        "echo $$ > '{}'; exec '{}' sample-server docs",
+        pid_file.display(),
+        crate::support::BIN
+    );
+    env.registry(json!({ "docs": { "command": "sh", "args": ["-c", wrapper] } }));
+    env.run(&["gen"]).success();
+    env.write(
+        "one.ts",
+        "import { listDocuments } from \"./servers/docs/index.js\";\nexport default (await listDocuments({ limit: 1 })).total;\n",
+    );
+    let run = env.run(&["run", "one.ts", "--json"]).success().json();
+    assert_eq!(run["status"], "ok", "{run}");
+    let id = run["run_id"].as_str().unwrap();
+    assert!(env.path(&format!(".skillet/runs/{id}/run.json")).is_file());
+    let pid = fs_err::read_to_string(&pid_file).unwrap();
+    let pid = pid.trim();
+    assert!(!pid.is_empty());
+    // Ended and waited for: not even a zombie is left.
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "server {pid} outlived the run"
+    );
+}
+
+#[test]
 fn runs_are_recorded_and_replay_needs_no_server() {
     let env = registry_with_samples();
     env.write("chain.ts", CHAIN);
