@@ -54,9 +54,7 @@ fn folders_added_and_removed_show_at_once_edits_in_place_within_the_sweep_period
     );
 
     // An edit in place inside a folder (no rename, no git) is seen at the next sweep.
-    let md = registry.skills_dir().join("busiest-accounts/SKILL.md");
-    let text = fs_err::read_to_string(&md).unwrap();
-    fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+    edit_in_place(&registry, "busiest-accounts", "Zanzibar");
     assert!(
         names(&registry, "zanzibar", later).is_empty(),
         "stale, as documented"
@@ -80,22 +78,31 @@ fn folders_added_and_removed_show_at_once_edits_in_place_within_the_sweep_period
     assert_eq!(names(&registry, "sum echo", swept), ["sum-and-echo"]);
 }
 
-/// Writes `skills/<name>` the way skillet's writers do: swapped in by renames, then logged.
-fn logged_write(registry: &Registry, name: &str, word: &str) {
-    let before = Outline::of(registry);
-    let dir = registry.skills_dir().join(name);
-    let staged = registry.cache_dir().join("staged");
-    crate::fsutil::copy_dir(&dir, &staged).unwrap();
-    let md = staged.join("SKILL.md");
-    let text = fs_err::read_to_string(&md).unwrap();
+/// Adds the sentence `word.` to a SKILL.md, in place.
+fn add_word(md: &Path, word: &str) {
+    let text = fs_err::read_to_string(md).unwrap();
     fs_err::write(
-        &md,
+        md,
         text.replacen("\n---\n", &format!("\n---\n\n{word}.\n"), 1),
     )
     .unwrap();
+}
+
+/// Swaps `skills/<name>` for a copy that says `word`, by renames.
+fn swap_by_hand(registry: &Registry, name: &str, word: &str) {
+    let dir = registry.skills_dir().join(name);
+    let staged = registry.cache_dir().join("staged");
+    crate::fsutil::copy_dir(&dir, &staged).unwrap();
+    add_word(&staged.join("SKILL.md"), word);
     fs_err::rename(&dir, registry.cache_dir().join("old")).unwrap();
     fs_err::rename(&staged, &dir).unwrap();
     fs_err::remove_dir_all(registry.cache_dir().join("old")).unwrap();
+}
+
+/// Writes `skills/<name>` the way skillet's writers do: swapped in by renames, then logged.
+fn logged_write(registry: &Registry, name: &str, word: &str) {
+    let before = Outline::of(registry);
+    swap_by_hand(registry, name, word);
     changes::record(registry, name, before);
 }
 
@@ -108,9 +115,7 @@ fn skillet_writes_are_read_alone_and_anything_else_still_sweeps() {
 
     // A hand edit in place, then a skillet write of another skill: the write is read at
     // once, and alone (the edit waits for the sweep, as documented).
-    let md = registry.skills_dir().join("sum-and-echo/SKILL.md");
-    let text = fs_err::read_to_string(&md).unwrap();
-    fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
+    edit_in_place(&registry, "sum-and-echo", "Zanzibar");
     logged_write(&registry, "busiest-accounts", "Quokka");
     assert_eq!(names(&registry, "quokka", later), ["busiest-accounts"]);
     assert!(names(&registry, "zanzibar", later).is_empty(), "not swept");
@@ -149,41 +154,23 @@ fn a_folder_swapped_in_by_hand_is_found_by_a_stat_of_each_folder() {
     let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
     let later = unix_now() + 3600;
     assert_eq!(names(&registry, "sum echo", later), ["sum-and-echo"]);
-    let swept_at = |registry: &Registry| {
-        let state = fs_err::read(registry.cache_dir().join("index/skills.state")).unwrap();
-        serde_json::from_slice::<State>(&state).unwrap().swept_at
-    };
+    let swept_at = |registry: &Registry| stored_state(registry).swept_at;
     let before = swept_at(&registry);
     // An edit in place in one folder, and another folder swapped in by hand (renames).
-    let md = registry.skills_dir().join("sum-and-echo/SKILL.md");
-    let text = fs_err::read_to_string(&md).unwrap();
-    fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nZanzibar.\n", 1)).unwrap();
-    let dir = registry.skills_dir().join("busiest-accounts");
-    let staged = tmp.path().join("staged");
-    crate::fsutil::copy_dir(&dir, &staged).unwrap();
-    let md = staged.join("SKILL.md");
-    let text = fs_err::read_to_string(&md).unwrap();
-    fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nQuokka.\n", 1)).unwrap();
-    fs_err::rename(&dir, tmp.path().join("old")).unwrap();
-    fs_err::rename(&staged, &dir).unwrap();
+    edit_in_place(&registry, "sum-and-echo", "Zanzibar");
+    swap_by_hand(&registry, "busiest-accounts", "Quokka");
     // The swap shows at once, without a sweep; the edit in place waits for one.
     assert_eq!(names(&registry, "quokka", later), ["busiest-accounts"]);
     assert!(names(&registry, "zanzibar", later).is_empty(), "not swept");
     assert_eq!(swept_at(&registry), before);
     // A skillet write, then a folder swapped in by hand: both read, still no sweep.
     logged_write(&registry, "sum-and-echo", "Numbat");
-    let staged = tmp.path().join("staged");
-    crate::fsutil::copy_dir(&dir, &staged).unwrap();
-    let md = staged.join("SKILL.md");
-    let text = fs_err::read_to_string(&md).unwrap();
-    fs_err::write(&md, text.replacen("\n---\n", "\n---\n\nDugong.\n", 1)).unwrap();
-    fs_err::rename(&dir, tmp.path().join("older")).unwrap();
-    fs_err::rename(&staged, &dir).unwrap();
+    swap_by_hand(&registry, "busiest-accounts", "Dugong");
     assert_eq!(names(&registry, "dugong", later), ["busiest-accounts"]);
     assert_eq!(names(&registry, "numbat", later), ["sum-and-echo"]);
     assert_eq!(swept_at(&registry), before);
     // A folder removed by hand, and one added.
-    fs_err::remove_dir_all(&dir).unwrap();
+    fs_err::remove_dir_all(registry.skills_dir().join("busiest-accounts")).unwrap();
     add_example(tmp.path(), "meeting-action-items");
     let later = later + 1;
     assert!(names(&registry, "busiest accounts", later).is_empty());
@@ -274,13 +261,7 @@ fn stored_state(registry: &Registry) -> State {
 }
 
 fn edit_in_place(registry: &Registry, name: &str, word: &str) {
-    let md = registry.skills_dir().join(name).join("SKILL.md");
-    let text = fs_err::read_to_string(&md).unwrap();
-    fs_err::write(
-        &md,
-        text.replacen("\n---\n", &format!("\n---\n\n{word}.\n"), 1),
-    )
-    .unwrap();
+    add_word(&registry.skills_dir().join(name).join("SKILL.md"), word);
 }
 
 #[test]
