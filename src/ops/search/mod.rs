@@ -103,17 +103,16 @@ impl SkillSearch {
 
 /// The best skills for the query, each with its review status (`reviewed (2/2 signatures)`).
 /// For one query in a process: the registry's keeper answers when one runs (see
-/// [`keeper`]); otherwise the review statuses come from (and go to) the cache file beside
+/// [`keeper`]); otherwise the review statuses come from (and go to) the cache files beside
 /// the index.
 pub fn search_skills(registry: &Registry, options: &SearchOptions) -> Result<Vec<Hit>, SkillError> {
     if let Some(hits) = keeper::ask(registry, options) {
         return Ok(hits);
     }
+    // One query: watching would cost more than it saves.
     let mut searcher = SkillSearch {
-        index: None,
         reviews: Some(ReviewCache::on_disk(registry)),
-        // One query: watching would cost more than it saves.
-        watch: false,
+        ..SkillSearch::following()
     };
     searcher.search(registry, options)
 }
