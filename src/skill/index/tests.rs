@@ -208,16 +208,26 @@ fn a_held_index_follows_changes_without_reopening() {
     assert!(found("busiest accounts", later + 10).is_empty());
 }
 
+/// An index held open and watching `skills/`, after its first query (at `now`) found
+/// sum-and-echo.
+fn watched(registry: &Registry, now: i64) -> SkillIndex {
+    let mut held = SkillIndex::open(registry).unwrap();
+    held.watch();
+    assert_eq!(
+        held_names(&mut held, registry, "sum echo", now)[0],
+        "sum-and-echo"
+    );
+    held
+}
+
 #[test]
 fn a_watched_index_sees_hand_changes_at_the_next_query_without_a_sweep() {
     let tmp = tempfile::tempdir().unwrap();
     let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
     // An hour on, and the same `now` for every query: no sweep is due after the first.
     let later = unix_now() + 3600;
-    let mut held = SkillIndex::open(&registry).unwrap();
-    held.watch();
+    let mut held = watched(&registry, later);
     let mut found = |query: &str| held_names(&mut held, &registry, query, later);
-    assert_eq!(found("sum echo")[0], "sum-and-echo");
 
     // An edit in place, which an unwatched index sees only at the next sweep.
     let skill = registry.skills_dir().join("busiest-accounts");
@@ -340,12 +350,7 @@ fn a_watched_index_that_overflows_watches_anew_and_sweeps() {
     let tmp = tempfile::tempdir().unwrap();
     let registry = registry_with(tmp.path(), &["sum-and-echo", "busiest-accounts"]);
     let later = unix_now() + 3600;
-    let mut held = SkillIndex::open(&registry).unwrap();
-    held.watch();
-    assert_eq!(
-        held_names(&mut held, &registry, "sum echo", later)[0],
-        "sum-and-echo"
-    );
+    let mut held = watched(&registry, later);
     assert!(held.is_watching());
 
     // More events than the queue holds (here: any): the index cannot know what changed.
@@ -390,12 +395,7 @@ fn a_watched_index_without_watches_left_keeps_to_the_sweeps() {
         },
     );
     let later = unix_now() + 3600;
-    let mut held = SkillIndex::open(&registry).unwrap();
-    held.watch();
-    assert_eq!(
-        held_names(&mut held, &registry, "sum echo", later)[0],
-        "sum-and-echo"
-    );
+    let mut held = watched(&registry, later);
     assert!(!held.is_watching());
     edit_in_place(&registry, "busiest-accounts", "Zanzibar");
     assert!(
