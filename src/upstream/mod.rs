@@ -9,6 +9,7 @@ mod handler;
 mod pool;
 mod retry;
 mod stdio;
+mod wire;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -108,7 +109,7 @@ impl Upstream {
                     log_path: &log_path,
                 })?;
                 let handler = Handler::new(name, Some(child.log().clone()), on_tools_changed);
-                let serve = handler.serve((reader, stdin));
+                let serve = handler.serve(wire::LineTransport::new(reader, stdin));
                 tokio::pin!(serve);
                 // Race the handshake against the child's exit and the deadline, so each failure
                 // is told apart as it happens.

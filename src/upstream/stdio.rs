@@ -1,6 +1,7 @@
 //! Stdio upstreams: spawning the child, keeping its stdout clean for the MCP codec, sending its
 //! stderr to a log file, and ending it (stdin closed, SIGTERM, then SIGKILL) without zombies.
 
+use std::collections::VecDeque;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -48,7 +49,7 @@ pub(crate) struct LogFile {
 }
 
 impl LogFile {
-    fn open(path: &Path) -> std::io::Result<Self> {
+    pub(super) fn open(path: &Path) -> std::io::Result<Self> {
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent)?;
         }
@@ -171,10 +172,11 @@ pub(crate) fn spawn(
     Ok((ChildProcess { child, pgid, log }, reader, stdin))
 }
 
-/// Reads a child's stdout as the MCP codec wants it: only its JSON lines (trimmed), every
-/// other line logged (some servers print banners or debug text on stdout, before or between
-/// messages), and a line longer than [`MAX_LINE`] dropped. It filters as the transport reads,
-/// with no task or pipe in between: a server's answer reaches the caller in one hop.
+/// Reads a child's stdout as MCP messages come: only its JSON lines (trimmed), every other
+/// line logged (some servers print banners or debug text on stdout, before or between
+/// messages), and a line longer than [`MAX_LINE`] dropped. [`JsonLines::next_line`] hands out
+/// one line at a time, with no task, pipe or second framing in between: a server's answer
+/// reaches the caller in one hop and one copy.
 pub(crate) struct JsonLines<R> {
     inner: R,
     server: String,
@@ -183,24 +185,22 @@ pub(crate) struct JsonLines<R> {
     pending: Vec<u8>,
     /// How much of `pending` is known to hold no newline.
     scanned: usize,
-    /// JSON lines ready for the reader, from `ready_at` on.
-    ready: Vec<u8>,
-    ready_at: usize,
+    /// JSON lines ready for the reader.
+    ready: VecDeque<Vec<u8>>,
     /// Inside a line too long to keep: its bytes are dropped up to its newline.
     skipping: bool,
     eof: bool,
 }
 
 impl<R> JsonLines<R> {
-    fn new(server: String, inner: R, log: Arc<LogFile>) -> Self {
+    pub(crate) fn new(server: String, inner: R, log: Arc<LogFile>) -> Self {
         Self {
             inner,
             server,
             log,
             pending: Vec::new(),
             scanned: 0,
-            ready: Vec::new(),
-            ready_at: 0,
+            ready: VecDeque::new(),
             skipping: false,
             eof: false,
         }
@@ -213,8 +213,7 @@ impl<R> JsonLines<R> {
             return;
         }
         if text.starts_with(b"{") || text.starts_with(b"[") {
-            self.ready.extend_from_slice(text);
-            self.ready.push(b'\n');
+            self.ready.push_back(text.to_vec());
         } else {
             let shown = truncate_chars(&String::from_utf8_lossy(text), 500);
             tracing::debug!(server = %self.server, line = %shown, "skipped a non-JSON line on stdout");
@@ -262,38 +261,32 @@ impl<R> JsonLines<R> {
     }
 }
 
-impl<R: AsyncRead + Unpin> AsyncRead for JsonLines<R> {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
+impl<R: AsyncRead + Unpin> JsonLines<R> {
+    /// The next JSON line, or `None` at the end of the output (a read error ends it too).
+    /// Cancel-safe: what was read stays here for the next call.
+    pub(crate) async fn next_line(&mut self) -> Option<Vec<u8>> {
+        std::future::poll_fn(|cx| self.poll_line(cx)).await
+    }
+
+    fn poll_line(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Vec<u8>>> {
         use std::task::Poll;
-        let this = &mut *self;
         loop {
-            if this.ready_at < this.ready.len() {
-                let n = buf.remaining().min(this.ready.len() - this.ready_at);
-                buf.put_slice(&this.ready[this.ready_at..this.ready_at + n]);
-                this.ready_at += n;
-                if this.ready_at == this.ready.len() {
-                    this.ready.clear();
-                    this.ready_at = 0;
-                }
-                return Poll::Ready(Ok(()));
+            if let Some(line) = self.ready.pop_front() {
+                return Poll::Ready(Some(line));
             }
-            if this.eof {
-                return Poll::Ready(Ok(()));
+            if self.eof {
+                return Poll::Ready(None);
             }
             let mut chunk = [0u8; 16 * 1024];
             let mut read = tokio::io::ReadBuf::new(&mut chunk);
-            match std::pin::Pin::new(&mut this.inner).poll_read(cx, &mut read) {
+            match std::pin::Pin::new(&mut self.inner).poll_read(cx, &mut read) {
                 Poll::Pending => return Poll::Pending,
                 // A read error ends the stream, as the end of the output does.
-                Poll::Ready(Err(_)) => this.eof = true,
-                Poll::Ready(Ok(())) if read.filled().is_empty() => this.eof = true,
-                Poll::Ready(Ok(())) => this.pending.extend_from_slice(read.filled()),
+                Poll::Ready(Err(_)) => self.eof = true,
+                Poll::Ready(Ok(())) if read.filled().is_empty() => self.eof = true,
+                Poll::Ready(Ok(())) => self.pending.extend_from_slice(read.filled()),
             }
-            this.take_lines();
+            self.take_lines();
         }
     }
 }
