@@ -83,10 +83,39 @@ impl Event {
     }
 }
 
-/// Size and SHA-256 (hex) of a JSON value as compact text.
+/// Size and SHA-256 (hex) of a JSON value as compact text. The text is hashed as it is
+/// written, in the serializer's small pieces, never built whole: this runs once or twice per
+/// tool call, on the call's path.
 pub fn digest(value: &impl Serialize) -> (usize, String) {
-    let text = serde_json::to_vec(value).unwrap_or_default();
-    (text.len(), format!("{:x}", Sha256::digest(&text)))
+    struct Hashing {
+        hasher: Sha256,
+        bytes: usize,
+    }
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.hasher.update(buf);
+            self.bytes += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let fresh = || Hashing {
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    // The serializer writes a few bytes at a time: the hasher takes them in 4 KiB pieces.
+    let mut writer = std::io::BufWriter::with_capacity(4096, fresh());
+    let hashing = match serde_json::to_writer(&mut writer, value)
+        .map_err(std::io::Error::from)
+        .and_then(|()| writer.into_inner().map_err(|e| e.into_error()))
+    {
+        Ok(hashing) => hashing,
+        // As before: a value that does not serialize is digested as no text.
+        Err(_) => fresh(),
+    };
+    (hashing.bytes, format!("{:x}", hashing.hasher.finalize()))
 }
 
 /// The audit log of one run (or session): lines are kept and written together, when the run
@@ -240,6 +269,21 @@ pub fn parse_since(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_digest_is_that_of_the_compact_text() {
+        for value in [
+            serde_json::json!({"text": "x\"y".repeat(5000), "n": [1, 2.5, null]}),
+            serde_json::json!("short"),
+            serde_json::json!({}),
+        ] {
+            let text = serde_json::to_vec(&value).unwrap();
+            assert_eq!(
+                digest(&value),
+                (text.len(), format!("{:x}", Sha256::digest(&text)))
+            );
+        }
+    }
 
     fn entry(run: &str) -> Entry {
         let (args_bytes, args_sha256) = digest(&serde_json::json!({"a": 1}));

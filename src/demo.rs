@@ -396,7 +396,7 @@ async fn workflow(
         what: "tool definitions".into(),
         tokens: definitions,
     }];
-    for call in &record.tool_calls {
+    for call in record.tool_calls.iter() {
         direct.push(Part {
             what: format!("{}.{} arguments", call.server, call.tool),
             tokens: tokens::count(&serde_json::to_string(&call.arguments)?),

@@ -166,7 +166,7 @@ fn render(r: &RunRecord, script: &str, out: &str) -> String {
         t.push_str(&format!("tokens: {}\n", tokens.summary()));
     }
     t.push_str(&format!("\ntool calls ({}):\n", r.tool_calls.len()));
-    for c in &r.tool_calls {
+    for c in r.tool_calls.iter() {
         let outcome = match (&c.result, &c.error) {
             (Some(res), _) if res.is_error => "isError".to_owned(),
             (Some(_), _) => "ok".to_owned(),

@@ -443,7 +443,7 @@ async fn run_on(
         duration_ms: outcome.duration.as_secs_f64() * 1e3,
         limits,
         output_bytes: outcome.output.len(),
-        tool_calls: outcome.tool_calls,
+        tool_calls: outcome.tool_calls.into(),
         notes,
         tokens: None,
         tokens_basis: None,

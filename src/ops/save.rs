@@ -87,7 +87,7 @@ pub fn save(registry: &Registry, request: &SaveOptions) -> anyhow::Result<SaveRe
     // Which tools the run called, pinned to their schema hashes from skillet.lock.
     let lock = Lockfile::load(&registry.lock_path())?;
     let mut pins: Vec<ToolPin> = Vec::new();
-    for call in &record.tool_calls {
+    for call in record.tool_calls.iter() {
         if pins
             .iter()
             .any(|p| p.server == call.server && p.tool == call.tool)

@@ -132,7 +132,7 @@ async fn test_skill(registry: &Registry, skill: &Skill) -> anyhow::Result<SkillT
         duration_ms: 0.0,
         limits: Limits::from(&registry.settings().run),
         output_bytes: recording.output.len(),
-        tool_calls: recording.tool_calls.clone(),
+        tool_calls: recording.tool_calls.clone().into(),
         notes: Vec::new(),
         tokens: None,
         tokens_basis: None,

@@ -92,7 +92,9 @@ pub struct RunRecord {
     pub duration_ms: f64,
     pub limits: Limits,
     pub output_bytes: usize,
-    pub tool_calls: Vec<ToolCallRecord>,
+    /// Shared, not copied, when the record is: the record writer and the run's caller each
+    /// hold the record, and its calls' results are most of it.
+    pub tool_calls: std::sync::Arc<[ToolCallRecord]>,
     /// Things worth knowing about how the run went (a resume that diverged, ...).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -489,7 +491,7 @@ fn looks_like_id(name: &str) -> bool {
 /// Answers every call from a record: the call at position `i` must be the record's call `i`
 /// (same server, tool and arguments), or the run fails with a `replay` error.
 pub struct ReplayHost {
-    calls: Vec<ToolCallRecord>,
+    calls: std::sync::Arc<[ToolCallRecord]>,
     run: String,
 }
 
@@ -600,7 +602,14 @@ impl ResumeHost {
     pub fn new(record: &RunRecord, live: LiveHost) -> Self {
         let mut replay = ReplayHost::new(record);
         // Only answers worth reusing: calls that returned (even with isError).
-        replay.calls.retain(|c| c.result.is_some());
+        if replay.calls.iter().any(|c| c.result.is_none()) {
+            replay.calls = replay
+                .calls
+                .iter()
+                .filter(|c| c.result.is_some())
+                .cloned()
+                .collect();
+        }
         Self {
             replay,
             live,

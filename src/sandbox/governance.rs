@@ -253,13 +253,16 @@ impl Governance {
             let parsed = serde_json::from_str::<Value>(text)
                 .ok()
                 .filter(|v| v.is_object() || v.is_array());
-            *text = match parsed {
+            // JSON text is tokenized value by value, and written again only when something
+            // in it was replaced (the server's own text is kept otherwise).
+            match parsed {
                 Some(mut value) => {
-                    vault.tokenize_value(&mut value, &detector, &source);
-                    value.to_string()
+                    if vault.tokenize_value(&mut value, &detector, &source) > 0 {
+                        *text = value.to_string();
+                    }
                 }
-                None => vault.tokenize_text(text, &detector, &source),
-            };
+                None => *text = vault.tokenize_text(text, &detector, &source),
+            }
         }
         if let Some(structured) = result.structured_content.as_mut() {
             vault.tokenize_value(structured, &detector, &source);

@@ -146,6 +146,30 @@ async fn timed_run(
     took
 }
 
+/// The calls of the last run recorded: each call's time from the script's call to its answer
+/// (`duration_ms`), and the time between one answer and the next call (the script, and the
+/// call's work in skillet after the answer), in milliseconds.
+fn call_times(dir: &Path) -> (Vec<f64>, Vec<f64>) {
+    let runs = dir.join(".skillet/runs");
+    let last = std::fs::read_dir(&runs)
+        .expect("runs")
+        .filter_map(Result::ok)
+        .map(|e| e.path().join("run.json"))
+        .filter(|p| p.exists())
+        .max_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .expect("a record");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(last).expect("read")).expect("json");
+    let calls = record["tool_calls"].as_array().cloned().unwrap_or_default();
+    let at = |c: &serde_json::Value, k: &str| c[k].as_f64().unwrap_or(0.0);
+    let durations = calls.iter().map(|c| at(c, "duration_ms")).collect();
+    let gaps = calls
+        .windows(2)
+        .map(|w| at(&w[1], "started_ms") - at(&w[0], "started_ms") - at(&w[0], "duration_ms"))
+        .collect();
+    (durations, gaps)
+}
+
 /// Part 4: a tool call inside a served run against a direct SDK call, in paired rounds over
 /// `PAIRS` fresh pairs of processes (a serve with its docs server, and a docs server of the
 /// bench's own): where the scheduler puts a pair's processes moves a whole pair's numbers by
@@ -171,6 +195,10 @@ async fn percall(
     let trivial = "export default 6 * 7;";
     let (mut inside, mut sdk, mut ratios, mut pair_medians, mut against_trivial) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (durations, gaps) = (
+        std::cell::RefCell::new(Vec::new()),
+        std::cell::RefCell::new(Vec::new()),
+    );
     for pair in 0..PAIRS {
         let fresh = match pair {
             0 => None,
@@ -203,6 +231,9 @@ async fn percall(
                 let trivial = timed_run(serve, dir, run_code(trivial)).await;
                 let base = timed_run(serve, dir, run_code(&none)).await;
                 let with_calls = timed_run(serve, dir, run_code(&many)).await;
+                let (d, g) = call_times(dir);
+                durations.borrow_mut().extend(d);
+                gaps.borrow_mut().extend(g);
                 (
                     with_calls.saturating_sub(base) / CALLS as u32,
                     with_calls.saturating_sub(trivial) / CALLS as u32,
@@ -241,6 +272,15 @@ async fn percall(
         ratios[0],
         ratios[ratios.len() - 1],
         against_trivial[against_trivial.len() / 2]
+    );
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    println!(
+        "serve: of a call inside run_code (its record's times, p50): from the script's call to the answer {:.3} ms, from the answer to the next call {:.3} ms",
+        median(&mut durations.borrow_mut()),
+        median(&mut gaps.borrow_mut())
     );
 }
 
