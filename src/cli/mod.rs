@@ -36,6 +36,16 @@ use crate::registry::Registry;
 #[derive(Debug, Parser)]
 #[command(name = "skillet", version, about, max_term_width = 100)]
 pub(crate) struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The options every command takes.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Global {
     /// Run as if skillet was started in DIR.
     #[arg(short = 'C', global = true, value_name = "DIR")]
     pub directory: Option<PathBuf>,
@@ -47,9 +57,34 @@ pub(crate) struct Cli {
     /// More logs on stderr (-v: info, -vv: debug). `SKILLET_LOG` takes a full filter.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+}
 
-    #[command(subcommand)]
-    pub command: Command,
+impl Cli {
+    /// The command line, parsed. The commands run most often, one after another by agents and
+    /// scripts (`search`, `run`, `test`), are first parsed by a parser of that one command:
+    /// building the parser of all thirty commands was most of a parse (0.4 of 0.5 ms, mostly
+    /// the first touch of their code). Anything else, and anything that parser refuses (help,
+    /// a mistake), goes to the whole parser, so help and errors read the same.
+    fn parse_args() -> Result<Self, clap::Error> {
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        if let Some(cli) = Self::quick_parse(&args) {
+            return Ok(cli);
+        }
+        Self::try_parse_from(args)
+    }
+
+    fn quick_parse(args: &[std::ffi::OsString]) -> Option<Self> {
+        use clap::{Args as _, FromArgMatches as _};
+        let sub = match args.get(1)?.to_str()? {
+            "search" => skills::SearchArgs::augment_args(clap::Command::new("search")),
+            "run" => run::Args::augment_args(clap::Command::new("run")),
+            "test" => skills::TestArgs::augment_args(clap::Command::new("test")),
+            _ => return None,
+        };
+        let command = Global::augment_args(clap::Command::new("skillet")).subcommand(sub);
+        let matches = command.try_get_matches_from(args).ok()?;
+        Self::from_arg_matches(&matches).ok()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,7 +175,7 @@ pub(crate) type CliResult = Result<(), Failure>;
 
 pub fn main() -> ExitCode {
     let parse_start = std::time::Instant::now();
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -148,7 +183,10 @@ pub fn main() -> ExitCode {
         }
     };
     let parsed = parse_start.elapsed();
-    init_logging(cli.verbose, matches!(cli.command, Command::SampleServer(_)));
+    init_logging(
+        cli.global.verbose,
+        matches!(cli.command, Command::SampleServer(_)),
+    );
     tracing::trace!(target: "skillet::timing", phase = "cli.parse", us = parsed.as_secs_f64() * 1e6);
     // `search` does no async work: a runtime without worker threads saves the process
     // starting and ending them (most of a query's time is process start). `watch` only waits
@@ -182,8 +220,8 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> CliResult {
     let ctx = Context {
-        directory: cli.directory,
-        mcp_config: cli.mcp_config,
+        directory: cli.global.directory,
+        mcp_config: cli.global.mcp_config,
     };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),
@@ -277,4 +315,48 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             || c.downcast_ref::<serde_json::Error>()
                 .is_some_and(|j| j.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(line: &str) -> Vec<std::ffi::OsString> {
+        line.split_whitespace().map(Into::into).collect()
+    }
+
+    #[test]
+    fn the_quick_parse_reads_a_command_line_as_the_whole_parser_does() {
+        for line in [
+            "skillet search invoices",
+            "skillet search x --limit 3 --json --tools",
+            "skillet search x -v -C /tmp --mcp-config m.json",
+            "skillet run a.ts",
+            "skillet run a.ts --json --timeout-ms 5000 --input {} -vv",
+            "skillet run --skill forty-two",
+            "skillet test",
+            "skillet test one two --json",
+        ] {
+            let args = argv(line);
+            let quick = Cli::quick_parse(&args).unwrap_or_else(|| panic!("{line}: not parsed"));
+            let whole = Cli::try_parse_from(&args).unwrap();
+            assert_eq!(format!("{quick:?}"), format!("{whole:?}"), "{line}");
+        }
+    }
+
+    #[test]
+    fn what_the_quick_parse_refuses_goes_to_the_whole_parser() {
+        for line in [
+            "skillet search --help",
+            "skillet search",
+            "skillet search two words",
+            "skillet run --limit 3",
+            "skillet run a.ts --skill x",
+            "skillet -C /tmp search x",
+            "skillet show x",
+            "skillet",
+        ] {
+            assert!(Cli::quick_parse(&argv(line)).is_none(), "{line}");
+        }
+    }
 }

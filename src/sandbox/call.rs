@@ -416,7 +416,7 @@ impl RunState {
                 duration_ms,
             );
         }
-        let answer = self.answer(&call.server, &call.tool, &cached);
+        let answer = self.answer(&call.server, &call.tool, &cached, false);
         let mut record = call.record(self, CallSource::Cache);
         record.result = Some(cached);
         self.push(record);
@@ -611,12 +611,12 @@ impl RunState {
             let duration_ms = self.elapsed_ms() - record.started_ms;
             audit.audit(decision, Some(&result), outcome, Some(source), duration_ms);
         }
-        let result = match governance {
-            Some(g) => g.tokenize_result(&record.server, &record.tool, result),
-            None => result,
+        let (result, text_is_json) = match governance {
+            Some(g) => g.tokenize_result_noting(&record.server, &record.tool, result),
+            None => (result, false),
         };
         let cacheable = !result.is_error;
-        let answer = self.answer(&record.server, &record.tool, &result);
+        let answer = self.answer(&record.server, &record.tool, &result, text_is_json);
         record.result = Some(result);
         record.source = source;
         let at = self.push(record);
@@ -693,7 +693,15 @@ impl RunState {
     }
 
     /// The JSON text of a result's value, a `tool` failure for `isError`, or `result_limit`.
-    fn answer(&self, server: &str, tool: &str, result: &ToolResult) -> Result<String, CallFailure> {
+    /// `text_is_json`: the result's one text block is the compact JSON of its structured
+    /// content (the script's value), known from tokenizing it.
+    fn answer(
+        &self,
+        server: &str,
+        tool: &str,
+        result: &ToolResult,
+        text_is_json: bool,
+    ) -> Result<String, CallFailure> {
         if result.is_error {
             let text = result.text();
             let message = format!(
@@ -706,7 +714,15 @@ impl RunState {
             );
             return Err(CallFailure::new("tool", message));
         }
-        let text = tools::result_json(result);
+        let known = text_is_json
+            .then(|| result.content.first())
+            .flatten()
+            .and_then(|block| block.get("text"))
+            .and_then(serde_json::Value::as_str);
+        let text = match known {
+            Some(text) => text.to_owned(),
+            None => tools::result_json(result),
+        };
         if text.len() as u64 > self.limits.max_result_bytes {
             let message = format!(
                 "the result of {server}.{tool} is {} bytes, over the {}-byte limit for one result; ask the tool for less (a filter, a page)",

@@ -217,13 +217,25 @@ impl Governance {
 
     /// Step: the result with personal data replaced by tokens, in text blocks (parsed as JSON
     /// when they hold JSON, so field names count) and in structured content.
-    pub fn tokenize_result(&self, server: &str, tool: &str, mut result: ToolResult) -> ToolResult {
+    pub fn tokenize_result(&self, server: &str, tool: &str, result: ToolResult) -> ToolResult {
+        self.tokenize_result_noting(server, tool, result).0
+    }
+
+    /// [`Self::tokenize_result`], and whether the result's one text block is known to be the
+    /// compact JSON of its structured content (then the script's value need not be written
+    /// again: it is that text).
+    pub(super) fn tokenize_result_noting(
+        &self,
+        server: &str,
+        tool: &str,
+        mut result: ToolResult,
+    ) -> (ToolResult, bool) {
         let Some(detector) = self.pii.as_ref().and_then(|p| p.detector_for(server, tool)) else {
-            return result;
+            return (result, false);
         };
         let source = format!("{server}.{tool}");
         let Ok(mut vault) = self.vault.lock() else {
-            return result;
+            return (result, false);
         };
         // A tool that returns structured content usually sends its JSON text as the text
         // block too (`{"a":1}` twice): that value is tokenized once, in place, and the text
@@ -238,7 +250,7 @@ impl Governance {
             if vault.tokenize_value(structured, &detector, &source) > 0 {
                 *text = structured.to_string();
             }
-            return result;
+            return (result, true);
         }
         for block in &mut result.content {
             if block.get("type").and_then(Value::as_str) != Some("text") {
@@ -267,7 +279,7 @@ impl Governance {
         if let Some(structured) = result.structured_content.as_mut() {
             vault.tokenize_value(structured, &detector, &source);
         }
-        result
+        (result, false)
     }
 
     /// Tokenizes text the model will see that did not come from a tool's result (an error
