@@ -6,8 +6,10 @@
 //!    own start (spawn, initialize, the same call, exit) from an MCP SDK client;
 //! 3. through `skillet serve` over stdio: `run_code` of a trivial script, p50/p99;
 //! 4. a tool call inside a served run against a direct call from the SDK to the same (warmed)
-//!    server, in paired rounds: per call inside a run is (run with N calls - the same run with
-//!    none) / N.
+//!    server program, in paired rounds over 4 fresh pairs of processes, each run's record on
+//!    disk before the next is timed: per call inside a run is (run with N calls - the same run
+//!    with none) / N; the record's own times split a call into the call itself and the time
+//!    between calls.
 //!    Each call of a round has other arguments (a run answers a repeated read-only call from
 //!    its cache), and both sides make the same calls.
 //!
