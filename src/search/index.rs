@@ -30,9 +30,6 @@ pub const LAYOUT_VERSION: u32 = 1;
 const LAYOUT_FILE: &str = "LAYOUT_VERSION";
 const ANALYZER: &str = "skillet_en";
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
-/// One indexing thread: a full build of 10,000 skills then makes one segment, not one per
-/// thread, and a query in a new process opens and reads one segment's files instead of two.
-const WRITER_THREADS: usize = 1;
 const SNIPPET_CHARS: usize = 160;
 
 /// Field weights. Name matters most, then tags, description, the tools and
@@ -397,10 +394,7 @@ impl SearchIndex {
         }
 
         if self.writer.is_none() {
-            self.writer = Some(
-                self.index
-                    .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)?,
-            );
+            self.writer = Some(self.index.writer(WRITER_MEMORY)?);
         }
         let f = self.fields;
         let writer = self
@@ -458,9 +452,7 @@ impl SearchIndex {
         }
         let mut writer = match self.writer.take() {
             Some(writer) => writer,
-            None => self
-                .index
-                .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)?,
+            None => self.index.writer(WRITER_MEMORY)?,
         };
         let f = self.fields;
         for id in entries.iter().map(|(id, _, _)| id).chain(&removed) {
