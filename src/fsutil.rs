@@ -152,18 +152,47 @@ pub(crate) fn replace_dir<'a>(
         fs_err::write(&path, contents)?;
     }
     let staged = staging.keep();
-    if dest.exists() {
-        let old = tempfile::Builder::new()
-            .prefix(".old-")
-            .tempdir_in(parent)?
-            .keep();
-        fs_err::rename(dest, old.join("tree"))?;
+    if !dest.exists() {
         fs_err::rename(&staged, dest)?;
-        fs_err::remove_dir_all(&old)?;
-    } else {
-        fs_err::rename(&staged, dest)?;
+        return Ok(());
     }
+    // One atomic exchange where the file system has it: a reader (a run importing the API
+    // while `serve` regenerates it) sees the old tree or the new one, never no tree. Then
+    // the staging folder holds the old tree.
+    if exchange(&staged, dest)? {
+        fs_err::remove_dir_all(&staged)?;
+        return Ok(());
+    }
+    let old = tempfile::Builder::new()
+        .prefix(".old-")
+        .tempdir_in(parent)?
+        .keep();
+    fs_err::rename(dest, old.join("tree"))?;
+    fs_err::rename(&staged, dest)?;
+    fs_err::remove_dir_all(&old)?;
     Ok(())
+}
+
+/// Swaps `a` and `b` in one step (`renameat2` with `RENAME_EXCHANGE`); `false` when this
+/// system or file system cannot, and nothing was done.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<bool> {
+    use nix::errno::Errno;
+    use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
+    match renameat2(AT_FDCWD, a, AT_FDCWD, b, RenameFlags::RENAME_EXCHANGE) {
+        Ok(()) => Ok(true),
+        Err(Errno::EINVAL | Errno::ENOSYS | Errno::EOPNOTSUPP) => Ok(false),
+        Err(e) => Err(std::io::Error::other(format!(
+            "cannot swap {} into {}: {e}",
+            a.display(),
+            b.display()
+        ))),
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<bool> {
+    Ok(false)
 }
 
 /// Every regular file under `dir`, sorted (symlinks are not followed); none when `dir` is
@@ -219,6 +248,27 @@ pub(crate) fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replace_dir_swaps_in_one_step() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("api");
+        replace_dir(&dest, [("a.ts", "1")]).unwrap();
+        let inode = |p: &Path| std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(p).unwrap());
+        let before = inode(&dest);
+        // A reader that holds the folder open keeps reading the old tree whole.
+        let held = std::fs::File::open(&dest).unwrap();
+        replace_dir(&dest, [("a.ts", "2")]).unwrap();
+        assert_ne!(inode(&dest), before, "a new tree is in place");
+        assert_eq!(std::fs::read_to_string(dest.join("a.ts")).unwrap(), "2");
+        drop(held);
+        // Nothing is left beside it: no staging or old folder.
+        let left: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, [std::ffi::OsString::from("api")]);
+    }
 
     #[test]
     fn replace_dir_drops_stale_files() {
