@@ -177,24 +177,16 @@ async fn run_in_runtime(
     let internal =
         |what: &str, e: rquickjs::Error| RunError::new(ErrorKind::Internal, format!("{what}: {e}"));
     let setup = crate::timing::Phase::start("sandbox.runtime");
-    // A spare sandbox comes with its prelude installed: it only needs to know its run.
-    let (rt, ctx, installed) = match spare::take() {
-        Some((rt, ctx, slot)) => (rt, ctx, Some(slot)),
+    let (rt, ctx) = match spare::take() {
+        Some(spare) => spare,
         None => {
             let rt = AsyncRuntime::new().map_err(|e| internal("cannot create the runtime", e))?;
             let ctx = AsyncContext::full(&rt)
                 .await
                 .map_err(|e| internal("cannot create the context", e))?;
-            (rt, ctx, None)
+            (rt, ctx)
         }
     };
-    let slot = installed.clone().unwrap_or_default();
-    if slot.set(Arc::clone(state)).is_err() {
-        return Err(RunError::new(
-            ErrorKind::Internal,
-            "a prepared sandbox was taken by two runs",
-        ));
-    }
     rt.set_memory_limit(usize::try_from(state.limits.memory_bytes).unwrap_or(usize::MAX))
         .await;
     rt.set_max_stack_size(usize::try_from(state.limits.stack_bytes).unwrap_or(usize::MAX))
@@ -213,10 +205,9 @@ async fn run_in_runtime(
     let code = main.code.clone();
     let file = name.to_owned();
     let run = ctx.async_with(async move |ctx| -> Result<Option<String>, RunError> {
-        if installed.is_none() {
-            let _prelude = crate::timing::Phase::start("sandbox.prelude");
-            install(&ctx, &slot).map_err(|e| classify(&ctx, e, &st, &file))?;
-        }
+        let prelude = crate::timing::Phase::start("sandbox.prelude");
+        install(&ctx, &st).map_err(|e| classify(&ctx, e, &st, &file))?;
+        drop(prelude);
         let _script = crate::timing::Phase::start("sandbox.script");
         let module =
             Module::declare(ctx.clone(), MAIN, code).map_err(|e| classify(&ctx, e, &st, &file))?;
@@ -321,9 +312,7 @@ async fn run_in_runtime(
 }
 
 /// A runtime and context made ahead of the next run, off its caller's path (`serve`, where
-/// runs follow each other), with the prelude installed (a tenth of a millisecond a run): what
-/// [`run_in_runtime`] would make before the script. No script has run in it, and a run takes it
-/// whole; it is never used twice.
+/// runs follow each other). Nothing has run in it: it is what [`run_in_runtime`] would make.
 pub(super) mod spare {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -331,10 +320,7 @@ pub(super) mod spare {
     use rquickjs::{AsyncContext, AsyncRuntime};
 
     static ON: AtomicBool = AtomicBool::new(false);
-    static SPARE: Mutex<Option<Spare>> = Mutex::new(None);
-
-    /// A runtime and its context with the prelude installed, for a run to take.
-    type Spare = (AsyncRuntime, AsyncContext, super::RunSlot);
+    static SPARE: Mutex<Option<(AsyncRuntime, AsyncContext)>> = Mutex::new(None);
 
     /// From now on, each run takes a prepared runtime and leaves one prepared for the next.
     pub(crate) fn keep_ready() {
@@ -343,7 +329,7 @@ pub(super) mod spare {
     }
 
     /// The spare runtime, if one is ready; another is prepared meanwhile.
-    pub(super) fn take() -> Option<Spare> {
+    pub(super) fn take() -> Option<(AsyncRuntime, AsyncContext)> {
         if !ON.load(Ordering::Relaxed) {
             return None;
         }
@@ -352,9 +338,7 @@ pub(super) mod spare {
         taken
     }
 
-    /// Makes a runtime and installs the prelude, on the blocking pool (nothing when there is
-    /// no tokio runtime). A prelude that does not install leaves no spare: the run then
-    /// installs it itself, and reports why it failed.
+    /// Makes a runtime on the blocking pool (nothing when there is no tokio runtime).
     fn prepare() {
         let Ok(handle) = tokio::runtime::Handle::try_current() else {
             return;
@@ -366,16 +350,10 @@ pub(super) mod spare {
             let Ok(ctx) = futures::executor::block_on(AsyncContext::full(&rt)) else {
                 return;
             };
-            let slot = super::RunSlot::default();
-            let installed =
-                futures::executor::block_on(ctx.with(|ctx| super::install(&ctx, &slot).is_ok()));
-            if !installed {
-                return;
-            }
             if let Ok(mut spare) = SPARE.lock()
                 && spare.is_none()
             {
-                *spare = Some((rt, ctx, slot));
+                *spare = Some((rt, ctx));
             }
         }));
     }
@@ -407,23 +385,14 @@ fn prelude_bytecode() -> Result<&'static [u8], String> {
         .map_err(Clone::clone)
 }
 
-/// The run a sandbox's host functions serve. It is filled when a run takes the sandbox: a
-/// spare sandbox has its prelude installed before anyone knows which run will take it.
-type RunSlot = Arc<OnceLock<Arc<RunState>>>;
-
-/// What a host function says when its sandbox has no run (never seen: a run fills the slot
-/// before its script starts).
-const NO_RUN: &str = "the sandbox serves no run";
-
-/// Installs the prelude with a private host object holding the host functions, which serve
-/// the run in `slot`.
-fn install<'js>(ctx: &Ctx<'js>, slot: &RunSlot) -> rquickjs::Result<()> {
+/// Installs the prelude with a private host object holding the host functions.
+fn install<'js>(ctx: &Ctx<'js>, state: &Arc<RunState>) -> rquickjs::Result<()> {
     let host = Object::new(ctx.clone())?;
     // call(server, tool, args, failure, objectPrototype): resolves to the result's value, or
     // rejects with what `failure(error, kind, message, violations, server, tool)` makes of a
     // stackless error. `objectPrototype` is the one the prelude found before any script ran.
     // (Host closures hold no script values: the garbage collector cannot see through them.)
-    let st = Arc::clone(slot);
+    let st = Arc::clone(state);
     host.set(
         "call",
         Func::from(Async(
@@ -441,13 +410,8 @@ fn install<'js>(ctx: &Ctx<'js>, slot: &RunSlot) -> rquickjs::Result<()> {
                 };
                 // Boxed: the call's state is large, and the promise machinery moves the
                 // future it is given several times.
-                let call = arguments.and_then(|arguments| {
-                    let run = Arc::clone(st.get().ok_or(NO_RUN)?);
-                    Ok(Box::pin(run.call_tool(
-                        server.clone(),
-                        tool.clone(),
-                        arguments,
-                    )))
+                let call = arguments.map(|arguments| {
+                    Box::pin(Arc::clone(&st).call_tool(server.clone(), tool.clone(), arguments))
                 });
                 async move {
                     let (kind, message, violations) = match call {
@@ -471,22 +435,17 @@ fn install<'js>(ctx: &Ctx<'js>, slot: &RunSlot) -> rquickjs::Result<()> {
             },
         )),
     )?;
-    let st = Arc::clone(slot);
+    let st = Arc::clone(state);
     host.set(
         "print",
-        Func::from(move |level: String, text: String| {
-            if let Some(run) = st.get() {
-                run.print(&level, &text);
-            }
-        }),
+        Func::from(move |level: String, text: String| st.print(&level, &text)),
     )?;
-    let slept = Arc::clone(slot);
+    let st = Arc::clone(state);
     host.set(
         "sleep",
         Func::from(Async(move |ms: f64| {
-            let st = slept.get().cloned();
+            let st = Arc::clone(&st);
             async move {
-                let Some(st) = st else { return };
                 let wanted =
                     Instant::now() + Duration::from_secs_f64((ms.max(0.0) / 1e3).min(86_400.0));
                 if wanted <= st.deadline {
@@ -508,13 +467,10 @@ fn install<'js>(ctx: &Ctx<'js>, slot: &RunSlot) -> rquickjs::Result<()> {
             }
         })),
     )?;
-    let st = Arc::clone(slot);
+    let st = Arc::clone(state);
     host.set(
         "fs",
-        Func::from(move |op: String, args: String| match st.get() {
-            Some(run) => run.fs(&op, &args),
-            None => serde_json::json!({ "ok": false, "error": NO_RUN }).to_string(),
-        }),
+        Func::from(move |op: String, args: String| st.fs(&op, &args)),
     )?;
     let bytecode =
         prelude_bytecode().map_err(|e| rquickjs::Error::new_loading_message(PRELUDE_NAME, e))?;
