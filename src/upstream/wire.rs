@@ -17,8 +17,9 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use rmcp::model::{
-    CallToolResult, ClientJsonRpcMessage, ClientRequest, ErrorData, JsonRpcMessage,
-    JsonRpcResponse, JsonRpcVersion2_0, RequestId, ServerJsonRpcMessage, ServerResult,
+    CallToolResult, ClientJsonRpcMessage, ClientNotification, ClientRequest, ErrorData,
+    JsonRpcMessage, JsonRpcResponse, JsonRpcVersion2_0, RequestId, ServerJsonRpcMessage,
+    ServerResult,
 };
 use rmcp::service::RoleClient;
 use serde::Deserialize;
@@ -149,12 +150,25 @@ where
         &mut self,
         item: ClientJsonRpcMessage,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
-        if let JsonRpcMessage::Request(request) = &item
-            && matches!(request.request, ClientRequest::CallToolRequest(_))
-            && let Ok(mut calls) = self.calls.lock()
-            && calls.len() < MAX_OUT
-        {
-            calls.insert(request.id.clone());
+        if let Ok(mut calls) = self.calls.lock() {
+            match &item {
+                JsonRpcMessage::Request(request)
+                    if matches!(request.request, ClientRequest::CallToolRequest(_))
+                        && calls.len() < MAX_OUT =>
+                {
+                    calls.insert(request.id.clone());
+                }
+                // A call given up on (its timeout) may never be answered: forget it now.
+                JsonRpcMessage::Notification(notification) => {
+                    if let ClientNotification::CancelledNotification(cancelled) =
+                        &notification.notification
+                        && let Some(id) = &cancelled.params.request_id
+                    {
+                        calls.remove(id);
+                    }
+                }
+                _ => {}
+            }
         }
         let line = serde_json::to_vec(&item).map(|mut line| {
             line.push(b'\n');
@@ -332,6 +346,13 @@ mod tests {
         )
         .unwrap();
         transport.send(request).await.unwrap();
+        assert!(
+            transport
+                .calls
+                .lock()
+                .unwrap()
+                .contains(&RequestId::Number(7))
+        );
         let mut sent = vec![0u8; 1024];
         let n = tokio::io::AsyncReadExt::read(&mut server_in, &mut sent)
             .await
@@ -371,6 +392,18 @@ mod tests {
             .unwrap();
         let owed: serde_json::Value = serde_json::from_slice(&owed[..n]).unwrap();
         assert_eq!(owed["error"]["code"], -32600, "{owed}");
+        // A call given up on is forgotten when its cancellation goes out.
+        let call: ClientJsonRpcMessage = serde_json::from_str(
+            r#"{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"slow"}}"#,
+        )
+        .unwrap();
+        transport.send(call).await.unwrap();
+        let cancel: ClientJsonRpcMessage = serde_json::from_str(
+            r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":8}}"#,
+        )
+        .unwrap();
+        transport.send(cancel).await.unwrap();
+        assert!(transport.calls.lock().unwrap().is_empty());
         transport.close().await.unwrap();
         drop(server_out);
         assert!(
