@@ -56,6 +56,9 @@ struct State {
     writer: Option<std::sync::mpsc::Sender<PathBuf>>,
     /// The newest id this process claimed: ids claimed later sort after it.
     last_claimed: String,
+    /// The time in that id: in a burst of runs (more than one a millisecond) ids run ahead of
+    /// the clock, and the next one is found from here in one step.
+    last_claimed_at: Option<chrono::DateTime<chrono::Utc>>,
     /// When a run last started ([`claim_id`]): the writer waits for a quiet moment.
     last_start: Option<std::time::Instant>,
     /// Set by [`flush`]: the writer writes at once.
@@ -98,11 +101,19 @@ fn process_salt() -> u64 {
 /// millisecond. The writer checks that ([`write`]).
 pub(super) fn claim_id(store: &RunStore) -> String {
     let mut state = state();
-    let mut at = chrono::Utc::now();
+    let now = chrono::Utc::now();
+    let mut at = match state.last_claimed_at {
+        // Ids have the millisecond: the next one is at least a millisecond past the last.
+        Some(last) if last + chrono::TimeDelta::milliseconds(1) > now => {
+            last + chrono::TimeDelta::milliseconds(1)
+        }
+        _ => now,
+    };
     loop {
         let id = format!("{}-{:04x}", at.format("%Y%m%d-%H%M%S%3f"), process_salt());
         if id > state.last_claimed && !state.queued.contains_key(&store.dir.join(&id)) {
             state.last_claimed.clone_from(&id);
+            state.last_claimed_at = Some(at);
             state.last_start = Some(std::time::Instant::now());
             return id;
         }
