@@ -612,7 +612,7 @@ impl RunState {
             audit.audit(decision, Some(&result), outcome, Some(source), duration_ms);
         }
         let (result, text_is_json) = match governance {
-            Some(g) => g.tokenize_result_noting(&record.server, &record.tool, result),
+            Some(g) => g.tokenize_result(&record.server, &record.tool, result),
             None => (result, false),
         };
         let cacheable = !result.is_error;

@@ -216,15 +216,10 @@ impl Governance {
     }
 
     /// Step: the result with personal data replaced by tokens, in text blocks (parsed as JSON
-    /// when they hold JSON, so field names count) and in structured content.
-    pub fn tokenize_result(&self, server: &str, tool: &str, result: ToolResult) -> ToolResult {
-        self.tokenize_result_noting(server, tool, result).0
-    }
-
-    /// [`Self::tokenize_result`], and whether the result's one text block is known to be the
-    /// compact JSON of its structured content (then the script's value need not be written
-    /// again: it is that text).
-    pub(super) fn tokenize_result_noting(
+    /// when they hold JSON, so field names count) and in structured content; and whether its one
+    /// text block is known to be the compact JSON of its structured content (then the script's
+    /// value need not be written again: it is that text).
+    pub fn tokenize_result(
         &self,
         server: &str,
         tool: &str,
@@ -495,7 +490,7 @@ mod tests {
             structured_content: Some(json!({"contact": {"email": "ann@example.com"}})),
             is_error: false,
         };
-        let out = g.tokenize_result("crm", "get", result);
+        let out = g.tokenize_result("crm", "get", result).0;
         assert_eq!(out.content[0]["text"], "{\"email\":\"[EMAIL_1]\"}");
         assert_eq!(out.content[1]["resource"]["text"], "call [PHONE_1]");
         assert_eq!(
@@ -544,27 +539,31 @@ mod tests {
             structured_content: Some(value.clone()),
             is_error: false,
         };
-        let out = governance().tokenize_result("crm", "get", both);
+        let out = governance().tokenize_result("crm", "get", both).0;
         // What tokenizing each part on its own, in the same order, gives.
         let g = governance();
-        let text_only = g.tokenize_result(
-            "crm",
-            "get",
-            ToolResult {
-                content: vec![json!({"type": "text", "text": value.to_string()})],
-                structured_content: None,
-                is_error: false,
-            },
-        );
-        let structured_only = g.tokenize_result(
-            "crm",
-            "get",
-            ToolResult {
-                content: Vec::new(),
-                structured_content: Some(value),
-                is_error: false,
-            },
-        );
+        let text_only = g
+            .tokenize_result(
+                "crm",
+                "get",
+                ToolResult {
+                    content: vec![json!({"type": "text", "text": value.to_string()})],
+                    structured_content: None,
+                    is_error: false,
+                },
+            )
+            .0;
+        let structured_only = g
+            .tokenize_result(
+                "crm",
+                "get",
+                ToolResult {
+                    content: Vec::new(),
+                    structured_content: Some(value),
+                    is_error: false,
+                },
+            )
+            .0;
         assert_eq!(out.content, text_only.content);
         assert_eq!(out.structured_content, structured_only.structured_content);
         let shown = out.structured_content.unwrap().to_string();
@@ -589,7 +588,7 @@ mod tests {
             structured_content: None,
             is_error: false,
         };
-        assert_eq!(g.tokenize_result("s", "t", result.clone()), result);
+        assert_eq!(g.tokenize_result("s", "t", result.clone()).0, result);
         assert_eq!(
             g.tokenize_message("s", "t", "ann@example.com"),
             "ann@example.com"
